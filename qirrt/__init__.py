@@ -1,0 +1,25 @@
+"""qirrt: a QIR-centric compiler and execution runtime for quantum programs."""
+
+from __future__ import annotations
+
+from .errors import (
+    AdapterError,
+    CalibrationError,
+    ExecutionError,
+    FrontendError,
+    InvalidProgramError,
+    MissingOptionalDependencyError,
+    PassError,
+    PluginError,
+    QirrtError,
+)
+from .loader import load
+from .program import Profile, Program, Resources
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AdapterError", "CalibrationError", "ExecutionError", "FrontendError", "InvalidProgramError",
+    "MissingOptionalDependencyError", "PassError", "PluginError", "Profile", "Program", "QirrtError",
+    "Resources", "load", "__version__",
+]

@@ -1,0 +1,268 @@
+"""`Program`: one checked, normalised QIR module with what every later stage needs to know."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pyqir
+
+from .dialect import PARAMETER_ATTR, PRODUCER_ATTR
+from .errors import Location, ParseError
+
+_BITCODE_MAGICS = (b"BC\xc0\xde", b"\xde\xc0\x17\x0b")
+
+
+class Profile(str, enum.Enum):
+    """QIR profile of a program: `full` is what cudaq's `qir` target emits before lowering."""
+
+    BASE = "base"
+    ADAPTIVE = "adaptive"
+    FULL = "full"
+
+    @property
+    def attribute(self) -> str:
+        return {"base": "base_profile", "adaptive": "adaptive_profile", "full": "full"}[self.value]
+
+    @classmethod
+    def parse(cls, text: str) -> Profile:
+        key = text.strip().lower().removesuffix("_profile")
+        try:
+            return cls(key)
+        except ValueError:
+            raise ValueError(f"unknown QIR profile {text!r}; expected base, adaptive or full") from None
+
+
+def is_bitcode(data: bytes) -> bool:
+    return data[:4] in _BITCODE_MAGICS
+
+
+def parse_module(source: str | bytes, *, name: str = "qirrt", file: str | None = None) -> pyqir.Module:
+    """Parse LLVM text or bitcode with pyqir; a parse failure becomes a `ParseError` with its line."""
+    context = pyqir.Context()
+    try:
+        if isinstance(source, bytes):
+            module = pyqir.Module.from_bitcode(context, source, name)
+        else:
+            module = pyqir.Module.from_ir(context, source, name)
+    except (ValueError, RuntimeError) as exc:
+        message = str(exc).strip()
+        match = re.search(r":(\d+):(\d+): (?:error: )?(.*)", message)
+        line = int(match.group(1)) if match else None
+        detail = match.group(3).strip() if match else message.splitlines()[0] if message else "unreadable"
+        kind = "bitcode" if isinstance(source, bytes) else "LLVM IR"
+        raise ParseError(f"cannot parse {kind}: {detail}", code="QIR001",
+                         location=Location(file=file, line=line)) from None
+    return module
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Static resource summary of a program."""
+
+    num_qubits: int
+    num_results: int
+    gate_counts: dict[str, int]
+    two_qubit_gates: int
+    multi_qubit_gates: int
+    depth: int
+    measurements: int
+    branches: int
+    parameters: int
+
+    @property
+    def total_gates(self) -> int:
+        return sum(self.gate_counts.values())
+
+    def to_dict(self) -> dict:
+        return {
+            "num_qubits": self.num_qubits,
+            "num_results": self.num_results,
+            "gate_counts": dict(sorted(self.gate_counts.items())),
+            "total_gates": self.total_gates,
+            "two_qubit_gates": self.two_qubit_gates,
+            "multi_qubit_gates": self.multi_qubit_gates,
+            "depth": self.depth,
+            "measurements": self.measurements,
+            "branches": self.branches,
+            "parameters": self.parameters,
+        }
+
+
+@dataclass(eq=False)
+class Program:
+    """A verified QIR program in qirrt's normalised dialect (see `qirrt.dialect`).
+
+    Build one with `Program.from_ir`, `Program.from_bitcode`, `qirrt.load` or a frontend; the
+    constructor itself trusts its arguments.
+    """
+
+    ir: str
+    entry_point: str
+    profile: Profile
+    num_qubits: int
+    num_results: int
+    parameters: tuple[str, ...] = ()
+    producer: str = "unknown"
+    normalisation: tuple[str, ...] = ()
+    source_file: str | None = None
+    metadata: dict = field(default_factory=dict)
+
+    # -- construction -------------------------------------------------------------------------
+    @classmethod
+    def from_ir(cls, text: str, *, producer: str | None = None, source_file: str | None = None,
+                validate: bool = True) -> Program:
+        """Parse, normalise and validate LLVM text from any producer."""
+        from .normalize import normalize
+
+        module = parse_module(text, file=source_file)
+        normalised = normalize(module, producer=producer, source_file=source_file)
+        return cls._from_normalised(normalised, source_file=source_file, validate=validate,
+                                    source_text=text)
+
+    @classmethod
+    def from_bitcode(cls, data: bytes, *, producer: str | None = None, source_file: str | None = None,
+                     validate: bool = True) -> Program:
+        from .normalize import normalize
+
+        module = parse_module(data, file=source_file)
+        normalised = normalize(module, producer=producer, source_file=source_file)
+        return cls._from_normalised(normalised, source_file=source_file, validate=validate)
+
+    @classmethod
+    def from_trusted_ir(cls, text: str, *, producer: str, validate: bool = True) -> Program:
+        """A Program from text already in the dialect (qirrt's own frontends): parsed, verified, no rewrites."""
+        from .normalize import read_entry_attributes
+
+        module = parse_module(text)
+        error = module.verify()
+        if error:
+            raise ParseError(f"{producer} frontend produced a module that does not verify: {error.strip()}",
+                             code="QIR002")
+        attrs = read_entry_attributes(module)
+        program = cls(ir=str(module), entry_point=attrs.entry_point, profile=attrs.profile,
+                      num_qubits=attrs.num_qubits, num_results=attrs.num_results,
+                      parameters=attrs.parameters, producer=producer)
+        if validate:
+            program.validate()
+        return program
+
+    @classmethod
+    def from_file(cls, path: str | Path, *, producer: str | None = None, validate: bool = True) -> Program:
+        path = Path(path)
+        data = path.read_bytes()
+        if is_bitcode(data):
+            return cls.from_bitcode(data, producer=producer, source_file=str(path), validate=validate)
+        return cls.from_ir(data.decode("utf-8"), producer=producer, source_file=str(path), validate=validate)
+
+    @classmethod
+    def _from_normalised(cls, normalised, *, source_file: str | None, validate: bool,
+                         source_text: str | None = None) -> Program:
+        program = cls(
+            ir=normalised.ir,
+            entry_point=normalised.entry_point,
+            profile=normalised.profile,
+            num_qubits=normalised.num_qubits,
+            num_results=normalised.num_results,
+            parameters=normalised.parameters,
+            producer=normalised.producer,
+            normalisation=tuple(normalised.changes),
+            source_file=source_file,
+        )
+        if validate:
+            program.validate(source_text=source_text)
+        return program
+
+    def replace_ir(self, ir: str, *, note: str | None = None, validate: bool = True, **changes) -> Program:
+        """A new Program with transformed IR (used by passes); re-verified and re-validated."""
+        from .normalize import read_entry_attributes
+
+        module = parse_module(ir)
+        error = module.verify()
+        if error:
+            raise ParseError(f"transformed module does not verify: {error.strip()}", code="QIR002")
+        attrs = read_entry_attributes(module)
+        fields = dict(
+            ir=str(module), entry_point=attrs.entry_point, profile=attrs.profile,
+            num_qubits=attrs.num_qubits, num_results=attrs.num_results, parameters=attrs.parameters,
+            producer=self.producer, normalisation=self.normalisation, source_file=self.source_file,
+            metadata=dict(self.metadata),
+        )
+        fields.update(changes)
+        program = Program(**fields)
+        if note:
+            program.metadata.setdefault("passes", []).append(note)
+        if validate:
+            program.validate()
+        return program
+
+    # -- views --------------------------------------------------------------------------------
+    @cached_property
+    def hash(self) -> str:
+        """SHA-256 of the normalised IR: identical programs share it, whatever produced them."""
+        return hashlib.sha256(self.ir.encode()).hexdigest()
+
+    @property
+    def module(self) -> pyqir.Module:
+        """A fresh pyqir module of this program (each call parses anew; modules are mutable)."""
+        return parse_module(self.ir)
+
+    @property
+    def is_parametric(self) -> bool:
+        return bool(self.parameters)
+
+    def to_ir(self) -> str:
+        return self.ir
+
+    def to_bitcode(self) -> bytes:
+        return self.module.bitcode
+
+    def validate(self, *, source_text: str | None = None) -> None:
+        """Raise `InvalidProgramError` (with a rule code and location) if a profile rule is broken."""
+        from .validate import check
+
+        check(self.module, profile=self.profile, source_file=self.source_file, source_text=source_text)
+
+    def resources(self) -> Resources:
+        from .resources import summarize
+
+        return summarize(self)
+
+    def describe(self) -> dict:
+        """A JSON-ready description, as `qirrt inspect --json` prints it."""
+        return {
+            "entry_point": self.entry_point,
+            "profile": self.profile.value,
+            "producer": self.producer,
+            "num_qubits": self.num_qubits,
+            "num_results": self.num_results,
+            "parameters": list(self.parameters),
+            "hash": self.hash,
+            "normalisation": list(self.normalisation),
+            "resources": self.resources().to_dict(),
+        }
+
+    def __repr__(self) -> str:
+        params = f", parameters={len(self.parameters)}" if self.parameters else ""
+        return (f"Program({self.entry_point!r}, profile={self.profile.value}, qubits={self.num_qubits}, "
+                f"results={self.num_results}{params}, producer={self.producer!r})")
+
+
+def encode_parameters(names: tuple[str, ...] | list[str]) -> str:
+    """Parameter names as stored in the entry point's `qirrt_parameters` attribute."""
+    return json.dumps(list(names), ensure_ascii=True)
+
+
+def decode_parameters(text: str | None) -> tuple[str, ...]:
+    if not text:
+        return ()
+    return tuple(json.loads(text))
+
+
+__all__ = ["Program", "Profile", "Resources", "parse_module", "is_bitcode", "encode_parameters",
+           "decode_parameters", "PARAMETER_ATTR", "PRODUCER_ATTR"]
