@@ -49,7 +49,12 @@ def parse_module(source: str | bytes, *, name: str = "qirrt", file: str | None =
     """
     context = pyqir.Context()
     if isinstance(source, str):
-        source = _text_to_bitcode(source, file)
+        text = source
+        source = _text_to_bitcode(text, file)
+        try:
+            return pyqir.Module.from_bitcode(context, source, name)
+        except (ValueError, RuntimeError):  # bitcode of a newer LLVM (e.g. intrinsic attributes)
+            return pyqir.Module.from_ir(context, text, name)
     try:
         return pyqir.Module.from_bitcode(context, source, name)
     except (ValueError, RuntimeError) as exc:

@@ -9,6 +9,7 @@ reverse order separated by spaces, bit 0 rightmost.
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 from ..dialect import GATES
@@ -173,10 +174,10 @@ class _Lowering:
 
     # -- classical control flow ----------------------------------------------------------------
     def control_flow(self, operation, qubits: list[int], clbits: list[int], scope) -> None:
-        self.adaptive = True
         e = self.emitter
         name = operation.name
         blocks = operation.blocks
+        self.adaptive = self.adaptive or name in ("if_else", "while_loop", "switch_case")
         if name == "box":
             self._body(blocks[0], qubits, clbits)
             return
@@ -352,6 +353,8 @@ def from_qiskit(circuit: QuantumCircuit, *, entry_point: str | None = None, labe
 
 
 def _entry_name(name: str) -> str:
+    if re.fullmatch(r"circuit-\d+", name):  # Qiskit's automatic names would change the program hash
+        return "main"
     cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "main"
     return cleaned if not cleaned[0].isdigit() else f"c_{cleaned}"
 
