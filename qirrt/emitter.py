@@ -19,8 +19,14 @@ def double(value: float) -> str:
     return "0x%016X" % struct.unpack("<Q", struct.pack("<d", float(value)))[0]
 
 
+_POINTERS = ["ptr null"] + [f"ptr inttoptr (i64 {i} to ptr)" for i in range(1, 1024)]
+
+
 def qubit(index: int) -> str:
-    return "ptr null" if index == 0 else f"ptr inttoptr (i64 {index} to ptr)"
+    """The static pointer operand of qubit (or result) `index`."""
+    if 0 <= index < len(_POINTERS):
+        return _POINTERS[index]
+    return f"ptr inttoptr (i64 {index} to ptr)"
 
 
 result = qubit
@@ -121,8 +127,10 @@ class QirEmitter:
         if symbol not in self._declarations:
             params = ", ".join(["double"] * spec.num_params + ["ptr"] * spec.num_qubits)
             self._declarations[symbol] = f"declare void @{symbol}({params})"
-        self._use_qubits(qubits)
-        args = [f"double {a}" if isinstance(a, str) else f"double {double(a)}" for a in angles]
+        top = max(qubits) + 1
+        if top > self.num_qubits:
+            self.num_qubits = top
+        args = [f"double {a}" if isinstance(a, str) else f"double {double(a)}" for a in angles] if angles else []
         args += [qubit(q) for q in qubits]
         self.body.append(f"  call void @{symbol}({', '.join(args)})")
 

@@ -71,6 +71,8 @@ class _Lowering:
     # -- angles ------------------------------------------------------------------------------
     def angle(self, value: Any) -> str | float:
         """A constant float, or an SSA double computing a parameter expression."""
+        if type(value) is float:
+            return value
         if _is_number(value):
             return float(value)
         if not hasattr(value, "parameters"):
@@ -118,20 +120,35 @@ class _Lowering:
 
     # -- instructions --------------------------------------------------------------------------
     def lower(self, circuit, qubit_map: list[int], clbit_map: list[int]) -> None:
+        qubit_index = {bit: qubit_map[i] for i, bit in enumerate(circuit.qubits)}
+        clbit_index = {bit: clbit_map[i] for i, bit in enumerate(circuit.clbits)}
+        scope = (circuit, clbit_map)
+        direct = self._direct
         for instruction in circuit.data:
             operation = instruction.operation
-            qubits = [qubit_map[circuit.find_bit(q).index] for q in instruction.qubits]
-            clbits = [clbit_map[circuit.find_bit(c).index] for c in instruction.clbits]
-            self.instruction(operation, qubits, clbits, (circuit, clbit_map))
+            qubits = [qubit_index[q] for q in instruction.qubits]
+            if operation.name in _DIRECT:
+                direct(operation, qubits)
+                continue
+            clbits = [clbit_index[c] for c in instruction.clbits]
+            self.instruction(operation, qubits, clbits, scope)
+
+    def _direct(self, operation, qubits: list[int]) -> None:
+        spec = GATES[_DIRECT[operation.name]]
+        params = operation.params
+        angles = [self.angle(p) for p in params[: spec.num_params]] if spec.num_params else ()
+        measured = self.measured
+        for q in qubits:
+            if q in measured:
+                self.adaptive = True
+            self.touched.add(q)
+        self.emitter.gate(spec.name, qubits, angles)
 
     def instruction(self, operation, qubits: list[int], clbits: list[int], scope) -> None:
         name = operation.name
         e = self.emitter
-        if name in _DIRECT and not getattr(operation, "_condition", None):
-            spec = GATES[_DIRECT[name]]
-            angles = [self.angle(p) for p in operation.params[: spec.num_params]]
-            self._touch(qubits)
-            e.gate(spec.name, qubits, angles)
+        if name in _DIRECT:
+            self._direct(operation, qubits)
             return
         if name == "measure":
             if qubits[0] in self.measured:
