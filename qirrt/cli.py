@@ -133,5 +133,11 @@ def _load(path: Path, profile: str | None):
     return program
 
 
+from .executors.distributed.cli import COMMANDS as _DISTRIBUTED_COMMANDS  # noqa: E402
+
+for _command in _DISTRIBUTED_COMMANDS:  # broker, worker, submit, status, result, keys
+    main.add_command(_command)
+
+
 if __name__ == "__main__":
     main()

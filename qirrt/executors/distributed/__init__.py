@@ -1,0 +1,10 @@
+"""The distributed runtime: a broker, auto-registering workers and a client SDK over ZeroMQ.
+
+`connect` is the entry point for users; `qirrt broker` and `qirrt worker` start the servers.
+"""
+
+from __future__ import annotations
+
+from .client import Client, DistributedJob, Session, connect
+
+__all__ = ["Client", "DistributedJob", "Session", "connect"]

@@ -1,0 +1,714 @@
+"""The broker: one ROUTER socket, a persistent queue, capability matching and worker liveness.
+
+Modelled on the Majordomo broker (``mdbroker.py``), with the job state in a `Store`. One loop turn:
+poll; answer ZAP requests; handle every message that has arrived (schema-checked, replay-checked);
+expire workers, orphans, sessions and time limits; dispatch queued jobs to free worker slots;
+commit the store; and only then send what the turn produced (acknowledgements, dispatches,
+results). Nothing a peer is told about is lost to a SIGKILL.
+
+Two clocks: liveness (heartbeats, orphan grace) runs on `time.monotonic`; everything about jobs
+(submission times, retry backoff, time limits, reservations, ETAs) runs on the injectable `clock`, so a
+day-long job can be tested in seconds.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import logging
+import time
+import uuid
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import zmq
+
+from . import protocol as P
+from . import security
+from .store import DONE, FINAL_STATES, QUEUED, RUNNING, Store, StoreError
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 1000  # messages handled per loop turn (one commit)
+MAX_STATUS_JOBS = 1000
+BAN_S = 60.0
+
+
+@dataclass
+class WorkerRecord:
+    identity: bytes
+    name: str
+    user: str
+    capabilities: dict
+    slots: int
+    expiry: float
+    running: dict[str, int] = field(default_factory=dict)  # job id -> attempt
+    speed: float = 1.0  # observed duration / estimated duration (EWMA)
+
+    @property
+    def free(self) -> int:
+        return self.slots - len(self.running)
+
+
+@dataclass
+class QueueEntry:
+    job_id: str
+    user: str
+    spec: dict
+    key: tuple
+    not_before: float
+    checkpoint: bytes | None = None
+
+
+@dataclass
+class Running:
+    worker: bytes
+    attempt: int
+    user: str
+    spec: dict
+    started_at: float  # clock
+    started_mono: float
+    time_limit_s: float | None
+
+
+@dataclass
+class Peer:
+    last_seq: int = -1
+
+
+def matches(requires: dict, capabilities: dict, *, now: float | None = None) -> bool:
+    """True when a worker with `capabilities` can run a job that `requires` these things."""
+    for key, wanted in requires.items():
+        if wanted is None:
+            continue
+        if key == "executor":
+            if wanted not in capabilities.get("executors", ()):
+                return False
+        elif key == "qubits":
+            if int(wanted) > int(capabilities.get("max_qubits", 0)):
+                return False
+        elif key in ("profile", "kind"):
+            field_name = {"profile": "profiles", "kind": "kinds"}[key]
+            if wanted not in capabilities.get(field_name, ("program",) if key == "kind" else ()):
+                return False
+        elif key in ("packages", "native_gates", "mitigation"):
+            have = {str(x).lower() for x in capabilities.get(key, ())}
+            if not {str(x).lower() for x in wanted} <= have:
+                return False
+        elif key == "gpu":
+            if bool(wanted) and not capabilities.get("gpu"):
+                return False
+        elif key == "calibration_max_age_s":
+            at = capabilities.get("calibration_at")
+            if at is None or now is None or now - float(at) > float(wanted):
+                return False
+        elif key == "worker":
+            if capabilities.get("name") != wanted:
+                return False
+        else:
+            return False  # an unknown requirement is never met silently
+    return True
+
+
+class TokenBucket:
+    def __init__(self, rate_per_s: float, burst: float):
+        self.rate_per_s = rate_per_s
+        self.burst = burst
+        self.tokens = burst
+        self.at: float | None = None
+
+    def take(self, n: float, now: float) -> bool:
+        if self.at is not None:
+            self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate_per_s)
+        self.at = now
+        if self.tokens >= n:
+            self.tokens -= n
+            return True
+        return False
+
+
+class Broker:
+    """A qirrt broker bound to `bind`, keeping its state in `store_path`."""
+
+    def __init__(self, bind: str, store_path: str | Path, *, keys_dir: str | Path | None = None,
+                 insecure_loopback: bool = False, clock: Callable[[], float] = time.time,
+                 heartbeat_interval_ms: int = P.HEARTBEAT_INTERVAL_MS,
+                 heartbeat_liveness: int = P.HEARTBEAT_LIVENESS, default_max_attempts: int = 5,
+                 retry_backoff_s: float = 0.1, max_retry_backoff_s: float = 60.0,
+                 user_max_running: int | None = None, user_rate_per_s: float | None = None,
+                 user_burst: float = 1000.0, max_session_s: float = 7 * 86400.0,
+                 synchronous: str = "NORMAL", context: zmq.Context | None = None):
+        security.require_secure_or_loopback(bind, keys=keys_dir, insecure_loopback=insecure_loopback,
+                                            what="the broker")
+        self.clock = clock
+        self.heartbeat_interval_s = heartbeat_interval_ms / 1000.0
+        self.heartbeat_liveness = heartbeat_liveness
+        self.default_max_attempts = default_max_attempts
+        self.retry_backoff_s = retry_backoff_s
+        self.max_retry_backoff_s = max_retry_backoff_s
+        self.user_max_running = user_max_running
+        self.user_rate_per_s = user_rate_per_s
+        self.user_burst = user_burst
+        self.max_session_s = max_session_s
+        self.store = Store(store_path, synchronous=synchronous)
+        self.context = context or zmq.Context.instance()
+        self.secure = keys_dir is not None
+        self.zap = None
+        if self.secure:
+            self.zap = security.ZapHandler(self.context, security.allowlist(keys_dir))
+        self.socket = self.context.socket(zmq.ROUTER)
+        self.socket.linger = 0
+        self.socket.maxmsgsize = P.MAXMSGSIZE_BYTES
+        self.socket.router_mandatory = 1
+        self.socket.sndhwm = 100_000
+        self.socket.rcvhwm = 100_000
+        if self.secure:
+            security.secure_server(self.socket, security.server_keys(keys_dir))
+        self.socket.bind(bind)
+        self.endpoint = self.socket.getsockopt_string(zmq.LAST_ENDPOINT)
+        self.poller = zmq.Poller()
+        self.poller.register(self.socket, zmq.POLLIN)
+        if self.zap is not None:
+            self.poller.register(self.zap.socket, zmq.POLLIN)
+
+        self.workers: dict[bytes, WorkerRecord] = {}
+        self.peers: OrderedDict[bytes, Peer] = OrderedDict()
+        self.banned: OrderedDict[bytes, float] = OrderedDict()
+        self.queue: dict[str, QueueEntry] = {}
+        self.order: list[tuple] = []  # sorted (key, job_id); stale entries skipped lazily
+        self.running: dict[str, Running] = {}
+        self.orphans: dict[str, tuple[int, str | None, float, dict, str]] = {}
+        self.waiters: dict[str, list[tuple[bytes, int]]] = defaultdict(list)
+        self.user_running: dict[str, int] = defaultdict(int)
+        self.buckets: dict[str, TokenBucket] = {}
+        self.outbox: list[tuple[bytes, bytes, bytes, dict]] = []
+        self.counter = itertools.count()
+        self.out_seq = itertools.count(int(time.time() * 1_000_000))
+        self.mean_duration_s = 1.0
+        self.stats = defaultdict(int)
+        self.heartbeat_at = time.monotonic() + self.heartbeat_interval_s
+        self._stopped = False
+        self._recover()
+
+    # -- start-up ---------------------------------------------------------------------------------
+    def _recover(self) -> None:
+        """Rebuild the queue from the store after a (re)start; running jobs wait for their workers."""
+        for row in self.store.jobs_in(QUEUED):
+            self._enqueue(row.id, row.user, row.spec, row.not_before, row.checkpoint)
+        grace = time.monotonic() + self.heartbeat_interval_s * self.heartbeat_liveness
+        for row in self.store.jobs_in(RUNNING):
+            self.orphans[row.id] = (row.attempt, row.worker, grace, row.spec, row.user)
+        self.reservations = [tuple(r) for r in self.store.reservations()]
+        if self.queue or self.orphans:
+            log.info("recovered %d queued and %d running jobs from %s", len(self.queue), len(self.orphans),
+                     self.store.path)
+
+    # -- the loop ---------------------------------------------------------------------------------
+    def stop(self) -> None:
+        self._stopped = True
+
+    def run(self, *, duration_s: float | None = None) -> None:
+        end = None if duration_s is None else time.monotonic() + duration_s
+        try:
+            while not self._stopped and (end is None or time.monotonic() < end):
+                self.turn(timeout_ms=self._poll_timeout_ms())
+        finally:
+            self.close()
+
+    def _poll_timeout_ms(self) -> int:
+        wait = self.heartbeat_at - time.monotonic()
+        if self.queue:
+            wait = min(wait, 0.05)  # retry backoffs and rate limits become due
+        return max(0, int(wait * 1000))
+
+    def turn(self, *, timeout_ms: int = 0) -> None:
+        events = dict(self.poller.poll(timeout_ms))
+        if self.zap is not None and self.zap.socket in events:
+            while self.zap.socket.poll(0):
+                self.zap.handle()
+        if self.socket in events:
+            for _ in range(MAX_BATCH):
+                try:
+                    frames = self.socket.recv_multipart(zmq.NOBLOCK, copy=not self.secure)
+                except zmq.Again:
+                    break
+                self._receive(frames)
+        now_mono = time.monotonic()
+        if now_mono >= self.heartbeat_at:
+            self._tick(now_mono)
+            self.heartbeat_at = now_mono + self.heartbeat_interval_s
+        self._dispatch()
+        self.store.commit()
+        self._flush()
+
+    def _flush(self) -> None:
+        outbox, self.outbox = self.outbox, []
+        for identity, header, command, body in outbox:
+            body["seq"] = next(self.out_seq)
+            try:
+                self.socket.send_multipart([identity, header, command, P.pack(body)], zmq.NOBLOCK)
+            except zmq.ZMQError:  # the peer is gone (ROUTER_MANDATORY) or its queue is full
+                self.stats["send_failed"] += 1
+
+    def close(self) -> None:
+        self.socket.close(0)
+        if self.zap is not None:
+            self.zap.close()
+        self.store.close()
+
+    # -- receiving --------------------------------------------------------------------------------
+    def _receive(self, frames: list) -> None:
+        if self.secure:
+            user = frames[-1].get("User-Id")
+            frames = [f.bytes for f in frames]
+        else:
+            user = None
+        identity = frames[0]
+        if identity in self.banned:
+            self.stats["dropped_banned"] += 1
+            return
+        try:
+            message = P.decode(frames[1:])
+            peer = self.peers.get(identity)
+            if peer is None:
+                peer = self.peers[identity] = Peer()
+                if len(self.peers) > 100_000:
+                    self.peers.popitem(last=False)
+            if message.body["seq"] <= peer.last_seq:
+                raise P.ProtocolError(f"replayed message (seq {message.body['seq']} after {peer.last_seq})")
+            peer.last_seq = message.body["seq"]
+            if user is None:
+                user = message.body.get("user") or "anonymous"
+            is_worker_key = user.startswith(security.WORKER_PREFIX)
+            if message.header == P.WORKER:
+                if self.secure and not is_worker_key:
+                    raise P.ProtocolError("a user key may not act as a worker")
+                self._worker_message(identity, user, message)
+            else:
+                if self.secure and is_worker_key:
+                    raise P.ProtocolError("a worker key may not act as a client")
+                self._client_message(identity, user, message)
+        except P.ProtocolError as exc:
+            self._disconnect(identity, frames, str(exc))
+
+    def _disconnect(self, identity: bytes, frames: list, reason: str) -> None:
+        """Refuse a message without side effects: DISCONNECT the sender and ignore it from now on."""
+        self.stats["disconnected"] += 1
+        log.warning("disconnecting peer %s: %s", identity.hex(), reason)
+        header = bytes(frames[1]) if len(frames) > 1 and bytes(frames[1]) in P.HEADERS else P.CLIENT
+        command = P.W_DISCONNECT if header == P.WORKER else P.C_DISCONNECT
+        self.outbox.append((identity, header, command, {"reason": reason[:200]}))
+        worker = self.workers.get(identity)
+        if worker is not None:
+            self._purge(worker, f"disconnected: {reason}")
+        self.peers.pop(identity, None)
+        self.banned[identity] = time.monotonic() + BAN_S
+        while len(self.banned) > 10_000:
+            self.banned.popitem(last=False)
+
+    # -- workers ----------------------------------------------------------------------------------
+    def _worker_message(self, identity: bytes, user: str, message: P.Message) -> None:
+        worker = self.workers.get(identity)
+        command, body = message.command, message.body
+        if command == P.W_READY:
+            if worker is not None:
+                raise P.ProtocolError("READY from a worker that is already registered")
+            self._register(identity, user, body)
+            return
+        if worker is None:
+            if command == P.W_RESULT:
+                self.stats["stale_results"] += 1
+                self.store.refuse(body["job"], body["attempt"], None, "result from an unregistered worker",
+                                  self.clock())
+            # Majordomo: anything but READY from an unknown worker gets DISCONNECT; it re-registers.
+            self.outbox.append((identity, P.WORKER, P.W_DISCONNECT, {"reason": "not registered"}))
+            self.peers.pop(identity, None)
+            return
+        worker.expiry = time.monotonic() + self.heartbeat_interval_s * self.heartbeat_liveness
+        if command == P.W_HEARTBEAT:
+            return
+        if command == P.W_RESULT:
+            self._result(worker, body)
+        elif command == P.W_PROGRESS:
+            if worker.running.get(body["job"]) == body["attempt"]:
+                self.store.set_progress(body["job"], body["attempt"], float(body["progress"]),
+                                        body.get("checkpoint"))
+        elif command == P.W_DISCONNECT:
+            self._purge(worker, "worker said goodbye")
+            self.peers.pop(identity, None)
+
+    def _register(self, identity: bytes, user: str, body: dict) -> None:
+        capabilities = dict(body["capabilities"])
+        P._check_plain(capabilities, "capabilities")
+        name = body["worker"]
+        for other in list(self.workers.values()):
+            if other.name == name:  # the same worker on a new connection: the old one is gone
+                self._purge(other, "re-registered")
+        slots = capabilities.get("slots", 1)
+        if not isinstance(slots, int) or not 1 <= slots <= 1024:
+            raise P.ProtocolError("capabilities.slots must be an integer from 1 to 1024")
+        capabilities["name"] = name
+        worker = WorkerRecord(identity, name, user, capabilities, slots,
+                              time.monotonic() + self.heartbeat_interval_s * self.heartbeat_liveness)
+        self.workers[identity] = worker
+        now = self.clock()
+        self.store.register_worker(name, capabilities, now)
+        self.stats["registrations"] += 1
+        for item in body.get("running", ()):
+            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)
+                    and isinstance(item[1], int)):
+                raise P.ProtocolError("READY.running must be a list of [job id, attempt]")
+            job_id, attempt = item
+            orphan = self.orphans.get(job_id)
+            if orphan is not None and orphan[0] == attempt and orphan[1] == name and worker.free > 0:
+                del self.orphans[job_id]
+                _, _, _, spec, job_user = orphan
+                worker.running[job_id] = attempt
+                self.running[job_id] = Running(identity, attempt, job_user, spec, now, time.monotonic(),
+                                               spec.get("time_limit_s"))
+                self.user_running[job_user] += 1
+            else:
+                self.outbox.append((identity, P.WORKER, P.W_CANCEL, {"job": job_id, "attempt": attempt}))
+        log.info("worker %s registered (%d slots, executors %s)", name, slots, capabilities.get("executors"))
+
+    def _result(self, worker: WorkerRecord, body: dict) -> None:
+        job_id, attempt = body["job"], body["attempt"]
+        now = self.clock()
+        if worker.running.get(job_id) != attempt:
+            self.stats["stale_results"] += 1
+            self.store.refuse(job_id, attempt, worker.name, "result for an attempt this worker does not run", now)
+            return
+        del worker.running[job_id]
+        running = self.running.pop(job_id, None)
+        if running is not None:
+            self.user_running[running.user] -= 1
+            self._observe(worker, running, now)
+        if body["ok"]:
+            result = body.get("result") or {}
+            P._check_plain(result, "result")
+            if self.store.accept_result(job_id, attempt, worker.name, P.pack(result), now):
+                self.stats["accepted"] += 1
+                self._notify(job_id, {"state": DONE, "result": result})
+            else:
+                self.stats["stale_results"] += 1
+            return
+        error = (body.get("error") or "the executor failed")[:2000]
+        failures = (self.store.get(job_id).failures if running else 0) + 1
+        retry_at = now + self._backoff_s(failures) if body.get("retry") else None
+        state = self.store.end_attempt(job_id, attempt, error=error, retry_at=retry_at, now=now)
+        if state == QUEUED and running is not None:
+            self._enqueue(job_id, running.user, running.spec, retry_at or 0.0, self.store.get(job_id).checkpoint)
+        elif state is not None:
+            self._notify(job_id, {"state": state, "error": error})
+
+    def _observe(self, worker: WorkerRecord, running: Running, now: float) -> None:
+        elapsed = max(0.0, now - running.started_at)
+        self.mean_duration_s = 0.9 * self.mean_duration_s + 0.1 * elapsed
+        estimate = running.spec.get("estimated_duration_s")
+        if estimate:
+            worker.speed = 0.8 * worker.speed + 0.2 * (elapsed / float(estimate))
+
+    def _backoff_s(self, failures: int) -> float:
+        return min(self.max_retry_backoff_s, self.retry_backoff_s * 2 ** max(0, failures - 1))
+
+    def _purge(self, worker: WorkerRecord, reason: str) -> None:
+        """Forget a worker; each job it ran goes back to the queue (or fails, out of attempts)."""
+        self.workers.pop(worker.identity, None)
+        now = self.clock()
+        self.store.worker_down(worker.name, now)
+        for job_id, attempt in worker.running.items():
+            running = self.running.pop(job_id, None)
+            if running is None:
+                continue
+            self.user_running[running.user] -= 1
+            self._lose_attempt(job_id, attempt, running.user, running.spec, f"worker {worker.name} lost: {reason}",
+                               count_failure=True)
+        worker.running.clear()
+        log.info("worker %s purged: %s", worker.name, reason)
+
+    def _lose_attempt(self, job_id: str, attempt: int, user: str, spec: dict, error: str, *,
+                      count_failure: bool) -> None:
+        now = self.clock()
+        row = self.store.get(job_id)
+        failures = (row.failures if row else 0) + (1 if count_failure else 0)
+        retry_at = now + (self._backoff_s(failures) if count_failure else 0.0)
+        state = self.store.end_attempt(job_id, attempt, error=error, retry_at=retry_at, now=now,
+                                       count_failure=count_failure)
+        if state == QUEUED:
+            self._enqueue(job_id, user, spec, retry_at, row.checkpoint if row else None)
+        elif state is not None:
+            self._notify(job_id, {"state": state, "error": error})
+
+    # -- timers -----------------------------------------------------------------------------------
+    def _tick(self, now_mono: float) -> None:
+        for worker in list(self.workers.values()):
+            if worker.expiry < now_mono:
+                self.stats["expired"] += 1
+                self._purge(worker, "missed heartbeats")
+            else:
+                self.outbox.append((worker.identity, P.WORKER, P.W_HEARTBEAT, {}))
+        for job_id, (attempt, _name, grace, spec, user) in list(self.orphans.items()):
+            if grace < now_mono:
+                del self.orphans[job_id]
+                self._lose_attempt(job_id, attempt, user, spec, "its worker did not come back after a broker restart",
+                                   count_failure=False)
+        now = self.clock()
+        for job_id, running in list(self.running.items()):
+            if running.time_limit_s is not None and now - running.started_at > running.time_limit_s:
+                self._end_running(job_id, f"time limit of {running.time_limit_s:g} s exceeded", cancel=False)
+        for session_id in self.store.expired_sessions(now):
+            self.store.close_session(session_id)
+            for job_id in [j for j, e in self.queue.items() if e.spec.get("session") == session_id]:
+                self._cancel(job_id, "session time limit exceeded")
+            for job_id in [j for j, r in self.running.items() if r.spec.get("session") == session_id]:
+                self._end_running(job_id, "session time limit exceeded", cancel=False)
+        for identity, until in list(self.banned.items()):
+            if until < now_mono:
+                del self.banned[identity]
+            else:
+                break
+
+    def _end_running(self, job_id: str, error: str, *, cancel: bool) -> None:
+        running = self.running.pop(job_id)
+        worker = self.workers.get(running.worker)
+        if worker is not None:
+            worker.running.pop(job_id, None)
+            self.outbox.append((worker.identity, P.WORKER, P.W_CANCEL, {"job": job_id, "attempt": running.attempt}))
+        self.user_running[running.user] -= 1
+        now = self.clock()
+        if cancel:
+            self.store.cancel(job_id, now)
+            self._notify(job_id, {"state": "cancelled", "error": error})
+        else:
+            self.store.fail(job_id, error, now)
+            self._notify(job_id, {"state": "failed", "error": error})
+
+    # -- queue and dispatch -----------------------------------------------------------------------
+    def _enqueue(self, job_id: str, user: str, spec: dict, not_before: float, checkpoint: bytes | None) -> None:
+        key = (-int(spec.get("priority", 0)), next(self.counter))
+        self.queue[job_id] = QueueEntry(job_id, user, spec, key, not_before, checkpoint)
+        bisect.insort(self.order, (key, job_id))
+
+    def _dispatch(self) -> None:
+        if not self.queue or not self.workers:
+            if len(self.order) > 2 * len(self.queue) + 64:
+                self._compact()
+            return
+        now = self.clock()
+        for worker in list(self.workers.values()):
+            while worker.free > 0:
+                entry = self._next_for(worker, now)
+                if entry is None:
+                    break
+                self._start(worker, entry, now)
+        if len(self.order) > 2 * len(self.queue) + 64:
+            self._compact()
+
+    def _compact(self) -> None:
+        self.order = [item for item in self.order if item[1] in self.queue
+                      and self.queue[item[1]].key == item[0]]
+
+    def _next_for(self, worker: WorkerRecord, now: float) -> QueueEntry | None:
+        reserved_for = self._reserved_user(worker.name, now)
+        for index, (key, job_id) in enumerate(self.order):
+            entry = self.queue.get(job_id)
+            if entry is None or entry.key != key:
+                continue
+            if entry.not_before > now:
+                continue
+            if reserved_for is not None and entry.user != reserved_for:
+                continue
+            if self.user_max_running is not None and self.user_running[entry.user] >= self.user_max_running:
+                continue
+            if not matches(entry.spec.get("requires") or {}, worker.capabilities, now=now):
+                continue
+            if index == 0:
+                self.order.pop(0)
+            return entry
+        return None
+
+    def _reserved_user(self, worker_name: str, now: float) -> str | None:
+        for name, user, start, end in self.reservations:
+            if name == worker_name and start <= now < end:
+                return user
+        return None
+
+    def _start(self, worker: WorkerRecord, entry: QueueEntry, now: float) -> None:
+        del self.queue[entry.job_id]
+        attempt = self.store.start_attempt(entry.job_id, worker.name, now)
+        worker.running[entry.job_id] = attempt
+        self.running[entry.job_id] = Running(worker.identity, attempt, entry.user, entry.spec, now,
+                                             time.monotonic(), entry.spec.get("time_limit_s"))
+        self.user_running[entry.user] += 1
+        self.outbox.append((worker.identity, P.WORKER, P.W_JOB,
+                            {"job": entry.spec, "attempt": attempt, "checkpoint": entry.checkpoint}))
+
+    # -- clients ----------------------------------------------------------------------------------
+    def _reply(self, identity: bytes, req: int, ok: bool, data=None, error: str | None = None) -> None:
+        body = {"req": req, "ok": ok}
+        if data is not None:
+            body["data"] = data
+        if error is not None:
+            body["error"] = error
+        self.outbox.append((identity, P.CLIENT, P.C_REPLY, body))
+
+    def _notify(self, job_id: str, data: dict) -> None:
+        for identity, req in self.waiters.pop(job_id, ()):
+            self._reply(identity, req, True, dict(data, id=job_id))
+
+    def _owned(self, job_id: str, user: str):
+        row = self.store.get(job_id) if P.JOB_ID.match(job_id) else None
+        return row if row is not None and row.user == user else None
+
+    def _client_message(self, identity: bytes, user: str, message: P.Message) -> None:
+        command, body = message.command, message.body
+        req = body["req"]
+        now = self.clock()
+        if command == P.C_SUBMIT:
+            self._submit(identity, user, req, body["jobs"], now)
+        elif command == P.C_STATUS:
+            if len(body["jobs"]) > MAX_STATUS_JOBS or not all(isinstance(j, str) for j in body["jobs"]):
+                raise P.ProtocolError(f"STATUS takes at most {MAX_STATUS_JOBS} job ids")
+            self._reply(identity, req, True, [self._status(job_id, user, now) for job_id in body["jobs"]])
+        elif command == P.C_RESULT:
+            row = self._owned(body["job"], user)
+            if row is None:
+                self._reply(identity, req, False, error=f"no job {body['job']} of yours")
+            elif row.state in FINAL_STATES:
+                data = {"id": row.id, "state": row.state}
+                if row.state == DONE:
+                    data["result"] = P.unpack(row.result)
+                else:
+                    data["error"] = row.error
+                self._reply(identity, req, True, data)
+            elif body.get("wait"):
+                waiting = [w for w in self.waiters[row.id] if w[0] != identity]  # a resend replaces
+                self.waiters[row.id] = waiting + [(identity, req)]
+            else:
+                self._reply(identity, req, True, {"id": row.id, "state": row.state})
+        elif command == P.C_CANCEL:
+            row = self._owned(body["job"], user)
+            if row is None:
+                self._reply(identity, req, False, error=f"no job {body['job']} of yours")
+            elif row.state in FINAL_STATES:
+                self._reply(identity, req, True, {"id": row.id, "state": row.state, "cancelled": False})
+            else:
+                self._cancel(row.id, "cancelled by its owner")
+                self._reply(identity, req, True, {"id": row.id, "state": "cancelled", "cancelled": True})
+        elif command == P.C_SESSION:
+            self._session(identity, user, req, body, now)
+        elif command == P.C_RESERVE:
+            if body["end"] <= body["start"]:
+                self._reply(identity, req, False, error="a reservation must end after it starts")
+                return
+            for name, _u, start, end in self.reservations:
+                if name == body["worker"] and start < body["end"] and body["start"] < end:
+                    self._reply(identity, req, False, error=f"worker {name} is already reserved then")
+                    return
+            self.store.add_reservation(body["worker"], user, body["start"], body["end"])
+            self.reservations.append((body["worker"], user, body["start"], body["end"]))
+            self._reply(identity, req, True, {"worker": body["worker"]})
+        else:
+            raise P.ProtocolError(f"unexpected client command {message.name}")
+
+    def _submit(self, identity: bytes, user: str, req: int, jobs: list, now: float) -> None:
+        if not jobs or len(jobs) > 10_000:
+            raise P.ProtocolError("SUBMIT carries 1 to 10,000 jobs")
+        specs = [P.check_job_spec(spec) for spec in jobs]  # all checked before anything changes
+        if len({spec["id"] for spec in specs}) != len(specs):
+            raise P.ProtocolError("SUBMIT names the same job id twice")
+        for spec in specs:
+            existing = self.store.get(spec["id"])
+            if existing is not None and existing.user != user:
+                self._reply(identity, req, False, error=f"job id {spec['id']} is taken; submit with a fresh id")
+                return
+            session = spec.get("session")
+            if session is not None:
+                row = self.store.session(session)
+                if row is None or row[1] != user or row[4] != "open":
+                    self._reply(identity, req, False, error=f"session {session} is not an open session of yours")
+                    return
+        if self.user_rate_per_s is not None:
+            bucket = self.buckets.setdefault(user, TokenBucket(self.user_rate_per_s, self.user_burst))
+            if not bucket.take(len(specs), now):
+                self._reply(identity, req, False, error=f"rate limit: at most {self.user_rate_per_s:g} jobs/s "
+                                                        f"for user {user}; retry later")
+                return
+        ids = []
+        try:
+            for spec in specs:
+                row, created = self.store.add_job(spec, user=user, now=now,
+                                                  default_max_attempts=self.default_max_attempts)
+                if created:
+                    self._enqueue(row.id, user, spec, 0.0, None)
+                ids.append(row.id)
+        except StoreError as exc:
+            self._reply(identity, req, False, error=str(exc))
+            return
+        self.stats["submitted"] += len(ids)
+        self._reply(identity, req, True, {"ids": ids})
+
+    def _cancel(self, job_id: str, error: str) -> None:
+        if job_id in self.running:
+            self._end_running(job_id, error, cancel=True)
+            return
+        self.queue.pop(job_id, None)
+        orphan = self.orphans.pop(job_id, None)
+        self.store.cancel(job_id, self.clock())
+        self._notify(job_id, {"state": "cancelled", "error": error})
+        del orphan
+
+    def _session(self, identity: bytes, user: str, req: int, body: dict, now: float) -> None:
+        if body["op"] == "open":
+            limit = body.get("time_limit_s") or self.max_session_s
+            limit = min(float(limit), self.max_session_s)
+            session_id = uuid.uuid4().hex
+            self.store.open_session(session_id, user, now, now + limit)
+            self._reply(identity, req, True, {"session": session_id, "expires_at": now + limit})
+        elif body["op"] == "close":
+            row = self.store.session(body.get("session") or "")
+            if row is None or row[1] != user:
+                self._reply(identity, req, False, error="no such session of yours")
+                return
+            self.store.close_session(row[0])
+            self._reply(identity, req, True, {"session": row[0]})
+        else:
+            raise P.ProtocolError(f"unknown session op {body['op']!r}")
+
+    def _status(self, job_id: str, user: str, now: float) -> dict:
+        row = self._owned(job_id, user) if isinstance(job_id, str) else None
+        if row is None:
+            return {"id": job_id, "state": "unknown", "error": "no such job of yours"}
+        data = row.public()
+        data["eta_s"] = self._eta_s(row, now)
+        if row.state == QUEUED:
+            data["position"] = self._position(job_id)
+        return data
+
+    def _position(self, job_id: str) -> int:
+        entry = self.queue.get(job_id)
+        if entry is None:
+            return 0
+        return sum(1 for e in self.queue.values() if e.key < entry.key)
+
+    def _eta_s(self, row, now: float) -> float | None:
+        """Seconds until the job should finish: queue position × estimated durations / capable workers."""
+        if row.state in FINAL_STATES:
+            return 0.0
+        estimate = float(row.estimated_duration_s or self.mean_duration_s)
+        if row.state == RUNNING:
+            running = self.running.get(row.id)
+            speed = 1.0
+            if running is not None and running.worker in self.workers:
+                speed = self.workers[running.worker].speed
+            return max(0.0, estimate * speed - (now - (row.started_at or now)))
+        requires = row.spec.get("requires") or {}
+        capable = [w for w in self.workers.values() if matches(requires, w.capabilities, now=now)]
+        if not capable:
+            return None
+        slots = sum(w.slots for w in capable)
+        speed = sum(w.speed for w in capable) / len(capable)
+        ahead = self._position(row.id)
+        return (ahead // slots + 1) * estimate * speed

@@ -1,0 +1,281 @@
+"""The client SDK: `qirrt.connect(url)` returns a `Client` that submits programs to a broker.
+
+Modelled on the Majordomo client API (``mdcliapi.py``): a DEALER socket, requests matched to replies
+by a request number, and a resend after a quiet interval (with a fresh socket after DISCONNECT), so a
+broker restart costs a client a delay, never a job. Submissions carry client-made job ids, which the
+broker treats as idempotency keys: resending a submission never makes a second job.
+"""
+
+from __future__ import annotations
+
+import getpass
+import itertools
+import time
+import uuid
+from collections import OrderedDict
+from pathlib import Path
+
+import zmq
+
+from ...errors import ExecutionError, JobCancelledError, JobTimeoutError
+from . import protocol as P
+from . import security
+
+RESEND_S = 2.0
+
+
+def _to_result(data: dict):
+    try:
+        from ...result import Result
+    except ImportError:  # the local executor's Result is not available in this build
+        return data
+    from_dict = getattr(Result, "from_dict", None)
+    return from_dict(data) if from_dict is not None else data
+
+
+class BrokerError(ExecutionError):
+    """The broker refused a request (rate limit, unknown job, not yours, taken id)."""
+
+
+class DistributedJob:
+    """A job on the broker: `.id`, `.status()`, `.result(timeout_s=None)`, `.cancel()`."""
+
+    def __init__(self, client: Client, job_id: str):
+        self.client = client
+        self.id = job_id
+
+    def status(self) -> dict:
+        """State (queued, running, done, failed, cancelled), attempt, progress, queue position and ETA."""
+        return self.client.status([self.id])[0]
+
+    def result(self, timeout_s: float | None = None):
+        """The job's `Result`; `JobTimeoutError` after `timeout_s`, `ExecutionError` if it failed."""
+        return self.client.result(self.id, timeout_s=timeout_s)
+
+    def cancel(self) -> bool:
+        return self.client.cancel(self.id)
+
+    def __repr__(self) -> str:
+        return f"DistributedJob({self.id!r})"
+
+
+class Session:
+    """A scope that batches many submissions (a QML loop's thousands of calls) under one time limit."""
+
+    def __init__(self, client: Client, session_id: str, expires_at: float):
+        self.client = client
+        self.id = session_id
+        self.expires_at = expires_at
+
+    def submit(self, program, **options) -> DistributedJob:
+        return self.client.submit(program, session=self.id, **options)
+
+    def submit_many(self, programs, **options) -> list[DistributedJob]:
+        return self.client.submit_many(programs, session=self.id, **options)
+
+    def run(self, programs, *, timeout_s: float | None = None, **options) -> list:
+        """Submit all `programs` in one message and return their results in order."""
+        return self.client.results(self.submit_many(programs, **options), timeout_s=timeout_s)
+
+    def close(self) -> None:
+        self.client._request(P.C_SESSION, {"op": "close", "session": self.id})
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class Client:
+    """A connection to one broker. Not thread-safe: use one client per thread."""
+
+    def __init__(self, url: str, *, keys: str | Path | tuple | None = None, insecure_loopback: bool = False,
+                 user: str | None = None, timeout_s: float = 30.0, context: zmq.Context | None = None):
+        security.require_secure_or_loopback(url, keys=keys, insecure_loopback=insecure_loopback,
+                                            what="the client")
+        self.url = url
+        self.timeout_s = timeout_s
+        self.context = context or zmq.Context.instance()
+        self.keys = None
+        if keys is not None:
+            keys_dir, key_name = (keys if isinstance(keys, tuple) else (keys, None))
+            self.keys = (security.peer_keys(keys_dir, key_name), security.server_public_key(keys_dir))
+        self.user = None if keys is not None else (user or getpass.getuser())
+        self.reqs = itertools.count(1)
+        self.seq = 0
+        self.replies: OrderedDict[int, dict] = OrderedDict()
+        self.socket = None
+        self._connect()
+
+    def _connect(self) -> None:
+        if self.socket is not None:
+            self.socket.close(0)
+        self.socket = self.context.socket(zmq.DEALER)
+        self.socket.linger = 0
+        self.socket.maxmsgsize = P.MAXMSGSIZE_BYTES
+        if self.keys is not None:
+            security.secure_client(self.socket, *self.keys)
+        self.socket.connect(self.url)
+        self.seq = 0
+
+    def close(self) -> None:
+        if self.socket is not None:
+            self.socket.close(0)
+            self.socket = None
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- requests ---------------------------------------------------------------------------------
+    def _send(self, command: bytes, body: dict, req: int) -> None:
+        self.seq += 1
+        body = dict(body, seq=self.seq, req=req)
+        if self.user is not None:
+            body["user"] = self.user
+        self.socket.send_multipart(P.encode(P.CLIENT, command, body))
+
+    def _request(self, command: bytes, body: dict, *, timeout_s: float | None = None,
+                 resend_s: float = RESEND_S) -> dict:
+        req = self._start(command, body)
+        return self._wait(req, command, body, timeout_s=self.timeout_s if timeout_s is None else timeout_s,
+                          resend_s=resend_s)
+
+    def _start(self, command: bytes, body: dict) -> int:
+        req = next(self.reqs)
+        self._send(command, body, req)
+        return req
+
+    def _wait(self, req: int, command: bytes, body: dict, *, timeout_s: float | None,
+              resend_s: float = RESEND_S) -> dict:
+        """Wait for the reply to `req`, resending (as a new request) after each quiet `resend_s`."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        wanted = {req}
+        resend_at = time.monotonic() + resend_s
+        while True:
+            for r in wanted:
+                if r in self.replies:
+                    reply = self.replies.pop(r)
+                    if not reply["ok"]:
+                        raise BrokerError(reply.get("error") or "the broker refused the request")
+                    return reply.get("data")
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                raise JobTimeoutError(f"no reply from the broker at {self.url} within {timeout_s:g} s")
+            wait_s = resend_at - now if deadline is None else min(resend_at, deadline) - now
+            if self.socket.poll(max(0, int(wait_s * 1000))):
+                self._receive()
+            elif time.monotonic() >= resend_at:
+                req = self._start(command, body)
+                wanted.add(req)
+                resend_at = time.monotonic() + resend_s
+
+    def _receive(self) -> None:
+        while True:
+            try:
+                frames = self.socket.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            try:
+                message = P.decode(frames, schemas=P.OUTBOUND_SCHEMAS)
+            except P.ProtocolError:
+                continue
+            if message.command == P.C_DISCONNECT:
+                self._connect()  # forgotten by the broker: start over on a fresh connection
+                return
+            if message.command == P.C_REPLY:
+                self.replies[message.body["req"]] = message.body
+                while len(self.replies) > 100_000:
+                    self.replies.popitem(last=False)
+
+    # -- public API -------------------------------------------------------------------------------
+    def _spec(self, program, *, shots: int, seed: int | None, priority: int, params: dict | None,
+              requires: dict | None, max_attempts: int | None, time_limit_s: float | None,
+              estimated_duration_s: float | None, session: str | None) -> dict:
+        if isinstance(program, (str, bytes)):
+            payload, needs = program, {}
+        else:
+            payload = program.ir
+            needs = {"qubits": program.num_qubits, "profile": program.profile.value}
+        spec = {"id": uuid.uuid4().hex, "kind": "program", "program": payload, "shots": int(shots),
+                "priority": int(priority), "requires": {**needs, **(requires or {})}}
+        for key, value in (("seed", seed), ("params", params), ("max_attempts", max_attempts),
+                           ("time_limit_s", time_limit_s), ("estimated_duration_s", estimated_duration_s),
+                           ("session", session)):
+            if value is not None:
+                spec[key] = value
+        return spec
+
+    def submit(self, program, *, shots: int = 1000, seed: int | None = None, priority: int = 0,
+               params: dict | None = None, requires: dict | None = None, max_attempts: int | None = None,
+               time_limit_s: float | None = None, estimated_duration_s: float | None = None,
+               session: str | None = None) -> DistributedJob:
+        """Submit one program; returns once the broker has committed the job to its store."""
+        return self.submit_many([program], shots=shots, seed=seed, priority=priority, params=params,
+                                requires=requires, max_attempts=max_attempts, time_limit_s=time_limit_s,
+                                estimated_duration_s=estimated_duration_s, session=session)[0]
+
+    def submit_many(self, programs, **options) -> list[DistributedJob]:
+        """Submit many programs in one message (one commit on the broker)."""
+        options.setdefault("shots", 1000)
+        for key in ("seed", "params", "requires", "max_attempts", "time_limit_s", "estimated_duration_s",
+                    "session"):
+            options.setdefault(key, None)
+        options.setdefault("priority", 0)
+        specs = [self._spec(p, **options) for p in programs]
+        return self.submit_specs(specs)
+
+    def submit_specs(self, specs: list[dict]) -> list[DistributedJob]:
+        data = self._request(P.C_SUBMIT, {"jobs": specs})
+        return [DistributedJob(self, job_id) for job_id in data["ids"]]
+
+    def status(self, job_ids) -> list[dict]:
+        return self._request(P.C_STATUS, {"jobs": list(job_ids)})
+
+    def result(self, job_id: str, *, timeout_s: float | None = None):
+        return self.results([job_id], timeout_s=timeout_s)[0]
+
+    def results(self, jobs, *, timeout_s: float | None = None) -> list:
+        """Results of many jobs, waited for together (one request each, pipelined)."""
+        ids = [job.id if isinstance(job, DistributedJob) else job for job in jobs]
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        pending = {self._start(P.C_RESULT, {"job": job_id, "wait": True}): job_id for job_id in ids}
+        outcomes: dict[str, dict] = {}
+        for req, job_id in pending.items():
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                outcomes[job_id] = self._wait(req, P.C_RESULT, {"job": job_id, "wait": True}, timeout_s=left)
+            except JobTimeoutError:
+                raise JobTimeoutError(f"job {job_id} has no result after {timeout_s:g} s; "
+                                      f"check job.status() or wait longer") from None
+        return [self._outcome(outcomes[job_id]) for job_id in ids]
+
+    @staticmethod
+    def _outcome(data: dict):
+        state = data.get("state")
+        if state == "done":
+            return _to_result(data["result"])
+        if state == "cancelled":
+            raise JobCancelledError(f"job {data['id']} was cancelled: {data.get('error')}")
+        raise ExecutionError(f"job {data['id']} failed: {data.get('error')}")
+
+    def cancel(self, job_id: str) -> bool:
+        return bool(self._request(P.C_CANCEL, {"job": job_id})["cancelled"])
+
+    def session(self, *, time_limit_s: float | None = None) -> Session:
+        data = self._request(P.C_SESSION, {"op": "open", "time_limit_s": time_limit_s})
+        return Session(self, data["session"], data["expires_at"])
+
+    def reserve(self, worker: str, start: float, end: float) -> None:
+        """Reserve `worker` (a QPU adapter, say) for this user from `start` to `end` (broker clock)."""
+        self._request(P.C_RESERVE, {"worker": worker, "start": float(start), "end": float(end)})
+
+
+def connect(url: str, *, keys: str | Path | tuple | None = None, insecure_loopback: bool = False,
+            **options) -> Client:
+    """A client of the broker at `url`: CurveZMQ with the key pair in `keys` (a directory, or
+    (directory, name)), or `insecure_loopback=True` for a broker on this machine without keys."""
+    return Client(url, keys=keys, insecure_loopback=insecure_loopback, **options)

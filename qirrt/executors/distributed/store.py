@@ -1,0 +1,283 @@
+"""The broker's persistent store: jobs, sessions, workers and reservations in SQLite (WAL).
+
+The broker changes the store inside one transaction per turn of its loop and sends nothing that
+depends on a change (a submission's acknowledgement, a dispatch, a result) until `commit()` has
+returned: a job the client was told about survives a SIGKILL of the broker. WAL with
+``synchronous=NORMAL`` survives process crashes; pass ``synchronous="FULL"`` to survive power loss too.
+
+Result acceptance is idempotent: a job accepts exactly one result, and only from the attempt it is
+running now (`accept_result`); a result from an older attempt is refused and recorded in `refusals`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from ...errors import ExecutionError
+from . import protocol
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    user TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    spec BLOB NOT NULL,
+    priority INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL,
+    worker TEXT,
+    submitted_at REAL NOT NULL,
+    started_at REAL,
+    finished_at REAL,
+    not_before REAL NOT NULL DEFAULT 0,
+    time_limit_s REAL,
+    estimated_duration_s REAL,
+    session TEXT,
+    progress REAL NOT NULL DEFAULT 0,
+    checkpoint BLOB,
+    result BLOB,
+    error TEXT,
+    result_worker TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY, user TEXT NOT NULL, opened_at REAL NOT NULL, expires_at REAL,
+    state TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS workers (
+    id TEXT PRIMARY KEY, capabilities TEXT NOT NULL, registered_at REAL NOT NULL,
+    last_seen REAL NOT NULL, state TEXT NOT NULL, registrations INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS reservations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, worker TEXT NOT NULL, user TEXT NOT NULL,
+    start REAL NOT NULL, "end" REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS refusals (
+    job TEXT NOT NULL, attempt INTEGER NOT NULL, worker TEXT, reason TEXT NOT NULL, at REAL NOT NULL
+);
+"""
+
+QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
+FINAL_STATES = (DONE, FAILED, CANCELLED)
+
+
+class StoreError(ExecutionError):
+    """The broker's store refused a change (a conflicting job id, a schema from a newer qirrt)."""
+
+
+@dataclass
+class JobRow:
+    id: str
+    user: str
+    kind: str
+    spec: dict
+    priority: int
+    state: str
+    attempt: int
+    failures: int
+    max_attempts: int
+    worker: str | None
+    submitted_at: float
+    started_at: float | None
+    finished_at: float | None
+    not_before: float
+    time_limit_s: float | None
+    estimated_duration_s: float | None
+    session: str | None
+    progress: float
+    checkpoint: bytes | None
+    result: bytes | None
+    error: str | None
+    result_worker: str | None
+
+    def public(self) -> dict:
+        """What a client may see of its job (no program, no checkpoint)."""
+        return {"id": self.id, "state": self.state, "attempt": self.attempt, "failures": self.failures,
+                "progress": self.progress, "submitted_at": self.submitted_at,
+                "started_at": self.started_at, "finished_at": self.finished_at, "error": self.error,
+                "priority": self.priority, "session": self.session}
+
+
+_JOB_COLUMNS = ", ".join(JobRow.__dataclass_fields__)
+
+
+class Store:
+    """One broker's SQLite store. Not thread-safe: the broker's loop owns it."""
+
+    def __init__(self, path: str | Path, *, synchronous: str = "NORMAL"):
+        self.path = str(path)
+        self.db = sqlite3.connect(self.path, isolation_level="DEFERRED", check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute(f"PRAGMA synchronous={'FULL' if synchronous.upper() == 'FULL' else 'NORMAL'}")
+        self.db.execute("PRAGMA busy_timeout=5000")
+        self.db.executescript(_SCHEMA)
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if row is None:
+            self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        elif int(row[0]) > SCHEMA_VERSION:
+            raise StoreError(f"store {self.path} has schema version {row[0]}, newer than this qirrt's "
+                             f"{SCHEMA_VERSION}; upgrade qirrt or point --store at another file")
+        self.db.commit()
+
+    def commit(self) -> None:
+        self.db.commit()
+
+    def rollback(self) -> None:
+        self.db.rollback()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- jobs -------------------------------------------------------------------------------------
+    def add_job(self, spec: dict, *, user: str, now: float, default_max_attempts: int) -> tuple[JobRow, bool]:
+        """Insert a job (not yet committed). An id already taken by the same user is the same job
+        (an idempotent resubmission): returns (that job, False). Another user's id is an error."""
+        existing = self.get(spec["id"])
+        if existing is not None:
+            if existing.user != user:
+                raise StoreError(f"job id {spec['id']} is taken; submit with a fresh id")
+            return existing, False
+        row = JobRow(
+            id=spec["id"], user=user, kind=spec["kind"], spec=spec, priority=int(spec.get("priority", 0)),
+            state=QUEUED, attempt=0, failures=0,
+            max_attempts=int(spec.get("max_attempts") or default_max_attempts), worker=None,
+            submitted_at=now, started_at=None, finished_at=None, not_before=0.0,
+            time_limit_s=spec.get("time_limit_s"), estimated_duration_s=spec.get("estimated_duration_s"),
+            session=spec.get("session"), progress=0.0, checkpoint=None, result=None, error=None,
+            result_worker=None)
+        self.db.execute(
+            f"INSERT INTO jobs ({_JOB_COLUMNS}) VALUES ({', '.join('?' * len(JobRow.__dataclass_fields__))})",
+            self._row_values(row))
+        return row, True
+
+    @staticmethod
+    def _row_values(row: JobRow) -> tuple:
+        values = []
+        for name in JobRow.__dataclass_fields__:
+            value = getattr(row, name)
+            values.append(protocol.pack(value) if name == "spec" else value)
+        return tuple(values)
+
+    def get(self, job_id: str) -> JobRow | None:
+        row = self.db.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id=?", (job_id,)).fetchone()
+        return self._job(row) if row else None
+
+    @staticmethod
+    def _job(row: tuple) -> JobRow:
+        values = list(row)
+        values[3] = protocol.unpack(values[3])
+        return JobRow(*values)
+
+    def jobs_in(self, *states: str) -> list[JobRow]:
+        marks = ", ".join("?" * len(states))
+        rows = self.db.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE state IN ({marks}) ORDER BY rowid",
+                               states).fetchall()
+        return [self._job(r) for r in rows]
+
+    def count(self, state: str | None = None) -> int:
+        if state is None:
+            return self.db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+        return self.db.execute("SELECT COUNT(*) FROM jobs WHERE state=?", (state,)).fetchone()[0]
+
+    def start_attempt(self, job_id: str, worker: str, now: float) -> int:
+        """Mark a queued job running on `worker`; returns the new attempt number."""
+        self.db.execute("UPDATE jobs SET state=?, attempt=attempt+1, worker=?, started_at=? "
+                        "WHERE id=? AND state=?", (RUNNING, worker, now, job_id, QUEUED))
+        return self.db.execute("SELECT attempt FROM jobs WHERE id=?", (job_id,)).fetchone()[0]
+
+    def accept_result(self, job_id: str, attempt: int, worker: str, result: bytes, now: float) -> bool:
+        """Accept the result of the running attempt; any other (stale, duplicate) is refused."""
+        cursor = self.db.execute(
+            "UPDATE jobs SET state=?, result=?, result_worker=?, finished_at=?, progress=1.0, worker=NULL "
+            "WHERE id=? AND attempt=? AND state=? AND worker=?",
+            (DONE, result, worker, now, job_id, attempt, RUNNING, worker))
+        if cursor.rowcount == 1:
+            return True
+        self.refuse(job_id, attempt, worker, "stale or duplicate result", now)
+        return False
+
+    def refuse(self, job_id: str, attempt: int, worker: str | None, reason: str, now: float) -> None:
+        self.db.execute("INSERT INTO refusals VALUES (?, ?, ?, ?, ?)", (job_id, attempt, worker, reason, now))
+
+    def refusals(self) -> list[tuple]:
+        return self.db.execute("SELECT job, attempt, worker, reason FROM refusals ORDER BY rowid").fetchall()
+
+    def end_attempt(self, job_id: str, attempt: int, *, error: str, retry_at: float | None, now: float,
+                    count_failure: bool = True) -> str | None:
+        """End the running attempt without a result: requeue it (at `retry_at`) while attempts are
+        left, else fail the job. Returns the job's new state, or None for a stale attempt."""
+        row = self.db.execute("SELECT failures, max_attempts FROM jobs WHERE id=? AND attempt=? AND state=?",
+                              (job_id, attempt, RUNNING)).fetchone()
+        if row is None:
+            return None
+        failures = row[0] + (1 if count_failure else 0)
+        if retry_at is None or failures >= row[1]:
+            self.db.execute("UPDATE jobs SET state=?, failures=?, error=?, finished_at=?, worker=NULL "
+                            "WHERE id=?", (FAILED, failures, error, now, job_id))
+            return FAILED
+        self.db.execute("UPDATE jobs SET state=?, failures=?, error=?, not_before=?, worker=NULL WHERE id=?",
+                        (QUEUED, failures, error, retry_at, job_id))
+        return QUEUED
+
+    def set_progress(self, job_id: str, attempt: int, progress: float, checkpoint: bytes | None) -> bool:
+        if checkpoint is None:
+            cursor = self.db.execute("UPDATE jobs SET progress=? WHERE id=? AND attempt=? AND state=?",
+                                     (progress, job_id, attempt, RUNNING))
+        else:
+            cursor = self.db.execute(
+                "UPDATE jobs SET progress=?, checkpoint=? WHERE id=? AND attempt=? AND state=?",
+                (progress, checkpoint, job_id, attempt, RUNNING))
+        return cursor.rowcount == 1
+
+    def cancel(self, job_id: str, now: float) -> bool:
+        cursor = self.db.execute(
+            "UPDATE jobs SET state=?, finished_at=?, error='cancelled', worker=NULL WHERE id=? AND state IN (?, ?)",
+            (CANCELLED, now, job_id, QUEUED, RUNNING))
+        return cursor.rowcount == 1
+
+    def fail(self, job_id: str, error: str, now: float) -> None:
+        self.db.execute("UPDATE jobs SET state=?, error=?, finished_at=?, worker=NULL WHERE id=? AND state IN (?, ?)",
+                        (FAILED, error, now, job_id, QUEUED, RUNNING))
+
+    # -- sessions ---------------------------------------------------------------------------------
+    def open_session(self, session_id: str, user: str, now: float, expires_at: float | None) -> None:
+        self.db.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, 'open')", (session_id, user, now, expires_at))
+
+    def session(self, session_id: str) -> tuple | None:
+        return self.db.execute("SELECT id, user, opened_at, expires_at, state FROM sessions WHERE id=?",
+                               (session_id,)).fetchone()
+
+    def close_session(self, session_id: str) -> None:
+        self.db.execute("UPDATE sessions SET state='closed' WHERE id=?", (session_id,))
+
+    def expired_sessions(self, now: float) -> list[str]:
+        return [r[0] for r in self.db.execute(
+            "SELECT id FROM sessions WHERE state='open' AND expires_at IS NOT NULL AND expires_at <= ?", (now,))]
+
+    # -- workers and reservations -----------------------------------------------------------------
+    def register_worker(self, worker_id: str, capabilities: dict, now: float) -> None:
+        self.db.execute(
+            "INSERT INTO workers VALUES (?, ?, ?, ?, 'up', 1) ON CONFLICT(id) DO UPDATE SET "
+            "capabilities=excluded.capabilities, last_seen=excluded.last_seen, state='up', "
+            "registrations=registrations+1", (worker_id, json.dumps(capabilities), now, now))
+
+    def worker_down(self, worker_id: str, now: float) -> None:
+        self.db.execute("UPDATE workers SET state='down', last_seen=? WHERE id=?", (now, worker_id))
+
+    def workers(self) -> list[tuple]:
+        return self.db.execute("SELECT id, capabilities, state, registrations FROM workers").fetchall()
+
+    def add_reservation(self, worker: str, user: str, start: float, end: float) -> None:
+        self.db.execute('INSERT INTO reservations (worker, user, start, "end") VALUES (?, ?, ?, ?)',
+                        (worker, user, start, end))
+
+    def reservations(self) -> list[tuple]:
+        return self.db.execute('SELECT worker, user, start, "end" FROM reservations').fetchall()

@@ -1,0 +1,357 @@
+"""The worker: registers with its capability descriptor, heartbeats, runs jobs, reports back.
+
+Modelled on the Majordomo worker API (``mdwrkapi.py``): a DEALER socket to the broker, heartbeats in
+both directions with a liveness count, and reconnect with backoff when the broker goes quiet or says
+DISCONNECT. After reconnecting (a broker restart included) the worker sends READY again, listing the
+jobs it is still running or has finished but not yet reported, so the broker can adopt them.
+
+Program jobs run on a pool of threads through a qirrt executor (a plugin name from the
+``qirrt.executors`` group, or ``module:attribute``); workload jobs (user code) always run in a
+separate, resource-limited process (`qirrt.executors.distributed.workload`), never in this one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import logging
+import os
+import socket as _socket
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import zmq
+
+from ...errors import ExecutionError, InvalidProgramError, QirrtError, ResourceLimitError
+from . import protocol as P
+from . import security
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class JobContext:
+    """What a distributed-aware executor's `run_job(program, spec, context)` gets."""
+
+    job_id: str
+    attempt: int
+    checkpoint: bytes | None
+    cancelled: threading.Event
+    _report: object = field(repr=False, default=None)
+
+    def report(self, progress: float, checkpoint: bytes | None = None) -> None:
+        """Tell the broker how far the job is (0..1) and, optionally, a checkpoint to resume from."""
+        self._report(self.job_id, self.attempt, float(progress), checkpoint)
+
+
+def load_executor(spec: str):
+    """An executor instance from a plugin name (``local``, ``aer``) or ``package.module:Class``."""
+    if ":" in spec:
+        module_name, _, attr = spec.partition(":")
+        try:
+            obj = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError) as exc:
+            from ...errors import PluginError
+
+            raise PluginError(f"cannot load executor {spec!r}: {exc}") from exc
+    else:
+        from ...plugins import load_plugin
+
+        obj = load_plugin("qirrt.executors", spec)
+    return obj() if isinstance(obj, type) else obj
+
+
+def installed_packages() -> list[str]:
+    from importlib.metadata import distributions
+
+    names = set()
+    for dist in distributions():
+        name = dist.metadata.get("Name")
+        if name:
+            names.add(name.lower().replace("_", "-"))
+    return sorted(names)
+
+
+def describe(executor, executor_name: str, *, slots: int, extra: dict | None = None) -> dict:
+    """The capability descriptor a worker registers with (DD-13)."""
+    capabilities = {
+        "executors": [executor_name],
+        "max_qubits": int(getattr(executor, "max_qubits", 30)),
+        "profiles": list(getattr(executor, "profiles", ("base", "adaptive"))),
+        "native_gates": list(getattr(executor, "native_gates", ())),
+        "mitigation": list(getattr(executor, "mitigation", ())),
+        "gpu": bool(getattr(executor, "gpu", False)),
+        "packages": installed_packages(),
+        "kinds": ["program", "workload"],
+        "slots": slots,
+        "host": _socket.gethostname(),
+    }
+    calibration_at = getattr(executor, "calibration_at", None)
+    if calibration_at is not None:
+        capabilities["calibration_at"] = float(calibration_at)
+    capabilities.update(extra or {})
+    return capabilities
+
+
+def run_program(executor, program, spec: dict, context: JobContext) -> dict:
+    """Run one program job on `executor` and return the result as a plain dict (`Result.to_dict`)."""
+    if hasattr(executor, "run_job"):
+        result = executor.run_job(program, spec, context)
+    else:
+        kwargs = {"shots": spec["shots"]}
+        if spec.get("seed") is not None:
+            kwargs["seed"] = spec["seed"]
+        if spec.get("params"):
+            kwargs["params"] = spec["params"]
+        job = executor.submit([program], **kwargs)
+        result = job.result()
+    if isinstance(result, list) and len(result) == 1:
+        result = result[0]
+    return result.to_dict() if hasattr(result, "to_dict") else dict(result)
+
+
+class Worker:
+    """A worker connected to the broker at `connect`, running jobs through `executor`."""
+
+    def __init__(self, connect: str, executor: str = "local", *, name: str | None = None,
+                 keys: str | Path | tuple | None = None, insecure_loopback: bool = False, slots: int = 1,
+                 capabilities: dict | None = None, heartbeat_interval_ms: int = P.HEARTBEAT_INTERVAL_MS,
+                 heartbeat_liveness: int = P.HEARTBEAT_LIVENESS, workload_limits: dict | None = None,
+                 context: zmq.Context | None = None):
+        security.require_secure_or_loopback(connect, keys=keys, insecure_loopback=insecure_loopback,
+                                            what="the worker")
+        self.connect_url = connect
+        self.executor_name = executor
+        self.executor = load_executor(executor)
+        self.name = name or f"{_socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.slots = slots
+        self.capabilities = describe(self.executor, executor.rsplit(":", 1)[-1], slots=slots, extra=capabilities)
+        self.heartbeat_interval_s = heartbeat_interval_ms / 1000.0
+        self.heartbeat_liveness = heartbeat_liveness
+        self.workload_limits = dict(workload_limits or {})
+        self.context = context or zmq.Context.instance()
+        self.keys = None
+        if keys is not None:
+            keys_dir, key_name = (keys if isinstance(keys, tuple) else (keys, None))
+            self.keys = (security.peer_keys(keys_dir, key_name), security.server_public_key(keys_dir))
+        self.pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="qirrt-job")
+        self.inbox_url = f"inproc://qirrt-worker-{uuid.uuid4().hex}"
+        self.inbox = self.context.socket(zmq.PULL)
+        self.inbox.bind(self.inbox_url)
+        self._local = threading.local()
+        self.running: dict[str, tuple[int, threading.Event]] = {}
+        self.unsent: OrderedDict[str, list[bytes]] = OrderedDict()  # finished, not yet reported
+        self.programs: OrderedDict[str, object] = OrderedDict()
+        self.seq = 0
+        self.socket = None
+        self.backoff = P.Backoff()
+        self.registrations = 0
+        self._stopped = False
+
+    # -- connection -------------------------------------------------------------------------------
+    def _connect(self) -> None:
+        if self.socket is not None:
+            self.socket.close(0)
+        self.socket = self.context.socket(zmq.DEALER)
+        self.socket.linger = 0
+        self.socket.maxmsgsize = P.MAXMSGSIZE_BYTES
+        self.socket.sndhwm = 100_000
+        if self.keys is not None:
+            security.secure_client(self.socket, *self.keys)
+        self.socket.connect(self.connect_url)
+        self.seq = 0
+        running = [[job_id, attempt] for job_id, (attempt, _) in self.running.items()]
+        running += [[job_id, attempt] for job_id, (attempt, _frames) in self.unsent.items()]
+        self._send(P.W_READY, {"worker": self.name, "capabilities": self.capabilities, "running": running})
+        self.registrations += 1
+        for job_id, (_attempt, frames) in list(self.unsent.items()):
+            self._send_raw(frames)
+            del self.unsent[job_id]
+        self.liveness = self.heartbeat_liveness
+        self.heartbeat_at = time.monotonic() + self.heartbeat_interval_s
+
+    def _send(self, command: bytes, body: dict) -> None:
+        self.seq += 1
+        body["seq"] = self.seq
+        self.socket.send_multipart(P.encode(P.WORKER, command, body))
+
+    def _send_raw(self, frames: list[bytes]) -> None:
+        """Send a result built by a job thread, with this connection's next seq."""
+        header, command, body = frames
+        decoded = P.unpack(body)
+        self._send(command, decoded)
+
+    def stop(self) -> None:
+        self._stopped = True
+
+    def run(self, *, duration_s: float | None = None) -> None:
+        end = None if duration_s is None else time.monotonic() + duration_s
+        self._connect()
+        poller = zmq.Poller()
+        poller.register(self.inbox, zmq.POLLIN)
+        poller.register(self.socket, zmq.POLLIN)
+        try:
+            while not self._stopped and (end is None or time.monotonic() < end):
+                timeout_ms = max(0, int((self.heartbeat_at - time.monotonic()) * 1000))
+                events = dict(poller.poll(timeout_ms))
+                if self.inbox in events:
+                    while True:
+                        try:
+                            frames = self.inbox.recv_multipart(zmq.NOBLOCK)
+                        except zmq.Again:
+                            break
+                        self._from_job(frames)
+                if self.socket in events:
+                    reconnect = False
+                    while not reconnect:
+                        try:
+                            frames = self.socket.recv_multipart(zmq.NOBLOCK)
+                        except zmq.Again:
+                            break
+                        self.liveness = self.heartbeat_liveness
+                        reconnect = self._from_broker(frames)
+                    if reconnect:
+                        poller.unregister(self.socket)
+                        self._connect()
+                        poller.register(self.socket, zmq.POLLIN)
+                        continue
+                if time.monotonic() >= self.heartbeat_at:
+                    self.liveness -= 1
+                    if self.liveness <= 0:
+                        log.warning("broker silent for %d heartbeats; reconnecting", self.heartbeat_liveness)
+                        time.sleep(self.backoff.next_ms() / 1000.0)
+                        poller.unregister(self.socket)
+                        self._connect()
+                        poller.register(self.socket, zmq.POLLIN)
+                        continue
+                    self._send(P.W_HEARTBEAT, {})
+                    self.heartbeat_at = time.monotonic() + self.heartbeat_interval_s
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for _attempt, cancelled in self.running.values():
+            cancelled.set()
+        if self.socket is not None:
+            try:
+                self._send(P.W_DISCONNECT, {})
+            except zmq.ZMQError:
+                pass
+            self.socket.close(0)
+            self.socket = None
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.inbox.close(0)
+
+    # -- messages ---------------------------------------------------------------------------------
+    def _from_broker(self, frames: list) -> bool:
+        """Handle one broker message; True when the worker must reconnect."""
+        try:
+            message = P.decode(frames, schemas=P.OUTBOUND_SCHEMAS)
+        except P.ProtocolError as exc:
+            log.warning("broker sent a bad message (%s); reconnecting", exc)
+            return True
+        if message.header != P.WORKER:
+            return True
+        self.backoff.reset()
+        if message.command == P.W_JOB:
+            self._start(message.body)
+        elif message.command == P.W_CANCEL:
+            entry = self.running.get(message.body["job"])
+            if entry is not None and entry[0] == message.body["attempt"]:
+                entry[1].set()
+                del self.running[message.body["job"]]
+            self.unsent.pop(message.body["job"], None)
+        elif message.command == P.W_DISCONNECT:
+            log.info("broker said DISCONNECT (%s); re-registering", message.body.get("reason"))
+            return True
+        return False
+
+    def _start(self, body: dict) -> None:
+        spec, attempt = body["job"], body["attempt"]
+        cancelled = threading.Event()
+        self.running[spec["id"]] = (attempt, cancelled)
+        context = JobContext(spec["id"], attempt, body.get("checkpoint"), cancelled, self._report_from_thread)
+        self.pool.submit(self._execute, spec, context)
+
+    def _job_socket(self) -> zmq.Socket:
+        sock = getattr(self._local, "socket", None)
+        if sock is None:
+            sock = self._local.socket = self.context.socket(zmq.PUSH)
+            sock.linger = 1000
+            sock.connect(self.inbox_url)
+        return sock
+
+    def _report_from_thread(self, job_id: str, attempt: int, progress: float, checkpoint: bytes | None) -> None:
+        body = {"job": job_id, "attempt": attempt, "progress": progress, "checkpoint": checkpoint}
+        self._job_socket().send_multipart(P.encode(P.WORKER, P.W_PROGRESS, body))
+
+    def _execute(self, spec: dict, context: JobContext) -> None:
+        """On a pool thread: run the job and pass its outcome to the loop."""
+        body = {"job": spec["id"], "attempt": context.attempt}
+        started = time.monotonic()
+        try:
+            if spec["kind"] == "workload":
+                from .workload import run_sandboxed
+
+                result = run_sandboxed(spec["workload"], limits=self.workload_limits, cancelled=context.cancelled)
+            else:
+                program = spec["program"]
+                if not getattr(self.executor, "wants_program_text", False):
+                    program = self._program(program)
+                result = run_program(self.executor, program, spec, context)
+            body.update(ok=True, result=result)
+        except Exception as exc:  # the job's failure is data for the broker, not the worker's end
+            permanent = isinstance(exc, (InvalidProgramError, ResourceLimitError)) or getattr(exc, "permanent", False)
+            message = f"{type(exc).__name__}: {exc}" if not isinstance(exc, QirrtError) else str(exc)
+            body.update(ok=False, error=message[:2000], retry=not permanent)
+        body["elapsed_s"] = time.monotonic() - started
+        if context.cancelled.is_set():
+            return
+        self._job_socket().send_multipart(P.encode(P.WORKER, P.W_RESULT, body))
+
+    def _program(self, source: str | bytes):
+        from ...program import Program
+
+        key = hashlib.sha256(source if isinstance(source, bytes) else source.encode()).hexdigest()
+        program = self.programs.get(key)
+        if program is None:
+            program = Program.from_bitcode(source) if isinstance(source, bytes) else Program.from_ir(source)
+            self.programs[key] = program
+            if len(self.programs) > 256:
+                self.programs.popitem(last=False)
+        return program
+
+    def _from_job(self, frames: list[bytes]) -> None:
+        _header, command, raw = frames
+        body = P.unpack(raw)
+        job_id = body["job"]
+        entry = self.running.get(job_id)
+        if entry is None or entry[0] != body["attempt"]:
+            return  # cancelled meanwhile: nothing to report
+        if command == P.W_RESULT:
+            del self.running[job_id]
+        try:
+            self._send(command, body)
+        except zmq.ZMQError:
+            if command == P.W_RESULT:
+                self.unsent[job_id] = (body["attempt"], frames)
+
+
+def main_loop(connect: str, executor: str, **options) -> None:
+    """`qirrt worker`: run until SIGTERM or SIGINT."""
+    import signal
+
+    worker = Worker(connect, executor, **options)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    try:
+        worker.run()
+    except KeyboardInterrupt:
+        worker.stop()
+
+
+__all__ = ["JobContext", "Worker", "describe", "load_executor", "run_program", "ExecutionError"]
