@@ -116,6 +116,7 @@ class Client:
         self.socket.maxmsgsize = P.MAXMSGSIZE_BYTES
         if self.keys is not None:
             security.secure_client(self.socket, *self.keys)
+        self.socket.reconnect_ivl = 50
         self.socket.connect(self.url)
         self.seq = 0
 

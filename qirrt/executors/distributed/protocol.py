@@ -199,9 +199,9 @@ def pack(body: dict) -> bytes:
 
 def unpack(data: bytes) -> object:
     try:
-        return msgpack.unpackb(data, raw=False, strict_map_key=True, use_list=True,
-                               max_buffer_size=MAXMSGSIZE_BYTES,
-                               ext_hook=_refuse_ext)
+        if len(data) > MAXMSGSIZE_BYTES:
+            raise ProtocolError("body larger than MAXMSGSIZE")
+        return msgpack.unpackb(data, raw=False, strict_map_key=True, use_list=True, ext_hook=_refuse_ext)
     except ProtocolError:
         raise
     except Exception as exc:  # msgpack raises several unrelated types on garbage

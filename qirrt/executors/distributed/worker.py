@@ -149,7 +149,8 @@ class Worker:
         self.programs: OrderedDict[str, object] = OrderedDict()
         self.seq = 0
         self.socket = None
-        self.backoff = P.Backoff()
+        self.backoff = P.Backoff(initial_ms=min(P.RECONNECT_INITIAL_MS, heartbeat_interval_ms // 2),
+                                 max_ms=min(P.RECONNECT_MAX_MS, heartbeat_interval_ms))
         self.registrations = 0
         self._stopped = False
 
@@ -163,6 +164,7 @@ class Worker:
         self.socket.sndhwm = 100_000
         if self.keys is not None:
             security.secure_client(self.socket, *self.keys)
+        self.socket.reconnect_ivl = 50
         self.socket.connect(self.connect_url)
         self.seq = 0
         running = [[job_id, attempt] for job_id, (attempt, _) in self.running.items()]
@@ -216,6 +218,7 @@ class Worker:
                         self.liveness = self.heartbeat_liveness
                         reconnect = self._from_broker(frames)
                     if reconnect:
+                        time.sleep(self.backoff.next_ms() / 1000.0)
                         poller.unregister(self.socket)
                         self._connect()
                         poller.register(self.socket, zmq.POLLIN)
@@ -257,7 +260,8 @@ class Worker:
             return True
         if message.header != P.WORKER:
             return True
-        self.backoff.reset()
+        if message.command != P.W_DISCONNECT:
+            self.backoff.reset()
         if message.command == P.W_JOB:
             self._start(message.body)
         elif message.command == P.W_CANCEL:
