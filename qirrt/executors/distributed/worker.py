@@ -314,8 +314,7 @@ class Worker:
             message = f"{type(exc).__name__}: {exc}" if not isinstance(exc, QirrtError) else str(exc)
             body.update(ok=False, error=message[:2000], retry=not permanent)
         body["elapsed_s"] = time.monotonic() - started
-        if context.cancelled.is_set():
-            return
+        # Even a cancelled or superseded attempt reports: the broker refuses what it no longer wants.
         self._job_socket().send_multipart(P.encode(P.WORKER, P.W_RESULT, body))
 
     def _program(self, source: str | bytes):
@@ -335,9 +334,10 @@ class Worker:
         body = P.unpack(raw)
         job_id = body["job"]
         entry = self.running.get(job_id)
-        if entry is None or entry[0] != body["attempt"]:
-            return  # cancelled meanwhile: nothing to report
-        if command == P.W_RESULT:
+        current = entry is not None and entry[0] == body["attempt"]
+        if command == P.W_PROGRESS and not current:
+            return  # cancelled meanwhile: its progress interests no one
+        if command == P.W_RESULT and current:
             del self.running[job_id]
         try:
             self._send(command, body)
