@@ -1,0 +1,373 @@
+"""The seed's programming model: `RuntimeWorkerBase` workloads scheduled by `RuntimeProvider`.
+
+A user subclasses `RuntimeWorkerBase`, overrides `run()`, and sets `backend_name` (the executor its
+programs run on) and `execution_options` (its mitigation pipeline and other options)::
+
+    class Vqe(RuntimeWorkerBase):
+        backend_name = "aer"
+        execution_options = {"passes": "zne{scale-factors=1,3,5}"}
+
+        def run(self):
+            return {"energy": ...}
+
+`RuntimeProvider(client).schedule(module)` reads the module's source, finds the subclass and the
+module's imports by AST (nothing is imported or executed on the client), ships the source with any
+local modules it imports, and asks for a worker that has the non-stdlib packages installed. The
+worker never executes the code itself: `run_sandboxed` starts a separate Python process with a
+scrubbed environment, its own session, an unprivileged user when the worker runs as root, and
+limits on address space, CPU time, processes, file size and wall time.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import types
+import uuid
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+from ...errors import ExecutionError
+from . import protocol as P
+
+DEFAULT_LIMITS = {"memory_mb": 2048, "cpu_s": 3600, "wall_s": 7200.0, "nproc": 64, "file_mb": 64}
+NOBODY_UID = 65534
+MAX_SOURCE_BYTES = 4 * 1024 * 1024
+
+
+class WorkloadError(ExecutionError):
+    """A workload could not be packaged, or it failed or was killed by its limits on the worker."""
+
+    permanent = True  # the broker fails the job instead of retrying it elsewhere
+
+
+class RuntimeWorkerBase:
+    """Base class of a user workload: override `run()`; set `backend_name` and `execution_options`."""
+
+    backend_name: str = "local"
+    execution_options: dict = {}
+
+    def __init__(self, inputs: dict | None = None):
+        self.inputs = dict(inputs or {})
+
+    def run(self):
+        raise NotImplementedError("a RuntimeWorkerBase subclass overrides run()")
+
+    def execute(self, program, *, shots: int = 1000, seed: int | None = None, params: dict | None = None) -> dict:
+        """Run one program (a `Program` or QIR text) on `backend_name` and return its result as a dict."""
+        from ...program import Program
+        from .worker import JobContext, load_executor, run_program
+
+        if isinstance(program, str):
+            program = Program.from_ir(program)
+        executor = load_executor(self.backend_name)
+        spec = {"id": uuid.uuid4().hex, "shots": shots, "seed": seed, "params": params,
+                "execution_options": dict(self.execution_options)}
+        return run_program(executor, program, spec, JobContext(spec["id"], 1, None, threading.Event()))
+
+
+# -- the client side: discovery and scheduling ------------------------------------------------------
+def _source_of(module) -> tuple[str, Path | None]:
+    if isinstance(module, types.ModuleType):
+        path = Path(module.__file__)
+        return module.__name__.rsplit(".", 1)[-1], path
+    path = Path(module)
+    return path.stem, path
+
+
+def _imports(tree: ast.AST) -> tuple[set[str], set[str]]:
+    """(absolute top-level names, relative module names) imported anywhere in `tree`."""
+    absolute, relative = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            absolute.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                if node.module:
+                    relative.add(node.module.split(".")[0])
+                else:
+                    relative.update(alias.name for alias in node.names)
+            elif node.module:
+                absolute.add(node.module.split(".")[0])
+    return absolute, relative
+
+
+def _worker_class(tree: ast.Module, class_name: str | None) -> ast.ClassDef:
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            for base in node.bases:
+                name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", None)
+                if name == "RuntimeWorkerBase":
+                    found.append(node)
+    if class_name is not None:
+        found = [n for n in found if n.name == class_name]
+    if len(found) != 1:
+        names = ", ".join(n.name for n in found) or "none"
+        raise WorkloadError(f"expected one RuntimeWorkerBase subclass{f' named {class_name}' if class_name else ''}"
+                            f" in the workload module, found {names}; pass class_name=")
+    return found[0]
+
+
+def _class_constants(node: ast.ClassDef) -> dict:
+    constants = {}
+    for item in node.body:
+        if isinstance(item, ast.Assign) and len(item.targets) == 1 and isinstance(item.targets[0], ast.Name):
+            target, value = item.targets[0].id, item.value
+        elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.value is not None:
+            target, value = item.target.id, item.value
+        else:
+            continue
+        if target in ("backend_name", "execution_options"):
+            try:
+                constants[target] = ast.literal_eval(value)
+            except ValueError:
+                raise WorkloadError(f"{node.name}.{target} must be a literal (it is read without running the code)")
+    return constants
+
+
+def discover(module, *, class_name: str | None = None) -> dict:
+    """The workload bundle of `module` (a module object or a .py path): sources, class, packages."""
+    entry, path = _source_of(module)
+    if path is None or not path.exists():
+        raise WorkloadError(f"cannot find the source of workload {module!r}")
+    root = path.parent
+    files: dict[str, str] = {}
+    packages: set[str] = set()
+    distributions = packages_distributions()
+    stdlib = set(sys.stdlib_module_names) | {"__future__"}
+    pending = [path]
+    tree_of_entry = None
+    while pending:
+        current = pending.pop()
+        relative_name = str(current.relative_to(root))
+        if relative_name in files:
+            continue
+        text = current.read_text()
+        files[relative_name] = text
+        if sum(len(t) for t in files.values()) > MAX_SOURCE_BYTES:
+            raise WorkloadError("the workload's sources exceed 4 MB")
+        tree = ast.parse(text, filename=str(current))
+        if current == path:
+            tree_of_entry = tree
+        absolute, relative = _imports(tree)
+        for name in sorted(absolute | relative):
+            local = root / f"{name}.py"
+            if local.exists():
+                pending.append(local)
+            elif name in stdlib or name == "qirrt":
+                continue
+            elif name in absolute:
+                dists = distributions.get(name) or [name]
+                packages.update(d.lower().replace("_", "-") for d in dists)
+    node = _worker_class(tree_of_entry, class_name)
+    constants = _class_constants(node)
+    return {"entry": entry, "class": node.name, "files": files, "packages": sorted(packages),
+            "backend_name": constants.get("backend_name", "local"),
+            "execution_options": constants.get("execution_options", {})}
+
+
+class RuntimeProvider:
+    """Schedules `RuntimeWorkerBase` workloads on a broker through a `Client`."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def schedule(self, module, *, inputs: dict | None = None, class_name: str | None = None,
+                 priority: int = 0, time_limit_s: float | None = None, max_attempts: int | None = None,
+                 requires: dict | None = None):
+        bundle = discover(module, class_name=class_name)
+        bundle["inputs"] = dict(inputs or {})
+        spec = {"id": uuid.uuid4().hex, "kind": "workload", "workload": bundle, "shots": 1,
+                "priority": priority,
+                "requires": {"kind": "workload", "packages": bundle["packages"], **(requires or {})}}
+        if time_limit_s is not None:
+            spec["time_limit_s"] = time_limit_s
+        if max_attempts is not None:
+            spec["max_attempts"] = max_attempts
+        return self.client.submit_specs([spec])[0]
+
+
+# -- the worker side: a limited, separate process ---------------------------------------------------
+PIDS_CGROUP_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
+
+
+def _pids_cgroup(nproc: int) -> Path | None:
+    """A fresh pids cgroup (v1 or v2) capped at `nproc` tasks, or None where cgroups are not writable.
+
+    RLIMIT_NPROC does not bind root, so a worker running as root contains fork bombs this way."""
+    for root in PIDS_CGROUP_ROOTS:
+        if not (root / "cgroup.procs").exists():
+            continue
+        group = root / f"qirrt-{uuid.uuid4().hex[:12]}"
+        try:
+            group.mkdir()
+            (group / "pids.max").write_text(str(nproc))
+            return group
+        except OSError:
+            try:
+                group.rmdir()
+            except OSError:
+                pass
+    return None
+
+
+def _world_accessible(path: Path) -> bool:
+    """True when an unprivileged user can reach and read `path` (every parent has o+x)."""
+    path = path.resolve()
+    try:
+        if not os.stat(path).st_mode & 0o005:
+            return False
+        return all(os.stat(parent).st_mode & 0o001 for parent in path.parents)
+    except OSError:
+        return False
+
+
+def _unprivileged_uid() -> int | None:
+    """The uid to drop to when the worker runs as root and the interpreter is readable by others."""
+    if os.geteuid() != 0:
+        return None
+    import sysconfig
+
+    interpreter_ok = _world_accessible(Path(sys.executable)) and _world_accessible(
+        Path(sysconfig.get_paths()["stdlib"]))
+    return NOBODY_UID if interpreter_ok else None
+
+
+def _limit(limits: dict, drop_to_uid: int | None, cgroup: Path | None):
+    def apply() -> None:
+        os.setsid()
+        if cgroup is not None:
+            (cgroup / "cgroup.procs").write_text(str(os.getpid()))
+        memory = int(limits["memory_mb"]) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        cpu = int(limits["cpu_s"])
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        files = int(limits["file_mb"]) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_FSIZE, (files, files))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        nproc = int(limits["nproc"])
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+        if drop_to_uid is not None:  # root ignores RLIMIT_NPROC; an unprivileged user does not
+            os.setgroups([])
+            os.setgid(drop_to_uid)
+            os.setuid(drop_to_uid)
+
+    return apply
+
+
+def _kill_all(sid: int, cgroup: Path | None) -> None:
+    """SIGKILL the workload and everything it forked: its cgroup's tasks, else its session's."""
+    if cgroup is not None:
+        try:
+            (cgroup / "pids.max").write_text("0")  # no more forks while we kill
+        except OSError:
+            pass
+    for _ in range(100):
+        if cgroup is not None:
+            try:
+                pids = [int(x) for x in (cgroup / "cgroup.procs").read_text().split()]
+            except OSError:
+                pids = []
+        else:
+            pids = []
+            for entry in os.listdir("/proc"):
+                try:
+                    if entry.isdigit() and os.getsid(int(entry)) == sid:
+                        pids.append(int(entry))
+                except (ProcessLookupError, PermissionError):
+                    continue
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.02)
+    if cgroup is not None:
+        for _ in range(100):
+            try:
+                cgroup.rmdir()
+                return
+            except OSError:
+                time.sleep(0.02)
+
+
+def run_sandboxed(workload: dict, *, limits: dict | None = None, cancelled: threading.Event | None = None) -> dict:
+    """Run a workload bundle in a separate, limited process; its `run()` return value, or WorkloadError."""
+    limits = {**DEFAULT_LIMITS, **{k: v for k, v in (limits or {}).items() if v is not None}}
+    for key in ("entry", "class", "files"):
+        if key not in workload:
+            raise WorkloadError(f"workload bundle lacks {key!r}")
+    with tempfile.TemporaryDirectory(prefix="qirrt-workload-") as tmp:
+        folder = Path(tmp)
+        for name, text in workload["files"].items():
+            target = (folder / name).resolve()
+            if folder.resolve() not in target.parents or not name.endswith(".py"):
+                raise WorkloadError(f"workload file name {name!r} is not a plain .py path")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+        (folder / "_inputs.msgpack").write_bytes(P.pack(workload.get("inputs") or {}))
+        os.chmod(folder, 0o777)
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(folder), "LANG": "C.UTF-8",
+               "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+        stdout = open(folder / "_stdout", "wb")
+        stderr = open(folder / "_stderr", "wb")
+        command = [sys.executable, "-I", "-m", "qirrt.executors.distributed.sandbox", str(folder),
+                   workload["entry"], workload["class"]]
+        cgroup = _pids_cgroup(int(limits["nproc"]))
+        drop = _unprivileged_uid()
+        try:
+            proc = subprocess.Popen(command, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=stdout,
+                                    stderr=stderr, preexec_fn=_limit(limits, drop, cgroup), close_fds=True)
+        except BaseException:
+            if cgroup is not None:
+                cgroup.rmdir()
+            raise
+        finally:
+            stdout.close()
+            stderr.close()
+        deadline = time.monotonic() + float(limits["wall_s"])
+        reason = None
+        while True:
+            try:
+                proc.wait(timeout=0.05)
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() > deadline:
+                    reason = f"wall time limit of {limits['wall_s']:g} s"
+                elif cancelled is not None and cancelled.is_set():
+                    reason = "cancelled"
+                if reason:
+                    _kill_all(proc.pid, cgroup)
+                    proc.wait()
+                    break
+        _kill_all(proc.pid, cgroup)  # whatever it forked dies with it
+        errors = (folder / "_stderr").read_bytes()[-4000:].decode(errors="replace")
+        if reason is None and proc.returncode != 0:
+            code = proc.returncode
+            if code in (-signal.SIGXCPU, -signal.SIGKILL) and "MemoryError" not in errors:
+                reason = f"CPU time limit of {limits['cpu_s']} s" if code == -signal.SIGXCPU else "killed (SIGKILL)"
+            elif "MemoryError" in errors:
+                reason = f"memory limit of {limits['memory_mb']} MB"
+            elif "BlockingIOError" in errors or "Resource temporarily unavailable" in errors:
+                reason = f"process limit of {limits['nproc']}"
+            else:
+                last = errors.strip().splitlines()[-1] if errors.strip() else f"exit code {code}"
+                reason = f"the workload failed: {last}"
+        if reason is not None:
+            raise WorkloadError(f"workload {workload['class']} stopped: {reason}")
+        result_path = folder / "_result.msgpack"
+        if not result_path.exists():
+            raise WorkloadError(f"workload {workload['class']} produced no result")
+        result = P.unpack(result_path.read_bytes())
+        P._check_plain(result, "workload result")
+        return {"value": result}

@@ -1,0 +1,1 @@
+def total(n): return sum(range(n))
