@@ -1,0 +1,204 @@
+"""What every mitigation step is: a pass with an `expand` half and a `combine` half.
+
+``expand(program, ctx)`` returns the programs to run in the program's place (folded copies, twirled
+instances, calibration circuits, PEC samples); ``combine(results, programs=..., observable=...)``
+turns their outcomes, in the same order, back into one outcome. Steps compose by nesting: in
+``["ddd", "zne"]`` ZNE expands each DDD-padded program and combines first, DDD combines last (see
+`qirrt.mitigation.Pipeline`).
+
+Outcomes are `QuasiDistribution`s (probabilities over count keys, possibly negative, as readout
+inversion or PEC produce) or `Estimate`s (an expectation value). A step whose combination is
+linear works on either; ZNE with exponential extrapolation needs an observable. Whatever a step must
+remember from `expand` to `combine` (a scale factor, a PEC sign) is a *tag* in the expanded
+program's ``metadata["mitigation"]`` list, which is why `combine` is given the programs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ...errors import PassError
+from ..base import Pass
+
+if TYPE_CHECKING:
+    from ...observables import BoundObservable
+    from ...program import Program
+    from ..base import PassContext
+
+TAGS = "mitigation"
+"""``Program.metadata`` key of the list of tags mitigation steps leave on the programs they expand."""
+
+
+# -- outcomes ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class QuasiDistribution:
+    """Probabilities over count keys (they may be negative and need not sum to one exactly)."""
+
+    probabilities: Mapping[str, float]
+    shots: int
+    circuits: int = 1
+
+    @classmethod
+    def from_counts(cls, counts: Mapping[str, float], shots: int | None = None) -> QuasiDistribution:
+        total = sum(counts.values()) if shots is None else shots
+        if total <= 0:
+            raise PassError("cannot build a distribution from empty counts")
+        return cls({k: v / total for k, v in counts.items() if v}, int(total))
+
+    def expectation(self, observable: BoundObservable) -> float:
+        return observable.expectation(self.probabilities, normalise=False)
+
+    def standard_error(self, observable: BoundObservable) -> float:
+        """Shot-noise standard error of ⟨O⟩, treating the distribution as a sampled one."""
+        positive = {k: max(v, 0.0) for k, v in self.probabilities.items()}
+        if not any(positive.values()):
+            return math.inf
+        return observable.standard_error(positive, self.shots)
+
+    def to_counts(self) -> dict[str, float]:
+        """Probabilities times shots (floats: a mitigated distribution has no integer counts)."""
+        return {k: v * self.shots for k, v in self.probabilities.items()}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """An expectation value with its shot-noise standard error, what it cost, and how it was made."""
+
+    value: float
+    std_error: float | None = None
+    shots: int = 0
+    circuits: int = 1
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"value": self.value, "std_error": self.std_error, "shots": self.shots, "circuits": self.circuits,
+                "details": dict(self.details)}
+
+
+Outcome = QuasiDistribution | Estimate
+
+
+def as_distribution(item) -> QuasiDistribution:
+    """A QuasiDistribution from an outcome, a qirrt `Result` (its counts) or a plain counts mapping."""
+    if isinstance(item, QuasiDistribution):
+        return item
+    if isinstance(item, Estimate):
+        raise PassError("this step needs distributions but got an expectation value: put the step that "
+                        "produces expectation values (zne with exponential extrapolation) after it")
+    counts = getattr(item, "counts", item)
+    if not isinstance(counts, Mapping):
+        raise PassError(f"cannot read counts from {type(item).__name__}")
+    return QuasiDistribution.from_counts(counts)
+
+
+def value_of(item, observable: BoundObservable | None) -> tuple[float, float | None]:
+    """(⟨O⟩, standard error) of an outcome."""
+    if isinstance(item, Estimate):
+        return item.value, item.std_error
+    if observable is None:
+        raise PassError("an expectation value was needed but no observable was given")
+    distribution = as_distribution(item)
+    return distribution.expectation(observable), distribution.standard_error(observable)
+
+
+def linear_combination(items: Sequence, weights: Sequence[float], observable: BoundObservable | None,
+                       details: Mapping[str, Any] | None = None) -> Outcome:
+    """Σ wᵢ·itemᵢ: an Estimate when an observable is given or any item is one, else a QuasiDistribution."""
+    if len(items) != len(weights):
+        raise PassError(f"{len(items)} outcomes but {len(weights)} weights")
+    shots = sum(_shots(i) for i in items)
+    circuits = sum(_circuits(i) for i in items)
+    if observable is not None or any(isinstance(i, Estimate) for i in items):
+        value, variance, known = 0.0, 0.0, True
+        for item, weight in zip(items, weights):
+            v, se = value_of(item, observable)
+            value += weight * v
+            if se is None or not math.isfinite(se):
+                known = False
+            else:
+                variance += (weight * se) ** 2
+        return Estimate(value, math.sqrt(variance) if known else None, shots, circuits, dict(details or {}))
+    merged: dict[str, float] = {}
+    for item, weight in zip(items, weights):
+        for key, p in as_distribution(item).probabilities.items():
+            merged[key] = merged.get(key, 0.0) + weight * p
+    effective = _effective_shots(items, weights)
+    return QuasiDistribution({k: v for k, v in merged.items() if v != 0.0}, effective, circuits)
+
+
+def _shots(item) -> int:
+    if isinstance(item, (QuasiDistribution, Estimate)):
+        return item.shots
+    counts = getattr(item, "counts", item)
+    return int(sum(counts.values()))
+
+
+def _circuits(item) -> int:
+    return item.circuits if isinstance(item, (QuasiDistribution, Estimate)) else 1
+
+
+def _effective_shots(items, weights) -> int:
+    """Shots of an equally-good single sample: (Σ|w|)² / Σ(w²/nᵢ) (the total for a plain average)."""
+    denominator = sum(w * w / max(_shots(i), 1) for i, w in zip(items, weights))
+    if denominator == 0:
+        return sum(_shots(i) for i in items)
+    return max(int(round(sum(abs(w) for w in weights) ** 2 / denominator)), 1)
+
+
+# -- tags -------------------------------------------------------------------------------------------
+def tagged(program: Program, step: str, **info) -> Program:
+    """A copy of `program` carrying one more tag ({"step": name, ...info})."""
+    metadata = dict(program.metadata)
+    metadata[TAGS] = [*metadata.get(TAGS, ()), {"step": step, **info}]
+    return replace(program, metadata=metadata)
+
+
+def tag_of(program: Program, step: str) -> dict:
+    """The last tag `step` left on `program` (what its expand recorded for its combine)."""
+    for tag in reversed(program.metadata.get(TAGS, ())):
+        if tag.get("step") == step:
+            return tag
+    raise PassError(f"program {program!r} carries no '{step}' tag: pass combine() the programs that this "
+                    f"step's expand() returned, in the same order")
+
+
+# -- the step ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MitigationStep(Pass):
+    """A mitigation pass: `expand` before execution, `combine` after.
+
+    Used as an ordinary pass (`apply`), a step whose expansion is a single program (DDD) returns it;
+    the others raise, since their outcomes need combining.
+    """
+
+    mitigation: ClassVar[bool] = True
+
+    def expand(self, program: Program, ctx: PassContext | None = None) -> list[Program]:
+        raise NotImplementedError
+
+    def combine(self, results: Sequence, *, programs: Sequence[Program] | None = None,
+                observable: BoundObservable | None = None, ctx: PassContext | None = None) -> Outcome:
+        raise NotImplementedError
+
+    def apply(self, program: Program, ctx: PassContext) -> Program:
+        expanded = self.expand(program, ctx)
+        if len(expanded) != 1:
+            raise PassError(f"mitigation step '{self}' expands one program into {len(expanded)}: run it "
+                            "through qirrt.mitigation (run, run_batch or Pipeline), which combines the results")
+        return expanded[0]
+
+    def _check(self, results: Sequence, programs: Sequence | None, *, need_programs: bool = False) -> None:
+        if not results:
+            raise PassError(f"step '{self.name}': nothing to combine")
+        if programs is not None and len(programs) != len(results):
+            raise PassError(f"step '{self.name}': {len(results)} results for {len(programs)} programs")
+        if need_programs and programs is None:
+            raise PassError(f"step '{self.name}' needs the expanded programs to combine: "
+                            "combine(results, programs=step.expand(program))")
+
+
+__all__ = ["Estimate", "MitigationStep", "Outcome", "QuasiDistribution", "TAGS", "as_distribution",
+           "linear_combination", "tag_of", "tagged", "value_of"]

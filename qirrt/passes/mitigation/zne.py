@@ -1,0 +1,259 @@
+"""`zne`: zero-noise extrapolation by unitary folding on the LLVM module.
+
+`expand` makes one program per scale factor λ by replacing gates G with G (G†G)^k, which is the
+identity on the ideal circuit and multiplies the noise roughly by λ:
+
+* ``folding=global``: each unitary segment U (a run of gates between measurements, resets or other
+  barriers) becomes U (U†U)^k, then the last s gates L of U are folded once more (U … L†L) so the
+  gate count reaches λ·n (mitiq's `fold_global`);
+* ``folding=local``: every gate is folded k times and the first s gates once more (`fold_gates_from_left`);
+* ``folding=random``: as local, the s extra gates drawn at random with `seed` (`fold_gates_at_random`).
+
+The scale factor actually reached, 1 + 2·folds/n (n: unitary gates), is what the extrapolation uses.
+Inverses: self-inverse gates are their own, ``s``/``t`` swap with their adjoints, rotations negate their
+angle (parameter expressions included), ``sx``† is ``z sx z`` (exact up to a global phase).
+
+`combine` extrapolates to λ = 0: ``linear`` (least squares, degree 1), ``richardson`` (the polynomial
+through all points), ``polynomial`` (least squares of degree `order`), ``exponential``
+(a + b·e^(−cλ), with `asymptote` fixing a when given). The first three are linear in the data, so
+they extrapolate distributions as well as expectation values; ``exponential`` needs an observable.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from ...dialect import GATES, INVERSES
+from ...errors import PassError
+from ..circuit import Angle, Circuit, Gate, Op, Raw
+from .base import Estimate, MitigationStep, linear_combination, tag_of, tagged, value_of
+
+FOLDINGS = ("global", "local", "random")
+EXTRAPOLATIONS = ("linear", "richardson", "polynomial", "exponential")
+
+
+def inverse(gate: Gate) -> list[Gate]:
+    """Gates whose product is gate† (up to a global phase)."""
+    spec = GATES[gate.name]
+    if spec.self_inverse:
+        return [Gate(gate.name, gate.qubits, gate.angles)]
+    if gate.name in INVERSES:
+        return [Gate(INVERSES[gate.name], gate.qubits)]
+    if spec.num_params:
+        return [Gate(gate.name, gate.qubits, tuple(-Angle.of(a) for a in gate.angles))]
+    if gate.name == "sx":
+        return [Gate("z", gate.qubits), Gate("sx", gate.qubits), Gate("z", gate.qubits)]
+    raise PassError(f"zne: no inverse known for gate '{gate.name}'")
+
+
+def _copy(gate: Gate) -> Gate:
+    return Gate(gate.name, gate.qubits, gate.angles)
+
+
+def _segments(items: list) -> list[tuple[int, int]]:
+    """(start, end) item ranges of unitary segments: gates and pure lines, between barriers."""
+    out, start = [], None
+    for i, item in enumerate(items):
+        unitary = isinstance(item, Gate) or (isinstance(item, Raw) and item.pure)
+        if unitary and start is None:
+            start = i
+        elif not unitary and start is not None:
+            out.append((start, i))
+            start = None
+    if start is not None:
+        out.append((start, len(items)))
+    return [(a, b) for a, b in out if any(isinstance(x, Gate) for x in items[a:b])]
+
+
+def fold_global(items: list, scale: float) -> tuple[list, int, int]:
+    """A block's items with every unitary segment folded globally; returns (items, gates, folds)."""
+    segments = _segments(items)
+    out: list = []
+    position, gates_total, folds_total = 0, 0, 0
+    for start, end in segments:
+        out.extend(items[position:start])
+        segment = items[start:end]
+        gates = [x for x in segment if isinstance(x, Gate)]
+        n = len(gates)
+        folds = int(round(n * (scale - 1) / 2))
+        full, rest = divmod(folds, n)
+        out.extend(segment)
+        undo = [g for gate in reversed(gates) for g in inverse(gate)]
+        for _ in range(full):
+            out.extend(undo)
+            out.extend(_copy(g) for g in gates)
+        if rest:
+            tail = gates[n - rest:]
+            out.extend(g for gate in reversed(tail) for g in inverse(gate))
+            out.extend(_copy(g) for g in tail)
+        gates_total += n
+        folds_total += folds
+        position = end
+    out.extend(items[position:])
+    return out, gates_total, folds_total
+
+
+def fold_local(items: list, scale: float, chooser) -> tuple[list, int, int]:
+    """Every gate folded k times, `rest` chosen gates once more; `chooser(n, rest)` picks indices."""
+    gates = [i for i, x in enumerate(items) if isinstance(x, Gate)]
+    n = len(gates)
+    if n == 0:
+        return list(items), 0, 0
+    folds = int(round(n * (scale - 1) / 2))
+    full, rest = divmod(folds, n)
+    extra = set(chooser(n, rest))
+    out: list = []
+    ordinal = 0
+    for item in items:
+        out.append(item)
+        if isinstance(item, Gate):
+            times = full + (1 if ordinal in extra else 0)
+            for _ in range(times):
+                out.extend(inverse(item))
+                out.append(_copy(item))
+            ordinal += 1
+    return out, n, folds
+
+
+@dataclass(frozen=True)
+class ZeroNoiseExtrapolation(MitigationStep):
+    """Run the program at several noise scales (unitary folding) and extrapolate to zero noise."""
+
+    name: ClassVar[str] = "zne"
+
+    scale_factors: tuple[float, ...] = (1.0, 3.0, 5.0)
+    folding: str = "global"
+    extrapolation: str = "richardson"
+    order: int = 2
+    asymptote: float | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        factors = tuple(float(s) for s in self.scale_factors)
+        object.__setattr__(self, "scale_factors", factors)
+        if len(factors) < 2:
+            raise PassError("zne needs at least two scale factors (scale-factors=1,3,5)")
+        if any(s < 1 for s in factors):
+            raise PassError(f"zne scale factors must be ≥ 1, got {','.join(f'{s:g}' for s in factors)}")
+        if len(set(factors)) != len(factors):
+            raise PassError("zne scale factors must be distinct")
+        if self.folding not in FOLDINGS:
+            raise PassError(f"zne folding must be one of {', '.join(FOLDINGS)}, got {self.folding!r}")
+        if self.extrapolation not in EXTRAPOLATIONS:
+            raise PassError(f"zne extrapolation must be one of {', '.join(EXTRAPOLATIONS)}, "
+                            f"got {self.extrapolation!r}")
+        if self.extrapolation == "polynomial" and not 1 <= self.order < len(factors):
+            raise PassError(f"zne polynomial extrapolation of order {self.order} needs more than {self.order} "
+                            f"scale factors, got {len(factors)}")
+        if self.extrapolation == "exponential" and len(factors) < (2 if self.asymptote is not None else 3):
+            raise PassError("zne exponential extrapolation needs three scale factors (two with an asymptote)")
+
+    # -- expand ---------------------------------------------------------------------------------
+    def fold(self, program, scale: float):
+        """`program` folded to noise scale ≈ `scale`; returns (program, scale reached)."""
+        circuit = Circuit.from_program(program)
+        circuit.require_static(self.name)
+        rng = random.Random(f"{self.seed}:{scale}")
+        gates_total = folds_total = 0
+        for block in circuit.blocks:
+            if self.folding == "global":
+                items, gates, folds = fold_global(block.items, scale)
+            elif self.folding == "local":
+                items, gates, folds = fold_local(block.items, scale, lambda n, k: range(k))
+            else:
+                items, gates, folds = fold_local(block.items, scale, lambda n, k: rng.sample(range(n), k))
+            block.items = items
+            gates_total += gates
+            folds_total += folds
+        reached = 1.0 + 2.0 * folds_total / gates_total if gates_total else scale
+        if folds_total == 0:
+            return program, reached
+        return circuit.to_program(program, note=f"zne-fold{{scale={scale:g},folding={self.folding}}}"), reached
+
+    def expand(self, program, ctx=None) -> list:
+        out = []
+        for scale in self.scale_factors:
+            folded, reached = self.fold(program, scale)
+            out.append(tagged(folded, self.name, scale_factor=scale, reached=reached))
+        return out
+
+    # -- combine --------------------------------------------------------------------------------
+    def weights(self, scales: Sequence[float]) -> np.ndarray:
+        """The linear extrapolation's weights: the zero-noise value is Σ wᵢ·yᵢ."""
+        x = np.asarray(scales, dtype=float)
+        if self.extrapolation == "richardson":
+            return np.array([math.prod(x[j] / (x[j] - x[i]) for j in range(len(x)) if j != i)
+                             for i in range(len(x))])
+        degree = 1 if self.extrapolation == "linear" else self.order
+        vandermonde = np.vander(x, degree + 1, increasing=True)
+        return np.linalg.pinv(vandermonde)[0]
+
+    def combine(self, results, *, programs=None, observable=None, ctx=None):
+        self._check(results, programs, need_programs=True)
+        scales = [tag_of(p, self.name)["reached"] for p in programs]
+        if len(set(round(s, 12) for s in scales)) < len(scales):
+            raise PassError(f"zne: the program is too short to reach distinct scale factors "
+                            f"({', '.join(f'{s:g}' for s in scales)}); choose factors further apart")
+        details = {"scale_factors": scales, "extrapolation": self.extrapolation}
+        if self.extrapolation != "exponential":
+            weights = self.weights(scales)
+            details["weights"] = [float(w) for w in weights]
+            outcome = linear_combination(results, list(weights), observable, details)
+            if isinstance(outcome, Estimate):
+                values = [value_of(r, observable)[0] for r in results]
+                outcome = Estimate(outcome.value, outcome.std_error, outcome.shots, outcome.circuits,
+                                   {**details, "values": values})
+            return outcome
+        values = []
+        errors = []
+        for r in results:
+            v, se = value_of(r, observable)
+            values.append(v)
+            errors.append(se)
+        value = extrapolate_exponential(scales, values, self.asymptote)
+        shots = sum(getattr(r, "shots", 0) for r in results)
+        return Estimate(value, None, shots, len(results), {**details, "values": values})
+
+
+def extrapolate_exponential(scales: Sequence[float], values: Sequence[float], asymptote: float | None) -> float:
+    """Zero-noise value of the fit y = a + b·e^(−cλ) (a = `asymptote` when given)."""
+    x = np.asarray(scales, dtype=float)
+    y = np.asarray(values, dtype=float)
+    if asymptote is not None:
+        shifted = y - asymptote
+        if np.all(shifted > 0) or np.all(shifted < 0):
+            sign = np.sign(shifted[0])
+            slope, intercept = np.polyfit(x, np.log(np.abs(shifted)), 1)
+            return float(asymptote + sign * math.exp(intercept))
+        # values on both sides of the asymptote: no exponential fits, fall back to a straight line
+        return float(np.polyval(np.polyfit(x, y, 1), 0.0))
+
+    def residual(rate: float) -> tuple[float, float, float]:
+        basis = np.column_stack([np.ones_like(x), np.exp(-rate * x)])
+        coefficients, *_ = np.linalg.lstsq(basis, y, rcond=None)
+        error = float(np.sum((basis @ coefficients - y) ** 2))
+        return error, float(coefficients[0]), float(coefficients[1])
+
+    # variable projection: for each decay rate the best a, b are linear; search the rate on a log grid
+    rates = np.geomspace(1e-4, 10.0, 400)
+    errors = [residual(r)[0] for r in rates]
+    best = int(np.argmin(errors))
+    low, high = rates[max(best - 1, 0)], rates[min(best + 1, len(rates) - 1)]
+    for _ in range(60):  # golden-section refinement
+        m1, m2 = low + 0.382 * (high - low), low + 0.618 * (high - low)
+        if residual(m1)[0] < residual(m2)[0]:
+            high = m2
+        else:
+            low = m1
+    _, a, b = residual((low + high) / 2)
+    return a + b
+
+
+__all__ = ["EXTRAPOLATIONS", "FOLDINGS", "ZeroNoiseExtrapolation", "extrapolate_exponential", "fold_global",
+           "fold_local", "inverse"]
