@@ -1,0 +1,740 @@
+"""QIR samples from every producer, with the exact output distribution of the program they came from.
+
+Each `Sample` generates QIR live from its producer (pyqir, qdk from Q# and from Qiskit, pytket-qir,
+qbraid-qir, cudaq) and has a golden copy under `tests/golden/producers/<producer>/`, so the tests run
+where a producer is missing. The expected distribution is computed from the *source* program without
+qirrt: a Qiskit reference circuit evolved with `qiskit.quantum_info.DensityMatrix` (measurements
+all final), or by hand for programs with feed-forward. Keys are in the normalised program's record
+order (first recorded leftmost), which each sample states in terms of the source's classical bits.
+
+Regenerate the golden copies with ``python -m tests.producer_samples`` (needs every producer).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
+
+GOLDEN = Path(__file__).parent / "golden" / "producers"
+PRODUCER_MODULES = {"pyqir": "pyqir", "qdk": "qdk", "qdk-qiskit": "qdk", "pytket": "pytket.qir",
+                    "qbraid": "qbraid_qir", "cudaq": "cudaq"}
+
+
+@dataclass(frozen=True)
+class Sample:
+    producer: str
+    name: str
+    generate: Callable[[], str]
+    expected: Callable[[], dict[str, float]] | Callable[[str], dict[str, float]]
+    notes: tuple[str, ...] = ()
+    profile: str = "base"
+    detected: str | None = None
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.producer}/{self.name}"
+
+    @property
+    def path(self) -> Path:
+        return GOLDEN / self.producer / f"{self.name}.ll"
+
+    @property
+    def module(self) -> str:
+        return PRODUCER_MODULES[self.producer]
+
+    def golden(self) -> str:
+        return self.path.read_text()
+
+    def distribution(self, text: str) -> dict[str, float]:
+        """The source program's exact distribution, keyed in the record order of `text`."""
+        import inspect
+
+        return self.expected(text) if inspect.signature(self.expected).parameters else self.expected()
+
+
+# =============================================================================================
+# Reference distributions
+# =============================================================================================
+def clbit_distribution(circuit: QuantumCircuit) -> dict[tuple[int, ...], float]:
+    """Exact probabilities of the classical bits of a circuit whose measurements are all final."""
+    from qiskit.quantum_info import DensityMatrix
+
+    body = circuit.copy_empty_like()
+    measured: dict[int, int] = {}
+    for instruction in circuit.data:
+        if instruction.operation.name == "measure":
+            measured[circuit.find_bit(instruction.clbits[0]).index] = circuit.find_bit(instruction.qubits[0]).index
+        else:
+            body.append(instruction)
+    body.remove_final_measurements()
+    probabilities = DensityMatrix(body).probabilities()
+    out: dict[tuple[int, ...], float] = {}
+    for index, p in enumerate(probabilities):
+        if p < 1e-14:
+            continue
+        bits = [0] * circuit.num_clbits
+        for c, q in measured.items():
+            bits[c] = (index >> q) & 1
+        out[tuple(bits)] = out.get(tuple(bits), 0.0) + float(p)
+    return out
+
+
+def keyed(distribution: dict[tuple[int, ...], float], order: list[int] | list[list[int]]) -> dict[str, float]:
+    """Keys of recorded classical bits: `order` lists them leftmost first (a list of lists: a tuple of
+    arrays, separated by spaces)."""
+    groups = order if order and isinstance(order[0], list) else [order]
+    out: dict[str, float] = {}
+    for bits, p in distribution.items():
+        key = " ".join("".join(str(bits[c]) for c in group) for group in groups)
+        out[key] = out.get(key, 0.0) + p
+    return out
+
+
+def int_keyed(distribution: dict[tuple[int, ...], float]) -> dict[str, float]:
+    """A register recorded as one integer, bit 0 least significant (pytket's convention)."""
+    out: dict[str, float] = {}
+    for bits, p in distribution.items():
+        key = str(sum(b << i for i, b in enumerate(bits)))
+        out[key] = out.get(key, 0.0) + p
+    return out
+
+
+def qiskit_order(circuit: QuantumCircuit) -> list[int]:
+    """Clbits as Qiskit prints a one-register key: c[n-1] first."""
+    return list(reversed(range(circuit.num_clbits)))
+
+
+# =============================================================================================
+# Reference circuits (Qiskit), shared by the Qiskit-sourced producers
+# =============================================================================================
+def ghz_rotations() -> QuantumCircuit:
+    qc = QuantumCircuit(3, 3, name="ghz_rotations")
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.ry(0.3, 2)
+    qc.sdg(2)
+    qc.rx(0.7, 1)
+    qc.measure([0, 1, 2], [0, 1, 2])
+    return qc
+
+
+def mixed_gates() -> QuantumCircuit:
+    qc = QuantumCircuit(3, 3, name="mixed_gates")
+    qc.h([0, 1, 2])
+    qc.rz(0.4, 0)
+    qc.t(1)
+    qc.s(2)
+    qc.cz(0, 2)
+    qc.swap(0, 1)
+    qc.ccx(0, 1, 2)
+    qc.rx(1.1, 0)
+    qc.measure([0, 1, 2], [0, 1, 2])
+    return qc
+
+
+def two_registers() -> QuantumCircuit:
+    qc = QuantumCircuit(QuantumRegister(3, "q"), ClassicalRegister(2, "a"), ClassicalRegister(1, "b"),
+                        name="two_registers")
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.ry(1.2, 2)
+    qc.measure([0, 1, 2], [0, 1, 2])
+    return qc
+
+
+def reset_circuit() -> QuantumCircuit:
+    qc = QuantumCircuit(2, 2, name="reset_then_measure")
+    qc.h(0)
+    qc.reset(0)
+    qc.ry(0.9, 0)
+    qc.cz(0, 1)
+    qc.h(1)
+    qc.measure([0, 1], [0, 1])
+    return qc
+
+
+def bell_feed_expected(order: str = "r0r1") -> dict[str, float]:
+    """H q0; r0 = M(q0); if r0: X q1; r1 = M(q1) — the two results always agree."""
+    return {"00": 0.5, "11": 0.5}
+
+
+# =============================================================================================
+# pyqir
+# =============================================================================================
+def _pyqir_bell() -> str:
+    from pyqir import BasicQisBuilder, SimpleModule
+
+    module = SimpleModule("bell", num_qubits=2, num_results=2)
+    qis = BasicQisBuilder(module.builder)
+    qis.h(module.qubits[0])
+    qis.cx(module.qubits[0], module.qubits[1])
+    qis.mz(module.qubits[0], module.results[0])
+    qis.mz(module.qubits[1], module.results[1])
+    return module.ir()
+
+
+def _pyqir_if_result() -> str:
+    import pyqir
+    from pyqir import SimpleModule, qis, rt
+
+    module = SimpleModule("if_result", num_qubits=2, num_results=2)
+    b, q, r = module.builder, module.qubits, module.results
+    qis.h(b, q[0])
+    qis.mz(b, q[0], r[0])
+    qis.if_result(b, r[0], one=lambda: qis.x(b, q[1]), zero=lambda: qis.h(b, q[1]))
+    qis.mz(b, q[1], r[1])
+    null = pyqir.Constant.null(pyqir.PointerType(pyqir.IntType(module.context, 8)))
+    rt.result_record_output(b, r[0], null)
+    rt.result_record_output(b, r[1], null)
+    return module.ir()
+
+
+def _pyqir_gates_circuit() -> QuantumCircuit:
+    qc = QuantumCircuit(3, 3)
+    qc.h(0)
+    qc.rx(0.3, 1)
+    qc.ry(0.5, 2)
+    qc.rz(0.7, 0)
+    qc.s(1)
+    qc.t(2)
+    qc.sdg(0)
+    qc.tdg(1)
+    qc.cz(0, 1)
+    qc.swap(1, 2)
+    qc.ccx(0, 1, 2)
+    qc.y(0)
+    qc.z(1)
+    qc.x(2)
+    qc.measure([0, 1, 2], [0, 1, 2])
+    return qc
+
+
+def _pyqir_gates() -> str:
+    import pyqir
+    from pyqir import SimpleModule, qis, rt
+
+    module = SimpleModule("gates", num_qubits=3, num_results=3)
+    b, q, r = module.builder, module.qubits, module.results
+    qis.h(b, q[0])
+    qis.rx(b, 0.3, q[1])
+    qis.ry(b, 0.5, q[2])
+    qis.rz(b, 0.7, q[0])
+    qis.s(b, q[1])
+    qis.t(b, q[2])
+    qis.s_adj(b, q[0])
+    qis.t_adj(b, q[1])
+    qis.cz(b, q[0], q[1])
+    qis.swap(b, q[1], q[2])
+    qis.ccx(b, q[0], q[1], q[2])
+    qis.y(b, q[0])
+    qis.z(b, q[1])
+    qis.x(b, q[2])
+    for i in range(3):
+        qis.mz(b, q[i], r[i])
+    null = pyqir.Constant.null(pyqir.PointerType(pyqir.IntType(module.context, 8)))
+    rt.array_record_output(b, pyqir.const(pyqir.IntType(module.context, 64), 3), null)
+    for i in range(3):
+        rt.result_record_output(b, r[i], null)
+    return module.ir()
+
+
+PYQIR = [
+    Sample("pyqir", "bell", _pyqir_bell, lambda: {"00": 0.5, "11": 0.5},
+           notes=("cnot__body to @__quantum__qis__cx__body", "added result records r0, r1",
+                  "'custom' read as base_profile", "qir_major_version set from i32 2"), detected="pyqir"),
+    Sample("pyqir", "if_result", _pyqir_if_result, lambda: {"00": 0.25, "01": 0.25, "11": 0.5},
+           notes=("'custom' read as adaptive_profile",), profile="adaptive", detected="pyqir"),
+    Sample("pyqir", "gates", _pyqir_gates, lambda: keyed(clbit_distribution(_pyqir_gates_circuit()), [0, 1, 2]),
+           notes=("'custom' read as base_profile",), detected="pyqir"),
+]
+
+
+# =============================================================================================
+# qdk: Q# source, and Qiskit circuits through its Qiskit interop
+# =============================================================================================
+QSHARP_BELL = """
+operation Main() : Result[] {
+    use qs = Qubit[2];
+    H(qs[0]);
+    CNOT(qs[0], qs[1]);
+    MResetEachZ(qs)
+}
+"""
+
+QSHARP_FEED = """
+operation Main() : (Result, Result) {
+    use (a, b) = (Qubit(), Qubit());
+    H(a);
+    let r = M(a);
+    if r == One { X(b); }
+    let s = M(b);
+    Reset(a);
+    Reset(b);
+    (r, s)
+}
+"""
+
+QSHARP_GATES = """
+operation Main() : Result[] {
+    use qs = Qubit[3];
+    H(qs[0]);
+    Rx(0.3, qs[1]);
+    Ry(0.5, qs[2]);
+    Rz(0.7, qs[0]);
+    S(qs[1]);
+    T(qs[2]);
+    Adjoint S(qs[0]);
+    Adjoint T(qs[1]);
+    CZ(qs[0], qs[1]);
+    SWAP(qs[1], qs[2]);
+    CCNOT(qs[0], qs[1], qs[2]);
+    Y(qs[0]);
+    Z(qs[1]);
+    X(qs[2]);
+    MResetEachZ(qs)
+}
+"""
+
+QSHARP_INT = """
+import Std.Convert.*;
+operation Main() : Int {
+    use qs = Qubit[2];
+    H(qs[0]);
+    CNOT(qs[0], qs[1]);
+    X(qs[1]);
+    ResultArrayAsInt(MResetEachZ(qs))
+}
+"""
+
+
+def _qsharp(source: str, profile: str) -> Callable[[], str]:
+    def generate() -> str:
+        import qdk
+
+        context = qdk.Context(target_profile=getattr(qdk.TargetProfile, profile))
+        context.eval(source)
+        return str(context.compile("Main()"))
+
+    return generate
+
+
+def _qdk_qiskit(build: Callable[[], QuantumCircuit], *, transpile: bool = False) -> Callable[[], str]:
+    def generate() -> str:
+        from qdk import TargetProfile
+        from qdk.qiskit import QSharpBackend
+
+        backend = QSharpBackend(target_profile=TargetProfile.Base, skip_transpilation=not transpile)
+        return backend.qir(build())
+
+    return generate
+
+
+QDK = [
+    Sample("qdk", "bell_base", _qsharp(QSHARP_BELL, "Base"), lambda: {"00": 0.5, "11": 0.5},
+           notes=("@__quantum__qis__m__body to @__quantum__qis__mz__body", "__quantum__rt__initialize` dropped"),
+           detected="qdk"),
+    Sample("qdk", "bell_adaptive", _qsharp(QSHARP_BELL, "Adaptive_RI"), lambda: {"00": 0.5, "11": 0.5},
+           notes=("`mresetz` → `mz`: 2 call(s)",), profile="adaptive", detected="qdk"),
+    Sample("qdk", "feedforward", _qsharp(QSHARP_FEED, "Adaptive_RI"), lambda: {"0 0": 0.5, "1 1": 0.5},
+           notes=("@__quantum__rt__read_result to @__quantum__qis__read_result__body",), profile="adaptive",
+           detected="qdk"),
+    Sample("qdk", "gates", _qsharp(QSHARP_GATES, "Base"),
+           lambda: keyed(clbit_distribution(_pyqir_gates_circuit()), [0, 1, 2]), detected="qdk"),
+    Sample("qdk", "int_output", _qsharp(QSHARP_INT, "Adaptive_RI"), lambda: {"1": 0.5, "2": 0.5},
+           profile="adaptive", detected="qdk"),
+    Sample("qdk-qiskit", "ghz_rotations", _qdk_qiskit(ghz_rotations),
+           lambda: keyed(clbit_distribution(ghz_rotations()), qiskit_order(ghz_rotations())),
+           notes=("s__adj to @__quantum__qis__s__adj__body",), detected="qdk"),
+    Sample("qdk-qiskit", "ghz_rotations_transpiled", _qdk_qiskit(ghz_rotations, transpile=True),
+           lambda: keyed(clbit_distribution(ghz_rotations()), qiskit_order(ghz_rotations())), detected="qdk"),
+    Sample("qdk-qiskit", "mixed_gates", _qdk_qiskit(mixed_gates),
+           lambda: keyed(clbit_distribution(mixed_gates()), qiskit_order(mixed_gates())), detected="qdk"),
+    Sample("qdk-qiskit", "two_registers", _qdk_qiskit(two_registers),
+           lambda: keyed(clbit_distribution(two_registers()), [[2], [1, 0]]), detected="qdk"),
+]
+
+
+# =============================================================================================
+# pytket-qir
+# =============================================================================================
+def _pytket_from_qiskit(circuit: QuantumCircuit):
+    from pytket.qasm import circuit_from_qasm_str
+    from qiskit import qasm2
+
+    return circuit_from_qasm_str(qasm2.dumps(circuit))
+
+
+def _pytket(build, profile: str) -> Callable[[], str]:
+    def generate() -> str:
+        from pytket.qir import QIRFormat, QIRProfile, pytket_to_qir
+
+        circuit = build()
+        if isinstance(circuit, QuantumCircuit):
+            circuit = _pytket_from_qiskit(circuit)
+        return pytket_to_qir(circuit, name="main", qir_format=QIRFormat.STRING,
+                             profile=getattr(QIRProfile, profile))
+
+    return generate
+
+
+def _pytket_feed():
+    """H q0; c0 = M(q0); if c0: X q1; c1 = M(q1); Ry(π/2) q2; if c1: X q2; c2 = M(q2)."""
+    from pytket import Circuit
+
+    circuit = Circuit(3, 3)
+    circuit.H(0).Measure(0, 0)
+    circuit.X(1, condition_bits=[0], condition_value=1)
+    circuit.Measure(1, 1)
+    circuit.Ry(0.5, 2)  # half-turns: Ry(π/2)
+    circuit.X(2, condition_bits=[1], condition_value=1)
+    circuit.Measure(2, 2)
+    return circuit
+
+
+def _pytket_feed_expected() -> dict[str, float]:
+    # c0 = c1 uniformly; q2 = Ry(π/2)|0> (uniform), flipped when c0 = c1 = 1 — still uniform.
+    out: dict[str, float] = {}
+    for c0 in (0, 1):
+        for c2 in (0, 1):
+            value = c0 | (c0 << 1) | (c2 << 2)
+            out[str(value)] = out.get(str(value), 0.0) + 0.25
+    return out
+
+
+def _pytket_native():
+    """Gates pytket-qir lowers to Quantinuum's QIS (`phasedx`, `zzmax`, `rxxyyzz`) besides the usual ones."""
+    from pytket import Circuit
+
+    circuit = Circuit(3, 3)
+    circuit.H(0).PhasedX(0.3, 0.2, 1).ZZPhase(0.25, 0, 1).ZZMax(1, 2).TK2(0.1, 0.2, 0.3, 0, 2)
+    circuit.Rx(0.4, 2).CZ(0, 2).CX(2, 1).Sdg(1).T(0)
+    circuit.Measure(0, 0).Measure(1, 1).Measure(2, 2)
+    return circuit
+
+
+def _pytket_native_circuit() -> QuantumCircuit:
+    """The same circuit in Qiskit (pytket angles are half-turns)."""
+    pi = math.pi
+    qc = QuantumCircuit(3, 3)
+    qc.h(0)
+    qc.rz(-0.2 * pi, 1)
+    qc.rx(0.3 * pi, 1)
+    qc.rz(0.2 * pi, 1)
+    qc.rzz(0.25 * pi, 0, 1)
+    qc.rzz(0.5 * pi, 1, 2)
+    qc.rxx(0.1 * pi, 0, 2)
+    qc.ryy(0.2 * pi, 0, 2)
+    qc.rzz(0.3 * pi, 0, 2)
+    qc.rx(0.4 * pi, 2)
+    qc.cz(0, 2)
+    qc.cx(2, 1)
+    qc.sdg(1)
+    qc.t(0)
+    qc.measure([0, 1, 2], [0, 1, 2])
+    return qc
+
+
+def labelled_order(text: str) -> list[int]:
+    """pytket's base profile records results in the order it measures them, each labelled `c[i]`."""
+    import re
+
+    labels = {m.group(1): int(m.group(2)) for m in re.finditer(r'^(@\d+) = [^\n]*c"c\[(\d+)\]\\00"', text, re.M)}
+    return [labels[label] for label in re.findall(r"result_record_output\([^\n]*?, (?:i8\* |ptr )(@\d+)", text)]
+
+
+PYTKET = [
+    Sample("pytket", "base", _pytket(ghz_rotations, "BASE"),
+           lambda text: keyed(clbit_distribution(ghz_rotations()), labelled_order(text)),
+           notes=("cnot__body to @__quantum__qis__cx__body", "'custom' read as base_profile"), detected="pytket"),
+    Sample("pytket", "base_native_gates", _pytket(_pytket_native, "BASE"),
+           lambda text: keyed(clbit_distribution(_pytket_native_circuit()), labelled_order(text)),
+           notes=("`phasedx` decomposed", "`zzmax` decomposed", "`rxxyyzz` decomposed"), detected="pytket"),
+    Sample("pytket", "adaptive_register", _pytket(_pytket_native, "ADAPTIVE"),
+           lambda: int_keyed(clbit_distribution(_pytket_native_circuit())),
+           notes=("'custom' read as adaptive_profile", "int_computations added"), profile="adaptive",
+           detected="pytket"),
+    Sample("pytket", "adaptive_feed", _pytket(_pytket_feed, "ADAPTIVE"), _pytket_feed_expected,
+           notes=("'custom' read as adaptive_profile",), profile="adaptive", detected="pytket"),
+    Sample("pytket", "pytket_profile_feed", _pytket(_pytket_feed, "PYTKET"), _pytket_feed_expected,
+           notes=("lowered pytket's register helpers",), profile="adaptive", detected="pytket"),
+    Sample("pytket", "pytket_profile_register", _pytket(_pytket_native, "PYTKET"),
+           lambda: int_keyed(clbit_distribution(_pytket_native_circuit())),
+           notes=("lowered pytket's register helpers",), profile="adaptive", detected="pytket"),
+]
+
+
+# =============================================================================================
+# qbraid-qir
+# =============================================================================================
+def _qbraid(build: Callable[[], QuantumCircuit]) -> Callable[[], str]:
+    def generate() -> str:
+        from qbraid_qir.qiskit import qiskit_to_qir
+
+        return str(qiskit_to_qir(build()))
+
+    return generate
+
+
+QBRAID = [
+    Sample("qbraid", "ghz_rotations", _qbraid(ghz_rotations),
+           lambda: keyed(clbit_distribution(ghz_rotations()), qiskit_order(ghz_rotations())),
+           notes=("__quantum__rt__initialize` dropped", "s__adj to @__quantum__qis__s__adj__body"),
+           detected="qbraid"),
+    Sample("qbraid", "reset", _qbraid(reset_circuit),
+           lambda: keyed(clbit_distribution(reset_circuit()), qiskit_order(reset_circuit())),
+           notes=("'custom' read as adaptive_profile",), profile="adaptive", detected="qbraid"),
+]
+
+
+# =============================================================================================
+# cudaq
+# =============================================================================================
+def cudaq_kernels() -> dict:
+    """The CUDA-Q kernels of the samples (fresh objects on every call, as cudaq names them per run)."""
+    import cudaq
+
+    @cudaq.kernel
+    def bell():
+        q = cudaq.qvector(3)
+        h(q[0])  # noqa: F821 - cudaq kernel builtins
+        x.ctrl(q[0], q[1])  # noqa: F821
+        ry(0.3, q[2])  # noqa: F821
+        sdg(q[2])  # noqa: F821
+        mz(q)  # noqa: F821
+
+    @cudaq.kernel
+    def feed():
+        q = cudaq.qvector(2)
+        h(q[0])  # noqa: F821
+        r = mz(q[0])  # noqa: F821
+        if r:
+            x(q[1])  # noqa: F821
+        mz(q[1])  # noqa: F821
+
+    @cudaq.kernel
+    def gates():
+        q = cudaq.qvector(4)
+        for i in range(4):
+            h(q[i])  # noqa: F821
+        x.ctrl(q[0], q[1], q[2])  # noqa: F821
+        ry.ctrl(0.5, q[0], q[3])  # noqa: F821
+        rz.ctrl(0.25, [q[0], q[1]], q[3])  # noqa: F821
+        z.ctrl(q[1], q[2])  # noqa: F821
+        y.ctrl(q[2], q[3])  # noqa: F821
+        swap(q[0], q[3])  # noqa: F821
+        r1(0.7, q[2])  # noqa: F821
+        u3(0.1, 0.2, 0.3, q[1])  # noqa: F821
+        t(q[0])  # noqa: F821
+        tdg(q[1])  # noqa: F821
+        s(q[2])  # noqa: F821
+        rx(0.4, q[3])  # noqa: F821
+        mz(q)  # noqa: F821
+
+    @cudaq.kernel
+    def controls():
+        q = cudaq.qvector(4)
+        a = cudaq.qubit()
+        h(q)  # noqa: F821
+        x.ctrl(q[0:3], a)  # noqa: F821
+        x.ctrl(q, a)  # noqa: F821
+        z.ctrl(q[0], q[1], a)  # noqa: F821
+        h.ctrl(q[0], a)  # noqa: F821
+        s.ctrl(q[0], a)  # noqa: F821
+        t.ctrl(q[0], a)  # noqa: F821
+        r1.ctrl(0.3, q[0], a)  # noqa: F821
+        rx.ctrl(0.3, q[0], a)  # noqa: F821
+        swap.ctrl(q[0], q[1], a)  # noqa: F821
+        s.adj(a)  # noqa: F821
+        reset(q[1])  # noqa: F821
+        mz(a)  # noqa: F821
+        mx(q[1])  # noqa: F821
+        my(q[2])  # noqa: F821
+
+    @cudaq.kernel
+    def loop_feed():
+        q = cudaq.qvector(2)
+        for i in range(3):
+            h(q[0])  # noqa: F821
+            r = mz(q[0])  # noqa: F821
+            if r:
+                x(q[1])  # noqa: F821
+        mz(q[1])  # noqa: F821
+
+    @cudaq.kernel
+    def repeat_until():
+        q = cudaq.qubit()
+        a = cudaq.qubit()
+        h(q)  # noqa: F821
+        while mz(q):  # noqa: F821
+            h(q)  # noqa: F821
+            x(a)  # noqa: F821
+        mz(a)  # noqa: F821
+
+    @cudaq.kernel
+    def parametric(theta: float):
+        q = cudaq.qvector(2)
+        rx(theta, q[0])  # noqa: F821
+        ry(theta * 2.0, q[1])  # noqa: F821
+        mz(q)  # noqa: F821
+
+    return {"bell": (bell, ()), "feed": (feed, ()), "gates": (gates, ()), "controls": (controls, ()),
+            "loop_feed": (loop_feed, ()), "repeat_until": (repeat_until, ()),
+            "parametric": (parametric, (0.25,))}
+
+
+def _cudaq(kernel: str, fmt: str) -> Callable[[], str]:
+    def generate() -> str:
+        import cudaq
+
+        function, args = cudaq_kernels()[kernel]
+        return cudaq.translate(function, *args, format=fmt)
+
+    return generate
+
+
+def _cudaq_bell_circuit() -> QuantumCircuit:
+    qc = QuantumCircuit(3, 3)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.ry(0.3, 2)
+    qc.sdg(2)
+    qc.measure([0, 1, 2], [0, 1, 2])
+    return qc
+
+
+def _cudaq_gates_circuit() -> QuantumCircuit:
+    from qiskit.circuit.library import RZGate
+
+    qc = QuantumCircuit(4, 4)
+    qc.h(range(4))
+    qc.ccx(0, 1, 2)
+    qc.cry(0.5, 0, 3)
+    qc.append(RZGate(0.25).control(2, annotated=False), [0, 1, 3])
+    qc.cz(1, 2)
+    qc.cy(2, 3)
+    qc.swap(0, 3)
+    qc.p(0.7, 2)
+    qc.u(0.1, 0.2, 0.3, 1)
+    qc.t(0)
+    qc.tdg(1)
+    qc.s(2)
+    qc.rx(0.4, 3)
+    qc.measure(range(4), range(4))
+    return qc
+
+
+def _cudaq_controls_circuit() -> QuantumCircuit:
+    qc = QuantumCircuit(5, 3)
+    qc.h(range(4))
+    qc.mcx([0, 1, 2], 4)
+    qc.mcx([0, 1, 2, 3], 4)
+    qc.ccz(0, 1, 4)
+    qc.ch(0, 4)
+    qc.cs(0, 4)
+    qc.cp(math.pi / 4, 0, 4)
+    qc.cp(0.3, 0, 4)
+    qc.crx(0.3, 0, 4)
+    qc.cswap(0, 1, 4)
+    qc.sdg(4)
+    qc.reset(1)
+    qc.h(1)
+    qc.sdg(2)
+    qc.h(2)
+    qc.measure([4, 1, 2], [0, 1, 2])
+    return qc
+
+
+def _cudaq_parametric_circuit() -> QuantumCircuit:
+    qc = QuantumCircuit(2, 2)
+    qc.rx(0.25, 0)
+    qc.ry(0.5, 1)
+    qc.measure([0, 1], [0, 1])
+    return qc
+
+
+def _loop_feed_expected() -> dict[str, float]:
+    # three fresh coin flips r0, r1, r2; q1 is flipped once per 1, so r3 is their parity
+    return {f"{a}{b}{c}{a ^ b ^ c}": 0.125 for a in (0, 1) for b in (0, 1) for c in (0, 1)}
+
+
+def _repeat_until_expected() -> dict[str, float]:
+    # the loop runs k ≥ 0 times with probability 2^-(k+1); `a` ends as k mod 2; the final mz(q) is 0
+    return {"00": 2 / 3, "01": 1 / 3}
+
+
+_CUDAQ_FULL_NOTES = ("has no `entry_point` attribute", "lowered", "dynamically allocated qubit",
+                     "added result records", "renamed @__quantum__qis__h to @__quantum__qis__h__body")
+_CUDAQ_NOTES = ("renamed to @", "requiredQubits renamed to required_num_qubits")
+
+CUDAQ = [
+    Sample("cudaq", "bell_qir-base", _cudaq("bell", "qir-base"),
+           lambda: keyed(clbit_distribution(_cudaq_bell_circuit()), [0, 1, 2]),
+           notes=_CUDAQ_NOTES + ("cnot__body to @__quantum__qis__cx__body",)),
+    Sample("cudaq", "bell_qir-adaptive", _cudaq("bell", "qir-adaptive"),
+           lambda: keyed(clbit_distribution(_cudaq_bell_circuit()), [0, 1, 2]),
+           notes=_CUDAQ_NOTES + ("moved 4 output record(s) to the end",), profile="adaptive"),
+    Sample("cudaq", "bell_qir", _cudaq("bell", "qir"),
+           lambda: keyed(clbit_distribution(_cudaq_bell_circuit()), [0, 1, 2]),
+           notes=_CUDAQ_FULL_NOTES + ("controlled `x` (1 control)",)),
+    Sample("cudaq", "feed_qir-adaptive", _cudaq("feed", "qir-adaptive"), lambda: {"00": 0.5, "11": 0.5},
+           notes=_CUDAQ_NOTES + ("moved 3 output record(s)",), profile="adaptive"),
+    Sample("cudaq", "feed_qir", _cudaq("feed", "qir"), lambda: {"00": 0.5, "11": 0.5},
+           notes=_CUDAQ_FULL_NOTES + ("@__quantum__rt__read_result to @__quantum__qis__read_result__body",),
+           profile="adaptive"),
+    Sample("cudaq", "gates_qir-adaptive", _cudaq("gates", "qir-adaptive"),
+           lambda: keyed(clbit_distribution(_cudaq_gates_circuit()), [0, 1, 2, 3]),
+           notes=_CUDAQ_NOTES + ("controlled `rz` (2 controls)", "`u3` decomposed"), profile="adaptive"),
+    Sample("cudaq", "gates_qir", _cudaq("gates", "qir"),
+           lambda: keyed(clbit_distribution(_cudaq_gates_circuit()), [0, 1, 2, 3]),
+           notes=_CUDAQ_FULL_NOTES + ("controlled `ry` (1 control)",)),
+    Sample("cudaq", "controls_qir-adaptive", _cudaq("controls", "qir-adaptive"),
+           lambda: keyed(clbit_distribution(_cudaq_controls_circuit()), [0, 1, 2]),
+           notes=_CUDAQ_NOTES + ("controlled `x` (4 controls)",), profile="adaptive"),
+    Sample("cudaq", "controls_qir", _cudaq("controls", "qir"),
+           lambda: keyed(clbit_distribution(_cudaq_controls_circuit()), [0, 1, 2]),
+           notes=_CUDAQ_FULL_NOTES + ("controlled `swap` (1 control)",), profile="adaptive"),
+    Sample("cudaq", "loop_feed_qir-adaptive", _cudaq("loop_feed", "qir-adaptive"), _loop_feed_expected,
+           notes=_CUDAQ_NOTES + ("moved 5 output record(s)",), profile="adaptive"),
+    Sample("cudaq", "loop_feed_qir", _cudaq("loop_feed", "qir"), _loop_feed_expected,
+           notes=_CUDAQ_FULL_NOTES, profile="adaptive"),
+    Sample("cudaq", "repeat_until_qir-adaptive", _cudaq("repeat_until", "qir-adaptive"), _repeat_until_expected,
+           notes=_CUDAQ_NOTES + ("folded 2 pointer phi(s)", "record the final value once per shot",
+                                 "backwards_branching added"), profile="adaptive"),
+    Sample("cudaq", "repeat_until_qir", _cudaq("repeat_until", "qir"), _repeat_until_expected,
+           notes=_CUDAQ_FULL_NOTES + ("folded 2 pointer phi(s)",), profile="adaptive"),
+    Sample("cudaq", "parametric_qir-base", _cudaq("parametric", "qir-base"),
+           lambda: keyed(clbit_distribution(_cudaq_parametric_circuit()), [0, 1]),
+           notes=_CUDAQ_NOTES + ("1 unused parameter(s) removed",)),
+    Sample("cudaq", "parametric_qir", _cudaq("parametric", "qir"),
+           lambda: keyed(clbit_distribution(_cudaq_parametric_circuit()), [0, 1]),
+           notes=_CUDAQ_FULL_NOTES[:4] + ("1 unused parameter(s) removed", "@__quantum__qis__rx__body")),
+]
+
+SAMPLES: list[Sample] = PYQIR + QDK + PYTKET + QBRAID + CUDAQ
+
+
+def write_goldens(producers: set[str] | None = None) -> None:
+    import importlib
+
+    for sample in SAMPLES:
+        if producers and sample.producer not in producers:
+            continue
+        try:
+            importlib.import_module(sample.module)
+        except ImportError:
+            print(f"skip {sample.id}: {sample.module} is not installed")
+            continue
+        sample.path.parent.mkdir(parents=True, exist_ok=True)
+        sample.path.write_text(sample.generate())
+        print(f"wrote {sample.path.relative_to(GOLDEN.parent.parent.parent)}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    write_goldens(set(sys.argv[1:]) or None)
