@@ -459,9 +459,14 @@ def _uncontrolled(ctx: _Ctx, base: str, angles: list[str], targets: list[int]) -
     if base in ("u3", "u"):
         theta, phi, lam = angles
         return [("rz", [lam], targets), ("ry", [theta], targets), ("rz", [phi], targets)]
-    if base == "phased_rx":
+    if base in ("phased_rx", "phasedx"):  # Rz(φ) Rx(θ) Rz(-φ): cudaq's phased_rx, Quantinuum's PhasedX
         theta, phi = angles
         return [("rz", [ctx.angle(phi, -1.0)], targets), ("rx", [theta], targets), ("rz", [phi], targets)]
+    if base == "zzmax":  # Quantinuum's ZZMax = ZZPhase(1/2) = rzz(π/2)
+        return [("rzz", [double_literal(math.pi / 2)], targets)]
+    if base == "rxxyyzz":  # pytket's TK2: exp(-i/2 (a XX + b YY + c ZZ)); the three terms commute
+        a, b, c = angles
+        return [("rxx", [a], targets), ("ryy", [b], targets), ("rzz", [c], targets)]
     raise KeyError(base)
 
 
@@ -481,7 +486,7 @@ def _synthesise(ctx: _Ctx, base: str, angles: list[str], controls: list[int], ta
     from qiskit import QuantumCircuit, transpile
     from qiskit.circuit import library
 
-    gate = getattr(library, _QISKIT_GATES[base])(*values).control(len(controls))
+    gate = getattr(library, _QISKIT_GATES[base])(*values).control(len(controls), annotated=False)
     qubits = controls + targets
     circuit = QuantumCircuit(len(qubits))
     circuit.append(gate, list(range(len(qubits))))
