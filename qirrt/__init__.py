@@ -13,13 +13,14 @@ from .errors import (
     PluginError,
     QirrtError,
 )
+from .compiler import CompiledProgram, compile
 from .loader import load
 from .program import Profile, Program, Resources
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AdapterError", "CalibrationError", "ExecutionError", "FrontendError", "InvalidProgramError",
+    "AdapterError", "CalibrationError", "CompiledProgram", "compile", "ExecutionError", "FrontendError", "InvalidProgramError",
     "MissingOptionalDependencyError", "PassError", "PluginError", "Profile", "Program", "QirrtError",
     "Resources", "load", "__version__",
 ]

@@ -65,6 +65,7 @@ class Subscription:
     thresholds: Mapping[str, float]
     qubits: frozenset[int] | None
     pairs: frozenset[tuple[int, int]] | None
+    every_epoch: bool = False
     _store: CalibrationStore | None = field(default=None, repr=False)
     id: int = 0
 
@@ -121,6 +122,7 @@ class CalibrationStore:
             if exceeding:
                 log.info("calibration drift on %s (%s → %s): %s", new.target_name, old.epoch, new.epoch,
                          ", ".join(f"{e.metric}{e.key}: {e.relative_change:.0%}" for e in exceeding[:5]))
+            if exceeding or subscription.every_epoch:
                 subscription.callback(DriftEvent(new.target_name, old, new, report, tuple(exceeding)))
 
     # -- reading ----------------------------------------------------------------------------------
@@ -181,15 +183,18 @@ class CalibrationStore:
     # -- subscriptions ----------------------------------------------------------------------------
     def subscribe(self, callback: Callable[[DriftEvent], None], *, target: str | None = None,
                   thresholds: Mapping[str, float] | None = None, qubits: Iterable[int] | None = None,
-                  pairs: Iterable[tuple[int, int]] | None = None) -> Subscription:
+                  pairs: Iterable[tuple[int, int]] | None = None, every_epoch: bool = False) -> Subscription:
         """Call `callback(DriftEvent)` when a new epoch of `target` (any target if None) drifts more
-        than `thresholds` (relative change per metric, default `DEFAULT_THRESHOLDS`) on `qubits`/`pairs`."""
+        than `thresholds` (relative change per metric, default `DEFAULT_THRESHOLDS`) on `qubits`/`pairs`.
+
+        With `every_epoch`, the callback hears of every new epoch; `DriftEvent.exceeding` is then empty
+        when the drift stayed within the thresholds."""
         subscription = Subscription(
             callback=callback, target=target,
             thresholds=dict(DEFAULT_THRESHOLDS if thresholds is None else thresholds),
             qubits=None if qubits is None else frozenset(int(q) for q in qubits),
             pairs=None if pairs is None else frozenset((int(a), int(b)) for a, b in pairs),
-            _store=self, id=next(self._ids))
+            every_epoch=every_epoch, _store=self, id=next(self._ids))
         with self._lock:
             self._subscriptions[subscription.id] = subscription
         return subscription
