@@ -715,7 +715,7 @@ def _declaration(symbol: str, irreversible: str) -> str | None:
         if base == "mz":
             return f"declare void @{symbol}(ptr, ptr writeonly) {irreversible}"
         if base == "reset":
-            return f"declare void @{symbol}(ptr) {irreversible}"
+            return f"declare void @{symbol}(ptr)"
         if base == "read_result":
             return f"declare i1 @{symbol}(ptr)"
     if symbol.startswith(RT_PREFIX) and symbol[len(RT_PREFIX):] in RECORDS:
@@ -727,14 +727,13 @@ def _declaration(symbol: str, irreversible: str) -> str | None:
 
 
 def _assemble(state: State) -> None:
-    """Print the entry point back into the module; rebuild declarations and drop dead helpers."""
+    """Print the entry point back into the module; declare what it now calls, drop dead declarations."""
     module = state.module
     renumber(module.function)
     body = module.function.print()
     called = set(re.findall(rf"@({_GLOBAL_NAME})", body))
     called = {c.strip('"') for c in called}
     rest = module.before + module.after
-    irreversible = _attribute_group(state, '{ "irreversible" }')
     declared: set[str] = set()
     kept_lines: list[str] = []
     for line in module.after.splitlines():
@@ -744,32 +743,33 @@ def _assemble(state: State) -> None:
             other_uses = len(re.findall(rf"@{_quote_name(symbol)}(?![-a-zA-Z$._0-9])", rest)) - 1
             if symbol not in called and other_uses <= 0:
                 continue
-            canonical = _declaration(symbol, irreversible)
-            if canonical is not None:
-                line = canonical
             declared.add(symbol)
         kept_lines.append(line)
-    missing = sorted(s for s in called if s not in declared and _declaration(s, irreversible) is not None
+    missing = sorted(s for s in called if s not in declared and _declaration(s, "") is not None
                      and not re.search(rf"^define [^\n]*@{_quote_name(s)}\(", rest, re.M))
     after = "\n".join(kept_lines)
     if missing:
-        after = "\n".join(_declaration(s, irreversible) for s in missing) + "\n\n" + after
+        irreversible, group = "", ""
+        if f"{QIS_PREFIX}mz__body" in missing:
+            irreversible, group = _attribute_group(module.before + after + module.function.suffix,
+                                                   '{ "irreversible" }')
+        after = "\n".join(_declaration(s, irreversible).rstrip() for s in missing) + "\n\n" + after
+        if group:
+            after = after.rstrip("\n") + f"\n\n{group}\n"
     module.after = after
     text = module.print()
     text = _drop_dead_globals(text)
     state.ir = text
 
 
-def _attribute_group(state: State, body: str) -> str:
-    text = state.module.before + state.module.after
+def _attribute_group(text: str, body: str) -> tuple[str, str]:
+    """The id of an attribute group with exactly `body`, and the line to add when there is none."""
     for match in re.finditer(r"^attributes (#\d+) = (\{.*\})$", text, re.M):
         if match.group(2).strip() == body:
-            return match.group(1)
-    ids = [int(g) for g in re.findall(r"^attributes #(\d+)", text, re.M)]
-    ids += [int(g) for g in re.findall(r"#(\d+)", state.function.suffix)]
+            return match.group(1), ""
+    ids = [int(g) for g in re.findall(r"#(\d+)", text)]
     new_id = max(ids, default=-1) + 1
-    state.module.after = state.module.after.rstrip("\n") + f"\n\nattributes #{new_id} = {body}\n"
-    return f"#{new_id}"
+    return f"#{new_id}", f"attributes #{new_id} = {body}"
 
 
 def _drop_dead_globals(text: str) -> str:
