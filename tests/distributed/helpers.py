@@ -26,8 +26,8 @@ class EchoExecutor:
     max_qubits = 64
 
     def run_job(self, program, spec, context):
-        return {"counts": {"00": spec["shots"]}, "shots": spec["shots"], "job": spec["id"],
-                "attempt": context.attempt, "pid": os.getpid()}
+        return {"counts": {"00": spec["shots"]}, "shots": spec["shots"],
+                "metadata": {"job": spec["id"], "attempt": context.attempt, "pid": os.getpid()}}
 
 
 class SlowExecutor(EchoExecutor):
@@ -64,8 +64,7 @@ class DayLongExecutor(EchoExecutor):
                 raise RuntimeError("cancelled")
             context.report((hour + 1) / 24, msgpack.packb(hour + 1))
         result = super().run_job(program, spec, context)
-        result["hours"] = 24
-        result["resumed_from"] = start
+        result["metadata"].update(hours=24, resumed_from=start)
         return result
 
 

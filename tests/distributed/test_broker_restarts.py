@@ -56,7 +56,7 @@ def _restart_broker_with_queue(cluster, *, restarts: int, jobs: int):
             assert len(stored) == jobs + len(late)  # no duplicates, nothing invented
         all_jobs = submitted + late
         results = client.results(all_jobs, timeout_s=300)
-    assert sorted(r["job"] for r in results) == sorted(job.id for job in all_jobs)
+    assert sorted(r.metadata["job"] for r in results) == sorted(job.id for job in all_jobs)
     assert cluster.query("SELECT COUNT(*), COUNT(DISTINCT id) FROM jobs WHERE state='done' "
                          "AND result IS NOT NULL") == [(len(all_jobs), len(all_jobs))]
 

@@ -49,7 +49,7 @@ def _client_dir(tmp_path, name, keys, server_key_from=None):
 def test_curve_matrix(secure, tmp_path):
     cluster, keys, other = secure
     alice = dist.connect(cluster.url, keys=_client_dir(tmp_path, "alice", keys))
-    assert alice.submit(BELL_IR, shots=5).result(timeout_s=20)["shots"] == 5
+    assert alice.submit(BELL_IR, shots=5).result(timeout_s=20).shots == 5
 
     refused = {
         "plain client": dict(insecure_loopback=True),

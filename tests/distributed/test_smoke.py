@@ -16,8 +16,8 @@ def test_submit_and_result_round_trip(cluster):
     with dist.connect(cluster.url, insecure_loopback=True, user="alice") as client:
         job = client.submit(BELL_IR, shots=100)
         result = job.result(timeout_s=20)
-        assert result["counts"] == {"00": 100}
+        assert result.counts == {"00": 100} and result.shots == 100
         status = job.status()
         assert status["state"] == "done" and status["attempt"] == 1
         jobs = client.submit_many([BELL_IR] * 50, shots=7)
-        assert [r["shots"] for r in client.results(jobs, timeout_s=20)] == [7] * 50
+        assert [r.shots for r in client.results(jobs, timeout_s=20)] == [7] * 50

@@ -179,7 +179,7 @@ class Broker:
         self.queue: dict[str, QueueEntry] = {}
         self.order: list[tuple] = []  # sorted (key, job_id); stale entries skipped lazily
         self.running: dict[str, Running] = {}
-        self.orphans: dict[str, tuple[int, str | None, float, dict, str]] = {}
+        self.orphans: dict[str, tuple[int, str | None, float, dict, str, float]] = {}
         self.waiters: dict[str, list[tuple[bytes, int]]] = defaultdict(list)
         self.user_running: dict[str, int] = defaultdict(int)
         self.buckets: dict[str, TokenBucket] = {}
@@ -197,9 +197,10 @@ class Broker:
         """Rebuild the queue from the store after a (re)start; running jobs wait for their workers."""
         for row in self.store.jobs_in(QUEUED):
             self._enqueue(row.id, row.user, row.spec, row.not_before, row.checkpoint)
-        grace = time.monotonic() + self.heartbeat_interval_s * self.heartbeat_liveness
+        grace = time.monotonic() + self.heartbeat_interval_s * (self.heartbeat_liveness + 2)
         for row in self.store.jobs_in(RUNNING):
-            self.orphans[row.id] = (row.attempt, row.worker, grace, row.spec, row.user)
+            self.orphans[row.id] = (row.attempt, row.worker, grace, row.spec, row.user,
+                                    row.started_at or self.clock())
         self.reservations = [tuple(r) for r in self.store.reservations()]
         if self.queue or self.orphans:
             log.info("recovered %d queued and %d running jobs from %s", len(self.queue), len(self.orphans),
@@ -364,9 +365,9 @@ class Broker:
             orphan = self.orphans.get(job_id)
             if orphan is not None and orphan[0] == attempt and orphan[1] == name and worker.free > 0:
                 del self.orphans[job_id]
-                _, _, _, spec, job_user = orphan
+                _, _, _, spec, job_user, started_at = orphan
                 worker.running[job_id] = attempt
-                self.running[job_id] = Running(identity, attempt, job_user, spec, now, time.monotonic(),
+                self.running[job_id] = Running(identity, attempt, job_user, spec, started_at, time.monotonic(),
                                                spec.get("time_limit_s"))
                 self.user_running[job_user] += 1
             else:
@@ -449,7 +450,7 @@ class Broker:
                 self._purge(worker, "missed heartbeats")
             else:
                 self.outbox.append((worker.identity, P.WORKER, P.W_HEARTBEAT, {}))
-        for job_id, (attempt, _name, grace, spec, user) in list(self.orphans.items()):
+        for job_id, (attempt, _name, grace, spec, user, _started) in list(self.orphans.items()):
             if grace < now_mono:
                 del self.orphans[job_id]
                 self._lose_attempt(job_id, attempt, user, spec, "its worker did not come back after a broker restart",

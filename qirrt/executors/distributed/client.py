@@ -258,7 +258,10 @@ class Client:
     def _outcome(data: dict):
         state = data.get("state")
         if state == "done":
-            return _to_result(data["result"])
+            result = data["result"]
+            if result.get("kind") == "workload":  # a RuntimeWorkerBase.run() return value
+                return result.get("value")
+            return _to_result(result)
         if state == "cancelled":
             raise JobCancelledError(f"job {data['id']} was cancelled: {data.get('error')}")
         raise ExecutionError(f"job {data['id']} failed: {data.get('error')}")

@@ -146,6 +146,7 @@ class Worker:
         self._local = threading.local()
         self.running: dict[str, tuple[int, threading.Event]] = {}
         self.unsent: OrderedDict[str, list[bytes]] = OrderedDict()  # finished, not yet reported
+        self.last_progress: dict[str, dict] = {}  # resent after re-registering, so no checkpoint is lost
         self.programs: OrderedDict[str, object] = OrderedDict()
         self.seq = 0
         self.socket = None
@@ -174,6 +175,9 @@ class Worker:
         for job_id, (_attempt, frames) in list(self.unsent.items()):
             self._send_raw(frames)
             del self.unsent[job_id]
+        for job_id, body in list(self.last_progress.items()):
+            if job_id in self.running:
+                self._send(P.W_PROGRESS, dict(body))
         self.liveness = self.heartbeat_liveness
         self.heartbeat_at = time.monotonic() + self.heartbeat_interval_s
 
@@ -269,6 +273,7 @@ class Worker:
             if entry is not None and entry[0] == message.body["attempt"]:
                 entry[1].set()
                 del self.running[message.body["job"]]
+                self.last_progress.pop(message.body["job"], None)
             self.unsent.pop(message.body["job"], None)
         elif message.command == P.W_DISCONNECT:
             log.info("broker said DISCONNECT (%s); re-registering", message.body.get("reason"))
@@ -337,8 +342,12 @@ class Worker:
         current = entry is not None and entry[0] == body["attempt"]
         if command == P.W_PROGRESS and not current:
             return  # cancelled meanwhile: its progress interests no one
-        if command == P.W_RESULT and current:
-            del self.running[job_id]
+        if command == P.W_RESULT:
+            self.last_progress.pop(job_id, None)
+            if current:
+                del self.running[job_id]
+        elif body.get("checkpoint") is not None:
+            self.last_progress[job_id] = body
         try:
             self._send(command, body)
         except zmq.ZMQError:

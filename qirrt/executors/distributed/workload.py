@@ -370,4 +370,4 @@ def run_sandboxed(workload: dict, *, limits: dict | None = None, cancelled: thre
             raise WorkloadError(f"workload {workload['class']} produced no result")
         result = P.unpack(result_path.read_bytes())
         P._check_plain(result, "workload result")
-        return {"value": result}
+        return {"kind": "workload", "value": result}
