@@ -653,7 +653,7 @@ class _SourceIndex:
 
     def search(self, needle: str) -> int | None:
         for number, line in enumerate(self.lines):
-            if needle in line:
+            if needle in line and not line.lstrip().startswith(";"):
                 return number + 1
         return None
 
@@ -672,6 +672,8 @@ class _Context:
         self.source_file = source_file
         self._source = _SourceIndex(source_text) if source_text else None
         self.diagnostics: list[Diagnostic] = []
+        self._places: list[tuple] = []
+        self._function_order = {name: n for n, name in enumerate(parsed.functions)}
         self.entry: _Function | None = None
         self.num_qubits: int | None = None
         self.num_results: int | None = None
@@ -731,7 +733,18 @@ class _Context:
                 line = self._source.search(value)
         location = Location(file=self.source_file, function=function.name if function else name,
                             block=block_name, instruction=instruction, line=line)
+        if function is not None:
+            order = self._function_order.get(function.name, 0)
+            place = (1, order, -1 if block is None else block, -1 if index is None else index)
+        else:
+            place = (0, 0, 0, 0) if name is None else (2, 0, 0, 0)     # module-level, then declarations
+        self._places.append(place)
         self.diagnostics.append(Diagnostic(code, f"{rule.name}: {text}", location, rule.name))
+
+    def ordered(self) -> list[Diagnostic]:
+        """The diagnostics in module order (module-level first, then by function, block, instruction)."""
+        indices = sorted(range(len(self.diagnostics)), key=lambda k: self._places[k])
+        return [self.diagnostics[k] for k in indices]
 
 
 _CHECKS: list[Callable[[_Context], None]] = []
@@ -858,11 +871,13 @@ def _integer(value: str) -> int | None:
 
 @_check("QIR020", "QIR021")
 def _check_module_flags(ctx: _Context) -> None:
+    nodes: dict[str, str] = {}
     for ref in ctx.parsed.flag_refs:
         body = ctx.parsed.metadata.get(ref)
         pair = _flag_value(ctx, body) if body else None
         if pair:
             ctx.flags[pair[0]] = pair[1]
+            nodes[pair[0]] = f"{ref} = !{{{body}}}"
     for capability in _CAPABILITIES:
         value = ctx.flags.get(capability)
         if value is None:
@@ -891,13 +906,13 @@ def _check_module_flags(ctx: _Context) -> None:
         anchor = ("search", f'!"{name}"')
         if name == "qir_major_version" and number not in (1, 2):
             ctx.report("QIR021", f"module flag `qir_major_version` is `{value}`; QIR 1 and 2 are supported: "
-                       f"use {fix}", instruction=f"!{name} = {value}", anchor=anchor)
+                       f"use {fix}", instruction=nodes[name], anchor=anchor)
         elif name == "qir_minor_version" and (number is None or number < 0 or value.startswith("i1 ")):
             ctx.report("QIR021", f"module flag `qir_minor_version` is `{value}`, not an integer; use {fix}",
-                       instruction=f"!{name} = {value}", anchor=anchor)
+                       instruction=nodes[name], anchor=anchor)
         elif name.startswith("dynamic_") and value != "i1 false":
             ctx.report("QIR021", f"module flag `{name}` is `{value}`; the {ctx.profile.value} profile manages "
-                       f"qubits and results statically: use {fix}", instruction=f"!{name} = {value}",
+                       f"qubits and results statically: use {fix}", instruction=nodes[name],
                        anchor=anchor)
 
 
@@ -919,7 +934,8 @@ def _check_declarations(ctx: _Context) -> None:
 def _check_ir_functions(ctx: _Context) -> None:
     if ctx.entry is None:
         return
-    others = [fn for fn in ctx.parsed.functions.values() if fn is not ctx.entry]
+    others = [fn for fn in ctx.parsed.functions.values()
+              if fn is not ctx.entry and "entry_point" not in _entry_attributes(ctx, fn)]
     if not others:
         return
     if not ctx.allows("ir_functions"):
@@ -1154,7 +1170,8 @@ def _check_call(ctx: _Context, fn: _Function, inst: _Inst) -> None:
     spec = inst.spec
     callee = inst.callee
     if callee is None:
-        ctx.report("QIR053", "indirect call through a pointer; QIR programs call functions by name", **where)
+        ctx.report("QIR053", "indirect call through a pointer; QIR programs call functions by name: call the "
+                   "QIS or runtime function directly", **where)
         return
     if spec is None:
         if callee in ctx.parsed.functions:
@@ -1207,11 +1224,12 @@ def _check_call(ctx: _Context, fn: _Function, inst: _Inst) -> None:
                            "string constant (or null)", **where)
         elif kind == "count":
             if not (isinstance(value, str) and value.isdigit()):
-                ctx.report("QIR071", f"@{callee} takes a constant non-negative length, not `{_show(value)}`",
-                           **where)
+                ctx.report("QIR071", f"@{callee} takes a constant non-negative length, not `{_show(value)}`; "
+                           "pass the number of records that follow as an i64 constant", **where)
         elif kind == "index":
             if not (isinstance(value, str) and value.isdigit()):
-                ctx.report("QIR055", f"@{PARAMETER_FN} takes a constant index, not `{_show(value)}`", **where)
+                ctx.report("QIR055", f"@{PARAMETER_FN} takes a constant index, not `{_show(value)}`; pass the "
+                           f"parameter's position in `{PARAMETER_ATTR}` as an i64 constant", **where)
             elif ctx.num_parameters is not None and int(value) >= ctx.num_parameters:
                 ctx.report("QIR055", f"runtime parameter index {value} is outside the {ctx.num_parameters} "
                            f"names in the entry point's `{PARAMETER_ATTR}` attribute; list every parameter "
@@ -1361,17 +1379,28 @@ def validate(module: pyqir.Module, *, profile: Profile, source_file: str | None 
     """
     error = module.verify()
     if error:
-        first = error.strip().splitlines()[0] if error.strip() else "unknown error"
-        rule = RULES["QIR002"]
-        return [Diagnostic("QIR002", f"{rule.name}: module does not verify: {first}; fix the LLVM IR so that "
-                                     "LLVM's verifier accepts it", Location(file=source_file), rule.name)]
+        return [_verifier_diagnostic(error, source_file, source_text)]
     text = ir if ir is not None else str(module)
     ctx = _Context(_parse(text), profile, source_file, source_text)
     for run in _CHECKS:
         run(ctx)
         if ctx.entry is None:
             break
-    return ctx.diagnostics
+    return ctx.ordered()
+
+
+def _verifier_diagnostic(error: str, source_file: str | None, source_text: str | None) -> Diagnostic:
+    """QIR002, pointing at the first instruction LLVM's verifier quotes (and its line, when it is found)."""
+    lines = [line for line in error.strip().splitlines() if line.strip()]
+    first = lines[0].strip() if lines else "unknown error"
+    quoted = next((line.strip() for line in lines[1:] if line[:1].isspace()), None)
+    number = None
+    if quoted and source_text:
+        number = next((n + 1 for n, line in enumerate(source_text.split("\n"))
+                       if line.split(";", 1)[0].strip() == quoted), None)
+    rule = RULES["QIR002"]
+    return Diagnostic("QIR002", f"{rule.name}: module does not verify: {first}; fix the LLVM IR so that LLVM's "
+                      "verifier accepts it", Location(file=source_file, instruction=quoted, line=number), rule.name)
 
 
 def check(module: pyqir.Module, *, profile: Profile, source_file: str | None = None,

@@ -1,0 +1,24 @@
+; rule: QIR032 non-constant-qubit-or-result
+; breaks: a gate's qubit is the address of a global variable instead of a static qubit id
+; expect: the qubit operand of @__quantum__qis__h__body is `@q`, not a constant
+; at: function=main block=entry instruction=call void @__quantum__qis__h__body(ptr @q)
+; profile: base
+
+@q = internal global i8 0
+
+define i64 @main() #0 {
+entry:
+  call void @__quantum__qis__h__body(ptr @q) ; <-- error
+  ret i64 0
+}
+
+declare void @__quantum__qis__h__body(ptr)
+
+attributes #0 = { "entry_point" "qir_profiles"="base_profile" "required_num_qubits"="1" "required_num_results"="0" "output_labeling_schema"="labeled" }
+
+!llvm.module.flags = !{!0, !1, !2, !3}
+
+!0 = !{i32 1, !"qir_major_version", i32 1}
+!1 = !{i32 7, !"qir_minor_version", i32 0}
+!2 = !{i32 1, !"dynamic_qubit_management", i1 false}
+!3 = !{i32 1, !"dynamic_result_management", i1 false}

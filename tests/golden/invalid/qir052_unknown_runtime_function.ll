@@ -1,0 +1,27 @@
+; rule: QIR052 unknown-runtime-function
+; breaks: __quantum__rt__message is a full-QIR runtime function, not one of the profile's
+; expect: @__quantum__rt__message is not a runtime function of the base profile
+; at: function=main block=entry instruction=call void @__quantum__rt__message(ptr @text)
+; profile: base
+
+@text = internal constant [6 x i8] c"hello\00"
+
+define i64 @main() #0 {
+entry:
+  call void @__quantum__qis__h__body(ptr null)
+  call void @__quantum__rt__message(ptr @text) ; <-- error
+  ret i64 0
+}
+
+declare void @__quantum__qis__h__body(ptr)
+
+declare void @__quantum__rt__message(ptr)
+
+attributes #0 = { "entry_point" "qir_profiles"="base_profile" "required_num_qubits"="1" "required_num_results"="0" "output_labeling_schema"="labeled" }
+
+!llvm.module.flags = !{!0, !1, !2, !3}
+
+!0 = !{i32 1, !"qir_major_version", i32 1}
+!1 = !{i32 7, !"qir_minor_version", i32 0}
+!2 = !{i32 1, !"dynamic_qubit_management", i1 false}
+!3 = !{i32 1, !"dynamic_result_management", i1 false}

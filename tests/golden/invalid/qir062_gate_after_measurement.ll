@@ -1,0 +1,34 @@
+; rule: QIR062 base-use-after-measurement
+; breaks: qubit 0 gets an X gate after it was measured, in a base-profile program
+; expect: qubit 0 is used by @__quantum__qis__x__body after its measurement
+; at: function=main block=entry instruction=call void @__quantum__qis__x__body(ptr null)
+; profile: base
+
+define i64 @main() #0 {
+entry:
+  call void @__quantum__qis__h__body(ptr null)
+  call void @__quantum__qis__mz__body(ptr null, ptr null)
+  call void @__quantum__qis__x__body(ptr null) ; <-- error
+  call void @__quantum__qis__mz__body(ptr inttoptr (i64 1 to ptr), ptr inttoptr (i64 1 to ptr))
+  call void @__quantum__rt__result_record_output(ptr null, ptr null)
+  call void @__quantum__rt__result_record_output(ptr inttoptr (i64 1 to ptr), ptr null)
+  ret i64 0
+}
+
+declare void @__quantum__qis__h__body(ptr)
+
+declare void @__quantum__qis__x__body(ptr)
+
+declare void @__quantum__qis__mz__body(ptr, ptr writeonly) #1
+
+declare void @__quantum__rt__result_record_output(ptr, ptr)
+
+attributes #0 = { "entry_point" "qir_profiles"="base_profile" "required_num_qubits"="2" "required_num_results"="2" "output_labeling_schema"="labeled" }
+attributes #1 = { "irreversible" }
+
+!llvm.module.flags = !{!0, !1, !2, !3}
+
+!0 = !{i32 1, !"qir_major_version", i32 1}
+!1 = !{i32 7, !"qir_minor_version", i32 0}
+!2 = !{i32 1, !"dynamic_qubit_management", i1 false}
+!3 = !{i32 1, !"dynamic_result_management", i1 false}

@@ -1,0 +1,29 @@
+; rule: QIR071 record-operand
+; breaks: a record's label is a made-up address rather than a global string
+; expect: the label of @__quantum__rt__result_record_output is `inttoptr (i64 7 to ptr)`
+; at: function=main block=entry instruction=call void @__quantum__rt__result_record_output(ptr null, ptr inttoptr (i64 7 to ptr))
+; profile: base
+
+define i64 @main() #0 {
+entry:
+  call void @__quantum__qis__h__body(ptr null)
+  call void @__quantum__qis__mz__body(ptr null, ptr null)
+  call void @__quantum__rt__result_record_output(ptr null, ptr inttoptr (i64 7 to ptr)) ; <-- error
+  ret i64 0
+}
+
+declare void @__quantum__qis__h__body(ptr)
+
+declare void @__quantum__qis__mz__body(ptr, ptr writeonly) #1
+
+declare void @__quantum__rt__result_record_output(ptr, ptr)
+
+attributes #0 = { "entry_point" "qir_profiles"="base_profile" "required_num_qubits"="1" "required_num_results"="1" "output_labeling_schema"="labeled" }
+attributes #1 = { "irreversible" }
+
+!llvm.module.flags = !{!0, !1, !2, !3}
+
+!0 = !{i32 1, !"qir_major_version", i32 1}
+!1 = !{i32 7, !"qir_minor_version", i32 0}
+!2 = !{i32 1, !"dynamic_qubit_management", i1 false}
+!3 = !{i32 1, !"dynamic_result_management", i1 false}
