@@ -265,3 +265,32 @@ def test_condition_on_unmeasured_key_is_a_clear_error():
     circuit = cirq.Circuit(cirq.X(Q[0]).with_classical_controls("never"), cirq.measure(Q[0], key="never"))
     with pytest.raises(FrontendError, match="reads measurement key 'never' before any measurement"):
         from_cirq(circuit)
+
+
+def test_repeat_until_is_a_loop_that_ends_when_the_condition_holds():
+    a = Q[0]
+    inner = cirq.FrozenCircuit(cirq.H(a), cirq.measure(a, key="r"))
+    loop = cirq.CircuitOperation(inner, repeat_until=cirq.KeyCondition(cirq.MeasurementKey("r")),
+                                 use_repetition_ids=False)
+    program = from_cirq(cirq.Circuit(loop, cirq.measure(a, key="out")))
+    assert program.profile is qirrt.Profile.ADAPTIVE
+    assert "br i1" in program.ir
+    distribution = exact_distribution(program)
+    assert set(distribution) == {"1 1"}
+    assert distribution["1 1"] == pytest.approx(1.0, abs=1e-9)
+
+
+def test_wait_becomes_timing_metadata():
+    circuit = cirq.Circuit(cirq.H(Q[0]), cirq.wait(Q[0], nanos=50), cirq.H(Q[0]), cirq.measure(Q[0], key="m"))
+    program = from_cirq(circuit)
+    assert "__qirrt__delay" in program.ir
+    assert exact_distribution(program) == pytest.approx({"0": 1.0})
+
+
+def test_qudits_are_refused():
+    class Qutrit(cirq.Gate):
+        def _qid_shape_(self):
+            return (3,)
+
+    with pytest.raises(FrontendError, match="QIR has only qubits"):
+        from_cirq(cirq.Circuit(Qutrit().on(cirq.LineQid(0, dimension=3))))

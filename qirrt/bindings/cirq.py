@@ -4,7 +4,7 @@
 lists them), separated by spaces; each key's bits appear in the order of the measurement gate's qubits,
 first qubit leftmost — the binary digits of `result.histogram(key=k)`'s integer. With keys `a` (one
 qubit) and `b` (qubits q0, q1) a shot reads `"1 01"`: a=1, q0=0, q1=1. A key measured several times
-records its last measurement, as `result.measurements[key]` does. `invert_mask` bits are recorded
+records its last measurement (Cirq's `result.records[key][:, -1]`). `invert_mask` bits are recorded
 inverted. A circuit without measurements records nothing.
 
 **Qubits** are numbered in `qubit_order` (default: `cirq.QubitOrder.DEFAULT`, i.e. sorted) — this only
@@ -15,6 +15,7 @@ ordered by name unless `parameter_order` is given; angles are computed from them
 
 **Classical control.** `with_classical_controls` (key, sympy and bit-mask conditions) becomes a branch
 of an adaptive-profile program; a key condition reads the key's measurement as Cirq does (any bit set).
+`CircuitOperation(..., repeat_until=condition)` becomes a do-while loop (`backwards_branching`).
 
 Gates QIS has are emitted directly (phase-free forms where only a global phase differs); others go
 through `cirq.decompose_once`. Noise channels and other non-unitary operations are refused.
@@ -65,6 +66,9 @@ class _Lowering:
         cirq = _cirq()
         self.cirq = cirq
         self.qubits = list(cirq.QubitOrder.as_qubit_order(qubit_order).order_for(circuit.all_qubits()))
+        qudits = [q for q in self.qubits if q.dimension != 2]
+        if qudits:
+            raise FrontendError(f"cannot lower a Cirq circuit on qudits {qudits[:3]}: QIR has only qubits")
         self.index = {q: i for i, q in enumerate(self.qubits)}
         names = sorted(cirq.parameter_names(circuit)) if parameter_order is None else list(parameter_order)
         missing = set(cirq.parameter_names(circuit)) - set(names)
@@ -112,6 +116,9 @@ class _Lowering:
         if isinstance(op, cirq.ClassicallyControlledOperation):
             self.classically_controlled(op, depth)
             return
+        if isinstance(op, cirq.CircuitOperation) and op.repeat_until is not None:
+            self.repeat_until(op, depth)
+            return
         qubits = tuple(self.index[q] for q in op.qubits)
         gate = op.gate
         if gate is not None:
@@ -120,7 +127,10 @@ class _Lowering:
                 return
             if isinstance(gate, cirq.ControlledGate) and self._controlled(gate, qubits):
                 return
-        decomposed = cirq.decompose_once(op, default=None)
+        try:
+            decomposed = cirq.decompose_once(op, default=None)
+        except (ValueError, TypeError, NotImplementedError) as exc:
+            raise FrontendError(f"cannot lower Cirq operation {op!r}: its decomposition failed ({exc})") from None
         if decomposed is None:
             if not cirq.has_unitary(op) and cirq.has_kraus(op):
                 raise FrontendError(f"cannot lower Cirq operation {op!r}: it is not unitary (noise "
@@ -317,6 +327,21 @@ class _Lowering:
         self.operation(op.without_classical_controls(), depth + 1)
         self._flush_flips()
         e.branch(done)
+        e.start_block(done)
+
+    def repeat_until(self, op, depth: int) -> None:
+        """`CircuitOperation(..., repeat_until=condition)`: a do-while loop (backwards branching)."""
+        e = self.emitter
+        self.adaptive = True
+        e.mark_backwards_branching()
+        self._flush_flips()
+        body, done = e.new_block("repeat"), e.new_block("endrepeat")
+        e.branch(body)
+        e.start_block(body)
+        for sub in op.replace(repeat_until=None).mapped_circuit(deep=False).all_operations():
+            self.operation(sub, depth + 1)
+        self._flush_flips()
+        e.cond_branch(self.condition(op.repeat_until, op), done, body)
         e.start_block(done)
 
     def _bits(self, key: str, index: int, op) -> list[int]:
