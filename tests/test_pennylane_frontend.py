@@ -271,3 +271,13 @@ def test_base_profile_refused_for_feed_forward():
     tape, _ = teleport()
     with pytest.raises(FrontendError, match="base profile forbids"):
         from_pennylane(tape, profile="base")
+
+
+def test_expectation_of_a_sum_is_recovered_from_the_eigenbasis_counts():
+    observable = qml.X(0) + qml.Z(0) @ qml.Y(1) + 0.5 * qml.Y(0)
+    tape = qml.tape.QuantumScript([qml.Hadamard(0), qml.RY(0.4, 1), qml.CNOT([1, 0])], [qml.expval(observable)])
+    distribution = exact_distribution(from_pennylane(tape, parameters="none"))
+    eigenvalues = observable.eigvals()
+    estimate = sum(p * eigenvalues[int(key, 2)] for key, p in distribution.items())
+    (expected,) = qml.execute([tape], DEVICE)
+    assert estimate == pytest.approx(float(expected), abs=1e-10)

@@ -346,7 +346,7 @@ class _Lowering:
 def _gate_key(gate) -> tuple:
     import numpy as np
 
-    data = tuple(np.round(np.asarray(d, dtype=complex).ravel(), 12).tolist() for d in gate.data)
+    data = tuple(tuple(np.round(np.asarray(d, dtype=complex).ravel(), 12).tolist()) for d in gate.data)
     return gate.name, tuple(gate.wires), data
 
 
