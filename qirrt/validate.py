@@ -364,12 +364,13 @@ def _analyse_other(inst: _Inst, rest: str) -> None:
                 inst.float_types = (ty,)
             return
     inst.operands = tuple(_SSA_RE.findall(rest))
-    if opcode in ("br", "switch"):
+    if "label %" in rest and opcode != "phi":        # br, switch, and disallowed invoke/callbr/indirectbr
         inst.targets = tuple(_LABEL_RE.findall(rest))
-        inst.conditional = opcode == "switch" or not rest.startswith("label")
+        inst.conditional = opcode != "br" or not rest.startswith("label")
         labels = set(inst.targets)
         inst.operands = tuple(o for o in inst.operands if o not in labels)
-        return
+        if opcode in ("br", "switch"):
+            return
     if inst.cls != "compute":
         return
     words = [w for w in rest.replace(",", " ").split() if w not in _FLAG_WORDS]
@@ -394,9 +395,8 @@ def _analyse_other(inst: _Inst, rest: str) -> None:
 @dataclass
 class _Block:
     name: str
-    label_line: int | None
-    insts: list
-    lines: list
+    insts: list         # _Inst per instruction
+    lines: list         # the printed line of each instruction
 
 
 @dataclass
@@ -469,7 +469,7 @@ def _instruction(line: str) -> _Inst:
     return inst
 
 
-def _read_body(fn: _Function, body: list[str], first_line: int) -> None:
+def _read_body(fn: _Function, body: list[str]) -> None:
     """Split a function body into blocks of analysed instructions.
 
     Most lines are found in the line cache by one C-level `map`; only the rest (labels, blank lines,
@@ -493,6 +493,10 @@ def _read_body(fn: _Function, body: list[str], first_line: int) -> None:
                 items[k] = _GAP
                 if match:
                     labels.append((k, _unquote(match.group(1))))
+            elif line.startswith("    ") and k > 0 and isinstance(items[k - 1], _Inst):
+                body[k - 1] = f"{body[k - 1].rstrip()} {stripped}"     # e.g. `invoke ...` + `to label ...`
+                items[k - 1] = _instruction(body[k - 1])
+                items[k] = _GAP
             else:
                 if stripped.endswith("["):         # `switch ... [` continues until a line `]`
                     j = k + 1
@@ -515,7 +519,7 @@ def _read_body(fn: _Function, body: list[str], first_line: int) -> None:
             keep = [n for n, item in enumerate(insts) if item is not _GAP]
             insts = [insts[n] for n in keep]
             lines = [lines[n] for n in keep]
-        fn.blocks.append(_Block(name, first_line + start if start >= 0 else None, insts, lines))
+        fn.blocks.append(_Block(name, insts, lines))
 
 
 def _parse(text: str) -> _Parsed:
@@ -540,7 +544,7 @@ def _parse(text: str) -> _Parsed:
                         end = lines.index("}", i + 1)
                     except ValueError:
                         end = count
-                    _read_body(fn, lines[i + 1:end], i + 1)
+                    _read_body(fn, lines[i + 1:end])
                     if "= inttoptr " in text:
                         fn.inttoptr_defs = {inst.result for block in fn.blocks for inst in block.insts
                                             if inst.opcode == "inttoptr"}
@@ -584,7 +588,7 @@ class _SourceIndex:
     def __init__(self, text: str):
         self.lines = text.split("\n")
         self.functions: dict[str, tuple[int, int]] = {}
-        self._tokens: dict[str, dict[str, list[int]]] = {}
+        self._tokens: dict[int, dict[str, list[int]]] = {}
         current, start = None, 0
         for number, line in enumerate(self.lines):
             if line.startswith("define"):
@@ -622,7 +626,7 @@ class _SourceIndex:
         span = self._function(function, entry)
         if span is None:
             return None
-        key = f"{span[0]}"
+        key = span[0]
         table = self._tokens.get(key)
         if table is None:
             table = {}
@@ -752,8 +756,9 @@ _CHECKS: list[Callable[[_Context], None]] = []
 
 def _check(*codes: str):
     """Register a check; `codes` are the rules it reports (each must exist in RULES)."""
-    for code in codes:
-        assert code in RULES, code
+    unknown = [code for code in codes if code not in RULES]
+    if unknown:
+        raise ValueError(f"check reports codes missing from RULES: {unknown}")
 
     def register(function: Callable[[_Context], None]) -> Callable[[_Context], None]:
         function.codes = codes
@@ -829,7 +834,7 @@ def _check_entry_attributes(ctx: _Context) -> None:
         if declared is None:
             ctx.report("QIR016", f"`qir_profiles`={profile_text!r} names no known profile; use "
                        "\"base_profile\" or \"adaptive_profile\"", **where)
-        elif declared is not ctx.profile:
+        elif declared is not ctx.profile and not ctx.full:
             ctx.report("QIR016", f"`qir_profiles` says {declared.attribute} but the program is validated as "
                        f"{ctx.profile.attribute}; make the attribute and the requested profile agree", **where)
     raw = attrs.get(PARAMETER_ATTR)
@@ -995,14 +1000,14 @@ def _check_control_flow(ctx: _Context) -> None:
             if term is not None:
                 if term.opcode == "ret":
                     returns.append(b)
-                elif term.opcode in ("br", "switch"):
+                elif term.targets:
                     succ = [index[t[1:].strip('"')] for t in term.targets if t[1:].strip('"') in index]
                     last = len(block.insts) - 1
                     if term.opcode == "switch" and not ctx.base and not ctx.allows("multiple_target_branching"):
                         ctx.report("QIR066", "`switch` needs the multiple_target_branching capability; add "
                                    "!{i32 1, !\"multiple_target_branching\", i1 true} or lower it to `br` chains",
                                    function=fn, block=b, index=last)
-                    if term.conditional and ctx.base:
+                    if term.conditional and ctx.base and term.opcode in ("br", "switch"):
                         ctx.report("QIR060", f"`{term.opcode}` with more than one target in a base-profile "
                                    "program; base entry points are straight-line (blocks joined by "
                                    "unconditional `br`): use the adaptive profile for classical control flow",
@@ -1084,6 +1089,8 @@ def _scan_function(ctx: _Context, fn: _Function) -> None:
         if inst.cls == "call":
             _check_call(ctx, fn, inst)
     # Computations, runtime parameters and initialisation: in program order.
+    if ctx.full:
+        return                       # full QIR allows any LLVM instruction
     parameters: set[str] = set()
     for b, block in enumerate(fn.blocks):
         for i, inst in enumerate(block.insts):
@@ -1095,7 +1102,7 @@ def _scan_function(ctx: _Context, fn: _Function) -> None:
                 if role == "parameter":
                     parameters.add(inst.result)
                 elif role == "math":
-                    if all(not v.startswith("%") or v in parameters for _, v in inst.args):
+                    if all(not _is_ssa(v) or v in parameters for _, v in inst.args):
                         parameters.add(inst.result)   # folded away when parameters are bound
                     else:
                         _computation_allowed(ctx, fn, b, i, "float", ("double",), f"call @{inst.callee}")
@@ -1234,6 +1241,10 @@ def _check_call(ctx: _Context, fn: _Function, inst: _Inst) -> None:
                 ctx.report("QIR055", f"runtime parameter index {value} is outside the {ctx.num_parameters} "
                            f"names in the entry point's `{PARAMETER_ATTR}` attribute; list every parameter "
                            "there", **where)
+
+
+def _is_ssa(value: object) -> bool:
+    return isinstance(value, str) and value[:1] == "%"
 
 
 def _show(value: object) -> str:
