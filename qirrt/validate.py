@@ -867,11 +867,12 @@ def _flag_value(ctx: _Context, body: str) -> tuple[str, str] | None:
 
 
 def _integer(value: str) -> int | None:
+    """`i32 1` → 1, `i1 true` → 1, `i2 0` → 0; None for anything that is not an integer constant."""
     match = re.fullmatch(r"i\d+ (-?\d+|true|false)", value.strip())
     if not match:
         return None
     token = match.group(1)
-    return {"true": 1, "false": 0}.get(token, None) if token in ("true", "false") else int(token)
+    return {"true": 1, "false": 0}[token] if token in ("true", "false") else int(token)
 
 
 @_check("QIR020", "QIR021")
