@@ -80,6 +80,44 @@ def test_normalised_dialect(sample: Sample):
         "output records come after the last quantum operation"
 
 
+# -- cross-check through raising: the normalised Program as a Qiskit circuit ---------------------------
+def _measurements_all_final(circuit) -> bool:
+    measured: set[int] = set()
+    for instruction in circuit.data:
+        if instruction.operation.name in ("if_else", "while_loop", "for_loop", "switch_case", "box"):
+            return False
+        qubits = {circuit.find_bit(q).index for q in instruction.qubits}
+        if instruction.operation.name == "measure":
+            measured |= qubits
+        elif qubits & measured and instruction.operation.name != "barrier":
+            return False
+    return True
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=_IDS)
+def test_raised_circuit_has_the_source_distribution(sample: Sample):
+    """Where the normalised program raises to a circuit with final measurements only, Qiskit's own
+    simulation of that circuit gives the source's distribution too (independently of qirrt.exact)."""
+    raising = pytest.importorskip("qirrt.raising")
+    from qirrt.errors import ExecutionError
+
+    from .producer_samples import clbit_distribution
+
+    program = Program.from_ir(sample.golden())
+    try:
+        circuit = raising.to_qiskit(program)
+    except ExecutionError as exc:
+        pytest.skip(f"not raisable: {exc}")
+    if not _measurements_all_final(circuit):
+        pytest.skip("mid-circuit measurement: covered by the exact interpreter")
+    key = raising.key_function(circuit)
+    distribution: dict[str, float] = {}
+    for bits, p in clbit_distribution(circuit).items():
+        program_key = key("".join(str(b) for b in reversed(bits)))
+        distribution[program_key] = distribution.get(program_key, 0.0) + p
+    assert_same_distribution(distribution, sample.distribution(sample.golden()))
+
+
 # -- conventions ----------------------------------------------------------------------------------
 def test_qdk_from_qiskit_keys_read_as_qiskit_counts():
     from qiskit.quantum_info import Statevector
