@@ -241,7 +241,8 @@ class Broker:
             self._tick(now_mono)
             self.heartbeat_at = now_mono + self.heartbeat_interval_s
         self._dispatch()
-        self.store.commit()
+        if self.store.db.in_transaction:
+            self.store.commit()
         self._flush()
 
     def _flush(self) -> None:
@@ -574,7 +575,15 @@ class Broker:
                 raise P.ProtocolError(f"STATUS takes at most {MAX_STATUS_JOBS} job ids")
             self._reply(identity, req, True, [self._status(job_id, user, now) for job_id in body["jobs"]])
         elif command == P.C_RESULT:
-            row = self._owned(body["job"], user)
+            owner = self.store.owner_state(body["job"]) if P.JOB_ID.match(body["job"]) else None
+            if owner is not None and owner[0] == user and owner[1] not in FINAL_STATES:
+                if body.get("wait"):
+                    waiting = [w for w in self.waiters[body["job"]] if w[0] != identity]  # a resend replaces
+                    self.waiters[body["job"]] = waiting + [(identity, req)]
+                else:
+                    self._reply(identity, req, True, {"id": body["job"], "state": owner[1]})
+                return
+            row = self._owned(body["job"], user) if owner is not None else None
             if row is None:
                 self._reply(identity, req, False, error=f"no job {body['job']} of yours")
             elif row.state in FINAL_STATES:
@@ -621,8 +630,8 @@ class Broker:
         if len({spec["id"] for spec in specs}) != len(specs):
             raise P.ProtocolError("SUBMIT names the same job id twice")
         for spec in specs:
-            existing = self.store.get(spec["id"])
-            if existing is not None and existing.user != user:
+            existing = self.store.owner_state(spec["id"])
+            if existing is not None and existing[0] != user:
                 self._reply(identity, req, False, error=f"job id {spec['id']} is taken; submit with a fresh id")
                 return
             session = spec.get("session")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,12 +113,21 @@ _JOB_COLUMNS = ", ".join(JobRow.__dataclass_fields__)
 class Store:
     """One broker's SQLite store. Not thread-safe: the broker's loop owns it."""
 
-    def __init__(self, path: str | Path, *, synchronous: str = "NORMAL"):
+    def __init__(self, path: str | Path, *, synchronous: str = "NORMAL", checkpoint_interval_s: float | None = 0.5):
         self.path = str(path)
+        self.synchronous = "FULL" if synchronous.upper() == "FULL" else "NORMAL"
         self.db = sqlite3.connect(self.path, isolation_level="DEFERRED", check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute(f"PRAGMA synchronous={'FULL' if synchronous.upper() == 'FULL' else 'NORMAL'}")
+        self.db.execute(f"PRAGMA synchronous={self.synchronous}")
         self.db.execute("PRAGMA busy_timeout=5000")
+        self._checkpointer = None
+        if checkpoint_interval_s is not None:
+            # WAL checkpoints (and their fsync) run on a thread of their own, off the broker's loop:
+            # an automatic checkpoint inside a commit costs the job that triggers it milliseconds.
+            self.db.execute("PRAGMA wal_autocheckpoint=0")
+            self._stop_checkpoints = threading.Event()
+            self._checkpointer = threading.Thread(target=self._checkpoint_loop, args=(checkpoint_interval_s,),
+                                                  name="qirrt-store-checkpoint", daemon=True)
         self.db.executescript(_SCHEMA)
         row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         if row is None:
@@ -126,6 +136,20 @@ class Store:
             raise StoreError(f"store {self.path} has schema version {row[0]}, newer than this qirrt's "
                              f"{SCHEMA_VERSION}; upgrade qirrt or point --store at another file")
         self.db.commit()
+        if self._checkpointer is not None:
+            self._checkpointer.start()
+
+    def _checkpoint_loop(self, interval_s: float) -> None:
+        db = sqlite3.connect(self.path, check_same_thread=False)
+        db.execute(f"PRAGMA synchronous={self.synchronous}")
+        try:
+            while not self._stop_checkpoints.wait(interval_s):
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error:
+                    continue
+        finally:
+            db.close()
 
     def commit(self) -> None:
         self.db.commit()
@@ -134,17 +158,20 @@ class Store:
         self.db.rollback()
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._stop_checkpoints.set()
+            self._checkpointer.join(timeout=5)
         self.db.close()
 
     # -- jobs -------------------------------------------------------------------------------------
     def add_job(self, spec: dict, *, user: str, now: float, default_max_attempts: int) -> tuple[JobRow, bool]:
         """Insert a job (not yet committed). An id already taken by the same user is the same job
         (an idempotent resubmission): returns (that job, False). Another user's id is an error."""
-        existing = self.get(spec["id"])
-        if existing is not None:
-            if existing.user != user:
+        owner = self.owner_state(spec["id"])
+        if owner is not None:
+            if owner[0] != user:
                 raise StoreError(f"job id {spec['id']} is taken; submit with a fresh id")
-            return existing, False
+            return self.get(spec["id"]), False
         row = JobRow(
             id=spec["id"], user=user, kind=spec["kind"], spec=spec, priority=int(spec.get("priority", 0)),
             state=QUEUED, attempt=0, failures=0,
@@ -170,6 +197,10 @@ class Store:
         row = self.db.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id=?", (job_id,)).fetchone()
         return self._job(row) if row else None
 
+    def owner_state(self, job_id: str) -> tuple[str, str] | None:
+        """(user, state) of a job, without reading its spec or result."""
+        return self.db.execute("SELECT user, state FROM jobs WHERE id=?", (job_id,)).fetchone()
+
     @staticmethod
     def _job(row: tuple) -> JobRow:
         values = list(row)
@@ -189,9 +220,12 @@ class Store:
 
     def start_attempt(self, job_id: str, worker: str, now: float) -> int:
         """Mark a queued job running on `worker`; returns the new attempt number."""
-        self.db.execute("UPDATE jobs SET state=?, attempt=attempt+1, worker=?, started_at=? "
-                        "WHERE id=? AND state=?", (RUNNING, worker, now, job_id, QUEUED))
-        return self.db.execute("SELECT attempt FROM jobs WHERE id=?", (job_id,)).fetchone()[0]
+        row = self.db.execute("UPDATE jobs SET state=?, attempt=attempt+1, worker=?, started_at=? "
+                              "WHERE id=? AND state=? RETURNING attempt",
+                              (RUNNING, worker, now, job_id, QUEUED)).fetchone()
+        if row is None:
+            raise StoreError(f"job {job_id} is not queued; it cannot start")
+        return row[0]
 
     def accept_result(self, job_id: str, attempt: int, worker: str, result: bytes, now: float) -> bool:
         """Accept the result of the running attempt; any other (stale, duplicate) is refused."""

@@ -154,6 +154,7 @@ class Worker:
                                  max_ms=min(P.RECONNECT_MAX_MS, heartbeat_interval_ms))
         self.registrations = 0
         self._stopped = False
+        self._loop_thread = None
 
     # -- connection -------------------------------------------------------------------------------
     def _connect(self) -> None:
@@ -197,6 +198,7 @@ class Worker:
 
     def run(self, *, duration_s: float | None = None) -> None:
         end = None if duration_s is None else time.monotonic() + duration_s
+        self._loop_thread = threading.get_ident()
         self._connect()
         poller = zmq.Poller()
         poller.register(self.inbox, zmq.POLLIN)
@@ -285,7 +287,10 @@ class Worker:
         cancelled = threading.Event()
         self.running[spec["id"]] = (attempt, cancelled)
         context = JobContext(spec["id"], attempt, body.get("checkpoint"), cancelled, self._report_from_thread)
-        self.pool.submit(self._execute, spec, context)
+        if getattr(self.executor, "runs_inline", False) and spec["kind"] == "program":
+            self._execute(spec, context)  # a trivial executor (null, echo): no thread hand-off
+        else:
+            self.pool.submit(self._execute, spec, context)
 
     def _job_socket(self) -> zmq.Socket:
         sock = getattr(self._local, "socket", None)
@@ -320,7 +325,11 @@ class Worker:
             body.update(ok=False, error=message[:2000], retry=not permanent)
         body["elapsed_s"] = time.monotonic() - started
         # Even a cancelled or superseded attempt reports: the broker refuses what it no longer wants.
-        self._job_socket().send_multipart(P.encode(P.WORKER, P.W_RESULT, body))
+        frames = P.encode(P.WORKER, P.W_RESULT, body)
+        if threading.get_ident() == self._loop_thread:
+            self._from_job(frames)  # run inline on the loop: report at once
+        else:
+            self._job_socket().send_multipart(frames)
 
     def _program(self, source: str | bytes):
         from ...program import Program
