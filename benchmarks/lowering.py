@@ -8,7 +8,8 @@ measurement of every qubit) it times, as the median of several repeats on the sa
 * qirrt → bitcode `qirrt.load(circuit).to_bitcode()`
 * qdk             `QSharpBackend(skip_transpilation=True, target_profile=Base).qir(circuit)` (text)
 
-and prints a table, then one JSON line with every figure and the ratios qdk / qirrt (goal: ≥ 100).
+and prints a table, then one JSON line with every figure and the ratios qdk / qirrt (goal: ≥ 100), on
+wall time (the headline) and on process CPU time (steadier on a shared machine).
 
     python benchmarks/lowering.py            # both sizes, 15 qirrt repeats, 3 qdk repeats
     python benchmarks/lowering.py --quick    # the 1,000-gate size once
@@ -22,6 +23,7 @@ import cProfile
 import gc
 import io
 import json
+import os
 import platform
 import pstats
 import statistics
@@ -60,19 +62,16 @@ def random_circuit(num_qubits: int, num_gates: int, seed: int = SEED) -> Quantum
     return circuit
 
 
-def median_seconds(function: Callable[[], object], repeats: int) -> float:
-    """Median wall time of `repeats` calls, each with the garbage collector off (as `timeit` does)."""
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.perf_counter()
-            function()
-            times.append(time.perf_counter() - start)
-        finally:
-            gc.enable()
-    return statistics.median(times)
+def timed(function: Callable[[], object]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one call with the garbage collector off, as `timeit` does."""
+    gc.collect()
+    gc.disable()
+    try:
+        wall, cpu = time.perf_counter(), time.process_time()
+        function()
+        return time.perf_counter() - wall, time.process_time() - cpu
+    finally:
+        gc.enable()
 
 
 def qdk_lowering() -> Callable[[QuantumCircuit], str] | None:
@@ -95,6 +94,8 @@ def qdk_lowering() -> Callable[[QuantumCircuit], str] | None:
 
 
 def run(sizes: tuple[int, ...], qirrt_repeats: int, qdk_repeats: int) -> dict:
+    """Median wall and CPU times per size; the measurements are interleaved round by round, so a busy
+    machine slows qirrt and qdk alike instead of whichever happened to run during the busy spell."""
     qdk = qdk_lowering()
     warm = random_circuit(NUM_QUBITS, 50, seed=1)
     qirrt.load(warm).to_bitcode()  # imports, LLVM initialisation
@@ -103,22 +104,33 @@ def run(sizes: tuple[int, ...], qirrt_repeats: int, qdk_repeats: int) -> dict:
     rows = []
     for size in sizes:
         circuit = random_circuit(NUM_QUBITS, size)
-        program = qirrt.load(circuit)
-        gates = program.resources().total_gates
-        row = {
-            "gates": size,
-            "qir_gate_calls": gates,
-            "qirrt_load_s": median_seconds(lambda: qirrt.load(circuit), qirrt_repeats),
-            "qirrt_text_s": median_seconds(lambda: qirrt.load(circuit).to_ir(), qirrt_repeats),
-            "qirrt_bitcode_s": median_seconds(lambda: qirrt.load(circuit).to_bitcode(), qirrt_repeats),
-            "qdk_text_s": median_seconds(lambda: qdk(circuit), qdk_repeats) if qdk is not None else None,
+        subjects = {
+            "qirrt_load": lambda: qirrt.load(circuit),
+            "qirrt_text": lambda: qirrt.load(circuit).to_ir(),
+            "qirrt_bitcode": lambda: qirrt.load(circuit).to_bitcode(),
         }
-        if row["qdk_text_s"] is not None:
+        samples: dict[str, list[tuple[float, float]]] = {name: [] for name in subjects}
+        if qdk is not None:
+            subjects["qdk_text"] = lambda: qdk(circuit)
+            samples["qdk_text"] = []
+        for round_index in range(max(qirrt_repeats, qdk_repeats if qdk is not None else 0)):
+            for name, function in subjects.items():
+                wanted = qdk_repeats if name == "qdk_text" else qirrt_repeats
+                if round_index < wanted:
+                    samples[name].append(timed(function))
+        row: dict = {"gates": size, "qir_gate_calls": qirrt.load(circuit).resources().total_gates}
+        for name, values in samples.items():
+            row[f"{name}_s"] = statistics.median(wall for wall, _ in values)
+            row[f"{name}_cpu_s"] = statistics.median(cpu for _, cpu in values)
+        row.setdefault("qdk_text_s", None)
+        if qdk is not None:
             for what in ("load", "text", "bitcode"):
                 row[f"ratio_{what}"] = row["qdk_text_s"] / row[f"qirrt_{what}_s"]
+                row[f"ratio_{what}_cpu"] = row["qdk_text_cpu_s"] / row[f"qirrt_{what}_cpu_s"]
         rows.append(row)
     return {"benchmark": "lowering", "num_qubits": NUM_QUBITS, "seed": SEED, "qirrt_repeats": qirrt_repeats,
             "qdk_repeats": qdk_repeats, "python": platform.python_version(), "machine": platform.machine(),
+            "cpus": os.cpu_count(), "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
             "qdk": qdk is not None, "goal_ratio": 100, "rows": rows}
 
 
@@ -136,6 +148,13 @@ def print_table(report: dict) -> None:
             if row["qdk_text_s"] is not None else ""
         print(f"{row['gates']:>6} {row['qirrt_load_s'] * 1e3:9.2f}ms {row['qirrt_text_s'] * 1e3:7.2f}ms "
               f"{row['qirrt_bitcode_s'] * 1e3:8.2f}ms {qdk} {ratios}")
+        if row["qdk_text_s"] is not None:
+            print(f"{'':>6} CPU time: qirrt {row['qirrt_load_cpu_s'] * 1e3:.2f} / {row['qirrt_text_cpu_s'] * 1e3:.2f} / "
+                  f"{row['qirrt_bitcode_cpu_s'] * 1e3:.2f} ms, qdk {row['qdk_text_cpu_s'] * 1e3:.1f} ms → "
+                  f"{row['ratio_load_cpu']:.0f}× / {row['ratio_text_cpu']:.0f}× / {row['ratio_bitcode_cpu']:.0f}×")
+    if report.get("load_average") is not None and report["load_average"] > (report["cpus"] or 1):
+        print(f"note: load average {report['load_average']:.1f} on {report['cpus']} CPUs during the run; "
+              "wall times are inflated, the CPU-time ratios are steadier")
 
 
 def profile(size: int, repeats: int = 20, top: int = 25) -> None:
