@@ -54,10 +54,11 @@ def test_day_long_job_survives_restarts(cluster, tmp_path):
     assert result.metadata["hours"] == 24 and result.metadata["resumed_from"] > 0
     assert seen == sorted(seen), "progress went back"
     hours = [int(line.split()[2]) for line in log.read_text().split("\n") if line]
-    # Each attempt starts at the last checkpoint: an hour cut short by a kill runs again, nothing earlier.
-    assert all(b >= a for a, b in zip(hours, hours[1:])), hours
+    # Each attempt starts at the last stored checkpoint: the hour a kill cut short runs again (or, when
+    # the kill also caught its checkpoint on the way out, the hour before it), nothing earlier.
+    assert all(b >= a - 1 for a, b in zip(hours, hours[1:])), hours
     assert sorted(set(hours)) == list(range(24))
-    assert len(hours) <= 24 + 5
+    assert len(hours) <= 24 + 2 * 5
     submitted, finished, attempt = cluster.query(
         "SELECT submitted_at, finished_at, attempt FROM jobs WHERE id=?", (job.id,))[0]
     assert finished - submitted >= 86400 * 0.9  # a day on the injected clock
