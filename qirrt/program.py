@@ -245,7 +245,7 @@ class Program:
         from .validate import check
 
         check(module if module is not None else self.module, profile=self.profile,
-              source_file=self.source_file, source_text=source_text)
+              source_file=self.source_file, source_text=source_text, ir=self.ir)
 
     def resources(self) -> Resources:
         from .resources import summarize
