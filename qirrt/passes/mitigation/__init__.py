@@ -9,6 +9,11 @@ and execution live in `qirrt.mitigation`.
 from __future__ import annotations
 
 from .base import Estimate, MitigationStep, QuasiDistribution
+from .ddd import DigitalDynamicalDecoupling
+from .pec import ProbabilisticErrorCancellation
+from .readout import ReadoutMitigation
+from .twirl import PauliTwirling
 from .zne import ZeroNoiseExtrapolation
 
-__all__ = ["Estimate", "MitigationStep", "QuasiDistribution", "ZeroNoiseExtrapolation"]
+__all__ = ["DigitalDynamicalDecoupling", "Estimate", "MitigationStep", "PauliTwirling", "ProbabilisticErrorCancellation",
+           "QuasiDistribution", "ReadoutMitigation", "ZeroNoiseExtrapolation"]

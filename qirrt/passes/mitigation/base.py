@@ -73,9 +73,25 @@ class Estimate:
     circuits: int = 1
     details: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", float(self.value))
+        if self.std_error is not None:
+            object.__setattr__(self, "std_error", float(self.std_error))
+
     def to_dict(self) -> dict:
         return {"value": self.value, "std_error": self.std_error, "shots": self.shots, "circuits": self.circuits,
-                "details": dict(self.details)}
+                "details": _plain(dict(self.details))}
+
+
+def _plain(value):
+    """numpy scalars and tuples → JSON-ready Python values."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        return value.item()
+    return value
 
 
 Outcome = QuasiDistribution | Estimate
