@@ -81,7 +81,8 @@ _DYNAMIC_MEASURE = {"mz", "m", "measure", "mz__to__register", "mz_handle__to__re
 def _uses_dynamic(function) -> bool:
     for _, _, instr in function.instructions():
         callee = instr.callee or ""
-        if callee.startswith(RT_PREFIX + "qubit_allocate") or callee.startswith(RT_PREFIX + "array_"):
+        if callee.startswith((RT_PREFIX + "qubit_allocate", RT_PREFIX + "array_")) \
+                and not callee.endswith("_record_output"):
             return True
         if callee.startswith(QIS_PREFIX) and instr.ret not in (None, "void", "i1") \
                 and callee[len(QIS_PREFIX):] in _DYNAMIC_MEASURE:
@@ -200,6 +201,10 @@ class _Dynamic:
                 value = self.value(match.group(1))
                 if isinstance(slot, _Slot) and isinstance(value, _Qubit):
                     slot.array.items[slot.index] = value
+        elif instr.opcode == "bitcast" and res:  # typed-pointer producers: a no-op once pointers are opaque
+            match = re.match(r"^%\S+ = bitcast ptr (%\S+) to ptr$", instr.text)
+            if match and match.group(1) in self.env:
+                self.env[res] = self.env[match.group(1)]
         elif instr.opcode == "inttoptr" and res:
             match = re.match(r"^%\S+ = inttoptr i64 (%\S+) to ptr", instr.text)
             if match and isinstance(self.env.get(match.group(1)), _Handle):
@@ -275,7 +280,7 @@ class _Dynamic:
                 return [call_text(MZ, [f"ptr {qubit}", f"ptr {ptr(self.env[res].id)}"])]
             if callee == INVOKE or callee.endswith("__ctl"):
                 return [self._expand_control_arrays(block, instr, subs)]
-        if instr.opcode in ("load", "inttoptr", "phi") and resolved:
+        if instr.opcode in ("load", "inttoptr", "phi", "bitcast") and resolved:
             return []
         if instr.opcode == "store":
             match = re.match(r"^store ptr (.+), ptr (%\S+)", instr.text)
@@ -524,7 +529,9 @@ def _invoke(ctx: _Ctx, block: Block, index: int, instr: Instr) -> list[str]:
 
 
 # -- QIS calls ----------------------------------------------------------------------------------
-def _rename(ctx: _Ctx, instr: Instr, symbol: str, args=None, *, ret: str = "void") -> list[str]:
+def _rename(ctx: _Ctx, instr: Instr, symbol: str, args=None, *, ret: str = "void") -> list[str] | None:
+    if instr.callee == symbol and args is None:
+        return None  # already canonical: keep the line as the producer wrote it
     if instr.callee != symbol:
         ctx.renames[(instr.callee, symbol)] += 1
     return [call_text(symbol, args if args is not None else instr.args, ret=ret, result=instr.result)]
@@ -549,7 +556,12 @@ def _mresetz(ctx: _Ctx, block: Block, index: int, instr: Instr) -> list[str]:
     return lines
 
 
+_CANONICAL = {gate_symbol(g) for g in GATES} | {MZ, RESET, READ_RESULT}
+
+
 def _qis(ctx: _Ctx, block: Block, index: int, instr: Instr) -> list[str] | None:
+    if instr.callee in _CANONICAL and instr.ret in ("void", "i1"):
+        return None  # the dialect's own spelling (qubit operands are checked afterwards)
     name = instr.callee[len(QIS_PREFIX):].removesuffix("__body")
     if name.endswith("__ctl"):
         return None  # control arrays: `lower_dynamic` expands those it can resolve
@@ -640,6 +652,8 @@ def _check_static_operands(state: State) -> None:
     for block, _, instr in state.function.instructions():
         callee = instr.callee or ""
         pointer_args = []
+        if "ptr %" not in instr.text:
+            continue
         if callee.startswith(QIS_PREFIX):
             pointer_args = [a for a in instr.args if a.type == "ptr"]
         elif callee == f"{RT_PREFIX}result_record_output":

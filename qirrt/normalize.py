@@ -130,8 +130,14 @@ _PARAM_ATTRS = {"noundef", "zeroext", "signext", "nonnull", "writeonly", "readon
 _OPEN, _CLOSE = "([{<", ")]}>"
 
 
+_FLAT_SPLIT = re.compile(r",\s*(?![^()]*\))")
+
+
 def split_top(text: str, sep: str = ",") -> list[str]:
     """Split at `sep` outside brackets and quotes."""
+    if sep == "," and '"' not in text and "{" not in text and "<" not in text \
+            and not re.search(r"\([^()]*\(", text):
+        return [part.strip() for part in _FLAT_SPLIT.split(text)] if text.strip() else []
     parts, depth, start, quoted = [], 0, 0, False
     for i, ch in enumerate(text):
         if ch == '"':
@@ -218,28 +224,41 @@ def double_literal(value: float) -> str:
     return "0x%016X" % struct.unpack("<Q", struct.pack("<d", float(value)))[0]
 
 
-@dataclass
 class Instr:
-    """One instruction line; call instructions are parsed into callee, return type and arguments."""
+    """One instruction line; call instructions are parsed into callee, return type and arguments
+    (the arguments on first use)."""
 
-    text: str
-    result: str | None = None
-    opcode: str = ""
-    callee: str | None = None
-    ret: str | None = None
-    args: list[Arg] = field(default_factory=list)
+    __slots__ = ("text", "result", "opcode", "callee", "ret", "_args", "_args_text")
+
+    def __init__(self, text: str, result: str | None = None, opcode: str = "", callee: str | None = None,
+                 ret: str | None = None, args: list[Arg] | None = None, args_text: str | None = None):
+        self.text, self.result, self.opcode, self.callee, self.ret = text, result, opcode, callee, ret
+        self._args = args
+        self._args_text = args_text
+
+    @property
+    def args(self) -> list[Arg]:
+        if self._args is None:
+            self._args = [parse_arg(a) for a in split_top(self._args_text)] if self._args_text else []
+        return self._args
+
+    def __repr__(self) -> str:
+        return f"Instr({self.text!r})"
 
     @classmethod
     def parse(cls, text: str) -> Instr:
-        text = _strip_comment(text.strip())
-        match = _CALL_RE.match(text)
-        if match:
-            pre = match.group("pre").strip()
-            if pre.endswith(")"):  # explicit function type of a variadic call
-                pre = pre[: pre.rfind("(")].strip()
-            ret = pre.split()[-1] if pre else "void"
-            args = [parse_arg(a) for a in split_top(match.group("args"))]
-            return cls(text, match.group("res"), "call", match.group("callee").strip('"'), ret, args)
+        text = text.strip()
+        if ";" in text:
+            text = _strip_comment(text)
+        if "call " in text:
+            match = _CALL_RE.match(text)
+            if match:
+                pre = match.group("pre").strip()
+                if pre.endswith(")"):  # explicit function type of a variadic call
+                    pre = pre[: pre.rfind("(")].strip()
+                ret = pre.split()[-1] if pre else "void"
+                return cls(text, match.group("res"), "call", match.group("callee").strip('"'), ret,
+                           args_text=match.group("args"))
         result = None
         body = text
         if text.startswith("%") and " = " in text:
@@ -498,6 +517,7 @@ class State:
     features: set[str] = field(default_factory=set)
     dynamic_lowered: bool = False
     profile: Profile | None = None
+    source_module: pyqir.Module | None = None
     _temp: int = 0
 
     @property
@@ -525,6 +545,8 @@ Step = Callable[[State], None]
 
 def _rename_v01_attributes(state: State) -> None:
     for old, new in _V01_ATTRIBUTES.items():
+        if f'"{old}"' not in state.ir:
+            continue
         pattern = re.compile(rf'^(attributes #\d+ = \{{.*)"{old}"', re.M)
         if pattern.search(state.ir):
             while pattern.search(state.ir):
@@ -535,8 +557,9 @@ def _rename_v01_attributes(state: State) -> None:
 def _select_entry_point(state: State) -> None:
     from . import producers
 
-    module = parse_module(state.ir, file=state.source_file)
-    entries = entry_points(module)
+    module = state.source_module
+    entries = [f for f in module.functions
+               if any(key in f.attributes.func for key in ("entry_point", "EntryPoint"))]
     if len(entries) > 1:
         names = ", ".join("@" + f.name for f in entries)
         raise InvalidProgramError(f"more than one entry point: {names}", code="QIR011",
@@ -844,11 +867,22 @@ def infer_profile(function: Function) -> Profile:
     return Profile.BASE
 
 
+_STATIC_PTR = re.compile(r"ptr (?:nonnull )?(?:(null)|inttoptr \(i64 (\d+) to ptr\))")
+
+
 def count_ids(function: Function, kind: str) -> int:
     """1 + the highest static qubit or result id the entry point uses."""
     highest = -1
     for _, _, instr in function.instructions():
-        callee = instr.callee or ""
+        callee = instr.callee
+        if not callee or "ptr " not in instr.text:
+            continue
+        if callee.startswith(QIS_PREFIX) and "read_result" not in callee and not callee.startswith(
+                (f"{QIS_PREFIX}mz", f"{QIS_PREFIX}m__", f"{QIS_PREFIX}mresetz")):
+            if kind == "qubit":  # every static pointer of a gate is a qubit
+                for null, number in _STATIC_PTR.findall(instr.text):
+                    highest = max(highest, 0 if null else int(number))
+            continue
         for position, arg in enumerate(instr.args):
             if arg.type != "ptr" or _argument_kind(callee, position) != kind:
                 continue
@@ -1025,7 +1059,7 @@ def normalize(module: pyqir.Module, *, producer: str | None = None,
         raise InvalidProgramError(f"module does not verify: {error.strip()}", code="QIR002",
                                   location=Location(file=source_file))
     ir = str(module)
-    state = State(ir=ir, producer=producer or producers.detect(ir), source_file=source_file)
+    state = State(ir=ir, producer=producer or producers.detect(ir), source_file=source_file, source_module=module)
     for _name, step in _STEPS:
         step(state)
     normalised = parse_module(state.ir, file=source_file)

@@ -704,3 +704,54 @@ def test_every_error_code_is_documented():
         if path.name in ("normalize.py", "canonical.py", "producers.py"):
             used |= set(re.findall(r'"(QIR1\d\d)"', path.read_text()))
     assert used <= set(NORMALISATION_ERRORS), used - set(NORMALISATION_ERRORS)
+
+
+OLD_CUDAQ_TYPED = """
+%Array = type opaque
+%Qubit = type opaque
+%Result = type opaque
+
+define void @__nvqpp__mlirgen__ghz() local_unnamed_addr {
+  %1 = tail call %Array* @__quantum__rt__qubit_allocate_array(i64 3)
+  %2 = tail call %Qubit** @__quantum__rt__array_get_element_ptr_1d(%Array* %1, i64 0)
+  %3 = load %Qubit*, %Qubit** %2, align 8
+  tail call void @__quantum__qis__h(%Qubit* %3)
+  %4 = tail call %Qubit** @__quantum__rt__array_get_element_ptr_1d(%Array* %1, i64 1)
+  %5 = bitcast %Qubit** %4 to i8**
+  %6 = load i8*, i8** %5, align 8
+  tail call void (i64, i64, i64, i64, i8*, ...) @generalizedInvokeWithRotationsControlsTargets(i64 0, i64 0, i64 1, i64 1, i8* nonnull bitcast (void (%Array*, %Qubit*)* @__quantum__qis__x__ctl to i8*), %Qubit* %3, i8* %6)
+  %7 = tail call %Qubit** @__quantum__rt__array_get_element_ptr_1d(%Array* %1, i64 2)
+  %8 = load %Qubit*, %Qubit** %7, align 8
+  %9 = tail call %Result* @__quantum__qis__mz(%Qubit* %3)
+  %10 = bitcast %Result* %9 to i1*
+  %11 = load i1, i1* %10, align 1
+  br i1 %11, label %12, label %13
+
+12:
+  tail call void @__quantum__qis__x(%Qubit* %8)
+  br label %13
+
+13:
+  %14 = tail call %Result* @__quantum__qis__mz(%Qubit* %8)
+  tail call void @__quantum__rt__qubit_release_array(%Array* %1)
+  ret void
+}
+
+declare %Array* @__quantum__rt__qubit_allocate_array(i64) local_unnamed_addr
+declare %Qubit** @__quantum__rt__array_get_element_ptr_1d(%Array*, i64) local_unnamed_addr
+declare void @__quantum__qis__h(%Qubit*) local_unnamed_addr
+declare void @__quantum__qis__x(%Qubit*) local_unnamed_addr
+declare void @__quantum__qis__x__ctl(%Array*, %Qubit*)
+declare void @generalizedInvokeWithRotationsControlsTargets(i64, i64, i64, i64, i8*, ...) local_unnamed_addr
+declare %Result* @__quantum__qis__mz(%Qubit*) local_unnamed_addr
+declare void @__quantum__rt__qubit_release_array(%Array*) local_unnamed_addr
+"""
+
+
+def test_typed_full_qir_of_older_cudaq():
+    """Typed pointers, bitcasts and a result read through `load i1`, as cudaq 0.x printed its full QIR."""
+    program = load(OLD_CUDAQ_TYPED)
+    assert (program.entry_point, program.producer, program.num_qubits, program.num_results) == ("__nvqpp__mlirgen__ghz", "cudaq", 3, 2)
+    assert "load" not in program.ir and "generalizedInvoke" not in program.ir
+    # q0 = H|0>, q1 = q0, r0 = q0; q2 flipped when r0 = 1, r1 = q2: both results equal
+    assert_same_distribution(exact_distribution(program), {"00": 0.5, "11": 0.5})
