@@ -293,6 +293,11 @@ class _Raiser:
                             instruction=str(instruction).strip() if instruction is not None else None)
         return ExecutionError(f"cannot raise the program to a Qiskit circuit: {message} (at {location})")
 
+    def release(self) -> None:
+        """Drop every pyqir object and break the reference cycles through bound methods."""
+        self.calls = self.env = self.scratch = self.cfg = self.active = None
+        self.record_refs = self.function = self.module = None
+
     # -- entry -----------------------------------------------------------------------------------
     def run(self) -> QuantumCircuit:
         self._region(0, None)
@@ -855,17 +860,31 @@ def to_qiskit(program: Program, params: Sequence[float] | Mapping[str, float] | 
     while True:
         capacity = bound[bool(copies)]
         try:
-            raiser = _Raiser(program, params, copies=copies, scratch_bits=capacity)
-            circuit = raiser.run()
+            circuit, used = _raise_once(program, params, copies, capacity)
         except _Hazard as hazard:
             copies = copies | {hazard.clbit}
             continue
         except _ScratchFull:  # pragma: no cover - the bound counts every candidate instruction
             raise ExecutionError("internal error: scratch clbit bound too small while raising") from None
-        used = len(raiser.scratch)
         if used < capacity:
-            circuit = _Raiser(program, params, copies=copies, scratch_bits=used).run()
+            circuit, _ = _raise_once(program, params, copies, used)
         return circuit
+
+
+def _raise_once(program: Program, params, copies: frozenset[int], capacity: int) -> tuple[QuantumCircuit, int]:
+    """One raising; every pyqir object is dropped before returning (pyqir values must die on the thread
+    that made them, and the raiser's bound-method tables would otherwise leave that to the GC)."""
+    raiser = None
+    failure = None
+    try:
+        raiser = _Raiser(program, params, copies=copies, scratch_bits=capacity)
+        return raiser.run(), len(raiser.scratch)
+    except ExecutionError as exc:  # re-raised below without the frames that hold pyqir values
+        failure = str(exc)
+    finally:
+        if raiser is not None:
+            raiser.release()
+    raise ExecutionError(failure)
 
 
 def _count_scratch_candidates(program: Program) -> dict[bool, int]:
