@@ -103,13 +103,13 @@ def run_program(executor, program, spec: dict, context: JobContext) -> dict:
     if hasattr(executor, "run_job"):
         result = executor.run_job(program, spec, context)
     else:
-        kwargs = {"shots": spec["shots"]}
-        if spec.get("seed") is not None:
-            kwargs["seed"] = spec["seed"]
+        kwargs = {"shots": spec["shots"], "seed": spec.get("seed")}
         if spec.get("params"):
             kwargs["params"] = spec["params"]
-        job = executor.submit([program], **kwargs)
-        result = job.result()
+        if hasattr(executor, "execute"):  # qirrt's Executor: synchronous, already on a job thread
+            result = executor.execute([program], **kwargs)
+        else:
+            result = executor.submit([program], **kwargs).result()
     if isinstance(result, list) and len(result) == 1:
         result = result[0]
     return result.to_dict() if hasattr(result, "to_dict") else dict(result)
@@ -287,7 +287,8 @@ class Worker:
         cancelled = threading.Event()
         self.running[spec["id"]] = (attempt, cancelled)
         context = JobContext(spec["id"], attempt, body.get("checkpoint"), cancelled, self._report_from_thread)
-        if getattr(self.executor, "runs_inline", False) and spec["kind"] == "program":
+        inline = getattr(self.executor, "runs_inline", False) or getattr(self.executor, "name", None) == "null"
+        if inline and spec["kind"] == "program":
             self._execute(spec, context)  # a trivial executor (null, echo): no thread hand-off
         else:
             self.pool.submit(self._execute, spec, context)
