@@ -149,8 +149,8 @@ def print_table(report: dict) -> None:
         print(f"{row['gates']:>6} {row['qirrt_load_s'] * 1e3:9.2f}ms {row['qirrt_text_s'] * 1e3:7.2f}ms "
               f"{row['qirrt_bitcode_s'] * 1e3:8.2f}ms {qdk} {ratios}")
         if row["qdk_text_s"] is not None:
-            print(f"{'':>6} CPU time: qirrt {row['qirrt_load_cpu_s'] * 1e3:.2f} / {row['qirrt_text_cpu_s'] * 1e3:.2f} / "
-                  f"{row['qirrt_bitcode_cpu_s'] * 1e3:.2f} ms, qdk {row['qdk_text_cpu_s'] * 1e3:.1f} ms → "
+            print(f"{'':>6} CPU time: qirrt {row['qirrt_load_cpu_s'] * 1e3:.2f} / "
+                  f"{row['qirrt_text_cpu_s'] * 1e3:.2f} / {row['qirrt_bitcode_cpu_s'] * 1e3:.2f} ms, qdk {row['qdk_text_cpu_s'] * 1e3:.1f} ms → "
                   f"{row['ratio_load_cpu']:.0f}× / {row['ratio_text_cpu']:.0f}× / {row['ratio_bitcode_cpu']:.0f}×")
     if report.get("load_average") is not None and report["load_average"] > (report["cpus"] or 1):
         print(f"note: load average {report['load_average']:.1f} on {report['cpus']} CPUs during the run; "

@@ -251,8 +251,9 @@ def test_gate_without_decomposition_is_a_clear_error():
             return "Mystery()"
 
     circuit = cirq.Circuit(Mystery().on(Q[0]))
-    with pytest.raises(FrontendError, match=re.escape("cannot lower Cirq operation Mystery()(cirq.LineQubit(0)): it is not a QIR "
-                                                      "gate and cirq.decompose_once gives no decomposition")):
+    message = ("cannot lower Cirq operation Mystery()(cirq.LineQubit(0)): it is not a QIR gate and "
+               "cirq.decompose_once gives no decomposition")
+    with pytest.raises(FrontendError, match=re.escape(message)):
         from_cirq(circuit)
 
 

@@ -168,7 +168,7 @@ class _Lowering:
 
         def z_pow(gate, qubits):
             e = _half_turns(gate.exponent)
-            special = _Z_SPECIAL.get(-1.0 if e == -1.0 else e) if is_number(e) else None
+            special = _Z_SPECIAL.get(e) if is_number(e) else None
             if special is not None:
                 self._emit([(special, qubits, ())])
             elif e != 0.0:
