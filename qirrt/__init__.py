@@ -14,6 +14,7 @@ from .errors import (
     QirrtError,
 )
 from .compiler import CompiledProgram, compile
+from .executors.distributed.client import connect
 from .loader import load
 from .program import Profile, Program, Resources
 
@@ -22,5 +23,5 @@ __version__ = "0.1.0"
 __all__ = [
     "AdapterError", "CalibrationError", "CompiledProgram", "compile", "ExecutionError", "FrontendError", "InvalidProgramError",
     "MissingOptionalDependencyError", "PassError", "PluginError", "Profile", "Program", "QirrtError",
-    "Resources", "load", "__version__",
+    "Resources", "connect", "load", "__version__",
 ]
