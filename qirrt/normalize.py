@@ -477,6 +477,17 @@ class Cfg:
                 cyclic |= component
         return cyclic
 
+    def reachable_from(self, label: str) -> set[str]:
+        """Blocks reachable from the end of `label` (itself only through a cycle)."""
+        seen: set[str] = set()
+        stack = list(self.succ.get(label, []))
+        while stack:
+            node = stack.pop()
+            if node not in seen:
+                seen.add(node)
+                stack.extend(self.succ.get(node, []))
+        return seen
+
     @property
     def has_cycles(self) -> bool:
         return bool(self.cyclic)
@@ -673,9 +684,10 @@ def _hoist_output_records(state: State) -> None:
                               block=block, instr=instr)
         if instr.callee == f"{RT_PREFIX}result_record_output":
             r = static_id(instr.args[0].value)
+            later = cfg.reachable_from(block.label)
             for label, position in writes.get(r, []):
-                before = label in cfg.dominators_of(block.label) and (label != block.label or position < index)
-                if not before and block.label not in cfg.cyclic:
+                after = (label == block.label and position > index) or (label != block.label and label in later)
+                if after and block.label not in cfg.cyclic:
                     raise state.error("QIR106", f"result {r} is recorded here and measured again later; the "
                                       f"record cannot move to the end of the program", block=block, instr=instr)
         if block.label in cfg.cyclic:
@@ -932,6 +944,7 @@ def _set_entry_attributes_step(state: State) -> None:
             state.note(f"{key} was {given} but the program uses {counted}; set to {counted}")
     if not attrs.get("output_labeling_schema"):
         updates["output_labeling_schema"] = "qirrt"
+        state.note("attribute output_labeling_schema set to \"qirrt\" (keys: records in order, first leftmost)")
     if PRODUCER_ATTR not in attrs and state.producer:
         updates[PRODUCER_ATTR] = state.producer
     if state.parameters:
