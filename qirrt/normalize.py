@@ -939,9 +939,6 @@ def _set_entry_attributes_step(state: State) -> None:
             updates[key] = str(counted)
             if not state.dynamic_lowered:
                 state.note(f"{key} missing, counted {counted}")
-        elif int(given) < counted:
-            updates[key] = str(counted)
-            state.note(f"{key} was {given} but the program uses {counted}; set to {counted}")
     if not attrs.get("output_labeling_schema"):
         updates["output_labeling_schema"] = "qirrt"
         state.note("attribute output_labeling_schema set to \"qirrt\" (keys: records in order, first leftmost)")

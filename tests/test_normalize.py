@@ -652,11 +652,12 @@ def test_module_flags_are_brought_to_qir_1_0():
     assert re.search(r'!"qir_major_version", i32 1\}', program.ir)
 
 
-def test_counts_too_low_are_raised():
+def test_counts_too_low_are_left_for_validation():
+    """A producer that declares too few qubits wrote an invalid program: validation says so (QIR030)."""
     text = TYPED_V01.replace('"requiredQubits"="2"', '"requiredQubits"="1"')
-    program = load(text)
-    assert program.num_qubits == 2
-    assert "required_num_qubits was 1 but the program uses 2; set to 2" in program.normalisation
+    with pytest.raises(InvalidProgramError) as info:
+        load(text)
+    assert info.value.code == "QIR030"
 
 
 def test_backwards_branching_is_declared():
