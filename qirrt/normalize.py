@@ -37,10 +37,7 @@ from dataclasses import dataclass, field
 
 import pyqir
 
-from .dialect import (
-    ALIASES, GATES, INVERSES, PARAMETER_ATTR, PARAMETER_FN, PRODUCER_ATTR, QIS_PREFIX, RECORDS,
-    RT_PREFIX,
-)
+from .dialect import GATES, PARAMETER_ATTR, PARAMETER_FN, PRODUCER_ATTR, QIS_PREFIX, RECORDS, RT_PREFIX
 from .errors import InvalidProgramError, Location
 from .program import Profile, decode_parameters, encode_parameters, parse_module
 
@@ -729,8 +726,8 @@ def _add_output_records(state: State) -> None:
         raise state.error("QIR108", f"results must be recorded at the end of the program, but @{function.name} "
                           f"has {len(cfg.exits)} return points")
     exit_block = function.block(cfg.exits[0])
-    exit_block.instrs[-1:-1] = [Instr.parse(call_text(f"{RT_PREFIX}result_record_output", [f"ptr {ptr(r)}", "ptr null"]))
-                                for r in measured]
+    record = f"{RT_PREFIX}result_record_output"
+    exit_block.instrs[-1:-1] = [Instr.parse(call_text(record, [f"ptr {ptr(r)}", "ptr null"])) for r in measured]
     shown = ", ".join(f"r{r}" for r in measured)
     state.note(f"the program records no output: added result records {shown} in result-id order "
                f"(r{measured[0]} leftmost)")

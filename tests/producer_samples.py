@@ -158,11 +158,6 @@ def reset_circuit() -> QuantumCircuit:
     return qc
 
 
-def bell_feed_expected(order: str = "r0r1") -> dict[str, float]:
-    """H q0; r0 = M(q0); if r0: X q1; r1 = M(q1) — the two results always agree."""
-    return {"00": 0.5, "11": 0.5}
-
-
 # =============================================================================================
 # pyqir
 # =============================================================================================
