@@ -1,0 +1,117 @@
+"""Composition follows the user's order; plan() reports what actually runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from qirrt.mitigation import Pipeline, plan, run, run_batch
+from qirrt.passes.circuit import Circuit
+from qirrt.passes.mitigation import ZeroNoiseExtrapolation
+from qirrt.errors import PassError
+
+from .conftest import ExactSampler, corpus_program
+
+
+def _steps(program):
+    return [tag["step"] for tag in program.metadata.get("mitigation", ())]
+
+
+def _count(program, name, qubit=None):
+    return sum(1 for g in Circuit.from_program(program).gates()
+               if g.name == name and (qubit is None or g.qubits == (qubit,)))
+
+
+def test_pipeline_text_round_trips():
+    pipeline = Pipeline.parse("ddd{sequence=xy4},zne{scale-factors=1,2,3,extrapolation=linear}")
+    assert [s.name for s in pipeline.steps] == ["ddd", "zne"]
+    assert pipeline.steps[1] == ZeroNoiseExtrapolation(scale_factors=(1, 2, 3), extrapolation="linear")
+    assert Pipeline.parse(str(pipeline)) == pipeline
+    assert Pipeline.parse(["ddd", "zne{scale-factors=1,3}"]).steps[1].scale_factors == (1.0, 3.0)
+    assert Pipeline.parse(None).steps == ()
+
+
+def test_pipeline_refuses_ordinary_passes():
+    with pytest.raises(PassError, match="'cancel-inverses' is not a mitigation step"):
+        Pipeline.parse("cancel-inverses,zne")
+
+
+def test_ddd_then_zne_folds_the_padded_circuit():
+    program = corpus_program("ghz5")
+    tree = Pipeline.parse("ddd,zne").expand(program)
+    leaves = tree.leaves()
+    assert len(leaves) == 3
+    assert all(_steps(leaf.program) == ["ddd", "zne"] for leaf in leaves)
+    padded = tree.children[0].program
+    pulses = _count(padded, "x")
+    assert pulses > 0
+    # the DD pulses are folded with the rest: three times as many X at scale 3, five at scale 5
+    assert [_count(leaf.program, "x") for leaf in leaves] == [pulses, 3 * pulses, 5 * pulses]
+
+
+def test_zne_then_ddd_pads_each_folded_circuit():
+    program = corpus_program("ghz5")
+    tree = Pipeline.parse("zne,ddd").expand(program)
+    leaves = tree.leaves()
+    assert len(leaves) == 3
+    assert all(_steps(leaf.program) == ["zne", "ddd"] for leaf in leaves)
+    windows = [leaf.program.metadata["mitigation"][-1]["windows"] for leaf in leaves]
+    assert windows[0] < windows[1] <= windows[2]  # folding opens more idle windows to fill
+
+
+def test_nesting_multiplies_and_readout_calibration_passes_through():
+    program = corpus_program("ghz3")
+    tree = Pipeline.parse("twirl{num-twirls=5},zne").expand(program)
+    assert len(tree.leaves()) == 15
+    assert all(_steps(leaf.program) == ["twirl", "zne"] for leaf in tree.leaves())
+    tree = Pipeline.parse("readout{source=circuits,mode=full},zne").expand(program)
+    leaves = tree.leaves()
+    assert len(leaves) == 3 + 8  # the target folded three ways; calibration circuits untouched
+    assert sum(_steps(leaf.program) == ["readout"] for leaf in leaves) == 8
+    tree = Pipeline.parse("zne,readout{source=circuits,mode=tensored}").expand(program)
+    assert len(tree.leaves()) == 3 * (1 + 2)
+    assert len({leaf.program.hash for leaf in tree.leaves()}) == 3 + 2  # shared calibration circuits
+
+
+@pytest.mark.parametrize("pipeline, observable", [
+    ("ddd,zne{scale-factors=1,3,5}", "ZZZ"),
+    ("zne,readout{source=circuits}", "XXX"),
+    ("twirl{num-twirls=3},zne{scale-factors=1,2}", "0.5*ZZI + XXX"),
+    ("readout{source=circuits,mode=tensored}", None),
+])
+def test_plan_equals_what_ran(pipeline, observable):
+    program = corpus_program("ghz3")
+    sampler = ExactSampler()
+    expected = plan(program, pipeline, 300, observable=observable)
+    result = run(program, pipeline, observable, executor=sampler, shots=300, seed=5)
+    assert sampler.programs_run == expected.executions
+    assert sampler.shots_run == expected.shots
+    assert result.metadata["mitigation"]["plan"]["batch_shots"] == expected.shots
+    assert expected.circuits >= expected.executions
+    assert expected.estimated_time_s > 0
+
+
+def test_plan_with_a_shot_budget_splits_it():
+    program = corpus_program("ghz3")
+    budget = plan(program, "zne{scale-factors=1,2,3,4}", shot_budget=4000, observable="ZZZ", reference=False)
+    assert budget.shots == 4000 and budget.circuits == 4 and budget.shots_per_circuit == 1000
+
+
+def test_noiseless_runs_keep_the_ideal_value():
+    program = corpus_program("ghz3")
+    result = run(program, "ddd,zne{scale-factors=1,3,5}", "XXX", executor=ExactSampler(), shots=400, seed=2)
+    assert result.expectation == pytest.approx(1.0)
+    assert result.expectation_unmitigated == pytest.approx(1.0)
+
+
+def test_run_batch_gives_each_circuit_its_own_pipeline():
+    ghz = corpus_program("ghz3")
+    other = corpus_program("ghz4")
+    sampler = ExactSampler()
+    results = run_batch([(ghz, "zne", "XXX"), (other, None, "ZZII"), (ghz, "twirl{num-twirls=2}", "ZZI")],
+                        executor=sampler, shots=200, seed=3)
+    # one batch: every distinct program once, one executor call per distinct shot count
+    assert {shots for _, shots in sampler.calls} == {200, 400}  # ghz3's reference is zne's scale-1 copy
+    assert sampler.programs_run == len({p.hash for programs, _ in sampler.calls for p in programs})
+    assert [r.expectation for r in results] == pytest.approx([1.0, 1.0, 1.0])
+    assert results[1].metadata["mitigation"]["pipeline"] == ""
+    assert results[0].metadata["mitigation"]["plan"]["circuits"] == 3
