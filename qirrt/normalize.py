@@ -594,7 +594,6 @@ def _lower_entry_parameters(state: State) -> None:
     body = "\n".join(i.text for _, _, i in function.instructions())
     used_names: list[str] = []
     env: dict[str, str] = {}
-    kept_types = []
     for position, param in enumerate(function.params):
         type_, rest = _first_token(param)
         name = LOCAL_RE.search(rest)
@@ -609,7 +608,6 @@ def _lower_entry_parameters(state: State) -> None:
         label = name.group(0)[1:].strip('"')
         used_names.append(label if not label.isdigit() else f"p{position}")
         env[name.group(0)] = f"%qirrt.param{index}"
-        kept_types.append(type_)
     dropped = len(function.params) - len(used_names)
     function.params = []
     if dropped:
