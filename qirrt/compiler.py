@@ -22,6 +22,8 @@ records the calibration epoch it ran under.
 from __future__ import annotations
 
 import logging
+import math
+import operator
 import re
 import struct
 import threading
@@ -165,6 +167,20 @@ def add_correction_slots(program: Program, calibration: Calibration | None):
     return out, list(slots)
 
 
+def _rotation_keys(program: Program) -> set[tuple]:
+    """(gate, physical qubits) of every rotation in `program`, both orders for pairs."""
+    from .passes.circuit import Circuit
+
+    circuit = Circuit.from_program(program)
+    physical = circuit.physical or list(range(circuit.num_qubits))
+    keys = set()
+    for gate in circuit.gates():
+        if gate.name in _ROTATIONS:
+            phys = tuple(physical[q] for q in gate.qubits)
+            keys.update({(gate.name, phys), (gate.name, phys[::-1])})
+    return keys
+
+
 def correction_values(slots: Sequence[tuple], calibration: Calibration | None) -> list[float]:
     """Hidden parameter values (1/scale, −offset/scale per slot) from `calibration`."""
     values: list[float] = []
@@ -180,56 +196,171 @@ def correction_values(slots: Sequence[tuple], calibration: Calibration | None) -
 
 # -- binding -----------------------------------------------------------------------------------------
 _PARAM_LINE = re.compile(rf"^[ \t]*(%[-\w.$]+) = (?:(?:tail|notail) )?call double @{PARAMETER_FN}\(i64 (\d+)\)"
-                         r"[^\n]*\n", re.M)
-_LITERAL = struct.Struct("<d")
+                         r"[^\n]*$")
+_FLOAT_LINE = re.compile(r"^[ \t]*(%[-\w.$]+) = (fadd|fsub|fmul|fdiv|fneg)(?: [a-z ]+?)? double ([^,\n]+?)"
+                         r"(?:, ([^,\n]+?))?(?:, !.*)?$")
+_MATH_LINE = re.compile(r"^[ \t]*(%[-\w.$]+) = (?:(?:tail|notail) )?call (?:[a-z ]+ )?double "
+                        r"@llvm\.(\w+)\.f64\(double ([^,\n]+?)(?:, double ([^,\n]+?))?\)[^\n]*$")
+_BINARY = {"fadd": np.add, "fsub": np.subtract, "fmul": np.multiply, "fdiv": np.divide}
+_MATH = {"sin": np.sin, "cos": np.cos, "tan": np.tan, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
+         "fabs": np.abs, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "pow": np.power}
 
 
-def _literal(value: float) -> str:
-    return "0x%016X" % int.from_bytes(_LITERAL.pack(value), "little")
+_PY_OPS = {"fadd": operator.add, "fsub": operator.sub, "fmul": operator.mul, "fdiv": operator.truediv,
+           "sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp, "log": math.log, "sqrt": math.sqrt,
+           "fabs": abs, "asin": math.asin, "acos": math.acos, "atan": math.atan, "pow": math.pow}
+_PACK = struct.Struct("<d").pack
 
 
 class BindTemplate:
-    """The compiled module's text cut at every use of a parameter: binding is one `str.join`."""
+    """The compiled module's text with every parameter-derived value cut out.
+
+    Building it finds the ``__qirrt__parameter`` reads and the float arithmetic that depends on them
+    (``fadd``/``fsub``/``fmul``/``fdiv``/``fneg`` and ``llvm.*.f64`` math), removes those lines and cuts
+    the text at each remaining use. Binding evaluates that arithmetic in numpy — for a whole batch
+    at once — and joins the pieces with exact double literals: the bound module has constants only,
+    as a base-profile program must, and no pass, parser or LLVM runs.
+    """
 
     def __init__(self, program: Program):
-        ir = program.ir
-        names: dict[str, int] = {}
-        for match in _PARAM_LINE.finditer(ir):
-            names[match.group(1)] = int(match.group(2))
-        ir = _PARAM_LINE.sub("", ir)
-        ir = re.sub(rf'\s*"{PARAMETER_ATTR}"="(?:[^"\\]|\\.)*"', "", ir, count=1)
+        from .passes.circuit import parse_double
+
+        self.program = program
         self.num_values = len(program.parameters)
+        # plan: (name, op, operand refs) in definition order; a ref is ("v", name) or ("c", float)
+        self.plan: list[tuple[str, str, tuple]] = []
+        known: set[str] = set()
+        kept: list[str] = []
+
+        def ref(text: str):
+            text = text.strip()
+            if text in known:
+                return ("v", text)
+            value = parse_double(text) if not text.startswith("%") else None
+            return ("c", value) if value is not None else None
+
+        for line in program.ir.split("\n"):
+            match = _PARAM_LINE.match(line)
+            if match:
+                self.plan.append((match.group(1), "param", (int(match.group(2)),)))
+                known.add(match.group(1))
+                continue
+            match = _FLOAT_LINE.match(line) or _MATH_LINE.match(line)
+            if match and known:
+                name, op, a, b = match.groups()
+                refs = tuple(ref(x) for x in (a, b) if x is not None)
+                if all(r is not None for r in refs) and any(r[0] == "v" for r in refs) and \
+                        (op in _BINARY or op == "fneg" or op in _MATH):
+                    self.plan.append((name, op, refs))
+                    known.add(name)
+                    continue
+            kept.append(line)
+        ir = "\n".join(kept)
+        ir = re.sub(rf"^declare double @{PARAMETER_FN}\(i64\)[^\n]*\n\n?", "", ir, flags=re.M)
+        ir = re.sub(rf'\s*"{PARAMETER_ATTR}"="(?:[^"\\]|\\.)*"', "", ir, count=1)
         self.pieces: list[str] = []
-        self.slots: list[int] = []
-        if names:
-            pattern = re.compile("(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        self.uses: list[str] = []
+        if known:
+            pattern = re.compile("(" + "|".join(re.escape(n) for n in sorted(known, key=len, reverse=True))
                                  + r")(?![-\w.$])")
             position = 0
             for match in pattern.finditer(ir):
                 self.pieces.append(ir[position:match.start()])
-                self.slots.append(names[match.group(1)])
+                self.uses.append(match.group(1))
                 position = match.end()
             self.pieces.append(ir[position:])
         else:
             self.pieces.append(ir)
-        self.program = program
+        used = set(self.uses)
+        self._needed = [name for name, _, _ in self.plan if name in used]
+        self._bind_row = None
+
+    def evaluate(self, values: np.ndarray) -> dict[str, np.ndarray]:
+        """Every parameter-derived value for a (B, P) array of runtime values: name → (B,) array."""
+        env: dict[str, np.ndarray] = {}
+        for name, op, refs in self.plan:
+            if op == "param":
+                env[name] = values[:, refs[0]]
+                continue
+            args = [env[r[1]] if r[0] == "v" else r[1] for r in refs]
+            if op == "fneg":
+                env[name] = -args[0]
+            elif op in _BINARY:
+                env[name] = _BINARY[op](args[0], args[1])
+            else:
+                env[name] = _MATH[op](*args)
+        return env
+
+    def _generate(self):
+        """A Python function row → bound text, generated from the plan (no interpretation per bind)."""
+        variables: dict[str, str] = {}
+        constants: list[float] = []
+        lines = ["def bind_row(r):"]
+
+        def operand(r) -> str:
+            if r[0] == "v":
+                return variables[r[1]]
+            constants.append(r[1])
+            return f"C[{len(constants) - 1}]"
+
+        symbols = {"fadd": "+", "fsub": "-", "fmul": "*", "fdiv": "/"}
+        for i, (name, op, refs) in enumerate(self.plan):
+            var = variables[name] = f"v{i}"
+            if op == "param":
+                lines.append(f"    {var} = r[{refs[0]}]")
+            elif op == "fneg":
+                lines.append(f"    {var} = -{operand(refs[0])}")
+            elif op in symbols:
+                lines.append(f"    {var} = {operand(refs[0])} {symbols[op]} {operand(refs[1])}")
+            else:
+                lines.append(f"    {var} = M[{op!r}]({', '.join(operand(r) for r in refs)})")
+        literal = {}
+        for j, name in enumerate(self._needed):
+            literal[name] = f"s{j}"
+            lines.append(f"    s{j} = '0x%016X' % from_bytes(pack({variables[name]}), 'little')")
+        parts = ["P[0]"]
+        for i, name in enumerate(self.uses):
+            parts += [literal[name], f"P[{i + 1}]"]
+        lines.append(f"    return ''.join(({', '.join(parts)},))")
+        scope = {"C": tuple(constants), "M": _PY_OPS, "P": tuple(self.pieces), "pack": _PACK,
+                 "from_bytes": int.from_bytes}
+        exec("\n".join(lines), scope)  # noqa: S102 — code generated from the parsed plan above
+        return scope["bind_row"]
 
     def text(self, values: Sequence[float]) -> str:
-        literals = [_literal(float(v)) for v in values]
-        pieces = self.pieces
-        out = [pieces[0]]
-        for i, slot in enumerate(self.slots):
-            out.append(literals[slot])
-            out.append(pieces[i + 1])
-        return "".join(out)
+        """The bound module text for one vector (generated straight-line Python: a few µs)."""
+        if self._bind_row is None:
+            self._bind_row = self._generate()
+        try:
+            return self._bind_row([float(v) for v in values])
+        except (ZeroDivisionError, ValueError, OverflowError):  # IEEE results LLVM would give: use numpy
+            return self.texts(np.asarray(values, dtype=float)[None, :])[0]
 
-    def bind(self, values: Sequence[float], metadata: dict) -> Program:
+    def texts(self, values: np.ndarray) -> list[str]:
+        """The bound module text for each row of a (B, P) array."""
+        with np.errstate(all="ignore"):
+            env = self.evaluate(np.asarray(values, dtype=float))
+        literal_rows = {name: ["0x%016X" % bits for bits in np.ascontiguousarray(env[name]).view(np.uint64).tolist()]
+                        for name in self._needed}
+        pieces, uses = self.pieces, self.uses
+        out = []
+        for row in range(len(values)):
+            parts = [pieces[0]]
+            for i, name in enumerate(uses):
+                parts.append(literal_rows[name][row])
+                parts.append(pieces[i + 1])
+            out.append("".join(parts))
+        return out
+
+    def bind_many(self, values: np.ndarray, metadata: dict) -> list[Program]:
         from .program import Program
 
         p = self.program
-        return Program(ir=self.text(values), entry_point=p.entry_point, profile=p.profile,
-                       num_qubits=p.num_qubits, num_results=p.num_results, parameters=(), producer=p.producer,
-                       normalisation=p.normalisation, source_file=p.source_file, metadata=metadata)
+        texts = [self.text(values[0])] if len(values) == 1 else self.texts(values)
+        return [Program(ir=text, entry_point=p.entry_point, profile=p.profile, num_qubits=p.num_qubits,
+                        num_results=p.num_results, parameters=(), producer=p.producer,
+                        normalisation=p.normalisation, source_file=p.source_file, metadata=dict(metadata))
+                for text in texts]
 
 
 # -- the compiled artifact -----------------------------------------------------------------------------
@@ -272,6 +403,7 @@ class CompiledProgram:
         self.calibration = calibration
         self._template = BindTemplate(program)
         self._hidden = correction_values(slots, calibration)
+        self._rotation_keys = _rotation_keys(program)
         self.compilations += 1
         self._stale = None
         self._follow_store()
@@ -292,7 +424,7 @@ class CompiledProgram:
             current = self.calibration
             if current is not None and event.new.timestamp < current.timestamp:
                 return  # a back-filled old snapshot
-            new_keys = set(event.new.angle_corrections) - set(self.slots)
+            new_keys = (set(event.new.angle_corrections) & self._rotation_keys) - set(self.slots)
             if event.exceeding:
                 self._stale = f"drift above threshold: " + ", ".join(
                     f"{e.metric} {e.key} {e.relative_change:.0%}" for e in event.exceeding[:3])
@@ -376,11 +508,13 @@ class CompiledProgram:
                                  f"them), got an array of shape {array.shape}")
         return array
 
-    def runtime_values(self, values) -> np.ndarray:
-        """User values followed by the hidden correction values: what `program` takes at run time."""
+    def runtime_values(self, values, *, corrections: bool = True) -> np.ndarray:
+        """User values followed by the hidden correction values: what `program` takes at run time.
+
+        `corrections=False` fills the slots with the identity (scale 1, offset 0): the ideal circuit."""
         array = self.values(values)
         self._fresh()
-        hidden = np.asarray(self._hidden, dtype=float)
+        hidden = np.asarray(self._hidden if corrections else correction_values(self.slots, None), dtype=float)
         if array.ndim == 1:
             return np.concatenate([array, hidden])
         return np.hstack([array, np.broadcast_to(hidden, (array.shape[0], hidden.size))])
@@ -393,19 +527,25 @@ class CompiledProgram:
         return metadata
 
     # -- bind and run ----------------------------------------------------------------------------------
-    def bind(self, values) -> Program | list[Program]:
-        """A runnable Program per value vector (a list for a 2-D batch); no pass or parse runs."""
-        full = self.runtime_values(values)
+    def bind(self, values, *, corrections: bool = True) -> Program | list[Program]:
+        """A runnable Program per value vector (a list for a 2-D batch); no pass or parse runs.
+
+        Angle corrections of the current calibration are folded in unless `corrections` is False."""
+        full = self.runtime_values(values, corrections=corrections)
         metadata = self._metadata()
         if full.ndim == 1:
-            return self._template.bind(full.tolist(), metadata)
-        return [self._template.bind(row, dict(metadata)) for row in full.tolist()]
+            return self._template.bind_many(full[None, :], metadata)[0]
+        return self._template.bind_many(full, metadata)
 
-    def run(self, values=None, *, shots: int = 1000, seed: int | None = None, executor: str = "local"):
-        """Run with `values` (one vector, a name → value mapping, or a 2-D batch → list of Results)."""
+    def run(self, values=None, *, shots: int = 1000, seed: int | None = None, executor: str = "local",
+            corrections: bool = True):
+        """Run with `values` (one vector, a name → value mapping, or a 2-D batch → list of Results).
+
+        The compiled module is JIT-compiled once by the executor and fed each vector; what runs is
+        what `bind` would produce (angle corrections included unless `corrections` is False)."""
         if values is None and not self.parameters:
             values = []
-        full = self.runtime_values(values)
+        full = self.runtime_values(values, corrections=corrections)
         batch = full.ndim == 2
         rows = full if batch else full[None, :]
         results = _execute(self.program, rows, shots=shots, seed=seed, executor=executor)
@@ -423,22 +563,15 @@ class CompiledProgram:
             self._subscription = None
 
 
-def _execute(program: Program, rows: np.ndarray, *, shots: int, seed: int | None, executor: str) -> list:
-    """Run the parametric `program` once per row of runtime values."""
+def _execute(program: Program, rows: np.ndarray, *, shots: int, seed: int | None, executor) -> list:
+    """Run the parametric `program` once per row of runtime values: one batch call, one JIT."""
     try:
-        from . import runtime
+        from .runtime import run
     except ImportError:
-        runtime = None
-    if runtime is not None and hasattr(runtime, "run_batch"):
-        return list(runtime.run_batch(program, rows, shots=shots, seed=seed, executor=executor))
-    if runtime is not None and hasattr(runtime, "run"):
-        out = []
-        for i, row in enumerate(rows):
-            row_seed = None if seed is None else seed + i
-            out.append(runtime.run(program, shots=shots, seed=row_seed, params=list(row), executor=executor))
-        return out
-    raise ExecutionError("no executor is available to run compiled programs (qirrt.runtime is missing); "
-                         "use CompiledProgram.bind and run the Programs yourself")
+        raise ExecutionError("no executor is available to run compiled programs (qirrt.runtime is missing); "
+                             "use CompiledProgram.bind and run the Programs yourself") from None
+    results = run(program, shots=shots, seed=seed, params=[list(row) for row in rows], executor=executor)
+    return results if isinstance(results, list) else [results]
 
 
 # -- the cache --------------------------------------------------------------------------------------
@@ -505,7 +638,7 @@ def compile_program(program: Program, *, target: Any = None, calibration: Any = 
     manager = _pass_manager(passes, resolved_target is not None)
     if debug:
         manager.debug = True
-    chosen_cache = default_cache if cache is True else (cache or None)
+    chosen_cache = default_cache if cache is True else (cache if isinstance(cache, CompileCache) else None)
     key = None
     if chosen_cache is not None:
         key = CompileCache.key_of(program, resolved_target, resolved_calibration, manager.pipeline, store)
