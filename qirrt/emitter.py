@@ -247,9 +247,13 @@ class QirEmitter:
             '!{i32 1, !"dynamic_qubit_management", i1 false}',
             '!{i32 1, !"dynamic_result_management", i1 false}',
         ]
-        if profile is Profile.ADAPTIVE:
+        if profile is Profile.ADAPTIVE:  # capability values in the spec's form, as qdk writes them
+            capability_values = {"float_computations": '!{!"double"}', "int_computations": '!{!"i64"}',
+                                 "backwards_branching": "i2 3"}
             for flag in sorted(self._flags):
-                flags.append(f'!{{i32 1, !"{flag}", i1 true}}')
+                value = capability_values.get(flag, "i1 true")
+                flags.append(f'!{{i32 5, !"{flag}", {value}}}' if value.startswith("!")
+                             else f'!{{i32 1, !"{flag}", {value}}}')
         lines.append("")
         lines.append("!llvm.module.flags = !{" + ", ".join(f"!{i}" for i in range(len(flags))) + "}")
         lines.extend(f"!{i} = {flag}" for i, flag in enumerate(flags))
