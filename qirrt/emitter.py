@@ -14,9 +14,12 @@ from .program import Profile, encode_parameters
 _INTRINSICS = {"sin", "cos", "exp", "log", "sqrt", "fabs", "pow", "tan", "asin", "acos", "atan"}
 
 
+_PACK_DOUBLE = struct.Struct(">d").pack
+
+
 def double(value: float) -> str:
-    """An exact LLVM double literal."""
-    return "0x%016X" % struct.unpack("<Q", struct.pack("<d", float(value)))[0]
+    """An exact LLVM double literal (hex form, so no precision is lost)."""
+    return "0x" + _PACK_DOUBLE(value).hex().upper()
 
 
 _POINTERS = ["ptr null"] + [f"ptr inttoptr (i64 {i} to ptr)" for i in range(1, 1024)]

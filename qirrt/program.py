@@ -130,6 +130,7 @@ class Program:
     normalisation: tuple[str, ...] = ()
     source_file: str | None = None
     metadata: dict = field(default_factory=dict)
+    _bitcode: bytes | None = field(default=None, repr=False, compare=False)
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -238,7 +239,10 @@ class Program:
         return self.ir
 
     def to_bitcode(self) -> bytes:
-        return self.module.bitcode
+        """LLVM bitcode written by pyqir's LLVM (older readers load it); computed once."""
+        if self._bitcode is None:
+            self._bitcode = self.module.bitcode
+        return self._bitcode
 
     def validate(self, *, source_text: str | None = None, module: pyqir.Module | None = None) -> None:
         """Raise `InvalidProgramError` (with a rule code and location) if a profile rule is broken."""

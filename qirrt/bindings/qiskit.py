@@ -125,17 +125,16 @@ class _Lowering:
         scope = (circuit, clbit_map)
         direct = self._direct
         for instruction in circuit.data:
-            operation = instruction.operation
             qubits = [qubit_index[q] for q in instruction.qubits]
-            if operation.name in _DIRECT:
-                direct(operation, qubits)
+            name = instruction.name
+            if name in _DIRECT:  # CircuitInstruction.name/.params avoid building a Python gate object
+                direct(name, instruction.params, qubits)
                 continue
             clbits = [clbit_index[c] for c in instruction.clbits]
-            self.instruction(operation, qubits, clbits, scope)
+            self.instruction(instruction.operation, qubits, clbits, scope)
 
-    def _direct(self, operation, qubits: list[int]) -> None:
-        spec = GATES[_DIRECT[operation.name]]
-        params = operation.params
+    def _direct(self, name: str, params, qubits: list[int]) -> None:
+        spec = GATES[_DIRECT[name]]
         angles = [self.angle(p) for p in params[: spec.num_params]] if spec.num_params else ()
         measured = self.measured
         for q in qubits:
@@ -148,7 +147,7 @@ class _Lowering:
         name = operation.name
         e = self.emitter
         if name in _DIRECT:
-            self._direct(operation, qubits)
+            self._direct(name, operation.params, qubits)
             return
         if name == "measure":
             if qubits[0] in self.measured:
