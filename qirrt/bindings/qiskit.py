@@ -13,9 +13,10 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..dialect import GATES
-from ..emitter import QirEmitter, double
+from ..emitter import QirEmitter
 from ..errors import FrontendError
 from ..program import Profile, Program
+from ._symbolic import AngleLowering, is_number
 
 if TYPE_CHECKING:
     from qiskit.circuit import QuantumCircuit
@@ -42,17 +43,9 @@ def _phase_free(name: str, params: list) -> list[tuple[str, tuple]] | None:
         return [("rx", (-math.pi / 2,))]
     if name == "r":
         theta, phi = params
-        return [("rz", (-phi,)), ("rx", (theta,)), ("rz", (phi,))] if _is_number(phi) and _is_number(theta) \
+        return [("rz", (-phi,)), ("rx", (theta,)), ("rz", (phi,))] if is_number(phi) and is_number(theta) \
             else None
     return None
-
-
-def _is_number(value: Any) -> bool:
-    try:
-        float(value)
-        return True
-    except (TypeError, ValueError):
-        return False
 
 
 class _Lowering:
@@ -64,6 +57,7 @@ class _Lowering:
         self.parameter_index = {p.name: i for i, p in enumerate(self.parameters)}
         self.emitter = QirEmitter(entry_point=entry_point, producer="qiskit",
                                   parameters=tuple(p.name for p in self.parameters), labeled=labeled)
+        self._angles = AngleLowering(self.emitter, self.parameter_index)
         self.adaptive = False
         self.measured: set[int] = set()
         self.touched: set[int] = set()
@@ -73,7 +67,7 @@ class _Lowering:
         """A constant float, or an SSA double computing a parameter expression."""
         if type(value) is float:
             return value
-        if _is_number(value):
+        if is_number(value):
             return float(value)
         if not hasattr(value, "parameters"):
             raise FrontendError(f"unsupported gate parameter {value!r} of type {type(value).__name__}")
@@ -81,42 +75,7 @@ class _Lowering:
             return float(value.numeric())
         except (TypeError, AttributeError, ValueError):
             pass
-        return self._sympy(value.sympify())
-
-    def _sympy(self, node) -> str:
-        import sympy
-
-        e = self.emitter
-        if node.is_Symbol:
-            index = self.parameter_index.get(node.name)
-            if index is None:
-                raise FrontendError(f"parameter expression refers to unknown parameter {node.name!r}")
-            return e.parameter(index)
-        if node.is_Number:
-            return double(float(node))
-        if node is sympy.pi:
-            return double(math.pi)
-        if node is sympy.E:
-            return double(math.e)
-        args = [self._sympy(a) for a in node.args]
-        if node.is_Add:
-            return _fold(e, "fadd", args)
-        if node.is_Mul:
-            return _fold(e, "fmul", args)
-        if node.is_Pow:
-            base, exponent = node.args
-            if exponent == -1:
-                return e.fbinary("fdiv", double(1.0), args[0])
-            if exponent == 2:
-                return e.fbinary("fmul", args[0], args[0])
-            return e.fcall("pow", args[0], args[1])
-        functions = {sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan", sympy.exp: "exp",
-                     sympy.log: "log", sympy.asin: "asin", sympy.acos: "acos", sympy.atan: "atan",
-                     sympy.Abs: "fabs"}
-        for function, name in functions.items():
-            if isinstance(node, function):
-                return e.fcall(name, *args)
-        raise FrontendError(f"unsupported operation in parameter expression: {node}")
+        return self._angles(value.sympify())
 
     # -- instructions --------------------------------------------------------------------------
     def lower(self, circuit, qubit_map: list[int], clbit_map: list[int]) -> None:
@@ -334,13 +293,6 @@ class _Lowering:
             e.record_array(len(bits), name)
             for position in reversed(range(len(bits))):
                 e.record_result(bits[position], f"{name}[{position}]")
-
-
-def _fold(emitter: QirEmitter, op: str, args: list[str]) -> str:
-    acc = args[0]
-    for arg in args[1:]:
-        acc = emitter.fbinary(op, acc, arg)
-    return acc
 
 
 def from_qiskit(circuit: QuantumCircuit, *, entry_point: str | None = None, labeled: bool = True,
