@@ -194,3 +194,64 @@ def wait_until(predicate, timeout_s: float, what: str, *, interval_s: float = 0.
             return value
         time.sleep(interval_s)
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+
+
+class FlakyExecutor(EchoExecutor):
+    """Fails the first `params.fail_attempts` attempts (default 1), then succeeds."""
+
+    def run_job(self, program, spec, context):
+        if context.attempt <= int((spec.get("params") or {}).get("fail_attempts", 1)):
+            raise RuntimeError(f"flaky failure on attempt {context.attempt}")
+        return super().run_job(program, spec, context)
+
+
+class FakeClock:
+    """An injectable clock: `advance(seconds)` moves it; nothing else does."""
+
+    def __init__(self, start: float = 1_000_000.0):
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class InProcess:
+    """A broker and workers on threads of this process (scheduling tests with an injected clock)."""
+
+    def __init__(self, tmp_path: Path, **broker_options):
+        from qirrt.executors.distributed.broker import Broker
+
+        self.url = f"tcp://127.0.0.1:{free_port()}"
+        self.clock = broker_options.pop("clock", FakeClock())
+        self.broker = Broker(self.url, tmp_path / "broker.db", insecure_loopback=True, clock=self.clock,
+                             heartbeat_interval_ms=100, **broker_options)
+        self.threads = [threading.Thread(target=self.broker.run, daemon=True)]
+        self.threads[0].start()
+        self.workers = []
+
+    def worker(self, executor: str = "tests.distributed.helpers:SlowExecutor", **options):
+        from qirrt.executors.distributed.worker import Worker
+
+        worker = Worker(self.url, executor, insecure_loopback=True, heartbeat_interval_ms=100, **options)
+        thread = threading.Thread(target=worker.run, daemon=True)
+        thread.start()
+        self.workers.append(worker)
+        self.threads.append(thread)
+        wait_until(lambda: any(w.name == worker.name for w in list(self.broker.workers.values())), 10,
+                   f"worker {worker.name} registered")
+        return worker
+
+    def client(self, user: str):
+        from qirrt.executors.distributed import connect
+
+        return connect(self.url, insecure_loopback=True, user=user, timeout_s=10)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+        self.broker.stop()
+        for thread in self.threads:
+            thread.join(timeout=5)
