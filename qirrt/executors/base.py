@@ -1,0 +1,241 @@
+"""`Executor` and `Job`: the interface every backend implements, and a thread-pool job helper.
+
+An executor turns programs into `Result`s. `submit` returns at once with a `Job`; `run` is the
+blocking convenience. Subclasses implement `execute(programs, *, shots, seed, params, **options)`,
+which runs synchronously and returns one `Result` per (program, parameter binding).
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..errors import ExecutionError, JobCancelledError, JobTimeoutError
+from ..program import Program
+from ..result import Result
+
+
+class JobStatus(str, enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Job(ABC):
+    """A submitted piece of work; `result()` blocks until it is done."""
+
+    id: str
+
+    @abstractmethod
+    def status(self) -> JobStatus: ...
+
+    @abstractmethod
+    def cancel(self) -> bool:
+        """Cancel if it has not started; True when it will not run."""
+
+    @abstractmethod
+    def result(self, timeout_s: float | None = None) -> Result | list[Result]:
+        """The `Result` (a list when several programs or bindings were submitted)."""
+
+    def done(self) -> bool:
+        return self.status() in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.id!r}, {self.status().value})"
+
+
+class FutureJob(Job):
+    """A job running on a thread pool (`concurrent.futures.Future` underneath)."""
+
+    def __init__(self, future: Future, *, single: bool, job_id: str | None = None):
+        self.id = job_id or uuid.uuid4().hex
+        self._future = future
+        self._single = single
+        self._started = threading.Event()
+
+    def _mark_started(self) -> None:
+        self._started.set()
+
+    def status(self) -> JobStatus:
+        f = self._future
+        if f.cancelled():
+            return JobStatus.CANCELLED
+        if f.done():
+            return JobStatus.FAILED if f.exception() is not None else JobStatus.DONE
+        return JobStatus.RUNNING if self._started.is_set() else JobStatus.QUEUED
+
+    def cancel(self) -> bool:
+        return self._future.cancel()
+
+    def result(self, timeout_s: float | None = None) -> Result | list[Result]:
+        try:
+            results = self._future.result(timeout=timeout_s)
+        except CancelledError:
+            raise JobCancelledError(f"job {self.id} was cancelled before it ran") from None
+        except FutureTimeout:
+            raise JobTimeoutError(f"job {self.id} did not finish within {timeout_s} s; it is still "
+                                  f"{self.status().value} (wait longer or cancel it)") from None
+        return results[0] if self._single and len(results) == 1 else results
+
+
+class DoneJob(Job):
+    """A job whose results already exist (for executors with nothing to wait for)."""
+
+    def __init__(self, results: list[Result], *, single: bool):
+        self.id = uuid.uuid4().hex
+        self._results = results
+        self._single = single
+
+    def status(self) -> JobStatus:
+        return JobStatus.DONE
+
+    def cancel(self) -> bool:
+        return False
+
+    def result(self, timeout_s: float | None = None) -> Result | list[Result]:
+        return self._results[0] if self._single and len(self._results) == 1 else self._results
+
+
+_pools: dict[str, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def job_pool(name: str, workers: int = 1) -> ThreadPoolExecutor:
+    """A process-wide thread pool per executor kind (created on first use)."""
+    with _pools_lock:
+        pool = _pools.get(name)
+        if pool is None:
+            pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"qirrt-{name}")
+            _pools[name] = pool
+        return pool
+
+
+class Executor(ABC):
+    """Runs `Program`s. Subclasses set `name` and implement `execute`."""
+
+    name: ClassVar[str] = "executor"
+    profiles: ClassVar[tuple[str, ...]] = ("base", "adaptive")
+    native_gates: ClassVar[tuple[str, ...]] = ()
+    pool_workers: ClassVar[int] = 1
+
+    @abstractmethod
+    def execute(self, programs: list[Program], *, shots: int, seed: int | None,
+                params: Any = None, **options) -> list[Result]:
+        """Run synchronously; one `Result` per program and parameter binding (program-major)."""
+
+    def submit(self, programs: Program | Sequence[Program], *, shots: int = 1000, seed: int | None = None,
+               params: Any = None, **options) -> Job:
+        """Queue `programs` and return a `Job` at once; `job.result()` is a `Result` for a single
+        Program with at most one parameter binding, else a list."""
+        batch, single = self._batch(programs, params)
+        _check_shots(shots)
+        job: FutureJob | None = None
+
+        def work():
+            if job is not None:
+                job._mark_started()
+            return self.execute(batch, shots=shots, seed=seed, params=params, **options)
+
+        future = job_pool(self.name, self.pool_workers).submit(work)
+        job = FutureJob(future, single=single)
+        return job
+
+    def run(self, program: Program, *, shots: int = 1000, seed: int | None = None, params: Any = None,
+            **options) -> Result | list[Result]:
+        """Run one program and wait: a `Result` (a list for a batch of parameter bindings)."""
+        return self.submit(program, shots=shots, seed=seed, params=params, **options).result()
+
+    @staticmethod
+    def _batch(programs, params) -> tuple[list[Program], bool]:
+        if isinstance(programs, Program):
+            return [programs], not is_binding_batch(params)
+        batch = list(programs)
+        for item in batch:
+            if not isinstance(item, Program):
+                raise ExecutionError(f"executors run qirrt Programs, got {type(item).__name__}; "
+                                     f"convert it first with qirrt.load(...)")
+        return batch, False
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+def _check_shots(shots: int) -> None:
+    if not isinstance(shots, (int, np.integer)) or isinstance(shots, bool) or shots < 0:
+        raise ExecutionError(f"shots must be a non-negative integer, got {shots!r}")
+
+
+# -- parameter bindings ----------------------------------------------------------------------------------
+def is_binding_batch(params: Any) -> bool:
+    """True when `params` holds several bindings (a list of mappings/vectors or a 2-D array)."""
+    if params is None or isinstance(params, Mapping):
+        return False
+    if isinstance(params, np.ndarray):
+        return params.ndim == 2
+    if isinstance(params, Sequence) and not isinstance(params, (str, bytes)):
+        return len(params) > 0 and all(isinstance(p, Mapping) or (isinstance(p, (Sequence, np.ndarray))
+                                                                  and not isinstance(p, (str, bytes)))
+                                       for p in params)
+    return False
+
+
+def bindings(program: Program, params: Any) -> list[np.ndarray]:
+    """`params` as a list of float64 vectors in `program.parameters` order (one per binding)."""
+    names = program.parameters
+    if params is None:
+        items: list[Any] = [None]
+    elif is_binding_batch(params):
+        items = list(params)
+    else:
+        items = [params]
+    vectors = []
+    for item in items:
+        vectors.append(_vector(names, item))
+    return vectors
+
+
+def _vector(names: tuple[str, ...], item: Any) -> np.ndarray:
+    if item is None:
+        if names:
+            raise ExecutionError(
+                f"the program has {len(names)} unbound parameter(s) ({_list(names)}) and no values were "
+                f"given; pass params={{name: value, ...}} or a sequence of {len(names)} floats")
+        return np.zeros(0)
+    if isinstance(item, Mapping):
+        values = {str(getattr(k, "name", k)): v for k, v in item.items()}
+        missing = [n for n in names if n not in values]
+        if missing:
+            raise ExecutionError(f"missing values for parameter(s) {_list(missing)}; the program needs "
+                                 f"{_list(names)}")
+        unknown = [k for k in values if k not in names]
+        if unknown:
+            raise ExecutionError(f"unknown parameter(s) {_list(unknown)}; the program has "
+                                 f"{_list(names) if names else 'none'}")
+        return np.array([float(values[n]) for n in names], dtype=np.float64)
+    vector = np.asarray(item, dtype=np.float64).ravel()
+    if vector.size != len(names):
+        raise ExecutionError(f"got {vector.size} parameter value(s) for {len(names)} parameter(s)"
+                             f"{' (' + _list(names) + ')' if names else ''}")
+    return vector
+
+
+def _list(names) -> str:
+    return ", ".join(repr(n) for n in names)
+
+
+def derive_seed(seed: int | None, index: int) -> tuple[int, int]:
+    """(user-visible seed, 32-bit stream seed) of the `index`-th run of a submission."""
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy % (1 << 63))
+    stream = np.random.SeedSequence(int(seed), spawn_key=(index,)).generate_state(1, np.uint32)[0]
+    return int(seed), int(stream)

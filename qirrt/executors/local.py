@@ -1,0 +1,253 @@
+"""`LocalExecutor`: qirrt's native engine — QIR JIT-compiled with llvmlite onto numba state vectors.
+
+One call runs every shot: the compiled program records gates on a tape, the tape is simulated in
+fused, cache-blocked batches, measurement outcomes are decided lazily and shots are split over the
+branches of the measurement tree (`native.execute`). A program whose measurements are all terminal
+is therefore simulated once and sampled; an adaptive one costs one run per distinct path.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from ..dialect import GATES
+from ..errors import ExecutionError
+from ..program import Program
+from ..result import Result
+from . import abi
+from .base import Executor, bindings, derive_seed, is_binding_batch
+from .memory import check_register, max_qubits, state_bytes
+
+log = logging.getLogger(__name__)
+
+_EXECUTION_LOCK = threading.Lock()
+"""Numba's thread pool runs one parallel region at a time; runs are serialised process-wide."""
+
+_DTYPES = {"complex128": np.complex128, "complex64": np.complex64}
+_MAX_TRACE = 1 << 26
+_MAX_RECORDS = 1 << 24
+
+
+@dataclass(frozen=True)
+class LocalOptions:
+    """Tuning of the local executor (all have working defaults)."""
+
+    precision: str = "complex128"
+    max_steps: int = 100_000_000
+    """Quantum operations plus basic blocks one run may execute before it is stopped as a runaway."""
+    fusion_qubits: int = 4
+    """Largest dense fused gate."""
+    diagonal_qubits: int = 10
+    """Largest fused diagonal gate."""
+    block_qubits: int = 14
+    """Registers above this size are simulated in cache-blocked passes of this many qubits."""
+    parallel_qubits: int = 14
+    """Registers of at least this many qubits use all threads."""
+    fusion_overhead: float = 1.0
+    """Cost of one more sweep over the amplitudes, in complex multiply-adds per amplitude."""
+    max_saved_states: int = 16
+    """Saved branch states (memory permitting); deeper branches are replayed from the start."""
+    tape_capacity: int = 8192
+    memory_limit_bytes: int | None = None
+
+    def __post_init__(self):
+        if self.precision not in _DTYPES:
+            raise ExecutionError(f"precision must be 'complex128' or 'complex64', not {self.precision!r}")
+
+
+class LocalExecutor(Executor):
+    """The embedded default executor; see the module docstring. Options: `LocalOptions` fields."""
+
+    name = "local"
+    native_gates = tuple(GATES)
+
+    def __init__(self, **options):
+        self.options = LocalOptions(**options)
+
+    @property
+    def max_qubits(self) -> int:
+        return max_qubits(self.options.precision)
+
+    # -- running -----------------------------------------------------------------------------------------
+    def run(self, program: Program, *, shots: int = 1000, seed: int | None = None, params: Any = None,
+            **options) -> Result | list[Result]:
+        """Run in the calling thread (no job queue) and return the Result."""
+        batch, single = self._batch(program, params)
+        results = self.execute(batch, shots=shots, seed=seed, params=params, **options)
+        return results[0] if single and len(results) == 1 else results
+
+    def execute(self, programs: list[Program], *, shots: int, seed: int | None = None, params: Any = None,
+                memory: bool = False, output_schema: bool = False, **options) -> list[Result]:
+        try:
+            opts = replace(self.options, **options) if options else self.options
+        except TypeError:
+            known = ", ".join(f.name for f in LocalOptions.__dataclass_fields__.values())
+            unknown = ", ".join(sorted(set(options) - set(LocalOptions.__dataclass_fields__)))
+            raise ExecutionError(f"unknown option(s) {unknown} for the local executor; known: {known}, "
+                                 f"memory, output_schema") from None
+        if not isinstance(shots, (int, np.integer)) or isinstance(shots, bool) or shots < 0:
+            raise ExecutionError(f"shots must be a non-negative integer, got {shots!r}")
+        results = []
+        index = 0
+        for program in programs:
+            if not isinstance(program, Program):
+                raise ExecutionError(f"executors run qirrt Programs, got {type(program).__name__}; "
+                                     f"convert it with qirrt.load(...) first")
+            vectors = bindings(program, params)
+            for vector in vectors:
+                user_seed, stream = derive_seed(seed, index)
+                results.append(self._run_one(program, vector, shots=int(shots), seed=user_seed,
+                                             stream=stream, memory=memory, output_schema=output_schema,
+                                             opts=opts, index=index))
+                index += 1
+        return results
+
+    def _run_one(self, program: Program, vector: np.ndarray, *, shots: int, seed: int, stream: int,
+                 memory: bool, output_schema: bool, opts: LocalOptions, index: int) -> Result:
+        from . import jit, native, shots as shots_mod
+
+        start = time.perf_counter()
+        nq = program.num_qubits
+        spare = check_register(nq, opts.precision, limit_bytes=opts.memory_limit_bytes)
+        compiled_before = program.hash in jit._cache
+        compiled = jit.compile_program(program)
+        jit_time = 0.0 if compiled_before else compiled.compile_time_s
+        keep_memory = memory or output_schema
+        trace_cap = 1 << 12
+        record_cap = 64 + 4 * program.num_results
+        while True:
+            bufs = _Buffers(program, vector, shots=shots, opts=opts, spare=spare, trace_cap=trace_cap,
+                            record_cap=record_cap)
+            with _EXECUTION_LOCK:
+                out = native.execute(bufs.header, compiled.run_address, stream, shots, keep_memory)
+            error, error_arg = int(out[0]), int(out[1])
+            if error == abi.ERR_TRACE_CAPACITY and trace_cap < _MAX_TRACE:
+                trace_cap *= 16
+                continue
+            if error == abi.ERR_RECORD_CAPACITY and record_cap < _MAX_RECORDS:
+                record_cap *= 16
+                continue
+            break
+        if error:
+            raise _execution_error(program, error, error_arg, opts, trace_cap, record_cap)
+        raw = shots_mod.RawOutput(*out[2:])
+        counts, pattern_keys = shots_mod.build_counts(raw, compiled.label)
+        result = Result(counts=counts, shots=shots)
+        if keep_memory:
+            rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index, 1)))
+            order = shots_mod.shot_order(raw, rng)
+            if memory:
+                result.memory = shots_mod.build_memory(pattern_keys, order)
+            if output_schema:
+                result.output_schema = shots_mod.build_output_schema(
+                    raw, order, compiled.label, entry_point=program.entry_point, labeled=True)
+        header = bufs.header
+        result.metadata = {
+            "executor": self.name,
+            "seed": seed,
+            "wall_time_s": time.perf_counter() - start,
+            "jit_time_s": jit_time,
+            "program_hash": program.hash,
+            "num_qubits": nq,
+            "num_results": program.num_results,
+            "precision": opts.precision,
+            "paths": raw.num_paths,
+            "gates_simulated": int(header[abi.H_STAT_GATES]),
+            "fused_operations": int(header[abi.H_STAT_OPS]),
+            "passes": int(header[abi.H_STAT_PASSES]),
+            "decisions": int(header[abi.H_STAT_DECISIONS]),
+        }
+        if program.parameters:
+            result.metadata["parameters"] = dict(zip(program.parameters, vector.tolist()))
+        return result
+
+
+class _Buffers:
+    """The context header and every buffer it points to, for one execution."""
+
+    def __init__(self, program: Program, vector: np.ndarray, *, shots: int, opts: LocalOptions, spare: int,
+                 trace_cap: int, record_cap: int):
+        nq = program.num_qubits
+        dtype = _DTYPES[opts.precision]
+        size = state_bytes(nq, opts.precision)
+        slots = 0 if shots <= 1 else int(min(opts.max_saved_states, max(0, spare) // max(size, 1)))
+        dim = 1 << nq
+        self.state = np.empty(dim, dtype)
+        self.pool = np.empty(max(slots, 1) * dim if slots else 1, dtype)
+        self.slot_used = np.zeros(max(slots, 1), np.int64)
+        cap = max(16, opts.tape_capacity)
+        self.tape_ops = np.empty((cap, 4), np.int64)
+        self.tape_ang = np.empty(cap, np.float64)
+        self.results = np.zeros(max(program.num_results, 1), np.int64)
+        self.pending = np.zeros(max(nq, 1), np.int64)
+        self.params = np.ascontiguousarray(vector if vector.size else np.zeros(1), dtype=np.float64)
+        self.records = np.empty((record_cap, 3), np.int64)
+        self.trace = np.empty(trace_cap, np.int8)
+        self.pushes = np.empty((shots + 1, 4), np.int64)
+        h = np.zeros(abi.HEADER_SIZE, np.int64)
+        h[abi.H_NQ] = nq
+        h[abi.H_PREC] = 0 if opts.precision == "complex128" else 1
+        h[abi.H_STATE] = self.state.ctypes.data
+        h[abi.H_POOL] = self.pool.ctypes.data
+        h[abi.H_POOL_SLOTS] = slots
+        h[abi.H_SLOT_USED] = self.slot_used.ctypes.data
+        h[abi.H_TAPE_OPS] = self.tape_ops.ctypes.data
+        h[abi.H_TAPE_ANG] = self.tape_ang.ctypes.data
+        h[abi.H_TAPE_CAP] = cap
+        h[abi.H_RES] = self.results.ctypes.data
+        h[abi.H_NRES] = program.num_results
+        h[abi.H_QPEND] = self.pending.ctypes.data
+        h[abi.H_PARAMS] = self.params.ctypes.data
+        h[abi.H_NPARAMS] = vector.size
+        h[abi.H_REC] = self.records.ctypes.data
+        h[abi.H_REC_CAP] = record_cap
+        h[abi.H_TRACE] = self.trace.ctypes.data
+        h[abi.H_TRACE_CAP] = trace_cap
+        h[abi.H_PUSH] = self.pushes.ctypes.data
+        h[abi.H_PUSH_CAP] = shots + 1
+        h[abi.H_MAX_STEPS] = opts.max_steps
+        h[abi.H_FUSE_MAX] = opts.fusion_qubits
+        h[abi.H_DIAG_MAX] = opts.diagonal_qubits
+        h[abi.H_BLOCK_QUBITS] = opts.block_qubits
+        h[abi.H_PAR_QUBITS] = opts.parallel_qubits
+        h[abi.H_FUSE_OVERHEAD] = int(round(opts.fusion_overhead * 100))
+        self.header = h
+
+
+def _execution_error(program: Program, code: int, arg: int, opts: LocalOptions, trace_cap: int,
+                     record_cap: int) -> ExecutionError:
+    where = f"program @{program.entry_point} ({program.hash[:12]})"
+    if code == abi.ERR_QUBIT_RANGE:
+        return ExecutionError(f"{where} used qubit {arg}, but it declares required_num_qubits="
+                              f"{program.num_qubits}; fix the qubit index or the attribute")
+    if code == abi.ERR_RESULT_RANGE:
+        return ExecutionError(f"{where} used result {arg}, but it declares required_num_results="
+                              f"{program.num_results}; fix the result index or the attribute")
+    if code == abi.ERR_STEP_LIMIT:
+        return ExecutionError(f"{where} did not finish within max_steps={opts.max_steps} steps (quantum "
+                              f"operations and basic blocks) in one run — it may loop forever; pass a "
+                              f"larger max_steps if it is meant to run this long")
+    if code == abi.ERR_PARAM_RANGE:
+        return ExecutionError(f"{where} read parameter {arg}, but only {len(program.parameters)} "
+                              f"parameter value(s) were bound")
+    if code == abi.ERR_SAME_QUBIT:
+        return ExecutionError(f"{where} applied a multi-qubit gate with qubit {arg} twice")
+    if code == abi.ERR_TRACE_CAPACITY:
+        return ExecutionError(f"{where} took more than {trace_cap} measurement decisions in one run")
+    if code == abi.ERR_RECORD_CAPACITY:
+        return ExecutionError(f"{where} wrote more than {record_cap} output records in one run")
+    if code == abi.ERR_NONDETERMINISTIC:
+        return ExecutionError(f"{where} took a different path when replayed with the same measurement "
+                              f"outcomes; the local executor needs programs whose control flow depends "
+                              f"only on measurement results")
+    return ExecutionError(f"{where} failed in the native runtime (error {code}, argument {arg})")
+
+
+def describe_options(options: LocalOptions) -> dict:
+    return asdict(options)

@@ -1,0 +1,465 @@
+"""State-vector kernels (numba): fused operations, cache-blocked passes, measurement and sampling.
+
+Amplitude index bit q is qubit q. Registers of up to `block_qubits` qubits are updated in place, one
+operation after the other. Larger ones go through passes: a pass gathers, for every setting of the
+qubits outside a set S (the low qubits plus the ones its operations touch), the 2**|S| amplitudes
+into a cache-resident buffer, applies all of its operations there and scatters them back, so a
+pass costs one sweep over memory however many operations it holds. Passes run their groups on all
+threads. Every kernel is generic over complex128 and complex64 states.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .fusion import KIND_DIAG, MAX_QUBITS_PER_OP
+
+LOW_QUBITS = 4  # qubits always inside a pass, so gathers copy runs of 16 amplitudes
+
+
+@njit(cache=True, fastmath=True)
+def _apply1(v, p, m00, m01, m10, m11):
+    n = v.size
+    s = 1 << p
+    for a in range(0, n, 2 * s):
+        for i in range(a, a + s):
+            x0 = v[i]
+            x1 = v[i + s]
+            v[i] = m00 * x0 + m01 * x1
+            v[i + s] = m10 * x0 + m11 * x1
+
+
+@njit(cache=True, fastmath=True)
+def _apply2(v, p0, p1, m):
+    n = v.size
+    s0 = 1 << p0
+    s1 = 1 << p1
+    m00, m01, m02, m03 = m[0, 0], m[0, 1], m[0, 2], m[0, 3]
+    m10, m11, m12, m13 = m[1, 0], m[1, 1], m[1, 2], m[1, 3]
+    m20, m21, m22, m23 = m[2, 0], m[2, 1], m[2, 2], m[2, 3]
+    m30, m31, m32, m33 = m[3, 0], m[3, 1], m[3, 2], m[3, 3]
+    for a in range(0, n, 2 * s1):
+        for b in range(a, a + s1, 2 * s0):
+            for i in range(b, b + s0):
+                x0 = v[i]
+                x1 = v[i + s0]
+                x2 = v[i + s1]
+                x3 = v[i + s0 + s1]
+                v[i] = m00 * x0 + m01 * x1 + m02 * x2 + m03 * x3
+                v[i + s0] = m10 * x0 + m11 * x1 + m12 * x2 + m13 * x3
+                v[i + s1] = m20 * x0 + m21 * x1 + m22 * x2 + m23 * x3
+                v[i + s0 + s1] = m30 * x0 + m31 * x1 + m32 * x2 + m33 * x3
+
+
+@njit(cache=True, fastmath=True)
+def _apply_dense(v, pos, k, m):
+    size = 1 << k
+    offs = np.zeros(size, np.int64)
+    for j in range(size):
+        o = 0
+        for b in range(k):
+            if (j >> b) & 1:
+                o += 1 << pos[b]
+        offs[j] = o
+    tmp = np.empty(size, v.dtype)
+    groups = v.size >> k
+    for g in range(groups):
+        base = g
+        for b in range(k):
+            q = pos[b]
+            base = ((base >> q) << (q + 1)) | (base & ((1 << q) - 1))
+        for j in range(size):
+            tmp[j] = v[base + offs[j]]
+        for i in range(size):
+            acc = m[i, 0] * tmp[0]
+            for j in range(1, size):
+                acc += m[i, j] * tmp[j]
+            v[base + offs[i]] = acc
+
+
+@njit(cache=True, fastmath=True)
+def _apply_diag(v, pos, k, d):
+    n = v.size
+    if k == 1:
+        s = 1 << pos[0]
+        d0 = d[0]
+        d1 = d[1]
+        for a in range(0, n, 2 * s):
+            for i in range(a, a + s):
+                v[i] *= d0
+                v[i + s] *= d1
+        return
+    # split positions below and above 6: the low part indexes a 64-entry table, the high part
+    # is extracted once per run of 64 amplitudes
+    low_table = np.zeros(64, np.int64)
+    nlow = 0
+    for b in range(k):
+        if pos[b] < 6:
+            nlow += 1
+    for x in range(64):
+        idx = 0
+        for b in range(k):
+            if pos[b] < 6:
+                idx |= ((x >> pos[b]) & 1) << b
+        low_table[x] = idx
+    if n < 64:
+        for i in range(n):
+            v[i] *= d[low_table[i]]
+        return
+    for hi in range(0, n, 64):
+        hidx = 0
+        for b in range(k):
+            if pos[b] >= 6:
+                hidx |= ((hi >> pos[b]) & 1) << b
+        for x in range(64):
+            v[hi + x] *= d[hidx | low_table[x]]
+
+
+@njit(cache=True, fastmath=True)
+def apply_op(v, kind, k, pos, data, off):
+    """One fused operation on `v` at local bit positions `pos` (ascending)."""
+    if kind == KIND_DIAG:
+        _apply_diag(v, pos, k, data[off:off + (1 << k)])
+        return
+    size = 1 << k
+    m = data[off:off + size * size].reshape((size, size))
+    if k == 1:
+        _apply1(v, pos[0], m[0, 0], m[0, 1], m[1, 0], m[1, 1])
+    elif k == 2:
+        _apply2(v, pos[0], pos[1], m)
+    else:
+        _apply_dense(v, pos, k, m)
+
+
+@njit(cache=True)
+def plan_passes(nq, kinds, ks, qs, block_qubits):
+    """Group operations into passes; returns (pass_of_op order, pass starts, pass qubit masks).
+
+    Greedy: a pass takes, in order, every operation that fits in its qubit budget and does not
+    depend on an operation left for a later pass (one that touches a qubit already skipped).
+    """
+    n = kinds.size
+    low = min(LOW_QUBITS, nq)
+    order = np.empty(n, np.int64)
+    starts = np.zeros(n + 1, np.int64)
+    masks = np.zeros(n + 1, np.int64)
+    remaining = np.arange(n)
+    n_remaining = n
+    n_order = 0
+    n_pass = 0
+    base_mask = (1 << low) - 1
+    while n_remaining > 0:
+        mask = base_mask
+        blocked = 0
+        rest = np.empty(n_remaining, np.int64)
+        n_rest = 0
+        starts[n_pass] = n_order
+        first = True
+        for idx in range(n_remaining):
+            i = remaining[idx]
+            qm = 0
+            for b in range(ks[i]):
+                qm |= 1 << qs[i, b]
+            if qm & blocked:
+                rest[n_rest] = i
+                n_rest += 1
+                blocked |= qm
+                continue
+            merged = mask | qm
+            if first or _popcount(merged) <= block_qubits:
+                mask = merged
+                order[n_order] = i
+                n_order += 1
+                first = False
+            else:
+                rest[n_rest] = i
+                n_rest += 1
+                blocked |= qm
+        masks[n_pass] = mask
+        n_pass += 1
+        remaining = rest[:n_rest]
+        n_remaining = n_rest
+    starts[n_pass] = n_order
+    return order, starts[:n_pass + 1], masks[:n_pass]
+
+
+@njit(cache=True)
+def _popcount(x):
+    c = 0
+    while x:
+        x &= x - 1
+        c += 1
+    return c
+
+
+@njit(cache=True, fastmath=True)
+def _local_positions(mask, qs, i, k, out):
+    """Positions of op i's qubits among the set bits of `mask`."""
+    for b in range(k):
+        q = qs[i, b]
+        out[b] = _popcount(mask & ((1 << q) - 1))
+
+
+@njit(cache=True, fastmath=True, parallel=True)
+def _run_pass(state, nq, mask, ops, kinds, ks, qs, offs, data):
+    s = _popcount(mask)
+    low = 0
+    while low < nq and (mask >> low) & 1:
+        low += 1
+    run = 1 << low
+    hi_pos = np.empty(s - low, np.int64)
+    comp = np.empty(nq - s, np.int64)
+    h = 0
+    c = 0
+    for q in range(low, nq):
+        if (mask >> q) & 1:
+            hi_pos[h] = q
+            h += 1
+        else:
+            comp[c] = q
+            c += 1
+    nh = s - low
+    hoff = np.zeros(1 << nh, np.int64)
+    for x in range(1 << nh):
+        o = 0
+        for b in range(nh):
+            if (x >> b) & 1:
+                o |= 1 << hi_pos[b]
+        hoff[x] = o
+    nops = ops.size
+    lpos = np.zeros((nops, MAX_QUBITS_PER_OP), np.int64)
+    for j in range(nops):
+        _local_positions(mask, qs, ops[j], ks[ops[j]], lpos[j])
+    groups = 1 << (nq - s)
+    nchunks = min(groups, 256)
+    ncomp = nq - s
+    for chunk in prange(nchunks):
+        buf = np.empty(1 << s, state.dtype)
+        g0 = chunk * groups // nchunks
+        g1 = (chunk + 1) * groups // nchunks
+        for g in range(g0, g1):
+            base = 0
+            for b in range(ncomp):
+                if (g >> b) & 1:
+                    base |= 1 << comp[b]
+            for x in range(1 << nh):
+                src = base + hoff[x]
+                dst = x * run
+                for r in range(run):
+                    buf[dst + r] = state[src + r]
+            for j in range(nops):
+                i = ops[j]
+                apply_op(buf, kinds[i], ks[i], lpos[j], data, offs[i])
+            for x in range(1 << nh):
+                src = base + hoff[x]
+                dst = x * run
+                for r in range(run):
+                    state[src + r] = buf[dst + r]
+
+
+@njit(cache=True, fastmath=True)
+def apply_ops(state, nq, kinds, ks, qs, offs, data128, block_qubits):
+    """Apply fused operations in order; returns the number of passes over memory."""
+    n = kinds.size
+    if n == 0:
+        return 0
+    data = data128.astype(state.dtype)
+    if nq <= block_qubits:
+        pos = np.zeros(MAX_QUBITS_PER_OP, np.int64)
+        for i in range(n):
+            for b in range(ks[i]):
+                pos[b] = qs[i, b]
+            apply_op(state, kinds[i], ks[i], pos, data, offs[i])
+        return 1
+    order, starts, masks = plan_passes(nq, kinds, ks, qs, block_qubits)
+    for p in range(masks.size):
+        _run_pass(state, nq, masks[p], order[starts[p]:starts[p + 1]], kinds, ks, qs, offs, data)
+    return masks.size
+
+
+# -- measurement ---------------------------------------------------------------------------------------
+@njit(cache=True, fastmath=True, parallel=True)
+def _prob_one_parallel(state, q):
+    half = state.size >> 1
+    total = 0.0
+    for j in prange(half):
+        i = ((j >> q) << (q + 1)) | (j & ((1 << q) - 1)) | (1 << q)
+        a = state[i]
+        total += a.real * a.real + a.imag * a.imag
+    return total
+
+
+@njit(cache=True, fastmath=True)
+def prob_one(state, q, par_qubits):
+    """P(qubit q = 1), relative to the state's norm."""
+    if state.size >= (1 << par_qubits):
+        p1 = _prob_one_parallel(state, q)
+        return p1 / _norm2_parallel(state)
+    s = 1 << q
+    p1 = 0.0
+    total = 0.0
+    for a in range(0, state.size, 2 * s):
+        for i in range(a, a + s):
+            x = state[i]
+            y = state[i + s]
+            total += x.real * x.real + x.imag * x.imag
+            p1 += y.real * y.real + y.imag * y.imag
+    total += p1
+    return p1 / total if total > 0 else 0.0
+
+
+@njit(cache=True, fastmath=True, parallel=True)
+def _norm2_parallel(state):
+    total = 0.0
+    for i in prange(state.size):
+        a = state[i]
+        total += a.real * a.real + a.imag * a.imag
+    return total
+
+
+@njit(cache=True, fastmath=True, parallel=True)
+def _collapse_parallel(state, q, outcome, scale):
+    for i in prange(state.size):
+        if ((i >> q) & 1) == outcome:
+            state[i] *= scale
+        else:
+            state[i] = 0
+
+
+@njit(cache=True, fastmath=True)
+def collapse(state, q, outcome, probability, par_qubits):
+    """Project qubit q onto `outcome` (whose probability is given) and renormalise."""
+    scale = 1.0 / np.sqrt(probability) if probability > 0 else 0.0
+    if state.size >= (1 << par_qubits):
+        _collapse_parallel(state, q, outcome, scale)
+        return
+    s = 1 << q
+    for a in range(0, state.size, 2 * s):
+        for i in range(a, a + s):
+            if outcome == 0:
+                state[i] *= scale
+                state[i + s] = 0
+            else:
+                state[i] = 0
+                state[i + s] *= scale
+
+
+@njit(cache=True, parallel=True)
+def _zero_parallel(state):
+    for i in prange(state.size):
+        state[i] = 0
+
+
+@njit(cache=True, parallel=True)
+def _copy_parallel(dst, src):
+    for i in prange(src.size):
+        dst[i] = src[i]
+
+
+@njit(cache=True)
+def reset_state(state, par_qubits):
+    """|0...0>."""
+    if state.size >= (1 << par_qubits):
+        _zero_parallel(state)
+    else:
+        state[:] = 0
+    state[0] = 1
+
+
+@njit(cache=True)
+def copy_state(dst, src, par_qubits):
+    if src.size >= (1 << par_qubits):
+        _copy_parallel(dst, src)
+    else:
+        dst[:] = src
+
+
+# -- sampling ------------------------------------------------------------------------------------------
+@njit(cache=True, fastmath=True, parallel=True)
+def _chunk_sums(state, nchunks):
+    sums = np.zeros(nchunks)
+    n = state.size
+    for c in prange(nchunks):
+        lo = c * n // nchunks
+        hi = (c + 1) * n // nchunks
+        t = 0.0
+        for i in range(lo, hi):
+            a = state[i]
+            t += a.real * a.real + a.imag * a.imag
+        sums[c] = t
+    return sums
+
+
+@njit(cache=True, fastmath=True, parallel=True)
+def _scan_chunks(state, nchunks, cum, u, out):
+    """For sorted targets u (absolute cumulative weights), the basis index where each falls."""
+    n = state.size
+    m = u.size
+    for c in prange(nchunks):
+        lo = c * n // nchunks
+        hi = (c + 1) * n // nchunks
+        first = np.searchsorted(u, cum[c], side="right") if c > 0 else 0
+        last = np.searchsorted(u, cum[c + 1], side="right") if c < nchunks - 1 else m
+        if first >= last:
+            continue
+        t = cum[c]
+        j = first
+        for i in range(lo, hi):
+            a = state[i]
+            t += a.real * a.real + a.imag * a.imag
+            while j < last and u[j] < t:
+                out[j] = i
+                j += 1
+            if j >= last:
+                break
+        while j < last:  # rounding at the very end of the chunk
+            out[j] = hi - 1
+            j += 1
+
+
+@njit(cache=True)
+def sample_indices(state, shots, par_qubits):
+    """`shots` basis indices drawn from |amplitude|**2, in ascending order (numba's RNG)."""
+    out = np.empty(shots, np.int64)
+    if shots == 0:
+        return out
+    if state.size < (1 << par_qubits):
+        total = 0.0
+        for i in range(state.size):
+            a = state[i]
+            total += a.real * a.real + a.imag * a.imag
+        u = np.sort(np.random.random(shots)) * total
+        t = 0.0
+        j = 0
+        for i in range(state.size):
+            a = state[i]
+            t += a.real * a.real + a.imag * a.imag
+            while j < shots and u[j] < t:
+                out[j] = i
+                j += 1
+        while j < shots:
+            out[j] = state.size - 1
+            j += 1
+    else:
+        nchunks = min(1024, state.size)
+        sums = _chunk_sums(state, nchunks)
+        cum = np.zeros(nchunks + 1)
+        for c in range(nchunks):
+            cum[c + 1] = cum[c] + sums[c]
+        total = cum[nchunks]
+        u = np.sort(np.random.random(shots)) * total
+        _scan_chunks(state, nchunks, cum, u, out)
+    # never return an index of zero probability because of rounding at a chunk edge
+    for j in range(shots):
+        i = out[j]
+        a = state[i]
+        if a.real * a.real + a.imag * a.imag == 0.0:
+            k = i
+            while k > 0:
+                k -= 1
+                b = state[k]
+                if b.real * b.real + b.imag * b.imag > 0.0:
+                    break
+            out[j] = k
+    return out
