@@ -117,6 +117,127 @@ def inspect(input_path: Path, as_json: bool, profile: str | None) -> None:
         click.echo(f"  normalised    {note}")
 
 
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--shots", type=click.IntRange(min=1), default=1000, show_default=True, help="Number of shots.")
+@click.option("--seed", type=int, help="Seed; the same seed gives the same counts.")
+@click.option("--executor", default="local", show_default=True,
+              help="Executor name: local, null, or any registered plugin (see `qirrt targets`).")
+@click.option("--params", "params_text", metavar="VALUES",
+              help='Parameter values: "0.1,0.2" in the program\'s parameter order, or JSON {"theta": 0.1}.')
+@click.option("--precision", type=click.Choice(["complex128", "complex64"]), default="complex128",
+              show_default=True, help="Statevector precision of the local executor.")
+@click.option("--json", "as_json", is_flag=True, help='Print one JSON object: {"counts": ..., "shots": N, ...}.')
+@click.option("--output-schema", is_flag=True, help="Print the QIR output-schema text of every shot.")
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.png",
+              help="Write a histogram of the counts (needs the `plot` extra).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@_user_errors
+def run(input_path: Path, shots: int, seed: int | None, executor: str, params_text: str | None,
+        precision: str, as_json: bool, output_schema: bool, plot: Path | None, quiet: bool) -> None:
+    """Run INPUT and print its counts.
+
+    \b
+    INPUT is a QIR file (.ll text or .bc bitcode), OpenQASM 2/3 (.qasm) or Q# (.qs).
+    The default executor is qirrt's embedded JIT simulator; no server is needed.
+    """
+    from .runtime import run as run_program
+
+    program = _load(input_path, None)
+    params = _parse_params(params_text)
+    options = {"memory": output_schema}
+    if precision != "complex128":
+        options["precision"] = precision
+    if output_schema:
+        options["output_schema"] = True
+    result = _with_progress(lambda: run_program(program, shots=shots, seed=seed, executor=executor,
+                                                params=params, **options), quiet=quiet)
+    if plot is not None:
+        _plot(result.counts, plot, title=str(input_path))
+    if as_json:
+        payload = result.to_dict()
+        if not output_schema:
+            payload.pop("output_schema", None)
+            payload.pop("memory", None)
+        click.echo(json.dumps(payload))
+        return
+    if output_schema and result.output_schema:
+        click.echo(result.output_schema, nl=False)
+        return
+    width = max((len(k) for k in result.counts), default=0)
+    for key, count in sorted(result.counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        click.echo(f"{key:<{width}}  {count:>8}  {count / result.shots:7.4f}")
+    wall = result.metadata.get("wall_time_s")
+    timing = f" in {wall * 1000:.1f} ms" if isinstance(wall, (int, float)) else ""
+    click.echo(f"{result.shots} shots on {result.metadata.get('executor', executor)}{timing}", err=True)
+
+
+def _parse_params(text: str | None):
+    if text is None:
+        return None
+    text = text.strip()
+    try:
+        if text.startswith(("{", "[")):
+            return json.loads(text)
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError as exc:
+        from .errors import ExecutionError
+
+        raise ExecutionError(f"--params {text!r} is neither comma-separated numbers nor JSON: {exc}") from None
+
+
+def _with_progress(work, *, quiet: bool):
+    """Run `work()` here; a spinner appears on stderr if it takes over a second and stderr is a terminal.
+
+    The work stays on the calling thread (pyqir objects must not cross threads); only the spinner runs
+    on a helper thread.
+    """
+    import threading
+
+    if quiet or not sys.stderr.isatty():
+        return work()
+    done = threading.Event()
+
+    def spin():
+        if done.wait(1.0):
+            return
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        columns = (SpinnerColumn(), TextColumn("running"), TimeElapsedColumn())
+        with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+            progress.add_task("run", total=None)
+            done.wait()
+
+    spinner = threading.Thread(target=spin, daemon=True)
+    spinner.start()
+    try:
+        return work()
+    finally:
+        done.set()
+        spinner.join()
+
+
+def _plot(counts: dict[str, int], path: Path, *, title: str) -> None:
+    from .errors import require
+
+    require("matplotlib", extra="plot", feature="--plot")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    items = sorted(counts.items())
+    figure, axes = plt.subplots(figsize=(max(4.0, 0.4 * len(items) + 2), 3.5))
+    axes.bar([k or "(empty)" for k, _ in items], [v for _, v in items], color="#4063d8")
+    axes.set_ylabel("counts")
+    axes.set_title(title)
+    axes.tick_params(axis="x", rotation=90 if len(items) > 8 else 0)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
 def _load(path: Path, profile: str | None):
     from .loader import load_file
     from .program import Profile
