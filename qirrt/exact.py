@@ -18,6 +18,7 @@ import pyqir
 from .dialect import GATES, PARAMETER_FN, qis_name
 from .errors import ExecutionError
 from .gates import matrix
+from .result import Record, format_key
 
 _FLOAT_OPS = {
     pyqir.Opcode.FADD: lambda a, b: a + b, pyqir.Opcode.FSUB: lambda a, b: a - b,
@@ -62,66 +63,6 @@ class _Branch:
 
 class _Pruned(Exception):
     """Every outcome of a decision is below the probability cutoff: drop the branch."""
-
-
-def format_key(records: list[tuple[str, object]]) -> str:
-    """One shot's count key from its records: see `qirrt.result` for the convention."""
-    parts: list[str] = []
-    stack: list[list] = []  # open arrays/tuples: [kind, remaining, items]
-    for kind, value in records:
-        if kind in ("array", "tuple"):
-            stack.append([kind, int(value), []])
-            if int(value) == 0:
-                _close(stack, parts)
-            continue
-        text = _scalar(kind, value)
-        _emit(stack, parts, (kind, text))
-    while stack:
-        frame = stack.pop()
-        _emit(stack, parts, (frame[0], _join(frame)))
-    return _join_top(parts)
-
-
-def _scalar(kind: str, value) -> str:
-    if kind in ("result", "bool"):
-        return "1" if value else "0"
-    if kind == "int":
-        return str(int(value))
-    return repr(float(value))
-
-
-def _emit(stack: list, parts: list, item: tuple[str, str]) -> None:
-    if not stack:
-        parts.append(item)
-        return
-    frame = stack[-1]
-    frame[2].append(item)
-    frame[1] -= 1
-    if frame[1] == 0:
-        _close(stack, parts)
-
-
-def _close(stack: list, parts: list) -> None:
-    frame = stack.pop()
-    _emit(stack, parts, (frame[0], _join(frame)))
-
-
-def _join(frame: list) -> str:
-    kind, _, items = frame
-    separator = "" if kind == "array" else " "
-    return separator.join(text for _, text in items)
-
-
-def _join_top(parts: list[tuple[str, str]]) -> str:
-    out = ""
-    previous = None
-    for kind, text in parts:
-        bit = kind in ("result", "bool", "array")
-        if out and not (bit and previous):
-            out += " "
-        out += text
-        previous = bit
-    return out
 
 
 class _Interpreter:
@@ -329,7 +270,7 @@ class _Interpreter:
             self._emit(branch, results, branch.probability * float(marginal[tuple(index)]))
 
     def _emit(self, branch: _Branch, results: dict[int, int], probability: float) -> None:
-        records = [(kind, results.get(value[1], 0) if kind == "result" else value)
+        records = [Record(kind.upper(), results.get(value[1], 0) if kind == "result" else value)
                    for kind, value in branch.records]
         key = format_key(records)
         self.distribution[key] = self.distribution.get(key, 0.0) + probability
