@@ -497,8 +497,11 @@ class _Raiser:
         if callee.startswith("llvm.") and callee.endswith(".f64"):
             self.env[call] = self._math(call, callee[len("llvm."):-len(".f64")])
             return
+        if callee == "__qirrt__delay":
+            self._on_delay(call)
+            return
         if callee.startswith("__qirrt__"):
-            return  # timing metadata (`__qirrt__delay`) and other annotations: identity here
+            return  # other qirrt annotations: no operation
         name = qis_name(callee)
         what = f"QIS instruction '{name}'" if name is not None else f"call to @{callee}"
         raise self._error(f"{what} has no Qiskit equivalent", instruction=call)
@@ -510,6 +513,18 @@ class _Raiser:
         angles = [self._angle(a, call) for a in args[: spec.num_params]]
         qubits = [self._qubit(a, call) for a in args[spec.num_params:]]
         self.qc.append(self.gate_classes[name](*angles), qubits, copy=False)
+
+    def _on_delay(self, call) -> None:
+        """`__qirrt__delay(qubit, duration, unit)`: unit 1 is the device's `dt`, 0 nanoseconds."""
+        qubit = self._qubit(call.args[0], call)
+        duration = self._value(call.args[1], call)
+        unit = self._value(call.args[2], call)
+        if not isinstance(duration, (int, float)) or isinstance(duration, bool):
+            raise self._error("a delay of computed length cannot be raised", instruction=call)
+        if unit == 1:
+            self.qc.delay(int(round(duration)), qubit, unit="dt")
+        else:
+            self.qc.delay(float(duration), qubit, unit="ns")
 
     def _on_mz(self, call, callee: str) -> None:
         qubit = self._qubit(call.args[0], call)
