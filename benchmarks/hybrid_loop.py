@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 
 def ansatz(num_qubits: int = 10, layers: int = 4):
@@ -76,11 +76,11 @@ def main() -> None:
     iterations = 30 if args.quick else args.iterations
     iterations_a = 10 if args.quick else args.iterations
 
-    import qirrt
     from qiskit import transpile
     from qiskit_aer import AerSimulator
     from qiskit_aer.primitives import SamplerV2
 
+    import qirrt
     from qirrt.adapters import resolve_backend
 
     backend = resolve_backend(args.backend)

@@ -16,7 +16,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from types import MappingProxyType
 
@@ -118,14 +118,14 @@ class DriftReport:
 
 def _utc(moment: datetime | str | float | None) -> datetime:
     if moment is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     if isinstance(moment, (int, float)):
-        return datetime.fromtimestamp(moment, timezone.utc)
+        return datetime.fromtimestamp(moment, UTC)
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 @dataclass(frozen=True, eq=False)
@@ -246,7 +246,7 @@ class Calibration:
                                       ("frequency", "frequency_hz")):
                 entries.append(DriftEntry(metric, q, getattr(a, attribute), getattr(b, attribute)))
         for key in sorted(set(self.gates) | set(other.gates)):
-            name, gate_qubits = key
+            gate_qubits = key[1]
             if len(gate_qubits) == 1:
                 if chosen is not None and gate_qubits[0] not in chosen:
                     continue
@@ -308,5 +308,11 @@ class Calibration:
         return cls.from_dict(data)
 
 
-__all__ = ["Calibration", "DEFAULT_THRESHOLDS", "DriftEntry", "DriftReport", "GateCalibration",
-           "QubitCalibration"]
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "Calibration",
+    "DriftEntry",
+    "DriftReport",
+    "GateCalibration",
+    "QubitCalibration",
+]

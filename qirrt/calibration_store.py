@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Self
 
 from .calibration import DEFAULT_THRESHOLDS, Calibration, DriftReport, _utc
 from .errors import CalibrationError
@@ -207,7 +208,7 @@ class CalibrationStore:
         with self._lock:
             self._connection.close()
 
-    def __enter__(self) -> CalibrationStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -101,7 +101,7 @@ def _pass_manager(passes, has_target: bool) -> PassManager:
 def _escape(text: str) -> str:
     out = []
     for byte in text.encode():
-        out.append(chr(byte) if 32 <= byte < 127 and byte not in (34, 92) else "\\%02X" % byte)
+        out.append(chr(byte) if 32 <= byte < 127 and byte not in (34, 92) else f"\\{byte:02X}")
     return "".join(out)
 
 
@@ -159,7 +159,7 @@ def add_correction_slots(program: Program, calibration: Calibration | None):
         block.items = items
     circuit.blocks[0].items[0:0] = reads
     ir = circuit.to_ir()
-    if not re.search(rf"^declare double @{PARAMETER_FN}\(", ir, re.M):
+    if not re.search(rf"^declare double @{PARAMETER_FN}\(", ir, re.MULTILINE):
         ir = ir.rstrip("\n") + f"\n\ndeclare double @{PARAMETER_FN}(i64)\n"
     ir = _set_parameter_names(ir, names)
     changes = {"metadata": {**program.metadata, "physical_qubits": circuit.physical}} if circuit.physical else {}
@@ -256,7 +256,7 @@ class BindTemplate:
                     continue
             kept.append(line)
         ir = "\n".join(kept)
-        ir = re.sub(rf"^declare double @{PARAMETER_FN}\(i64\)[^\n]*\n\n?", "", ir, flags=re.M)
+        ir = re.sub(rf"^declare double @{PARAMETER_FN}\(i64\)[^\n]*\n\n?", "", ir, flags=re.MULTILINE)
         ir = re.sub(rf'\s*"{PARAMETER_ATTR}"="(?:[^"\\]|\\.)*"', "", ir, count=1)
         self.pieces: list[str] = []
         self.uses: list[str] = []
@@ -340,7 +340,7 @@ class BindTemplate:
         """The bound module text for each row of a (B, P) array."""
         with np.errstate(all="ignore"):
             env = self.evaluate(np.asarray(values, dtype=float))
-        literal_rows = {name: ["0x%016X" % bits for bits in np.ascontiguousarray(env[name]).view(np.uint64).tolist()]
+        literal_rows = {name: [f"0x{bits:016X}" for bits in np.ascontiguousarray(env[name]).view(np.uint64).tolist()]
                         for name in self._needed}
         pieces, uses = self.pieces, self.uses
         out = []
@@ -426,7 +426,7 @@ class CompiledProgram:
                 return  # a back-filled old snapshot
             new_keys = (set(event.new.angle_corrections) & self._rotation_keys) - set(self.slots)
             if event.exceeding:
-                self._stale = f"drift above threshold: " + ", ".join(
+                self._stale = "drift above threshold: " + ", ".join(
                     f"{e.metric} {e.key} {e.relative_change:.0%}" for e in event.exceeding[:3])
             elif new_keys:
                 self._stale = f"new angle corrections on {sorted(new_keys)[:3]}"
@@ -652,7 +652,7 @@ def compile_program(program: Program, *, target: Any = None, calibration: Any = 
     return compiled
 
 
-def compile(source: Any, *, target: Any = None, calibration: Any = None, passes: Any = None,  # noqa: A001
+def compile(source: Any, *, target: Any = None, calibration: Any = None, passes: Any = None,
             store: CalibrationStore | None = None, thresholds: Mapping[str, float] | None = None,
             cache: CompileCache | None | bool = True) -> CompiledProgram:
     """`qirrt.compile`: load `source` (anything `qirrt.load` takes) and `compile_program` it."""
@@ -662,5 +662,15 @@ def compile(source: Any, *, target: Any = None, calibration: Any = None, passes:
                            thresholds=thresholds, cache=cache)
 
 
-__all__ = ["BindTemplate", "CompileCache", "CompiledProgram", "PLAIN_PIPELINE", "TARGET_PIPELINE",
-           "add_correction_slots", "compile", "compile_program", "correction_values", "default_cache"]
+__all__ = [
+    "PLAIN_PIPELINE",
+    "TARGET_PIPELINE",
+    "BindTemplate",
+    "CompileCache",
+    "CompiledProgram",
+    "add_correction_slots",
+    "compile",
+    "compile_program",
+    "correction_values",
+    "default_cache",
+]

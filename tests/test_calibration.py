@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -140,5 +140,5 @@ def test_default_path_follows_xdg(monkeypatch, tmp_path):
 
 def test_timestamps_are_utc():
     naive = Calibration(target_name="t", timestamp=datetime(2026, 1, 1, 12, 0))
-    assert naive.timestamp == datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+    assert naive.timestamp == datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
     assert Calibration(target_name="t", timestamp="2026-01-01T13:00:00+01:00") == naive

@@ -7,7 +7,12 @@ import re
 import networkx as nx
 import pytest
 
-from qirrt.adapters import resolve_backend, resolve_calibration, resolve_target, target_from_backend
+from qirrt.adapters import (
+    resolve_backend,
+    resolve_calibration,
+    resolve_target,
+    target_from_backend,
+)
 from qirrt.errors import AdapterError, CalibrationError
 from qirrt.target import Target
 

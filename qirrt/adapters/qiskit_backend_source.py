@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import networkx as nx
@@ -163,7 +163,7 @@ def calibration_from_backend(backend, *, timestamp: datetime | None = None) -> C
                 error=_finite(props.error),
                 duration_ns=_finite(props.duration * _S_TO_NS) if props.duration is not None else None)
     source = f"qiskit:{type(backend).__name__}"
-    return Calibration(target_name=backend.name, timestamp=timestamp or datetime.now(timezone.utc),
+    return Calibration(target_name=backend.name, timestamp=timestamp or datetime.now(UTC),
                        qubits=qubits, gates=gates, source=source)
 
 

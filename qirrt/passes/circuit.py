@@ -40,7 +40,7 @@ class Angle:
     terms: tuple[tuple[str, float], ...] = ()
 
     @staticmethod
-    def of(value: Angle | float | int) -> Angle:
+    def of(value: Angle | float) -> Angle:
         return value if isinstance(value, Angle) else Angle(float(value))
 
     @staticmethod
@@ -93,14 +93,14 @@ class Angle:
 
 def double_literal(value: float) -> str:
     """An exact LLVM double literal."""
-    return "0x%016X" % struct.unpack("<Q", struct.pack("<d", float(value)))[0]
+    return f"0x{struct.unpack('<Q', struct.pack('<d', float(value)))[0]:016X}"
 
 
 def parse_double(text: str) -> float | None:
     """An LLVM double constant (`0x…` bits or decimal), or None if `text` is not one."""
     text = text.strip()
     if text.startswith("0x") and len(text) == 18:
-        return struct.unpack("<d", struct.pack("<Q", int(text[2:], 16)))[0]
+        return struct.unpack("<d", struct.pack("<Q", int(text, 16)))[0]
     try:
         return float(text)
     except ValueError:
@@ -391,7 +391,7 @@ class Circuit:
     def _body(self) -> list[str]:
         out: list[str] = []
         for index, block in enumerate(self.blocks):
-            if index and not out[-1] == "":
+            if index and out[-1] != "":
                 out.append("")
             if block.label is not None:
                 out.append(block.label)
@@ -407,12 +407,12 @@ class Circuit:
         tail = self.tail
         text_body = "\n".join(body)
         used = set(re.findall(r"@(__quantum__qis__\w+__body)\(", text_body))
-        declared = set(re.findall(r"^declare [^\n]*@(__quantum__qis__\w+__body)\(", tail, re.M))
+        declared = set(re.findall(r"^declare [^\n]*@(__quantum__qis__\w+__body)\(", tail, re.MULTILINE))
         # Drop declarations of gates no longer called; declare gates new to the module.
         for symbol in declared - used:
             name = symbol[len(QIS_PREFIX):].removesuffix("__body")
             if name in GATES:
-                tail = re.sub(rf"^declare [^\n]*@{re.escape(symbol)}\([^\n]*\n\n?", "", tail, flags=re.M)
+                tail = re.sub(rf"^declare [^\n]*@{re.escape(symbol)}\([^\n]*\n\n?", "", tail, flags=re.MULTILINE)
         new = []
         for symbol in sorted(used - declared):
             spec = GATES.get(symbol[len(QIS_PREFIX):].removesuffix("__body"))
@@ -566,6 +566,22 @@ def parameter_reads(circuit: Circuit) -> dict[str, int]:
     return reads
 
 
-__all__ = ["Angle", "Block", "Circuit", "Gate", "Item", "Op", "PHYSICAL_ATTR", "Raw", "action_on", "commutes",
-           "double_literal", "is_barrier", "join_segments", "parameter_reads", "parse_double", "qubits_of",
-           "segments"]
+__all__ = [
+    "PHYSICAL_ATTR",
+    "Angle",
+    "Block",
+    "Circuit",
+    "Gate",
+    "Item",
+    "Op",
+    "Raw",
+    "action_on",
+    "commutes",
+    "double_literal",
+    "is_barrier",
+    "join_segments",
+    "parameter_reads",
+    "parse_double",
+    "qubits_of",
+    "segments",
+]

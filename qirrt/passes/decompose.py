@@ -146,4 +146,4 @@ class Decompose(Pass):
         return circuit.to_program(program, note=str(self))
 
 
-__all__ = ["Decompose", "RULES", "expand", "plan"]
+__all__ = ["RULES", "Decompose", "expand", "plan"]

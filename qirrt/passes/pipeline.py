@@ -141,7 +141,7 @@ def parse_pass(text: str) -> Pass:
     from .registry import pass_class
 
     text = text.strip()
-    match = re.fullmatch(r"([^{}\s]+)\s*(?:\{(.*)\})?", text, re.S)
+    match = re.fullmatch(r"([^{}\s]+)\s*(?:\{(.*)\})?", text, re.DOTALL)
     if match is None:
         raise PassError(f"cannot read pass {text!r}: write name or name{{option=value,...}}")
     name, body = match.group(1), match.group(2)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .base import Pass, PassContext
-from .circuit import Circuit, Gate, Op, Raw
+from .circuit import Circuit, Gate, Op
 
 _MEASURE = {"mz", "m", "mresetz"}
 

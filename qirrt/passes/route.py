@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 
 import networkx as nx
 
@@ -150,7 +151,7 @@ class _Router:
 
     def _extended(self, front, items, successors, pending) -> list[int]:
         extended: list[int] = []
-        remaining = dict()
+        remaining = {}
         queue = list(front)
         while queue and len(extended) < _EXTENDED_SIZE:
             i = queue.pop(0)
@@ -186,7 +187,7 @@ class _Router:
     def _force(self, item, mapping: _Mapping, out: list) -> None:
         a, b = (mapping.l2p[q] for q in _qubits(item))
         path = nx.shortest_path(self.graph, a, b)
-        for p, q in zip(path[:-2], path[1:-1]):
+        for p, q in pairwise(path[:-1]):
             self.emit_swap(mapping, p, q, out)
 
     # -- restoring a layout at a block boundary ------------------------------------------------------
@@ -203,7 +204,7 @@ class _Router:
             wanted = next((l for l, p in goal.items() if p == leaf), None)
             if wanted is not None and mapping.l2p[wanted] != leaf:
                 path = nx.shortest_path(remaining, mapping.l2p[wanted], leaf)
-                for p, q in zip(path[:-1], path[1:]):
+                for p, q in pairwise(path):
                     self.emit_swap(mapping, p, q, out)
             remaining.remove_node(leaf)
 

@@ -29,9 +29,9 @@ def _counts(program):
 
 # -- decompose ----------------------------------------------------------------------------------------
 def _unitary(gates, n):
-    from qirrt.gates import matrix
-
     import numpy as np
+
+    from qirrt.gates import matrix
 
     u = np.eye(2 ** n, dtype=complex).reshape((2,) * (2 * n))
     for g in gates:

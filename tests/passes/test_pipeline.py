@@ -10,7 +10,14 @@ import pytest
 
 import qirrt
 from qirrt.errors import PassError, PluginError
-from qirrt.passes import Pass, PassContext, PassManager, available_passes, parse_pipeline, register_pass
+from qirrt.passes import (
+    Pass,
+    PassContext,
+    PassManager,
+    available_passes,
+    parse_pipeline,
+    register_pass,
+)
 from qirrt.passes.decompose import Decompose
 from qirrt.passes.layout import Layout
 from tests.corpus import ghz
