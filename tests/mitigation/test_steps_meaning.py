@@ -7,7 +7,7 @@ import pytest
 
 from qirrt.exact import exact_distribution
 from qirrt.observables import exact_expectation
-from qirrt.passes.circuit import Circuit
+from qirrt.passes.circuit import Circuit, parse_double
 from qirrt.passes.mitigation import (
     DigitalDynamicalDecoupling,
     PauliTwirling,
@@ -93,7 +93,7 @@ def test_ddd_fills_idle_windows_from_target_durations():
     pulses = [g for g in circuit.gates() if g.qubits == (0,) and g.name in ("x", "y")]
     assert [g.name for g in pulses] == ["x", "y", "x", "y"]
     delays = [item for item in circuit.items() if getattr(item, "name", "") == "delay" and item.qubit == 0]
-    total = sum(float(d.suffix.split("double")[1].split(",")[0]) for d in delays)
+    total = sum(parse_double(d.suffix.split("double")[1].split(",")[0]) for d in delays)
     assert total == pytest.approx(4 * 400.0 - 4 * 50.0)
     # a short window is left alone
     (unpadded,) = DigitalDynamicalDecoupling(min_window_ns=5000).expand(program, PassContext(target=target))
