@@ -153,7 +153,7 @@ class Broker:
         self.user_burst = user_burst
         self.max_session_s = max_session_s
         self.store = Store(store_path, synchronous=synchronous)
-        self.context = context or zmq.Context.instance()
+        self.context = context or P.context()
         self.secure = keys_dir is not None
         self.zap = None
         if self.secure:
@@ -569,7 +569,7 @@ class Broker:
         req = body["req"]
         now = self.clock()
         if command == P.C_SUBMIT:
-            self._submit(identity, user, req, body["jobs"], now)
+            self._submit(identity, user, req, body["jobs"], now, wait=bool(body.get("wait")))
         elif command == P.C_STATUS:
             if len(body["jobs"]) > MAX_STATUS_JOBS or not all(isinstance(j, str) for j in body["jobs"]):
                 raise P.ProtocolError(f"STATUS takes at most {MAX_STATUS_JOBS} job ids")
@@ -623,9 +623,11 @@ class Broker:
         else:
             raise P.ProtocolError(f"unexpected client command {message.name}")
 
-    def _submit(self, identity: bytes, user: str, req: int, jobs: list, now: float) -> None:
+    def _submit(self, identity: bytes, user: str, req: int, jobs: list, now: float, *, wait: bool = False) -> None:
         if not jobs or len(jobs) > 10_000:
             raise P.ProtocolError("SUBMIT carries 1 to 10,000 jobs")
+        if wait and len(jobs) != 1:
+            raise P.ProtocolError("SUBMIT with wait carries exactly one job")
         specs = [P.check_job_spec(spec) for spec in jobs]  # all checked before anything changes
         if len({spec["id"] for spec in specs}) != len(specs):
             raise P.ProtocolError("SUBMIT names the same job id twice")
@@ -658,7 +660,20 @@ class Broker:
             self._reply(identity, req, False, error=str(exc))
             return
         self.stats["submitted"] += len(ids)
-        self._reply(identity, req, True, {"ids": ids})
+        if not wait:
+            self._reply(identity, req, True, {"ids": ids})
+            return
+        # Submit-and-wait: the one reply is the job's outcome (a resubmission of a finished job gets it now).
+        row = self.store.get(ids[0])
+        if row.state in FINAL_STATES:
+            data = {"id": row.id, "state": row.state}
+            if row.state == DONE:
+                data["result"] = P.unpack(row.result)
+            else:
+                data["error"] = row.error
+            self._reply(identity, req, True, data)
+        else:
+            self.waiters[row.id] = [w for w in self.waiters[row.id] if w[0] != identity] + [(identity, req)]
 
     def _cancel(self, job_id: str, error: str) -> None:
         if job_id in self.running:

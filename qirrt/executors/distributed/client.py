@@ -96,7 +96,7 @@ class Client:
                                             what="the client")
         self.url = url
         self.timeout_s = timeout_s
-        self.context = context or zmq.Context.instance()
+        self.context = context or P.context()
         self.keys = None
         if keys is not None:
             keys_dir, key_name = (keys if isinstance(keys, tuple) else (keys, None))
@@ -234,19 +234,16 @@ class Client:
         return [DistributedJob(self, job_id) for job_id in data["ids"]]
 
     def run(self, program, *, timeout_s: float | None = None, **options):
-        """Submit one program and wait for its result, in one round trip (submit and wait pipelined)."""
+        """Submit one program and wait for its result: one request, one reply (the outcome).
+
+        Resending after a broker restart is safe: the job id makes the submission idempotent."""
         options.setdefault("shots", 1000)
         for key in ("seed", "params", "requires", "max_attempts", "time_limit_s", "estimated_duration_s",
                     "session"):
             options.setdefault(key, None)
         options.setdefault("priority", 0)
-        spec = self._spec(program, **options)
-        submit_body = {"jobs": [spec]}
-        result_body = {"job": spec["id"], "wait": True}
-        submit_req = self._start(P.C_SUBMIT, submit_body)
-        result_req = self._start(P.C_RESULT, result_body)
-        self._wait(submit_req, P.C_SUBMIT, submit_body, timeout_s=self.timeout_s)
-        data = self._wait(result_req, P.C_RESULT, result_body, timeout_s=timeout_s)
+        body = {"jobs": [self._spec(program, **options)], "wait": True}
+        data = self._wait(self._start(P.C_SUBMIT, body), P.C_SUBMIT, body, timeout_s=timeout_s)
         return self._outcome(data)
 
     def status(self, job_ids) -> list[dict]:

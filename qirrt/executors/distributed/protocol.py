@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 import msgpack
+import zmq
 
 from ...errors import ExecutionError
 
@@ -48,7 +49,7 @@ W_PROGRESS = b"\x06"  # worker -> broker: progress and an optional checkpoint
 W_CANCEL = b"\x07"  # broker -> worker: stop this attempt
 
 # -- client commands -------------------------------------------------------------------------------
-C_SUBMIT = b"\x11"  # client -> broker: one or more jobs
+C_SUBMIT = b"\x11"  # client -> broker: one or more jobs (one, with `wait`: the reply is its result)
 C_STATUS = b"\x12"  # client -> broker: status and ETA of jobs
 C_RESULT = b"\x13"  # client -> broker: a job's result (waits when `wait` is true)
 C_CANCEL = b"\x14"  # client -> broker
@@ -66,6 +67,11 @@ COMMAND_NAMES = {
 
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 _BITCODE_MAGICS = (b"BC\xc0\xde", b"\xde\xc0\x17\x0b")
+
+
+def context() -> zmq.Context:
+    """The ZeroMQ context the broker, workers and clients of one process share."""
+    return zmq.Context.instance()
 
 
 class ProtocolError(ExecutionError):
@@ -106,7 +112,7 @@ SCHEMAS: dict[tuple[bytes, bytes], dict] = {
     (WORKER, W_PROGRESS): {"seq": (_INT, True), "job": (_STR, True), "attempt": (_INT, True),
                            "progress": (_NUM, True), "checkpoint": ((bytes, type(None)), False)},
     (CLIENT, C_SUBMIT): {"seq": (_INT, True), "req": (_INT, True), "jobs": (_LIST, True),
-                         "user": (_OPT_STR, False)},
+                         "wait": ((bool,), False), "user": (_OPT_STR, False)},
     (CLIENT, C_STATUS): {"seq": (_INT, True), "req": (_INT, True), "jobs": (_LIST, True),
                          "user": (_OPT_STR, False)},
     (CLIENT, C_RESULT): {"seq": (_INT, True), "req": (_INT, True), "job": (_STR, True),

@@ -134,7 +134,7 @@ class Worker:
         self.heartbeat_interval_s = heartbeat_interval_ms / 1000.0
         self.heartbeat_liveness = heartbeat_liveness
         self.workload_limits = dict(workload_limits or {})
-        self.context = context or zmq.Context.instance()
+        self.context = context or P.context()
         self.keys = None
         if keys is not None:
             keys_dir, key_name = (keys if isinstance(keys, tuple) else (keys, None))
