@@ -65,3 +65,27 @@ def test_real_executor_through_a_worker(cluster, executor):
     assert isinstance(result, Result) and result.shots == 200
     if executor == "local":
         assert sum(result.counts.values()) == 200 and set(result.counts) <= {"00", "11"}
+
+
+@pytest.mark.timeout(120)
+def test_cli_submit_status_result(cluster, tmp_path):
+    import json
+
+    cluster.start_broker()
+    cluster.start_worker("null")
+    cluster.wait_workers(1)
+    source = tmp_path / "bell.ll"
+    source.write_text(BELL_IR)
+    common = ["--connect", cluster.url, "--insecure-loopback"]
+
+    def qirrt(*args):
+        done = subprocess.run([sys.executable, "-m", "qirrt.cli", *args], capture_output=True, text=True,
+                              timeout=60, cwd=Path(__file__).resolve().parents[2])
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    job_id = qirrt("submit", str(source), "--shots", "25", *common).strip()
+    result = json.loads(qirrt("result", job_id, "--timeout-s", "30", *common))
+    assert result["shots"] == 25 and result["metadata"]["executor"] == "null"
+    status = json.loads(qirrt("status", job_id, *common))
+    assert status["id"] == job_id and status["state"] == "done"
