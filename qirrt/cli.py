@@ -132,9 +132,19 @@ def inspect(input_path: Path, as_json: bool, profile: str | None) -> None:
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.png",
               help="Write a histogram of the counts (needs the `plot` extra).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("--mitigate", "mitigation", metavar="PIPELINE",
+              help='Error-mitigation pipeline, e.g. "ddd,zne{scale-factors=1,3,5}" (steps: zne, ddd, twirl, '
+                   'readout, pec).')
+@click.option("--observable", metavar="PAULI",
+              help='Pauli observable whose expectation to print, e.g. "ZZZZZ" or "0.5*XIZ + ZZI" '
+                   '(rightmost letter = qubit 0).')
+@click.option("--target", "mitigation_target", metavar="NAME",
+              help="Device whose durations and calibration the mitigation steps use, e.g. FakeKolkata.")
 @_user_errors
 def run(input_path: Path, shots: int, seed: int | None, executor: str, params_text: str | None,
-        precision: str, as_json: bool, output_schema: bool, plot: Path | None, quiet: bool) -> None:
+        precision: str, as_json: bool, output_schema: bool, plot: Path | None, quiet: bool,
+        mitigation: str | None = None, observable: str | None = None,
+        mitigation_target: str | None = None) -> None:
     """Run INPUT and print its counts.
 
     \b
@@ -145,6 +155,10 @@ def run(input_path: Path, shots: int, seed: int | None, executor: str, params_te
 
     program = _load(input_path, None)
     params = _parse_params(params_text)
+    if mitigation is not None or observable is not None:
+        _run_mitigated(program, mitigation, observable, mitigation_target, shots=shots, seed=seed,
+                       executor=executor, as_json=as_json, quiet=quiet)
+        return
     options = {"memory": output_schema}
     if precision != "complex128":
         options["precision"] = precision
@@ -170,6 +184,40 @@ def run(input_path: Path, shots: int, seed: int | None, executor: str, params_te
     wall = result.metadata.get("wall_time_s")
     timing = f" in {wall * 1000:.1f} ms" if isinstance(wall, (int, float)) else ""
     click.echo(f"{result.shots} shots on {result.metadata.get('executor', executor)}{timing}", err=True)
+
+
+def _run_mitigated(program, mitigation: str | None, observable: str | None, target_name: str | None, *,
+                   shots: int, seed: int | None, executor: str, as_json: bool, quiet: bool) -> None:
+    """`qirrt run --mitigate/--observable`: the mitigated and raw ⟨O⟩ (or quasi-probabilities) and the plan."""
+    from .runtime import run as run_program
+
+    options = {}
+    if target_name:
+        from .adapters import load_backend
+
+        options["target"], options["calibration"] = load_backend(target_name)
+    result = _with_progress(lambda: run_program(program, shots=shots, seed=seed, executor=executor,
+                                                mitigation=mitigation, observable=observable, **options),
+                            quiet=quiet)
+    info = result.metadata.get("mitigation", {})
+    plan = info.get("plan", {})
+    if as_json:
+        payload = result.to_dict()
+        payload["plan"] = plan
+        click.echo(json.dumps(payload))
+        return
+    if result.expectation is not None:
+        error = info.get("std_error")
+        spread = f" ± {error:.4f}" if isinstance(error, (int, float)) else ""
+        click.echo(f"<{info.get('observable', observable)}> mitigated    {result.expectation:.6f}{spread}")
+        click.echo(f"<{info.get('observable', observable)}> unmitigated  {result.expectation_unmitigated:.6f}")
+    else:
+        quasi = info.get("quasi_probabilities", {})
+        width = max((len(k) for k in quasi), default=0)
+        for key, p in sorted(quasi.items(), key=lambda kv: (-kv[1], kv[0])):
+            click.echo(f"{key:<{width}}  {p:9.5f}")
+    click.echo(f"pipeline {info.get('pipeline') or '(none)'}: {plan.get('circuits')} circuits, "
+               f"{plan.get('batch_shots')} shots, ~{plan.get('estimated_time_s') or 0:.2f} s on a device", err=True)
 
 
 def _parse_params(text: str | None):

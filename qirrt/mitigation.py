@@ -256,7 +256,8 @@ class _Batch:
             item_overhead = _sampling_overhead(item)
             overhead = max(overhead, item_overhead)
             items.append({"pipeline": str(item.pipeline), "observable": str(item.observable) if item.observable
-                          else None, "groups": len(item.groups), "circuits": len(leaves),
+                          else None, "groups": len(item.groups),
+                          "circuits": len(leaves) + (len(item.groups) if reference_shots else 0),
                           "shots_per_circuit": per_leaf, "reference_shots": reference_shots,
                           "shots": per_leaf * len(leaves) + reference_shots * len(item.groups),
                           "sampling_overhead": item_overhead})

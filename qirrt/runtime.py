@@ -26,18 +26,32 @@ def get_executor(name: str = "local"):
 
 def run(program_or_source: Any, *, shots: int = 1000, seed: int | None = None, executor: str | Any = "local",
         params: Any = None, memory: bool = False, precision: str = "complex128",
-        **options) -> Result | list[Result]:
+        mitigation: Any = None, observable: Any = None, **options) -> Result | list[Result]:
     """Run a program (or anything `qirrt.load` accepts) and return its `Result`.
 
     `params` binds the program's parameters: a mapping name → value, a sequence in
     `program.parameters` order, or a list of those (then a list of Results comes back).
     `executor` is a registered name (``"local"``, ``"null"``, ...) or an executor object; the
     other options go to it (`memory` and `precision` are the local executor's).
+
+    `mitigation` (a pipeline such as ``"ddd,zne{scale-factors=1,3,5}"``) and `observable` (a Pauli
+    string or `SparsePauliOp`) run the program through `qirrt.mitigation.run`: the Result's
+    ``expectation`` is the mitigated ⟨O⟩ and ``expectation_unmitigated`` the raw one; the options
+    ``target``, ``calibration`` and ``shot_budget`` then go to the mitigation steps.
     """
     from .loader import load
 
     program = load(program_or_source)
     runner = get_executor(executor) if isinstance(executor, str) else executor
+    if mitigation is not None or observable is not None:
+        from .mitigation import run as run_mitigated
+
+        if params is not None:
+            from .errors import PassError
+
+            raise PassError("mitigated runs take bound programs: bind the parameters first "
+                            "(qirrt.load(circuit.assign_parameters(...)))")
+        return run_mitigated(program, mitigation, observable, executor=runner, shots=shots, seed=seed, **options)
     extra = dict(options)
     if memory:
         extra["memory"] = True

@@ -114,4 +114,4 @@ def test_run_batch_gives_each_circuit_its_own_pipeline():
     assert sampler.programs_run == len({p.hash for programs, _ in sampler.calls for p in programs})
     assert [r.expectation for r in results] == pytest.approx([1.0, 1.0, 1.0])
     assert results[1].metadata["mitigation"]["pipeline"] == ""
-    assert results[0].metadata["mitigation"]["plan"]["circuits"] == 3
+    assert results[0].metadata["mitigation"]["plan"]["circuits"] == 3 + 1  # three folds and the reference
