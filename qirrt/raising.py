@@ -42,14 +42,14 @@ import pyqir
 
 from .dialect import GATES, PARAMETER_FN, QIS_PREFIX, RT_PREFIX, qis_name
 from .errors import ExecutionError, Location
-from .exact import format_key
+from .result import Record, format_key
 
 if TYPE_CHECKING:
     from qiskit.circuit import QuantumCircuit
 
     from .program import Program
 
-__all__ = ["to_qiskit", "map_counts", "key_function", "records_of", "RECORDS_KEY", "RESULT_REGISTER",
+__all__ = ["to_qiskit", "map_counts", "key_function", "records_of", "format_records", "RECORDS_KEY", "RESULT_REGISTER",
            "SCRATCH_REGISTER"]
 
 RECORDS_KEY = "qirrt_records"
@@ -938,9 +938,14 @@ def key_function(circuit: QuantumCircuit) -> Callable[[str], str]:
                 values.append((kind, int(bits[size - 1 - value]) if value < size else 0))
             else:
                 values.append((kind, value))
-        return format_key(values)
+        return format_records(values)
 
     return convert
+
+
+def format_records(values: Sequence[tuple[str, Any]]) -> str:
+    """One shot's count key from (kind, value) pairs in record order (kinds as in `RECORDS_KEY`)."""
+    return format_key([Record(kind.upper(), value) for kind, value in values])
 
 
 def map_counts(counts: Mapping[str, Any], circuit: QuantumCircuit) -> dict[str, Any]:

@@ -182,9 +182,9 @@ class AerExecutor(Executor):
         records = records_of(circuit)
         constant_key = None
         if not any(source == "clbit" for _, source, _ in records):
-            from ..exact import format_key
+            from ..raising import format_records
 
-            constant_key = format_key([(kind, value) for kind, _, value in records])
+            constant_key = format_records([(kind, value) for kind, _, value in records])
         description: dict[str, Any] = {"method": opts.method}
         backend, calibration, qirrt_target = _resolve(opts)
         noise_model = None
