@@ -44,8 +44,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TARGET_PIPELINE = ("remove-unused,layout,route,decompose,merge-rotations,cancel-inverses,merge-rotations,"
-                   "estimate-resources")
+TARGET_PIPELINE = ("remove-unused,elide-final-swaps,layout,route,decompose,merge-rotations,cancel-inverses,"
+                   "merge-rotations,estimate-resources")
 """What `compile_program` runs for a target when `passes` is None."""
 
 PLAIN_PIPELINE = "merge-rotations,cancel-inverses,estimate-resources"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ..dialect import GATES
 from ..errors import PassError
 from .base import Pass, PassContext
-from .circuit import Angle, Circuit, Gate
+from .circuit import Angle, Circuit, Gate, Raw
 
 PI = math.pi
 Rule = Callable[[tuple[Angle, ...], tuple[int, ...]], list[Gate]]
@@ -114,6 +114,29 @@ def expand(gate: Gate, chosen: dict[str, int]) -> list[Gate]:
     return out
 
 
+def _neighbour_cx(items, qubits: set[int]) -> Gate | None:
+    """The first gate in `items` touching `qubits`, if it is a CNOT on exactly that pair."""
+    for item in items:
+        touched = set(item.qubits) if isinstance(item, Gate) else {item.qubit} if hasattr(item, "qubit") else set()
+        if not touched and not (isinstance(item, Raw) and not item.pure):
+            continue
+        if isinstance(item, Gate) and item.name == "cx" and set(item.qubits) == qubits:
+            return item
+        if touched & qubits or isinstance(item, Raw):
+            return None
+    return None
+
+
+def _oriented_swap(swap: Gate, before: list, after: list) -> Gate:
+    """The swap with its qubits ordered so its outer CNOTs match a neighbouring CNOT on the pair,
+    which `cancel-inverses` then removes (a swap next to a CNOT costs two CNOTs, not three)."""
+    pair = set(swap.qubits)
+    neighbour = _neighbour_cx(reversed(before), pair) or _neighbour_cx(after, pair)
+    if neighbour is not None and neighbour.qubits != swap.qubits:
+        return Gate("swap", neighbour.qubits)
+    return swap
+
+
 @dataclass(frozen=True)
 class Decompose(Pass):
     """Translate gates into `basis` (default: the target's native gates, e.g. rz,sx,x,cx)."""
@@ -132,10 +155,13 @@ class Decompose(Pass):
         chosen = plan(self.resolve_basis(ctx))
         circuit = Circuit.from_program(program)
         changed = False
+        orient = chosen.get("cx") == -1 and chosen.get("swap") == 0
         for block in circuit.blocks:
             items = []
-            for item in block.items:
+            for index, item in enumerate(block.items):
                 if isinstance(item, Gate) and chosen.get(item.name) != -1:
+                    if orient and item.name == "swap":
+                        item = _oriented_swap(item, items, block.items[index + 1:])
                     items.extend(expand(item, chosen))
                     changed = True
                 else:

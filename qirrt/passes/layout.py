@@ -5,8 +5,11 @@ one-qubit gates weighted by that physical qubit's readout and ``sx`` error, each
 the error of the coupler between them, or — when they are not adjacent — by the swaps a router will
 need (3 two-qubit gates per extra hop along the cheapest path) plus the gates themselves on the
 cheapest path. Candidates come from exact embeddings of the interaction graph (networkx VF2, a
-bounded number) and from a greedy placement grown from every physical qubit; the best is then
-improved by local search (moving a qubit to a free neighbour or exchanging two).
+bounded number) and from a greedy placement grown from every physical qubit; the best are then
+improved by local search (moving a qubit to a free neighbour or exchanging two). For straight-line
+programs the best `trials` placements, and the SABRE forward–backward refinement of each (route the
+program, then route it reversed from where the qubits ended), are routed for real, and the one
+whose routed two-qubit gates and readout cost least wins.
 
 The pass rewrites no gate: it records module qubit i → physical qubit in the entry point's
 ``qirrt_physical_qubits`` attribute and `Program.metadata["physical_qubits"]`, and in
@@ -203,7 +206,7 @@ class _Problem:
 
 
 def choose_layout(circuit: Circuit, target, calibration, *, embeddings: int = 200,
-                  time_limit_s: float = 2.0) -> tuple[list[int], float]:
+                  time_limit_s: float = 2.0, trials: int = 4) -> tuple[list[int], float]:
     """(physical qubit of each module qubit, cost) for `circuit` on `target`."""
     if circuit.num_qubits > target.num_qubits:
         raise PassError(f"the program needs {circuit.num_qubits} qubits but target {target.name!r} has "
@@ -224,12 +227,41 @@ def choose_layout(circuit: Circuit, target, calibration, *, embeddings: int = 20
         raise PassError(f"no layout of {problem.n} qubits fits target {target.name!r} "
                         f"({components} connected components)")
     scored = sorted(candidates, key=problem.cost)
-    best, best_cost = None, math.inf
+    improved: list[list[int]] = []
     for candidate in scored[:8]:
-        improved = problem.improve(candidate, deadline)
-        cost = problem.cost(improved)
-        if cost < best_cost:
-            best, best_cost = improved, cost
+        placed = problem.improve(candidate, deadline)
+        if placed not in improved:
+            improved.append(placed)
+    improved.sort(key=problem.cost)
+    if trials <= 0 or not circuit.is_straight_line:
+        return improved[0], problem.cost(improved[0])
+    return _best_routed(circuit, target, calibration, problem, improved[:trials], deadline)
+
+
+def _best_routed(circuit: Circuit, target, calibration, problem: _Problem, candidates: list[list[int]],
+                 deadline: float) -> tuple[list[int], float]:
+    """Route each candidate (and its SABRE forward–backward refinement); keep the cheapest."""
+    from .route import trial_cost
+
+    items = circuit.blocks[0].items
+    model = problem.model
+    def total(placement: list[int]) -> float:
+        routed, _ = trial_cost(items, target, calibration, placement, model)
+        return routed + sum(problem.node_cost(v, p) for v, p in enumerate(placement))
+
+    best, best_cost = None, math.inf
+    for candidate in candidates:
+        tries = [candidate]
+        if time.perf_counter() < deadline:
+            _, final = trial_cost(items, target, calibration, candidate, model)
+            _, refined = trial_cost(items, target, calibration, final, model, reverse=True)
+            tries.append(refined)
+        for placement in tries:
+            cost = total(placement)
+            if cost < best_cost:
+                best, best_cost = placement, cost
+        if time.perf_counter() > deadline:
+            break
     return best, best_cost
 
 
@@ -240,6 +272,7 @@ class Layout(Pass):
     name = "layout"
     embeddings: int = 200
     time_limit_s: float = 2.0
+    trials: int = 4
 
     def apply(self, program, ctx: PassContext):
         if ctx.target is None:
@@ -251,7 +284,7 @@ class Layout(Pass):
             return program
         circuit.require_static(self.name)
         placement, cost = choose_layout(circuit, ctx.target, ctx.calibration, embeddings=self.embeddings,
-                                        time_limit_s=self.time_limit_s)
+                                        time_limit_s=self.time_limit_s, trials=self.trials)
         circuit.physical = placement
         ctx.properties["layout"] = dict(enumerate(placement))
         ctx.properties["layout_cost"] = cost

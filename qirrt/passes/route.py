@@ -6,7 +6,9 @@ only non-adjacent two-qubit gates remain in front, the router inserts the swap, 
 a front gate's qubits, that best reduces the distance of the front layer plus a discounted
 look-ahead set, with a decay that spreads swaps over qubits (Li, Ding, Xie, ASPLOS 2019). Distances
 are hops weighted by the couplers' −log fidelity, so routes prefer good couplers. After many swaps
-without progress the oldest front gate is routed along its shortest path.
+without progress the oldest front gate is routed along its shortest path. `trials` runs the router
+with that many look-ahead settings (set size and weight) and keeps the routing whose two-qubit gates
+(swaps counted three times) have the best −log fidelity.
 
 Measurements follow their qubit (``mz`` acts where the qubit is now), so results — and count keys —
 never change; a qubit's last measurement in a segment is emitted at the segment's end, where the
@@ -60,10 +62,17 @@ class _Mapping:
             self.p2l[a] = lb
 
 
+_SETTINGS = ((20, 0.5), (8, 0.5), (4, 0.8), (40, 0.3), (2, 1.0))
+"""(extended-set size, its weight) tried by `route`'s trials, in order; the cheapest routing wins."""
+
+
 class _Router:
-    def __init__(self, target, calibration, initial: list[int], seed: int = 0):
+    def __init__(self, target, calibration, initial: list[int], *, extended_size: int = _EXTENDED_SIZE,
+                 extended_weight: float = _EXTENDED_WEIGHT):
         self.graph: nx.Graph = target.undirected
         self.dist = swap_distances(NoiseModel(target, calibration))
+        self.extended_size = extended_size
+        self.extended_weight = extended_weight
         self.initial = initial
         self.physical_order: list[int] = list(initial)
         self.index: dict[int, int] = {p: i for i, p in enumerate(initial)}
@@ -153,7 +162,7 @@ class _Router:
         extended: list[int] = []
         remaining = {}
         queue = list(front)
-        while queue and len(extended) < _EXTENDED_SIZE:
+        while queue and len(extended) < self.extended_size:
             i = queue.pop(0)
             for s in successors[i]:
                 count = remaining.get(s, pending[s]) - 1
@@ -177,7 +186,7 @@ class _Router:
             front_cost = sum(self.distance(where(x), where(y)) for x, y in front_pairs) / len(front_pairs)
             ext_cost = (sum(self.distance(where(x), where(y)) for x, y in ext_pairs) / len(ext_pairs)
                         if ext_pairs else 0.0)
-            score = max(decay.get(a, 1.0), decay.get(b, 1.0)) * (front_cost + _EXTENDED_WEIGHT * ext_cost)
+            score = max(decay.get(a, 1.0), decay.get(b, 1.0)) * (front_cost + self.extended_weight * ext_cost)
             if score < best_score - 1e-12:
                 best, best_score = (a, b), score
         if best is None:
@@ -223,11 +232,41 @@ def _split_three_qubit(items: list) -> list:
     return out
 
 
+def _route_blocks(circuit: Circuit, router: _Router) -> list[list]:
+    """Every block routed from the router's initial layout (the circuit itself is not changed)."""
+    many_blocks = len(circuit.blocks) > 1
+    out = []
+    for block in circuit.blocks:
+        mapping = _Mapping(router.initial)
+        items: list = []
+        for pure, body, barrier in segments(block.items):
+            routed = router.route_segment(_split_three_qubit(body), mapping)
+            if barrier is not None and many_blocks and _is_terminator(barrier):
+                router.restore(mapping, routed)
+            items.extend(pure)
+            items.extend(routed)
+            if barrier is not None:
+                items.append(barrier)
+        out.append(items)
+    return out
+
+
+def _cost(blocks: list[list], physical: list[int], model: NoiseModel) -> float:
+    cost = 0.0
+    for items in blocks:
+        for gate in items:
+            if isinstance(gate, Gate) and len(gate.qubits) == 2:
+                a, b = (physical[q] for q in gate.qubits)
+                cost += model.edge_cost.get((a, b), 10.0) * (3 if gate.name == "swap" else 1)
+    return cost
+
+
 @dataclass(frozen=True)
 class Route(Pass):
     """Insert swaps so that two-qubit gates act on coupled qubits (see the module docstring)."""
 
     name = "route"
+    trials: int = 5
 
     def apply(self, program, ctx: PassContext):
         target = ctx.target
@@ -244,21 +283,41 @@ class Route(Pass):
         for p in initial:
             if p not in target.undirected:
                 raise PassError(f"route: layout names physical qubit {p}, which target {target.name!r} lacks")
-        router = _Router(target, ctx.calibration, list(initial[: circuit.num_qubits]))
-        many_blocks = len(circuit.blocks) > 1
-        for block in circuit.blocks:
-            mapping = _Mapping(router.initial)
-            parts = []
-            for pure, body, barrier in segments(block.items):
-                routed = router.route_segment(_split_three_qubit(body), mapping)
-                if barrier is not None and many_blocks and _is_terminator(barrier):
-                    router.restore(mapping, routed)
-                parts.append((pure, routed, barrier))
-            block.items = [x for pure, body, barrier in parts for x in (*pure, *body, *([barrier] if barrier else []))]
+        model = NoiseModel(target, ctx.calibration)
+        best = None
+        for size, weight in _SETTINGS[: max(1, self.trials)]:
+            router = _Router(target, ctx.calibration, list(initial[: circuit.num_qubits]), extended_size=size,
+                             extended_weight=weight)
+            blocks = _route_blocks(circuit, router)
+            cost = _cost(blocks, router.physical_order, model)
+            if best is None or cost < best[0] - 1e-12:
+                best = (cost, blocks, router)
+        _, blocks, router = best
+        for block, items in zip(circuit.blocks, blocks):
+            block.items = items
         circuit.physical = router.physical_order
         circuit.num_qubits = len(router.physical_order)
         ctx.properties["route_swaps"] = ctx.properties.get("route_swaps", 0) + router.swaps
         return circuit.to_program(program, note=f"{self} (+{router.swaps} swaps)")
+
+
+def trial_cost(items: list, target, calibration, initial: list[int], model: NoiseModel,
+               *, reverse: bool = False, trials: int = 2) -> tuple[float, list[int]]:
+    """Route one straight-line block's quantum items from `initial`: (−log fidelity of the two-qubit
+    gates and swaps it would run, final position of each module qubit). With `reverse` the gates run
+    backwards (SABRE's layout refinement); measurements are left out."""
+    body = _split_three_qubit([x for x in items if isinstance(x, Gate)])
+    if reverse:
+        body.reverse()
+    best = None
+    for size, weight in _SETTINGS[:trials]:
+        router = _Router(target, calibration, list(initial), extended_size=size, extended_weight=weight)
+        mapping = _Mapping(router.initial)
+        routed = router.route_segment(body, mapping)
+        cost = _cost([routed], router.physical_order, model)
+        if best is None or cost < best[0]:
+            best = (cost, [mapping.l2p[q] for q in range(len(initial))])
+    return best
 
 
 def _is_terminator(raw: Raw) -> bool:
@@ -266,4 +325,4 @@ def _is_terminator(raw: Raw) -> bool:
     return raw.text.strip().startswith(("br ", "switch ", "indirectbr "))
 
 
-__all__ = ["Route"]
+__all__ = ["Route", "trial_cost"]

@@ -24,7 +24,8 @@ PIPELINES = [
     "route",
     "layout,route",
     "estimate-resources",
-    "remove-unused,layout,route,decompose,merge-rotations,cancel-inverses,merge-rotations",
+    "elide-final-swaps",
+    "remove-unused,elide-final-swaps,layout,route,decompose,merge-rotations,cancel-inverses,merge-rotations",
 ]
 
 

@@ -280,3 +280,30 @@ def test_resource_estimate(kolkata):
     expected = (1 - sx.error) * (1 - cx.error) * (1 - calibration.readout_error(0)) * (1 - calibration.readout_error(1))
     assert estimate.success_probability == pytest.approx(expected)
     assert estimate.to_dict()["total_gates"] == 2
+
+
+# -- elide-final-swaps and swap orientation ---------------------------------------------------------------------
+def test_final_swaps_become_relabelled_measurements():
+    qc = QuantumCircuit(3, 3)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.swap(0, 2)
+    qc.swap(1, 2)
+    qc.measure(range(3), range(3))
+    program = qirrt.load(qc)
+    out = _run(program, "elide-final-swaps")
+    assert "swap" not in _counts(out)
+    assert_same_distribution(exact_distribution(program), exact_distribution(out))
+
+
+def test_swap_next_to_a_cnot_costs_two_cnots():
+    qc = QuantumCircuit(2, 2)
+    qc.h(0)
+    qc.cx(1, 0)
+    qc.swap(0, 1)
+    qc.h(1)
+    qc.measure([0, 1], [0, 1])
+    program = qirrt.load(qc)
+    out = _run(program, "decompose{basis=rz,sx,x,cx},cancel-inverses")
+    assert _counts(out)["cx"] == 2
+    assert_same_distribution(exact_distribution(program), exact_distribution(out))

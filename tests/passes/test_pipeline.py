@@ -22,7 +22,8 @@ from qirrt.passes.decompose import Decompose
 from qirrt.passes.layout import Layout
 from tests.corpus import ghz
 
-SHIPPED = ["cancel-inverses", "decompose", "estimate-resources", "layout", "merge-rotations", "remove-unused",
+SHIPPED = ["cancel-inverses", "decompose", "elide-final-swaps", "estimate-resources", "layout", "merge-rotations",
+           "remove-unused",
            "route"]
 
 
