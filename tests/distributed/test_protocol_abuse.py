@@ -13,7 +13,7 @@ import zmq
 import qirrt.executors.distributed as dist
 from qirrt.executors.distributed import protocol as P
 
-from .helpers import BELL_IR
+from .helpers import BELL_IR, Cluster
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -74,19 +74,23 @@ BAD_MESSAGES = {
     "zero shots": lambda tmp: _submit_frames(1, _spec(shots=0)),
     "pickle body": lambda tmp: [P.CLIENT, P.C_SUBMIT, pickle.dumps(Evil(str(tmp / "pwned")))],
     "pickle program": lambda tmp: _submit_frames(1, _spec(program=pickle.dumps(Evil(str(tmp / "pwned"))))),
-    "worker result unregistered": lambda tmp: [P.WORKER, P.W_READY, msgpack.packb(
+    "worker READY with bad capabilities": lambda tmp: [P.WORKER, P.W_READY, msgpack.packb(
         {"seq": 1, "worker": "w", "capabilities": {"slots": "many"}})],
 }
 
 
-@pytest.fixture
-def running(cluster):
-    cluster.start_broker()
-    cluster.start_worker()
-    cluster.wait_workers(1)
-    with dist.connect(cluster.url, insecure_loopback=True, user="alice") as client:
-        client.submit(BELL_IR, shots=3).result(timeout_s=20)
-        yield cluster, client
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    cluster = Cluster(tmp_path_factory.mktemp("abuse"))
+    try:
+        cluster.start_broker()
+        cluster.start_worker()
+        cluster.wait_workers(1)
+        with dist.connect(cluster.url, insecure_loopback=True, user="alice") as client:
+            client.submit(BELL_IR, shots=3).result(timeout_s=20)
+            yield cluster, client
+    finally:
+        cluster.close()
 
 
 @pytest.mark.parametrize("case", sorted(BAD_MESSAGES))
