@@ -352,12 +352,14 @@ def run_mitiq(prepared: Prepared, method: str, executor, calibration, budget: in
                                        scale_noise=fold_global) for v in variants]
         return float(np.mean(values))
     if method == "readout":
-        sampler = mitiq_executor(executor, observable=None, shots=max(budget // groups, 1), seed=seed)
+        sampler = mitiq_executor(executor, observable=None, shots=max(budget // groups, 1), seed=seed,
+                                 measure_all=True)
         inverse = _mitiq_inverse_confusion(circuit, prepared, calibration)
         return rem.execute_with_rem(circuit, sampler, mitiq_observable(prepared.observable),
                                     inverse_confusion_matrix=inverse)
     if method == "zne+readout":
-        sampler = mitiq_executor(executor, observable=None, shots=max(budget // (3 * groups), 1), seed=seed)
+        sampler = mitiq_executor(executor, observable=None, shots=max(budget // (3 * groups), 1), seed=seed,
+                                 measure_all=True)
         inverse = _mitiq_inverse_confusion(circuit, prepared, calibration)
         observable = mitiq_observable(prepared.observable)
         return zne.execute_with_zne(circuit, lambda c: rem.execute_with_rem(c, sampler, observable,

@@ -578,7 +578,8 @@ def _step(spec):
 
 # -- mitiq ------------------------------------------------------------------------------------------
 def mitiq_executor(executor=None, *, observable=None, shots: int = 1000, seed: int | None = None,
-                   mitigation=None, target=None, calibration=None, batched: bool = False) -> Callable:
+                   mitigation=None, target=None, calibration=None, batched: bool = False,
+                   measure_all: bool = False) -> Callable:
     """A function mitiq can call as its executor, running circuits on a qirrt executor.
 
     Circuits (Qiskit or Cirq, or anything `qirrt.load` accepts) without measurements get every qubit
@@ -586,14 +587,15 @@ def mitiq_executor(executor=None, *, observable=None, shots: int = 1000, seed: i
     executors); without one it returns a `mitiq.MeasurementResult` of per-shot bitstrings (for
     mitiq's `Observable` and classical shadows). `mitigation` applies a qirrt pipeline inside
     each call. ``batched=True`` gives a function of a list of circuits, which mitiq then calls once
-    per batch.
+    per batch. ``measure_all=True`` also measures the qubits a circuit leaves unmeasured (mitiq measures
+    only an observable's support, while its readout mitigation wants every qubit's bit).
     """
     from .errors import require
 
     mitiq = require("mitiq", extra="mitiq", feature="the mitiq bridge")
 
     def one(circuits):
-        programs = [_load(_measured(c)) for c in circuits]
+        programs = [_load(_measured(c, measure_all)) for c in circuits]
         if observable is not None:
             results = run_batch([(p, mitigation, observable) for p in programs], executor=executor, shots=shots,
                                 seed=seed, target=target, calibration=calibration, reference=mitigation is None)
@@ -604,40 +606,49 @@ def mitiq_executor(executor=None, *, observable=None, shots: int = 1000, seed: i
             out.append(_measurement_result(mitiq, program, c))
         return out
 
+    # mitiq reads the return annotation to tell batched from single and values from bitstrings: set
+    # real types (this module's `from __future__ import annotations` would leave strings)
+    value_type = float if observable is not None else mitiq.MeasurementResult
     if batched:
-        def run_circuits(circuits) -> list[float]:
+        def run_circuits(circuits):
             return one(list(circuits))
 
-        if observable is None:
-            run_circuits.__annotations__["return"] = list[mitiq.MeasurementResult]
+        run_circuits.__annotations__["return"] = list[value_type]
         return run_circuits
 
-    if observable is not None:
-        def run_circuit(circuit) -> float:
-            return one([circuit])[0]
-    else:
-        def run_circuit(circuit) -> mitiq.MeasurementResult:  # type: ignore[name-defined]
-            return one([circuit])[0]
+    def run_circuit(circuit):
+        return one([circuit])[0]
+
+    run_circuit.__annotations__["return"] = value_type
     return run_circuit
 
 
-def _measured(circuit):
-    """A copy of `circuit` with every qubit measured if it measures nothing."""
-    try:
-        from qiskit import QuantumCircuit
-    except ImportError:  # pragma: no cover - qiskit is a core dependency
-        QuantumCircuit = None
-    if QuantumCircuit is not None and isinstance(circuit, QuantumCircuit):
-        if not any(instruction.operation.name == "measure" for instruction in circuit.data):
+def _measured(circuit, measure_all: bool = False):
+    """A copy of `circuit` with every qubit measured if it measures nothing (or, with `measure_all`,
+    with the qubits it does not measure measured at the end)."""
+    from qiskit import ClassicalRegister, QuantumCircuit
+
+    if isinstance(circuit, QuantumCircuit):
+        measured = {circuit.find_bit(q).index for instruction in circuit.data
+                    if instruction.operation.name == "measure" for q in instruction.qubits}
+        if not measured:
             circuit = circuit.copy()
             circuit.measure_all()
+        elif measure_all and len(measured) < circuit.num_qubits:
+            rest = [q for q in range(circuit.num_qubits) if q not in measured]
+            circuit = circuit.copy()
+            register = ClassicalRegister(len(rest), "qirrt_rest")
+            circuit.add_register(register)
+            for bit, q in zip(register, rest):
+                circuit.measure(q, bit)
         return circuit
     if type(circuit).__module__.startswith("cirq"):
         import cirq
 
-        if not circuit.has_measurements():
-            qubits = sorted(circuit.all_qubits())
-            circuit = circuit + cirq.Circuit(cirq.measure(*qubits, key="m"))
+        measured = set(q for op in circuit.all_operations() if cirq.is_measurement(op) for q in op.qubits)
+        rest = sorted(set(circuit.all_qubits()) - measured)
+        if not measured or (measure_all and rest):
+            circuit = circuit + cirq.Circuit(cirq.measure(*rest, key="qirrt_rest"))
         return circuit
     return circuit
 
