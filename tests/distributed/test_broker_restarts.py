@@ -49,6 +49,7 @@ def _restart_broker_with_queue(cluster, *, restarts: int, jobs: int):
             wait_until(lambda: all(_registrations(cluster).get(n, 0) > before.get(n, 0) for n in ("w0", "w1")),
                        10, "both workers re-registered")
             took_s = time.monotonic() - up_at
+            print(f"re-registered after {took_s:.3f} s")
             assert took_s <= 3 * HEARTBEAT_MS / 1000, f"re-registration took {took_s:.2f} s (restart {restart})"
             sender.join(60)
             stored = {row[0] for row in cluster.query("SELECT id FROM jobs")}
