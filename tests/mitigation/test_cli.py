@@ -1,4 +1,6 @@
-"""`qirrt run --mitigate PIPELINE --observable PAULI --json` and `qirrt.run(..., mitigation=, observable=)`."""
+"""`qirrt run --mitigate PIPELINE --observable PAULI --json` and `qirrt.run(..., mitigation=, observable=)`.
+
+These run on the noiseless Aer executor (no target: nothing is transpiled, so folds stay folded)."""
 
 from __future__ import annotations
 
@@ -32,7 +34,8 @@ def ghz_file(tmp_path):
 
 def test_cli_prints_both_values_and_the_plan(ghz_file):
     out = CliRunner().invoke(main, ["run", str(ghz_file), "--mitigate", "ddd,zne{scale-factors=1,3,5}",
-                                    "--observable", "XXX", "--json", "--seed", "3", "--shots", "500", "-q"])
+                                    "--observable", "XXX", "--json", "--seed", "3", "--shots", "500", "-q",
+                                    "--executor", "aer"])
     assert out.exit_code == 0, out.output
     payload = json.loads(out.output.strip().splitlines()[-1])
     assert payload["expectation"] == pytest.approx(1.0)
@@ -42,7 +45,8 @@ def test_cli_prints_both_values_and_the_plan(ghz_file):
 
 
 def test_cli_text_output_and_bad_pipeline(ghz_file):
-    out = CliRunner().invoke(main, ["run", str(ghz_file), "--observable", "ZZI", "--seed", "1", "-q"])
+    out = CliRunner().invoke(main, ["run", str(ghz_file), "--observable", "ZZI", "--seed", "1", "-q",
+                                    "--executor", "aer"])
     assert out.exit_code == 0, out.output
     assert "<ZZI> mitigated    1.000000" in out.output
     bad = CliRunner().invoke(main, ["run", str(ghz_file), "--mitigate", "zne{scale-factors=0,1}", "-q"])
@@ -51,7 +55,8 @@ def test_cli_text_output_and_bad_pipeline(ghz_file):
 
 
 def test_runtime_run_delegates_to_mitigation(ghz_file):
-    result = run(str(ghz_file), shots=300, seed=2, mitigation="twirl{num-twirls=2}", observable="0.5*ZZI + XXX")
+    result = run(str(ghz_file), shots=300, seed=2, executor="aer", mitigation="twirl{num-twirls=2}",
+                 observable="0.5*ZZI + XXX")
     assert result.expectation == pytest.approx(1.5)
     assert result.expectation_unmitigated == pytest.approx(1.5)
     with pytest.raises(PassError, match="bind the parameters first"):
