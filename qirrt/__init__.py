@@ -16,6 +16,8 @@ from .errors import (
 from .compiler import CompiledProgram, compile
 from .executors.distributed.client import connect
 from .loader import load
+from .runtime import run
+from .mitigation import run_batch
 from .program import Profile, Program, Resources
 
 __version__ = "0.1.0"
@@ -23,5 +25,5 @@ __version__ = "0.1.0"
 __all__ = [
     "AdapterError", "CalibrationError", "CompiledProgram", "compile", "ExecutionError", "FrontendError", "InvalidProgramError",
     "MissingOptionalDependencyError", "PassError", "PluginError", "Profile", "Program", "QirrtError",
-    "Resources", "connect", "load", "__version__",
+    "Resources", "connect", "load", "run", "run_batch", "__version__",
 ]
