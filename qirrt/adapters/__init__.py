@@ -13,4 +13,23 @@ from .qiskit_backend_source import (
 )
 
 __all__ = ["calibration_from_backend", "load_backend", "resolve_backend", "resolve_calibration", "resolve_target",
-           "target_from_backend"]
+           "target_from_backend", "AdapterJob", "Capabilities", "HardwareAdapter", "ManualClock", "QueueInfo",
+           "Reservation", "TransientAdapterError", "QiskitBackendAdapter", "EmulatedQPU", "CalibrationManager",
+           "noise_model_from_calibration"]
+
+_LAZY = {
+    "AdapterJob": "base", "Capabilities": "base", "HardwareAdapter": "base", "ManualClock": "base",
+    "QueueInfo": "base", "Reservation": "base", "TransientAdapterError": "base",
+    "QiskitBackendAdapter": "qiskit_backend", "EmulatedQPU": "emulated", "CalibrationManager": "calibration_manager",
+    "noise_model_from_calibration": "noise",
+}
+
+
+def __getattr__(name: str):
+    """The hardware-adapter classes, imported on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'qirrt.adapters' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f".{module}", __name__), name)
