@@ -46,8 +46,8 @@ def _restart_broker_with_queue(cluster, *, restarts: int, jobs: int):
             time.sleep(0.05)
             cluster.start_broker()
             up_at = time.monotonic()
-            wait_until(lambda: all(_registrations(cluster).get(n, 0) > before.get(n, 0) for n in ("w0", "w1")),
-                       10, "both workers re-registered")
+            wait_until(lambda before=before: all(_registrations(cluster).get(n, 0) > before.get(n, 0)
+                                                 for n in ("w0", "w1")), 10, "both workers re-registered")
             took_s = time.monotonic() - up_at
             print(f"re-registered after {took_s:.3f} s")
             assert took_s <= 3 * HEARTBEAT_MS / 1000, f"re-registration took {took_s:.2f} s (restart {restart})"

@@ -3,6 +3,7 @@ restarts without going back."""
 
 from __future__ import annotations
 
+import itertools
 import signal
 import time
 
@@ -56,7 +57,7 @@ def test_day_long_job_survives_restarts(cluster, tmp_path):
     hours = [int(line.split()[2]) for line in log.read_text().split("\n") if line]
     # Each attempt starts at the last stored checkpoint: the hour a kill cut short runs again (or, when
     # the kill also caught its checkpoint on the way out, the hour before it), nothing earlier.
-    assert all(b >= a - 1 for a, b in zip(hours, hours[1:])), hours
+    assert all(b >= a - 1 for a, b in itertools.pairwise(hours)), hours
     assert sorted(set(hours)) == list(range(24))
     assert len(hours) <= 24 + 2 * 5
     submitted, finished, attempt = cluster.query(

@@ -112,7 +112,7 @@ def test_bad_message_disconnects_sender_and_changes_nothing(running, case, tmp_p
 
 
 def test_replayed_message_is_refused(running):
-    cluster, client = running
+    cluster, _client = running
     sock = _raw(cluster)
     frames = _submit_frames(1, _spec())
     sock.send_multipart(frames)

@@ -10,7 +10,12 @@ import pytest
 
 import qirrt.executors.distributed as dist
 from qirrt.errors import ExecutionError
-from qirrt.executors.distributed.workload import RuntimeProvider, WorkloadError, discover, run_sandboxed
+from qirrt.executors.distributed.workload import (
+    RuntimeProvider,
+    WorkloadError,
+    discover,
+    run_sandboxed,
+)
 
 from .helpers import BELL_IR, wait_until
 

@@ -80,7 +80,7 @@ class Session:
     def close(self) -> None:
         self.client._request(P.C_SESSION, {"op": "close", "session": self.id})
 
-    def __enter__(self) -> Session:
+    def __enter__(self) -> Session:  # noqa: PYI034
         return self
 
     def __exit__(self, *exc) -> None:
@@ -125,7 +125,7 @@ class Client:
             self.socket.close(0)
             self.socket = None
 
-    def __enter__(self) -> Client:
+    def __enter__(self) -> Client:  # noqa: PYI034
         return self
 
     def __exit__(self, *exc) -> None:

@@ -210,7 +210,7 @@ def unpack(data: bytes) -> object:
         return msgpack.unpackb(data, raw=False, strict_map_key=True, use_list=True, ext_hook=_refuse_ext)
     except ProtocolError:
         raise
-    except Exception as exc:  # msgpack raises several unrelated types on garbage
+    except Exception as exc:  # noqa: BLE001 -- msgpack raises many unrelated types on garbage
         raise ProtocolError(f"body is not valid msgpack: {type(exc).__name__}") from None
 
 

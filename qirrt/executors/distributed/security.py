@@ -172,7 +172,7 @@ class ZapHandler:
             self.socket.send_multipart([b"1.0", frames[1] if len(frames) > 1 else b"", b"500",
                                         b"malformed ZAP request", b"", b""])
             return
-        version, request_id, _domain, address, _identity, mechanism = frames[:6]
+        _version, request_id, _domain, address, _identity, mechanism = frames[:6]
         credentials = frames[6:]
         user = None
         if mechanism == b"CURVE" and len(credentials) == 1 and len(credentials[0]) == 32:

@@ -14,8 +14,8 @@ with the exhaustive optimum on small batches.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from ...errors import ExecutionError
 

@@ -27,7 +27,12 @@ from pathlib import Path
 
 import zmq
 
-from ...errors import ExecutionError, InvalidProgramError, QirrtError, ResourceLimitError
+from ...errors import (
+    ExecutionError,
+    InvalidProgramError,
+    QirrtError,
+    ResourceLimitError,
+)
 from . import protocol as P
 from . import security
 
@@ -189,7 +194,7 @@ class Worker:
 
     def _send_raw(self, frames: list[bytes]) -> None:
         """Send a result built by a job thread, with this connection's next seq."""
-        header, command, body = frames
+        _header, command, body = frames
         decoded = P.unpack(body)
         self._send(command, decoded)
 
@@ -320,7 +325,7 @@ class Worker:
                     program = self._program(program)
                 result = run_program(self.executor, program, spec, context)
             body.update(ok=True, result=result)
-        except Exception as exc:  # the job's failure is data for the broker, not the worker's end
+        except Exception as exc:  # noqa: BLE001 -- a job's failure is data for the broker
             permanent = isinstance(exc, (InvalidProgramError, ResourceLimitError)) or getattr(exc, "permanent", False)
             message = f"{type(exc).__name__}: {exc}" if not isinstance(exc, QirrtError) else str(exc)
             body.update(ok=False, error=message[:2000], retry=not permanent)
@@ -377,4 +382,4 @@ def main_loop(connect: str, executor: str, **options) -> None:
         worker.stop()
 
 
-__all__ = ["JobContext", "Worker", "describe", "load_executor", "run_program", "ExecutionError"]
+__all__ = ["ExecutionError", "JobContext", "Worker", "describe", "load_executor", "run_program"]

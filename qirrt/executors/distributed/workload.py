@@ -33,6 +33,7 @@ import types
 import uuid
 from importlib.metadata import packages_distributions
 from pathlib import Path
+from typing import ClassVar
 
 from ...errors import ExecutionError
 from . import protocol as P
@@ -51,8 +52,8 @@ class WorkloadError(ExecutionError):
 class RuntimeWorkerBase:
     """Base class of a user workload: override `run()`; set `backend_name` and `execution_options`."""
 
-    backend_name: str = "local"
-    execution_options: dict = {}
+    backend_name: ClassVar[str] = "local"
+    execution_options: ClassVar[dict] = {}
 
     def __init__(self, inputs: dict | None = None):
         self.inputs = dict(inputs or {})
@@ -319,22 +320,21 @@ def run_sandboxed(workload: dict, *, limits: dict | None = None, cancelled: thre
         os.chmod(folder, 0o777)
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(folder), "LANG": "C.UTF-8",
                "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-        stdout = open(folder / "_stdout", "wb")
-        stderr = open(folder / "_stderr", "wb")
         command = [sys.executable, "-I", "-m", "qirrt.executors.distributed.sandbox", str(folder),
                    workload["entry"], workload["class"]]
         cgroup = _pids_cgroup(int(limits["nproc"]))
         drop = _unprivileged_uid()
         try:
-            proc = subprocess.Popen(command, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=stdout,
-                                    stderr=stderr, preexec_fn=_limit(limits, drop, cgroup), close_fds=True)
+            with open(folder / "_stdout", "wb") as stdout, open(folder / "_stderr", "wb") as stderr:
+                # preexec_fn is the only way to set rlimits, a session and a uid before exec; the
+                # worker's other threads touch no locks the child needs between fork and exec.
+                proc = subprocess.Popen(command, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=stdout,
+                                        stderr=stderr, preexec_fn=_limit(limits, drop, cgroup),  # noqa: PLW1509
+                                        close_fds=True)
         except BaseException:
             if cgroup is not None:
                 cgroup.rmdir()
             raise
-        finally:
-            stdout.close()
-            stderr.close()
         deadline = time.monotonic() + float(limits["wall_s"])
         reason = None
         while True:

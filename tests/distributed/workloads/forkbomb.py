@@ -1,5 +1,7 @@
 import os
+
 from qirrt.executors.distributed.workload import RuntimeWorkerBase
+
 
 class ForkBomb(RuntimeWorkerBase):
     def run(self):
