@@ -31,6 +31,7 @@ from .store import DONE, FINAL_STATES, QUEUED, RUNNING, Store, StoreError
 
 log = logging.getLogger(__name__)
 
+_NOBLOCK, _SNDMORE = int(zmq.NOBLOCK), int(zmq.SNDMORE)
 MAX_BATCH = 1000  # messages handled per loop turn (one commit)
 MAX_STATUS_JOBS = 1000
 BAN_S = 60.0
@@ -247,10 +248,15 @@ class Broker:
 
     def _flush(self) -> None:
         outbox, self.outbox = self.outbox, []
+        send = self.socket.send
+        more, last = _NOBLOCK | _SNDMORE, _NOBLOCK  # plain ints: pyzmq's enum arithmetic costs µs per frame
         for identity, header, command, body in outbox:
             body["seq"] = next(self.out_seq)
             try:
-                self.socket.send_multipart([identity, header, command, P.pack(body)], zmq.NOBLOCK)
+                send(identity, more)
+                send(header, more)
+                send(command, more)
+                send(P.pack(body), last)
             except zmq.ZMQError:  # the peer is gone (ROUTER_MANDATORY) or its queue is full
                 self.stats["send_failed"] += 1
 
@@ -631,8 +637,9 @@ class Broker:
         specs = [P.check_job_spec(spec) for spec in jobs]  # all checked before anything changes
         if len({spec["id"] for spec in specs}) != len(specs):
             raise P.ProtocolError("SUBMIT names the same job id twice")
+        owners = {}
         for spec in specs:
-            existing = self.store.owner_state(spec["id"])
+            existing = owners[spec["id"]] = self.store.owner_state(spec["id"])
             if existing is not None and existing[0] != user:
                 self._reply(identity, req, False, error=f"job id {spec['id']} is taken; submit with a fresh id")
                 return
@@ -649,9 +656,10 @@ class Broker:
                                                         f"for user {user}; retry later")
                 return
         ids = []
+        created = False
         try:
             for spec in specs:
-                row, created = self.store.add_job(spec, user=user, now=now,
+                row, created = self.store.add_job(spec, user=user, now=now, owner=owners[spec["id"]],
                                                   default_max_attempts=self.default_max_attempts)
                 if created:
                     self._enqueue(row.id, user, spec, 0.0, None)
@@ -664,8 +672,8 @@ class Broker:
             self._reply(identity, req, True, {"ids": ids})
             return
         # Submit-and-wait: the one reply is the job's outcome (a resubmission of a finished job gets it now).
-        row = self.store.get(ids[0])
-        if row.state in FINAL_STATES:
+        row = None if created else self.store.get(ids[0])
+        if row is not None and row.state in FINAL_STATES:
             data = {"id": row.id, "state": row.state}
             if row.state == DONE:
                 data["result"] = P.unpack(row.result)
@@ -673,7 +681,7 @@ class Broker:
                 data["error"] = row.error
             self._reply(identity, req, True, data)
         else:
-            self.waiters[row.id] = [w for w in self.waiters[row.id] if w[0] != identity] + [(identity, req)]
+            self.waiters[ids[0]] = [w for w in self.waiters[ids[0]] if w[0] != identity] + [(identity, req)]
 
     def _cancel(self, job_id: str, error: str) -> None:
         if job_id in self.running:

@@ -164,10 +164,13 @@ class Store:
         self.db.close()
 
     # -- jobs -------------------------------------------------------------------------------------
-    def add_job(self, spec: dict, *, user: str, now: float, default_max_attempts: int) -> tuple[JobRow, bool]:
+    def add_job(self, spec: dict, *, user: str, now: float, default_max_attempts: int,
+                owner: tuple[str, str] | None | bool = False) -> tuple[JobRow, bool]:
         """Insert a job (not yet committed). An id already taken by the same user is the same job
-        (an idempotent resubmission): returns (that job, False). Another user's id is an error."""
-        owner = self.owner_state(spec["id"])
+        (an idempotent resubmission): returns (that job, False). Another user's id is an error.
+        `owner` is the caller's `owner_state(id)` when it already looked (saves a query)."""
+        if owner is False:
+            owner = self.owner_state(spec["id"])
         if owner is not None:
             if owner[0] != user:
                 raise StoreError(f"job id {spec['id']} is taken; submit with a fresh id")
