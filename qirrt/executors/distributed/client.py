@@ -22,6 +22,7 @@ from . import protocol as P
 from . import security
 
 RESEND_S = 2.0
+_SNDMORE = int(zmq.SNDMORE)
 
 
 def _to_result(data: dict):
@@ -137,7 +138,10 @@ class Client:
         body = dict(body, seq=self.seq, req=req)
         if self.user is not None:
             body["user"] = self.user
-        self.socket.send_multipart(P.encode(P.CLIENT, command, body))
+        send = self.socket.send
+        send(P.CLIENT, _SNDMORE)  # plain int flags: pyzmq's enum arithmetic costs µs per frame
+        send(command, _SNDMORE)
+        send(P.pack(body), 0)
 
     def _request(self, command: bytes, body: dict, *, timeout_s: float | None = None,
                  resend_s: float = RESEND_S) -> dict:
