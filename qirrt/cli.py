@@ -139,7 +139,9 @@ def inspect(input_path: Path, as_json: bool, profile: str | None) -> None:
               help='Pauli observable whose expectation to print, e.g. "ZZZZZ" or "0.5*XIZ + ZZI" '
                    '(rightmost letter = qubit 0).')
 @click.option("--target", "mitigation_target", metavar="NAME",
-              help="Device whose durations and calibration the mitigation steps use, e.g. FakeKolkata.")
+              help="Device to run against, e.g. FakeKolkata: its calibrated noise on the aer executor, the "
+                   "device itself for adapters (emulated, qiskit-backend); also what mitigation steps use. "
+                   "See `qirrt targets`.")
 @_user_errors
 def run(input_path: Path, shots: int, seed: int | None, executor: str, params_text: str | None,
         precision: str, as_json: bool, output_schema: bool, plot: Path | None, quiet: bool,
@@ -159,6 +161,8 @@ def run(input_path: Path, shots: int, seed: int | None, executor: str, params_te
         _run_mitigated(program, mitigation, observable, mitigation_target, shots=shots, seed=seed,
                        executor=executor, as_json=as_json, quiet=quiet)
         return
+    if mitigation_target:
+        executor = _executor_for_target(executor, mitigation_target)
     options = {"memory": output_schema}
     if precision != "complex128":
         options["precision"] = precision
@@ -218,6 +222,24 @@ def _run_mitigated(program, mitigation: str | None, observable: str | None, targ
             click.echo(f"{key:<{width}}  {p:9.5f}")
     click.echo(f"pipeline {info.get('pipeline') or '(none)'}: {plan.get('circuits')} circuits, "
                f"{plan.get('batch_shots')} shots, ~{plan.get('estimated_time_s') or 0:.2f} s on a device", err=True)
+
+
+def _executor_for_target(name: str, target: str):
+    """An executor object that runs on `target`: Aer with its noise, or an adapter for that device."""
+    from .errors import ExecutionError
+    from .plugins import load_plugin
+
+    if name == "aer":
+        from .executors.aer import AerExecutor
+
+        return AerExecutor(target=target)
+    factory = load_plugin("qirrt.executors", name)
+    from .adapters.base import HardwareAdapter
+
+    if isinstance(factory, type) and issubclass(factory, HardwareAdapter):
+        return factory(target)
+    raise ExecutionError(f"--target {target} needs an executor that models a device (aer, or an adapter such as "
+                         f"emulated or qiskit-backend); '{name}' simulates ideal qubits")
 
 
 def _parse_params(text: str | None):
@@ -284,6 +306,52 @@ def _plot(counts: dict[str, int], path: Path, *, title: str) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@_user_errors
+def targets(as_json: bool) -> None:
+    """List the targets, executors and hardware adapters available offline.
+
+    \b
+    Targets are device snapshots usable as --target NAME (IBM fake backends, short names accepted:
+    FakeKolkata for FakeKolkataV2) and generic:N (a generic N-qubit device).
+    """
+    from .plugins import load_group, names
+
+    fake = _fake_backend_names()
+    adapters = load_group("qirrt.adapters")
+    payload = {
+        "targets": fake + ["generic:N"],
+        "executors": names("qirrt.executors"),
+        "adapters": {name: (getattr(cls, "__doc__", "") or "").strip().splitlines()[0] for name, cls in
+                     adapters.items()},
+    }
+    if as_json:
+        click.echo(json.dumps(payload))
+        return
+    click.echo("executors: " + ", ".join(payload["executors"]))
+    click.echo("adapters:")
+    for name, summary in payload["adapters"].items():
+        click.echo(f"  {name:<16} {summary}")
+    click.echo(f"targets ({len(payload['targets'])}, offline):")
+    for index in range(0, len(payload["targets"]), 6):
+        click.echo("  " + "  ".join(payload["targets"][index:index + 6]))
+
+
+def _fake_backend_names() -> list[str]:
+    """Short names of the fake backends installed (FakeKolkataV2 → FakeKolkata); empty without the extra."""
+    try:
+        from qiskit_ibm_runtime import fake_provider
+    except ImportError:
+        return []
+    found = set()
+    for attribute in dir(fake_provider):
+        if attribute.startswith("Fake") and "Provider" not in attribute and isinstance(
+                getattr(fake_provider, attribute), type):
+            found.add(attribute.removesuffix("V2"))
+    return sorted(found)
 
 
 def _load(path: Path, profile: str | None):
