@@ -51,6 +51,12 @@ H_STAT_OPS = 37     # fused operations applied (statistics)
 H_STAT_PASSES = 38  # cache-blocked passes over the state (statistics)
 H_STAT_GATES = 39   # gates simulated (statistics)
 H_STAT_DECISIONS = 40  # measurement decisions taken live (statistics)
+H_FN_FLUSH = 41     # addresses of the simulator services (`services.SERVICES`), called by pointer
+H_FN_PROB = 42
+H_FN_COLLAPSE = 43
+H_FN_COPY = 44
+H_FN_RESET = 45
+H_FN_SAMPLE = 46
 HEADER_SIZE = 48
 
 # -- opcodes ------------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ diagonal it is before fusion sees it.
 
 from __future__ import annotations
 
+from . import numba_cache  # noqa: F401  (cache keyed on all kernel sources; before any @njit)
+
 import numpy as np
 from numba import njit
 
@@ -70,6 +72,18 @@ def _is_diag(mat, size):
 
 
 @njit(cache=True)
+def sort_small(a, n):
+    """Insertion sort of a[:n] in place (tiny arrays)."""
+    for i in range(1, n):
+        x = a[i]
+        j = i - 1
+        while j >= 0 and a[j] > x:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = x
+
+
+@njit(cache=True)
 def _cost(kind, k, overhead):
     if kind == KIND_DIAG:
         return 1.0 + 0.1 * k + overhead
@@ -81,14 +95,16 @@ def _emit(kind, k, qubits, data, size, out_kind, out_k, out_q, out_off, out_data
     """Append one operation; returns the grown (out_data, n_out, n_data)."""
     if n_data + size > out_data.size:
         bigger = np.empty(max(2 * out_data.size, n_data + size), np.complex128)
-        bigger[:n_data] = out_data[:n_data]
+        for i in range(n_data):
+            bigger[i] = out_data[i]
         out_data = bigger
     out_kind[n_out] = kind
     out_k[n_out] = k
     for b in range(k):
         out_q[n_out, b] = qubits[b]
     out_off[n_out] = n_data
-    out_data[n_data:n_data + size] = data[:size]
+    for i in range(size):
+        out_data[n_data + i] = data[i]
     return out_data, n_out + 1, n_data + size
 
 
@@ -100,9 +116,9 @@ def fuse(tape_ops, tape_ang, start, stop, nq, fuse_max, diag_max, overhead):
     operation's data is its 2**k x 2**k matrix (row-major, bit b of an index = its b-th qubit), a
     diagonal's data its 2**k diagonal.
     """
-    fuse_max = min(fuse_max, 6)
-    diag_max = min(max(diag_max, fuse_max), 12)
-    dense_size = 1 << fuse_max
+    fuse_max = max(1, min(fuse_max, 6))
+    diag_max = min(max(diag_max, fuse_max, 2), 12)
+    dense_size = 1 << max(fuse_max, 3)  # a lone gate may be larger than fuse_max
     maxdata = max(dense_size * dense_size, 1 << diag_max)
     nslots = nq + 1
     blk_q = np.zeros((nslots, MAX_QUBITS_PER_OP), np.int64)
@@ -199,7 +215,7 @@ def fuse(tape_ops, tape_ang, start, stop, nq, fuse_max, diag_max, overhead):
             if qblock[gq[b]] < 0:
                 union[u] = gq[b]
                 u += 1
-        union[:u].sort()
+        sort_small(union, u)
         all_diag = gdiag
         old_cost = _cost(KIND_DIAG if gdiag else KIND_DENSE, k, overhead)
         for j in range(nt):
@@ -246,7 +262,10 @@ def fuse(tape_ops, tape_ang, start, stop, nq, fuse_max, diag_max, overhead):
                         for i in range(bsize):
                             bm[i, i] = blk_data[blk, i]
                     else:
-                        bm = blk_data[blk, :bsize * bsize].reshape((bsize, bsize)).copy()
+                        bm = np.empty((bsize, bsize), np.complex128)
+                        for i in range(bsize):
+                            for j2 in range(bsize):
+                                bm[i, j2] = blk_data[blk, i * bsize + j2]
                     _embed_apply(mat, size, pos, bk, bm)
                 pos = _positions(gq, k, union, u)
                 _embed_apply(mat, size, pos, k, g)
@@ -274,7 +293,8 @@ def fuse(tape_ops, tape_ang, start, stop, nq, fuse_max, diag_max, overhead):
                 qblock[union[b]] = slot
             size = 1 << u
             if new_kind == KIND_DIAG:
-                blk_data[slot, :size] = diag[:size]
+                for i in range(size):
+                    blk_data[slot, i] = diag[i]
             else:
                 for i in range(size):
                     for j in range(size):
@@ -292,7 +312,13 @@ def fuse(tape_ops, tape_ang, start, stop, nq, fuse_max, diag_max, overhead):
             free[blk] = True
             for b in range(bk):
                 qblock[blk_q[blk, b]] = -1
-        order = np.argsort(gq[:k])
+        order = np.empty(k, np.int64)
+        for b in range(k):
+            rank = 0
+            for c in range(k):
+                if gq[c] < gq[b]:
+                    rank += 1
+            order[rank] = b
         slot = 0
         while not free[slot]:
             slot += 1
@@ -376,11 +402,12 @@ def _merge_diagonals(kind, ks, qs, off, data, nq, diag_max):
                     if not group_q[qs[i, b]]:
                         union[u] = qs[i, b]
                         u += 1
-                union.sort()
+                sort_small(union, u)
                 size = 1 << u
                 if used + size > pool.size:
                     bigger = np.empty(2 * pool.size + size, np.complex128)
-                    bigger[:used] = pool[:used]
+                    for x in range(used):
+                        bigger[x] = pool[x]
                     pool = bigger
                 gpos = np.empty(gk, np.int64)
                 for b in range(gk):
@@ -413,8 +440,9 @@ def _merge_diagonals(kind, ks, qs, off, data, nq, diag_max):
                 continue
         if kind[i] == KIND_DIAG:
             group = i
-            group_q[:] = False
-            blocked[:] = False
+            for q in range(nq):
+                group_q[q] = False
+                blocked[q] = False
             for b in range(k):
                 group_q[qs[i, b]] = True
             group_n = k
@@ -440,13 +468,16 @@ def _merge_diagonals(kind, ks, qs, off, data, nq, diag_max):
             continue
         size = (1 << new_k[i]) if kind[i] == KIND_DIAG else (1 << (2 * new_k[i]))
         if new_off[i] >= 0:
-            o_data[pos:pos + size] = data[new_off[i]:new_off[i] + size]
+            for x in range(size):
+                o_data[pos + x] = data[new_off[i] + x]
         else:
             src = -new_off[i] - 1
-            o_data[pos:pos + size] = pool[src:src + size]
+            for x in range(size):
+                o_data[pos + x] = pool[src + x]
         o_kind[j] = kind[i]
         o_k[j] = new_k[i]
-        o_q[j, :] = new_q[i, :]
+        for b in range(MAX_QUBITS_PER_OP):
+            o_q[j, b] = new_q[i, b]
         o_off[j] = pos
         pos += size
         j += 1

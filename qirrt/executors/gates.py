@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import numba_cache  # noqa: F401  (cache keyed on all kernel sources; before any @njit)
+
 import math
 
 import numpy as np

@@ -108,6 +108,29 @@ class LocalExecutor(Executor):
                 index += 1
         return results
 
+    def statevector(self, program: Program, *, params: Any = None, seed: int | None = 0,
+                    **options) -> np.ndarray:
+        """The state before the final (undecided) measurements, for programs with one path.
+
+        Mid-circuit measurements are decided with the seed's single shot, so adaptive programs
+        return the state of that one branch.
+        """
+        opts = replace(self.options, **options) if options else self.options
+        (vector,) = bindings(program, params) if not is_binding_batch(params) else (None,)
+        if vector is None:
+            raise ExecutionError("statevector() takes one parameter binding")
+        from . import jit, native
+
+        spare = check_register(program.num_qubits, opts.precision, limit_bytes=opts.memory_limit_bytes)
+        compiled = jit.compile_program(program)
+        bufs = _Buffers(program, vector, shots=1, opts=opts, spare=spare, trace_cap=1 << 16,
+                        record_cap=64 + 4 * program.num_results)
+        with _EXECUTION_LOCK:
+            out = native.execute(bufs.header, compiled.run_address, derive_seed(seed, 0)[1], 1, False)
+        if int(out[0]):
+            raise _execution_error(program, int(out[0]), int(out[1]), opts, 1 << 16, bufs.records.shape[0])
+        return bufs.state
+
     def _run_one(self, program: Program, vector: np.ndarray, *, shots: int, seed: int, stream: int,
                  memory: bool, output_schema: bool, opts: LocalOptions, index: int) -> Result:
         from . import jit, native, shots as shots_mod
@@ -217,7 +240,23 @@ class _Buffers:
         h[abi.H_BLOCK_QUBITS] = opts.block_qubits
         h[abi.H_PAR_QUBITS] = opts.parallel_qubits
         h[abi.H_FUSE_OVERHEAD] = int(round(opts.fusion_overhead * 100))
+        for slot, address in _service_addresses().items():
+            h[slot] = address
         self.header = h
+
+
+_services: dict[int, int] = {}
+
+
+def _service_addresses() -> dict[int, int]:
+    if not _services:
+        from . import services
+
+        table = services.SERVICES
+        _services.update({abi.H_FN_FLUSH: table["flush"].address, abi.H_FN_PROB: table["prob_one"].address,
+                          abi.H_FN_COLLAPSE: table["collapse"].address, abi.H_FN_COPY: table["copy"].address,
+                          abi.H_FN_RESET: table["reset"].address, abi.H_FN_SAMPLE: table["sample"].address})
+    return _services
 
 
 def _execution_error(program: Program, code: int, arg: int, opts: LocalOptions, trace_cap: int,

@@ -10,13 +10,12 @@ the state while the pool has room) for a later replay of the native code with fo
 
 from __future__ import annotations
 
+from . import numba_cache  # noqa: F401  (cache keyed on all kernel sources; before any @njit)
+
 import numpy as np
-from llvmlite import ir as lir
 from numba import carray, cfunc, njit, types
-from numba.extending import intrinsic
 from numba.np.ufunc.parallel import _launch_threads
 
-from . import statevector as sv
 from .abi import (
     ERR_NONDETERMINISTIC,
     ERR_PARAM_RANGE,
@@ -27,23 +26,22 @@ from .abi import (
     ERR_SAME_QUBIT,
     ERR_STEP_LIMIT,
     ERR_TRACE_CAPACITY,
-    H_BLOCK_QUBITS,
-    H_DIAG_MAX,
     H_ERROR,
     H_ERROR_ARG,
+    H_FN_COLLAPSE,
+    H_FN_COPY,
+    H_FN_FLUSH,
+    H_FN_PROB,
+    H_FN_RESET,
+    H_FN_SAMPLE,
     H_FORCED,
-    H_FUSE_MAX,
-    H_FUSE_OVERHEAD,
     H_LIVE,
     H_MAX_STEPS,
     H_NPARAMS,
     H_NQ,
     H_NRES,
-    H_PAR_QUBITS,
     H_PARAMS,
-    H_POOL,
     H_POOL_SLOTS,
-    H_PREC,
     H_PUSH,
     H_PUSH_CAP,
     H_PUSH_LEN,
@@ -56,10 +54,6 @@ from .abi import (
     H_SHOTS,
     H_SLOT_USED,
     H_STAT_DECISIONS,
-    H_STAT_GATES,
-    H_STAT_OPS,
-    H_STAT_PASSES,
-    H_STATE,
     H_STEPS,
     H_TAPE_ANG,
     H_TAPE_CAP,
@@ -77,8 +71,8 @@ from .abi import (
     REC_PENDING,
     REC_RESULT,
 )
-from .fusion import fuse
 from .gates import gate_arity
+from .pointers import address_of, as_f64, as_i8, as_i64, call_d_i, call_v, call_v_ii, call_v_iid
 
 _OP_X = OPCODES["x"]
 
@@ -87,81 +81,9 @@ _OP_X = OPCODES["x"]
 _launch_threads()
 
 
-def _pointer_cast(element):
-    @intrinsic
-    def cast(typingctx, address):
-        sig = types.CPointer(element)(types.int64)
-
-        def codegen(context, builder, signature, args):
-            return builder.inttoptr(args[0], context.get_value_type(signature.return_type))
-
-        return sig, codegen
-
-    return cast
-
-
-_as_i64 = _pointer_cast(types.int64)
-_as_f64 = _pointer_cast(types.float64)
-_as_i8 = _pointer_cast(types.int8)
-_as_c128 = _pointer_cast(types.complex128)
-_as_c64 = _pointer_cast(types.complex64)
-
-
-@intrinsic
-def _call_entry(typingctx, function_address, context_address):
-    """Call `void f(ptr)` at a run-time address (the JIT-compiled `__qirrt_run`)."""
-    sig = types.void(types.int64, types.int64)
-
-    def codegen(context, builder, signature, args):
-        ptr = lir.IntType(8).as_pointer()
-        fnty = lir.FunctionType(lir.VoidType(), [ptr])
-        fn = builder.inttoptr(args[0], fnty.as_pointer())
-        builder.call(fn, [builder.inttoptr(args[1], ptr)])
-        return context.get_dummy_value()
-
-    return sig, codegen
-
-
-@intrinsic
-def _address_of(typingctx, array):
-    """The data address of a C-contiguous array."""
-    sig = types.int64(array)
-
-    def codegen(context, builder, signature, args):
-        from numba.core import cgutils
-
-        ary = cgutils.create_struct_proxy(signature.args[0])(context, builder, value=args[0])
-        return builder.ptrtoint(ary.data, lir.IntType(64))
-
-    return sig, codegen
-
-
-# -- views of the context -----------------------------------------------------------------------------
 @njit(cache=True)
 def header(ctx):
     return carray(ctx, HEADER_SIZE)
-
-
-@njit(cache=True)
-def _state128(hdr):
-    return carray(_as_c128(hdr[H_STATE]), 1 << hdr[H_NQ])
-
-
-@njit(cache=True)
-def _state64(hdr):
-    return carray(_as_c64(hdr[H_STATE]), 1 << hdr[H_NQ])
-
-
-@njit(cache=True)
-def _pool128(hdr, slot):
-    dim = 1 << hdr[H_NQ]
-    return carray(_as_c128(hdr[H_POOL] + slot * dim * 16), dim)
-
-
-@njit(cache=True)
-def _pool64(hdr, slot):
-    dim = 1 << hdr[H_NQ]
-    return carray(_as_c64(hdr[H_POOL] + slot * dim * 8), dim)
 
 
 @njit(cache=True)
@@ -171,32 +93,32 @@ def _fail(hdr, code, arg):
         hdr[H_ERROR_ARG] = arg
 
 
-# -- simulation of the tape -----------------------------------------------------------------------------
-@njit(cache=True)
-def _apply(state, hdr, kinds, ks, qs, offs, data):
-    return sv.apply_ops(state, hdr[H_NQ], kinds, ks, qs, offs, data, hdr[H_BLOCK_QUBITS])
-
-
+# -- the simulator, reached through the service pointers in the header --------------------------------
 @njit(cache=True)
 def flush(hdr):
-    """Simulate the gates on the tape (when live) and empty it."""
-    n = hdr[H_TAPE_LEN]
-    if n == 0:
-        return
-    hdr[H_TAPE_LEN] = 0
-    if hdr[H_LIVE] == 0:
-        return
-    ops = carray(_as_i64(hdr[H_TAPE_OPS]), (hdr[H_TAPE_CAP], 4))
-    ang = carray(_as_f64(hdr[H_TAPE_ANG]), hdr[H_TAPE_CAP])
-    kinds, ks, qs, offs, data = fuse(ops, ang, 0, n, hdr[H_NQ], hdr[H_FUSE_MAX], hdr[H_DIAG_MAX],
-                                     hdr[H_FUSE_OVERHEAD] / 100.0)
-    if hdr[H_PREC] == 0:
-        passes = _apply(_state128(hdr), hdr, kinds, ks, qs, offs, data)
-    else:
-        passes = _apply(_state64(hdr), hdr, kinds, ks, qs, offs, data)
-    hdr[H_STAT_GATES] += n
-    hdr[H_STAT_OPS] += kinds.size
-    hdr[H_STAT_PASSES] += passes
+    if hdr[H_TAPE_LEN] > 0:
+        call_v(hdr[H_FN_FLUSH], address_of(hdr))
+
+
+@njit(cache=True)
+def _prob_one(hdr, q):
+    return call_d_i(hdr[H_FN_PROB], address_of(hdr), q)
+
+
+@njit(cache=True)
+def _collapse(hdr, q, outcome, p1):
+    p = p1 if outcome == 1 else 1.0 - p1
+    call_v_iid(hdr[H_FN_COLLAPSE], address_of(hdr), q, outcome, p)
+
+
+@njit(cache=True)
+def _save(hdr, slot):
+    call_v_ii(hdr[H_FN_COPY], address_of(hdr), slot, 0)
+
+
+@njit(cache=True)
+def _restore(hdr, slot):
+    call_v_ii(hdr[H_FN_COPY], address_of(hdr), slot, 1)
 
 
 @njit(cache=True)
@@ -205,8 +127,8 @@ def _append(hdr, op, q0, q1, q2, angle):
         return
     if hdr[H_TAPE_LEN] >= hdr[H_TAPE_CAP]:
         flush(hdr)
-    ops = carray(_as_i64(hdr[H_TAPE_OPS]), (hdr[H_TAPE_CAP], 4))
-    ang = carray(_as_f64(hdr[H_TAPE_ANG]), hdr[H_TAPE_CAP])
+    ops = carray(as_i64(hdr[H_TAPE_OPS]), (hdr[H_TAPE_CAP], 4))
+    ang = carray(as_f64(hdr[H_TAPE_ANG]), hdr[H_TAPE_CAP])
     n = hdr[H_TAPE_LEN]
     ops[n, 0] = op
     ops[n, 1] = q0
@@ -217,38 +139,6 @@ def _append(hdr, op, q0, q1, q2, angle):
 
 
 # -- measurement decisions --------------------------------------------------------------------------------
-@njit(cache=True)
-def _prob_one(hdr, q):
-    if hdr[H_PREC] == 0:
-        return sv.prob_one(_state128(hdr), q, hdr[H_PAR_QUBITS])
-    return sv.prob_one(_state64(hdr), q, hdr[H_PAR_QUBITS])
-
-
-@njit(cache=True)
-def _collapse(hdr, q, outcome, p1):
-    p = p1 if outcome == 1 else 1.0 - p1
-    if hdr[H_PREC] == 0:
-        sv.collapse(_state128(hdr), q, outcome, p, hdr[H_PAR_QUBITS])
-    else:
-        sv.collapse(_state64(hdr), q, outcome, p, hdr[H_PAR_QUBITS])
-
-
-@njit(cache=True)
-def _save(hdr, slot):
-    if hdr[H_PREC] == 0:
-        sv.copy_state(_pool128(hdr, slot), _state128(hdr), hdr[H_PAR_QUBITS])
-    else:
-        sv.copy_state(_pool64(hdr, slot), _state64(hdr), hdr[H_PAR_QUBITS])
-
-
-@njit(cache=True)
-def _restore(hdr, slot):
-    if hdr[H_PREC] == 0:
-        sv.copy_state(_state128(hdr), _pool128(hdr, slot), hdr[H_PAR_QUBITS])
-    else:
-        sv.copy_state(_state64(hdr), _pool64(hdr, slot), hdr[H_PAR_QUBITS])
-
-
 @njit(cache=True)
 def _clip(p):
     if p < 1e-12:
@@ -261,7 +151,7 @@ def _clip(p):
 @njit(cache=True)
 def decide(hdr, q):
     """Fix the outcome of measuring qubit q (pending or not); returns it."""
-    trace = carray(_as_i8(hdr[H_TRACE]), hdr[H_TRACE_CAP])
+    trace = carray(as_i8(hdr[H_TRACE]), hdr[H_TRACE_CAP])
     d = hdr[H_TRACE_LEN]
     if d >= hdr[H_TRACE_CAP]:
         _fail(hdr, ERR_TRACE_CAPACITY, d)
@@ -276,7 +166,7 @@ def decide(hdr, q):
             if d == hdr[H_FORCED] - 1:
                 slot = hdr[H_RESTORE]
                 _restore(hdr, slot)
-                used = carray(_as_i64(hdr[H_SLOT_USED]), hdr[H_POOL_SLOTS])
+                used = carray(as_i64(hdr[H_SLOT_USED]), hdr[H_POOL_SLOTS])
                 used[slot] = 0
                 hdr[H_LIVE] = 1
                 _collapse(hdr, q, outcome, _prob_one(hdr, q))
@@ -294,13 +184,13 @@ def decide(hdr, q):
         if n0 > 0 and n1 > 0:
             outcome = 1 if n1 > n0 else 0
             other = n0 if outcome == 1 else n1
-            pushes = carray(_as_i64(hdr[H_PUSH]), (hdr[H_PUSH_CAP], 4))
+            pushes = carray(as_i64(hdr[H_PUSH]), (hdr[H_PUSH_CAP], 4))
             k = hdr[H_PUSH_LEN]
             if k >= hdr[H_PUSH_CAP]:
                 _fail(hdr, ERR_PUSH_CAPACITY, k)
                 return 0
             slot = -1
-            used = carray(_as_i64(hdr[H_SLOT_USED]), hdr[H_POOL_SLOTS])
+            used = carray(as_i64(hdr[H_SLOT_USED]), hdr[H_POOL_SLOTS])
             for s in range(hdr[H_POOL_SLOTS]):
                 if used[s] == 0:
                     slot = s
@@ -321,14 +211,14 @@ def decide(hdr, q):
         trace[d] = outcome
     hdr[H_TRACE_LEN] = d + 1
     # every result and record waiting on this qubit now has its value
-    res = carray(_as_i64(hdr[H_RES]), hdr[H_NRES])
+    res = carray(as_i64(hdr[H_RES]), hdr[H_NRES])
     pending = -1 - q
     for r in range(hdr[H_NRES]):
         if res[r] == pending:
             res[r] = outcome
-    qpend = carray(_as_i64(hdr[H_QPEND]), hdr[H_NQ])
+    qpend = carray(as_i64(hdr[H_QPEND]), hdr[H_NQ])
     qpend[q] = 0
-    recs = carray(_as_i64(hdr[H_REC]), (hdr[H_REC_CAP], 3))
+    recs = carray(as_i64(hdr[H_REC]), (hdr[H_REC_CAP], 3))
     for i in range(hdr[H_REC_LEN]):
         if recs[i, 0] == REC_PENDING and recs[i, 1] == q:
             recs[i, 0] = REC_RESULT
@@ -339,8 +229,8 @@ def decide(hdr, q):
 # -- callbacks -------------------------------------------------------------------------------------------
 @njit(cache=True)
 def _measure(hdr, q, r):
-    res = carray(_as_i64(hdr[H_RES]), hdr[H_NRES])
-    qpend = carray(_as_i64(hdr[H_QPEND]), hdr[H_NQ])
+    res = carray(as_i64(hdr[H_RES]), hdr[H_NRES])
+    qpend = carray(as_i64(hdr[H_QPEND]), hdr[H_NQ])
     old = res[r]
     if old < 0:
         qpend[-1 - old] -= 1
@@ -385,7 +275,7 @@ def on_op(ctx, op, q0, q1, q2, angle):
     if op == OP_MEASURE or op == OP_MRESETZ:
         if _bad_qubit(hdr, q0) or _bad_result(hdr, q1):
             return
-        qpend = carray(_as_i64(hdr[H_QPEND]), hdr[H_NQ])
+        qpend = carray(as_i64(hdr[H_QPEND]), hdr[H_NQ])
         _measure(hdr, q0, q1)
         if op == OP_MRESETZ:
             _reset(hdr, q0)
@@ -412,7 +302,7 @@ def on_op(ctx, op, q0, q1, q2, angle):
         if q2 == q0 or q2 == q1:
             _fail(hdr, ERR_SAME_QUBIT, q2)
             return
-    qpend = carray(_as_i64(hdr[H_QPEND]), hdr[H_NQ])
+    qpend = carray(as_i64(hdr[H_QPEND]), hdr[H_NQ])
     if qpend[q0] > 0:
         decide(hdr, q0)
     if k >= 2 and qpend[q1] > 0:
@@ -427,7 +317,7 @@ def on_read(ctx, r):
     hdr = header(ctx)
     if hdr[H_ERROR] != 0 or _bad_result(hdr, r):
         return np.uint8(0)
-    res = carray(_as_i64(hdr[H_RES]), hdr[H_NRES])
+    res = carray(as_i64(hdr[H_RES]), hdr[H_NRES])
     value = res[r]
     if value < 0:
         value = decide(hdr, -1 - value)
@@ -446,14 +336,14 @@ def on_record(ctx, kind, value, label):
     if kind == REC_RESULT:
         if _bad_result(hdr, value):
             return
-        res = carray(_as_i64(hdr[H_RES]), hdr[H_NRES])
+        res = carray(as_i64(hdr[H_RES]), hdr[H_NRES])
         v = res[value]
         if v < 0:
             kind = REC_PENDING
             value = -1 - v
         else:
             value = v
-    recs = carray(_as_i64(hdr[H_REC]), (hdr[H_REC_CAP], 3))
+    recs = carray(as_i64(hdr[H_REC]), (hdr[H_REC_CAP], 3))
     recs[n, 0] = kind
     recs[n, 1] = value
     recs[n, 2] = label
@@ -466,33 +356,71 @@ def on_parameter(ctx, index):
     if index < 0 or index >= hdr[H_NPARAMS]:
         _fail(hdr, ERR_PARAM_RANGE, index)
         return 0.0
-    return carray(_as_f64(hdr[H_PARAMS]), hdr[H_NPARAMS])[index]
+    return carray(as_f64(hdr[H_PARAMS]), hdr[H_NPARAMS])[index]
 
 
 # -- the driver ------------------------------------------------------------------------------------------
 @njit(cache=True)
 def _grow(a, need):
-    if need <= a.shape[0]:
+    """`a` (1-D) with room for `need` items."""
+    if need <= a.size:
         return a
-    shape = (max(2 * a.shape[0], need),) + a.shape[1:]
-    b = np.empty(shape, a.dtype)
-    b[:a.shape[0]] = a
+    b = np.empty(max(2 * a.size, need), a.dtype)
+    for i in range(a.size):
+        b[i] = a[i]
     return b
 
 
 @njit(cache=True)
-def _reset_register(hdr):
-    if hdr[H_PREC] == 0:
-        sv.reset_state(_state128(hdr), hdr[H_PAR_QUBITS])
-    else:
-        sv.reset_state(_state64(hdr), hdr[H_PAR_QUBITS])
+def _grow2(a, need):
+    """`a` (n x 3) with room for `need` rows."""
+    if need <= a.shape[0]:
+        return a
+    b = np.empty((max(2 * a.shape[0], need), 3), a.dtype)
+    for i in range(a.shape[0]):
+        for c in range(3):
+            b[i, c] = a[i, c]
+    return b
+
+
+@njit(cache=True)
+def _sort_small(a):
+    for i in range(1, a.size):
+        x = a[i]
+        j = i - 1
+        while j >= 0 and a[j] > x:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = x
+
+
+@njit(cache=True)
+def _radix_sort(codes, bits):
+    """Sort non-negative codes below 2**bits (LSD radix, 8 bits a pass)."""
+    n = codes.size
+    src = codes
+    dst = np.empty(n, np.int64)
+    shift = 0
+    while shift < bits:
+        count = np.zeros(257, np.int64)
+        for i in range(n):
+            count[((src[i] >> shift) & 255) + 1] += 1
+        for d in range(256):
+            count[d + 1] += count[d]
+        for i in range(n):
+            d = (src[i] >> shift) & 255
+            dst[count[d]] = src[i]
+            count[d] += 1
+        src, dst = dst, src
+        shift += 8
+    return src
 
 
 @njit(cache=True)
 def _sample(hdr, shots):
-    if hdr[H_PREC] == 0:
-        return sv.sample_indices(_state128(hdr), shots, hdr[H_PAR_QUBITS])
-    return sv.sample_indices(_state64(hdr), shots, hdr[H_PAR_QUBITS])
+    out = np.empty(shots, np.int64)
+    call_v_ii(hdr[H_FN_SAMPLE], address_of(hdr), shots, address_of(out))
+    return out
 
 
 @njit(cache=True)
@@ -505,13 +433,14 @@ def execute(hdr, run_address, seed, shots, keep_memory):
     pattern index (grouped by path, unshuffled) when `keep_memory`.
     """
     np.random.seed(seed)
-    ctx = _address_of(hdr)
-    trace = carray(_as_i8(hdr[H_TRACE]), hdr[H_TRACE_CAP])
-    res = carray(_as_i64(hdr[H_RES]), hdr[H_NRES])
-    qpend = carray(_as_i64(hdr[H_QPEND]), hdr[H_NQ])
-    used = carray(_as_i64(hdr[H_SLOT_USED]), hdr[H_POOL_SLOTS])
+    ctx = address_of(hdr)
+    trace = carray(as_i8(hdr[H_TRACE]), hdr[H_TRACE_CAP])
+    res = carray(as_i64(hdr[H_RES]), hdr[H_NRES])
+    qpend = carray(as_i64(hdr[H_QPEND]), hdr[H_NQ])
+    used = carray(as_i64(hdr[H_SLOT_USED]), hdr[H_POOL_SLOTS])
     nq = hdr[H_NQ]
-    used[:] = 0
+    for s in range(hdr[H_POOL_SLOTS]):
+        used[s] = 0
 
     arena = np.empty(256, np.int8)
     arena_top = 0
@@ -557,11 +486,13 @@ def execute(hdr, run_address, seed, shots, keep_memory):
         hdr[H_REC_LEN] = 0
         hdr[H_PUSH_LEN] = 0
         hdr[H_STEPS] = 0
-        res[:] = 0
-        qpend[:] = 0
+        for r in range(hdr[H_NRES]):
+            res[r] = 0
+        for q in range(nq):
+            qpend[q] = 0
         if slot < 0:
-            _reset_register(hdr)
-        _call_entry(run_address, ctx)
+            call_v(hdr[H_FN_RESET], ctx)
+        call_v(run_address, ctx)
         if hdr[H_ERROR] == 0 and (hdr[H_TRACE_LEN] < length or hdr[H_LIVE] == 0):
             _fail(hdr, ERR_NONDETERMINISTIC, hdr[H_TRACE_LEN])
         if hdr[H_ERROR] != 0:
@@ -571,7 +502,7 @@ def execute(hdr, run_address, seed, shots, keep_memory):
         flush(hdr)
         path_shots = hdr[H_SHOTS]
         # branches pushed by this run, deepest last so they are replayed first
-        pushes = carray(_as_i64(hdr[H_PUSH]), (hdr[H_PUSH_CAP], 4))
+        pushes = carray(as_i64(hdr[H_PUSH]), (hdr[H_PUSH_CAP], 4))
         for k in range(hdr[H_PUSH_LEN]):
             d = pushes[k, 0]
             arena = _grow(arena, arena_top + d + 1)
@@ -589,27 +520,33 @@ def execute(hdr, run_address, seed, shots, keep_memory):
             arena_top += d + 1
             depth += 1
         # this path's records
-        recs = carray(_as_i64(hdr[H_REC]), (hdr[H_REC_CAP], 3))
+        recs = carray(as_i64(hdr[H_REC]), (hdr[H_REC_CAP], 3))
         nrec = hdr[H_REC_LEN]
-        records = _grow(records, n_records + nrec)
-        records[n_records:n_records + nrec] = recs[:nrec]
+        records = _grow2(records, n_records + nrec)
+        for i in range(nrec):
+            for c in range(3):
+                records[n_records + i, c] = recs[i, c]
         n_records += nrec
         path_rec = _grow(path_rec, n_paths + 2)
         path_rec[n_paths + 1] = n_records
         # qubits whose pending outcomes the records show, sampled jointly from the final state
-        qs = np.empty(0, np.int64)
+        qs = np.empty(nrec, np.int64)
+        nqs = 0
         for i in range(nrec):
             if recs[i, 0] == REC_PENDING:
                 q = recs[i, 1]
                 found = False
-                for j in range(qs.size):
+                for j in range(nqs):
                     if qs[j] == q:
                         found = True
                 if not found:
-                    qs = np.append(qs, q)
-        qs.sort()
+                    qs[nqs] = q
+                    nqs += 1
+        qs = qs[:nqs]
+        _sort_small(qs)
         path_q = _grow(path_q, n_path_q + qs.size)
-        path_q[n_path_q:n_path_q + qs.size] = qs
+        for j in range(qs.size):
+            path_q[n_path_q + j] = qs[j]
         n_path_q += qs.size
         path_q_start = _grow(path_q_start, n_paths + 2)
         path_q_start[n_paths + 1] = n_path_q
@@ -621,7 +558,8 @@ def execute(hdr, run_address, seed, shots, keep_memory):
             pat_code[n_pat] = 0
             pat_count[n_pat] = path_shots
             if keep_memory:
-                memory[n_memory:n_memory + path_shots] = n_pat
+                for j in range(path_shots):
+                    memory[n_memory + j] = n_pat
                 n_memory += path_shots
             n_pat += 1
         else:
@@ -631,7 +569,7 @@ def execute(hdr, run_address, seed, shots, keep_memory):
                 q = qs[j]
                 for s in range(path_shots):
                     codes[s] |= ((idx[s] >> q) & 1) << j
-            codes.sort()
+            codes = _radix_sort(codes, qs.size)
             s = 0
             while s < path_shots:
                 e = s
@@ -644,7 +582,8 @@ def execute(hdr, run_address, seed, shots, keep_memory):
                 pat_code[n_pat] = codes[s]
                 pat_count[n_pat] = e - s
                 if keep_memory:
-                    memory[n_memory:n_memory + e - s] = n_pat
+                    for j in range(e - s):
+                        memory[n_memory + j] = n_pat
                     n_memory += e - s
                 n_pat += 1
                 s = e

@@ -10,6 +10,8 @@ threads. Every kernel is generic over complex128 and complex64 states.
 
 from __future__ import annotations
 
+from . import numba_cache  # noqa: F401  (cache keyed on all kernel sources; before any @njit)
+
 import numpy as np
 from numba import njit, prange
 
@@ -31,14 +33,14 @@ def _apply1(v, p, m00, m01, m10, m11):
 
 
 @njit(cache=True, fastmath=True)
-def _apply2(v, p0, p1, m):
+def _apply2(v, p0, p1, m, o):
     n = v.size
     s0 = 1 << p0
     s1 = 1 << p1
-    m00, m01, m02, m03 = m[0, 0], m[0, 1], m[0, 2], m[0, 3]
-    m10, m11, m12, m13 = m[1, 0], m[1, 1], m[1, 2], m[1, 3]
-    m20, m21, m22, m23 = m[2, 0], m[2, 1], m[2, 2], m[2, 3]
-    m30, m31, m32, m33 = m[3, 0], m[3, 1], m[3, 2], m[3, 3]
+    m00, m01, m02, m03 = m[o], m[o + 1], m[o + 2], m[o + 3]
+    m10, m11, m12, m13 = m[o + 4], m[o + 5], m[o + 6], m[o + 7]
+    m20, m21, m22, m23 = m[o + 8], m[o + 9], m[o + 10], m[o + 11]
+    m30, m31, m32, m33 = m[o + 12], m[o + 13], m[o + 14], m[o + 15]
     for a in range(0, n, 2 * s1):
         for b in range(a, a + s1, 2 * s0):
             for i in range(b, b + s0):
@@ -53,15 +55,15 @@ def _apply2(v, p0, p1, m):
 
 
 @njit(cache=True, fastmath=True)
-def _apply_dense(v, pos, k, m):
+def _apply_dense(v, pos, k, m, o):
     size = 1 << k
     offs = np.zeros(size, np.int64)
     for j in range(size):
-        o = 0
+        x = 0
         for b in range(k):
             if (j >> b) & 1:
-                o += 1 << pos[b]
-        offs[j] = o
+                x += 1 << pos[b]
+        offs[j] = x
     tmp = np.empty(size, v.dtype)
     groups = v.size >> k
     for g in range(groups):
@@ -72,19 +74,20 @@ def _apply_dense(v, pos, k, m):
         for j in range(size):
             tmp[j] = v[base + offs[j]]
         for i in range(size):
-            acc = m[i, 0] * tmp[0]
+            row = o + i * size
+            acc = m[row] * tmp[0]
             for j in range(1, size):
-                acc += m[i, j] * tmp[j]
+                acc += m[row + j] * tmp[j]
             v[base + offs[i]] = acc
 
 
 @njit(cache=True, fastmath=True)
-def _apply_diag(v, pos, k, d):
+def _apply_diag(v, pos, k, d, o):
     n = v.size
     if k == 1:
         s = 1 << pos[0]
-        d0 = d[0]
-        d1 = d[1]
+        d0 = d[o]
+        d1 = d[o + 1]
         for a in range(0, n, 2 * s):
             for i in range(a, a + s):
                 v[i] *= d0
@@ -105,31 +108,29 @@ def _apply_diag(v, pos, k, d):
         low_table[x] = idx
     if n < 64:
         for i in range(n):
-            v[i] *= d[low_table[i]]
+            v[i] *= d[o + low_table[i]]
         return
     for hi in range(0, n, 64):
         hidx = 0
         for b in range(k):
             if pos[b] >= 6:
                 hidx |= ((hi >> pos[b]) & 1) << b
+        hidx += o  # the low table's bits never overlap the high ones
         for x in range(64):
-            v[hi + x] *= d[hidx | low_table[x]]
+            v[hi + x] *= d[hidx + low_table[x]]
 
 
 @njit(cache=True, fastmath=True)
 def apply_op(v, kind, k, pos, data, off):
     """One fused operation on `v` at local bit positions `pos` (ascending)."""
     if kind == KIND_DIAG:
-        _apply_diag(v, pos, k, data[off:off + (1 << k)])
-        return
-    size = 1 << k
-    m = data[off:off + size * size].reshape((size, size))
-    if k == 1:
-        _apply1(v, pos[0], m[0, 0], m[0, 1], m[1, 0], m[1, 1])
+        _apply_diag(v, pos, k, data, off)
+    elif k == 1:
+        _apply1(v, pos[0], data[off], data[off + 1], data[off + 2], data[off + 3])
     elif k == 2:
-        _apply2(v, pos[0], pos[1], m)
+        _apply2(v, pos[0], pos[1], data, off)
     else:
-        _apply_dense(v, pos, k, m)
+        _apply_dense(v, pos, k, data, off)
 
 
 @njit(cache=True)
@@ -363,7 +364,8 @@ def reset_state(state, par_qubits):
     if state.size >= (1 << par_qubits):
         _zero_parallel(state)
     else:
-        state[:] = 0
+        for i in range(state.size):
+            state[i] = 0
     state[0] = 1
 
 
@@ -372,7 +374,8 @@ def copy_state(dst, src, par_qubits):
     if src.size >= (1 << par_qubits):
         _copy_parallel(dst, src)
     else:
-        dst[:] = src
+        for i in range(src.size):
+            dst[i] = src[i]
 
 
 # -- sampling ------------------------------------------------------------------------------------------
@@ -399,8 +402,8 @@ def _scan_chunks(state, nchunks, cum, u, out):
     for c in prange(nchunks):
         lo = c * n // nchunks
         hi = (c + 1) * n // nchunks
-        first = np.searchsorted(u, cum[c], side="right") if c > 0 else 0
-        last = np.searchsorted(u, cum[c + 1], side="right") if c < nchunks - 1 else m
+        first = _upper_bound(u, cum[c]) if c > 0 else 0
+        last = _upper_bound(u, cum[c + 1]) if c < nchunks - 1 else m
         if first >= last:
             continue
         t = cum[c]
@@ -419,6 +422,34 @@ def _scan_chunks(state, nchunks, cum, u, out):
 
 
 @njit(cache=True)
+def _upper_bound(u, x):
+    lo = 0
+    hi = u.size
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if u[mid] <= x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
+def sorted_uniforms(n, scale):
+    """n sorted uniforms on [0, scale), from normalised exponential spacings (no sort)."""
+    u = np.empty(n)
+    t = 0.0
+    for i in range(n):
+        t += np.random.exponential()
+        u[i] = t
+    t += np.random.exponential()
+    f = scale / t
+    for i in range(n):
+        u[i] *= f
+    return u
+
+
+@njit(cache=True)
 def sample_indices(state, shots, par_qubits):
     """`shots` basis indices drawn from |amplitude|**2, in ascending order (numba's RNG)."""
     out = np.empty(shots, np.int64)
@@ -429,7 +460,7 @@ def sample_indices(state, shots, par_qubits):
         for i in range(state.size):
             a = state[i]
             total += a.real * a.real + a.imag * a.imag
-        u = np.sort(np.random.random(shots)) * total
+        u = sorted_uniforms(shots, total)
         t = 0.0
         j = 0
         for i in range(state.size):
@@ -448,7 +479,7 @@ def sample_indices(state, shots, par_qubits):
         for c in range(nchunks):
             cum[c + 1] = cum[c] + sums[c]
         total = cum[nchunks]
-        u = np.sort(np.random.random(shots)) * total
+        u = sorted_uniforms(shots, total)
         _scan_chunks(state, nchunks, cum, u, out)
     # never return an index of zero probability because of rounding at a chunk edge
     for j in range(shots):
