@@ -31,7 +31,7 @@ def _restart_broker_with_queue(cluster, *, restarts: int, jobs: int):
     with dist.connect(cluster.url, insecure_loopback=True, user="alice", timeout_s=60) as client:
         submitted = []
         for _ in range(jobs // 100):
-            submitted += client.submit_many([BELL_IR] * 100, shots=3, params={"sleep_s": 0.02, "quiet": True})
+            submitted += client.submit_many([BELL_IR] * 100, shots=3, params={"sleep_s": 0.01, "quiet": True})
         ids = {job.id for job in submitted}
         assert len(ids) == jobs
         late: list = []

@@ -14,7 +14,7 @@ import qirrt.executors.distributed as dist
 from .helpers import BELL_IR, wait_until
 
 DAY = "tests.distributed.helpers:DayLongExecutor"
-HOUR_S = 0.3  # real seconds per simulated hour
+HOUR_S = 0.25  # real seconds per simulated hour
 SCALE = 3600 / HOUR_S
 
 

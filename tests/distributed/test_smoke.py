@@ -47,7 +47,7 @@ def _executor_works(name: str) -> bool:
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize("executor", ["local", "null"])
+@pytest.mark.parametrize("executor", [pytest.param("local", marks=pytest.mark.slow), "null"])
 def test_real_executor_through_a_worker(cluster, executor):
     from qirrt.program import Program
     from qirrt.result import Result

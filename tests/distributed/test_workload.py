@@ -51,14 +51,14 @@ def test_sandbox_scrubs_environment(monkeypatch):
 def test_hostile_workloads_are_killed_and_others_unaffected(cluster):
     cluster.start_broker()
     worker = cluster.start_worker(name="w", extra=(
-        "--slots", "2", "--workload-memory-mb", "512", "--workload-cpu-s", "2", "--workload-wall-s", "3",
+        "--slots", "2", "--workload-memory-mb", "512", "--workload-cpu-s", "1", "--workload-wall-s", "2",
         "--workload-nproc", "16"))
     cluster.wait_workers(1)
     mallory = dist.connect(cluster.url, insecure_loopback=True, user="mallory")
     bob = dist.connect(cluster.url, insecure_loopback=True, user="bob")
     provider = RuntimeProvider(mallory)
     expected = {"forkbomb": "process limit|wall time limit|CPU time limit",
-                "hog": "memory limit of 512 MB", "spin": "CPU time limit of 2 s|wall time limit"}
+                "hog": "memory limit of 512 MB", "spin": "CPU time limit of 1 s|wall time limit"}
     for name, reason in expected.items():
         job = provider.schedule(HERE / f"{name}.py", max_attempts=3)
         # Meanwhile another user's work goes through on the same worker.
