@@ -6,7 +6,14 @@ import uuid
 
 import pytest
 
-from qirrt.executors.distributed.store import DONE, FAILED, QUEUED, RUNNING, Store, StoreError
+from qirrt.executors.distributed.store import (
+    DONE,
+    FAILED,
+    QUEUED,
+    RUNNING,
+    Store,
+    StoreError,
+)
 
 
 def _spec(**changes):
