@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
@@ -10,26 +9,9 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import QirrtError
+from .cli_common import user_errors
 
 INPUT_HELP = "INPUT is a QIR file (.ll text or .bc bitcode), OpenQASM 2/3 (.qasm) or Q# (.qs)."
-
-
-def _user_errors(command):
-    """Report qirrt errors as one line on stderr with exit code 2, never a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except QirrtError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-        except OSError as exc:
-            click.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
-            sys.exit(2)
-
-    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -51,7 +33,7 @@ def main() -> None:
 @click.option("--passes", "pipeline", metavar="PIPELINE",
               help='Pass pipeline, e.g. "decompose{basis=rz,sx,x,cz},merge-rotations".')
 @click.option("--target", metavar="NAME", help="Compile for this target, e.g. FakeKolkata.")
-@_user_errors
+@user_errors
 def compile(input_path: Path, output: Path | None, profile: str | None, pipeline: str | None,
             target: str | None) -> None:
     """Check INPUT and write it as normalised QIR.
@@ -77,7 +59,7 @@ def compile(input_path: Path, output: Path | None, profile: str | None, pipeline
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--profile", type=click.Choice(["base", "adaptive"]), help="Profile for frontend inputs.")
-@_user_errors
+@user_errors
 def inspect(input_path: Path, as_json: bool, profile: str | None) -> None:
     """Show INPUT's profile, resources, parameters and validation result.
 
@@ -142,7 +124,7 @@ def inspect(input_path: Path, as_json: bool, profile: str | None) -> None:
               help="Device to run against, e.g. FakeKolkata: its calibrated noise on the aer executor, the "
                    "device itself for adapters (emulated, qiskit-backend); also what mitigation steps use. "
                    "See `qirrt targets`.")
-@_user_errors
+@user_errors
 def run(input_path: Path, shots: int, seed: int | None, executor: str, params_text: str | None,
         precision: str, as_json: bool, output_schema: bool, plot: Path | None, quiet: bool,
         mitigation: str | None = None, observable: str | None = None,
@@ -310,7 +292,7 @@ def _plot(counts: dict[str, int], path: Path, *, title: str) -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@_user_errors
+@user_errors
 def targets(as_json: bool) -> None:
     """List the targets, executors and hardware adapters available offline.
 

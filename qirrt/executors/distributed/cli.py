@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import sys
@@ -11,22 +10,10 @@ from pathlib import Path
 
 import click
 
-from ...errors import QirrtError
+from ...cli_common import user_errors
 
 SECURITY_HELP = "Directory of CurveZMQ keys (see `qirrt keys generate`)."
 LOOPBACK_HELP = "Run without keys; allowed only on a loopback address (127.0.0.0/8, ::1, ipc://)."
-
-
-def _user_errors(command):
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except QirrtError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-
-    return wrapper
 
 
 def _logging(verbose: bool) -> None:
@@ -60,7 +47,7 @@ def scaled_clock(scale: float, origin: float | None):
 @click.option("--clock-scale", default=1.0, type=float, hidden=True)
 @click.option("--clock-origin", default=None, type=float, hidden=True)
 @click.option("-v", "--verbose", is_flag=True)
-@_user_errors
+@user_errors
 def broker(bind, store_path, keys_dir, insecure_loopback, heartbeat_interval_ms, heartbeat_liveness,
            max_attempts, retry_backoff_s, user_max_running, user_rate, synchronous, clock_scale, clock_origin,
            verbose):
@@ -101,7 +88,7 @@ def broker(bind, store_path, keys_dir, insecure_loopback, heartbeat_interval_ms,
 @click.option("--workload-wall-s", default=7200.0, show_default=True, type=float)
 @click.option("--workload-nproc", default=64, show_default=True, type=int)
 @click.option("-v", "--verbose", is_flag=True)
-@_user_errors
+@user_errors
 def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, slots, heartbeat_interval_ms,
            heartbeat_liveness, workload_memory_mb, workload_cpu_s, workload_wall_s, workload_nproc, verbose):
     """Run a worker: register with the broker and run jobs through EXECUTOR."""
@@ -149,7 +136,7 @@ def _client_options(command):
 @click.option("--priority", default=0, type=int)
 @click.option("--executor", help="Require a worker with this executor.")
 @click.option("--wait", is_flag=True, help="Wait for the result and print it as JSON.")
-@_user_errors
+@user_errors
 def submit(input_path, url, keys_dir, key_name, insecure_loopback, shots, seed, priority, executor, wait):
     """Submit INPUT (QIR, OpenQASM, Q#) to a broker; prints the job id."""
     from ...loader import load_file
@@ -167,7 +154,7 @@ def submit(input_path, url, keys_dir, key_name, insecure_loopback, shots, seed, 
 @click.command()
 @click.argument("job_ids", nargs=-1, required=True)
 @_client_options
-@_user_errors
+@user_errors
 def status(job_ids, url, keys_dir, key_name, insecure_loopback):
     """Print the state, progress, queue position and ETA of JOB_IDS as JSON lines."""
     with _client(url, keys_dir, key_name, insecure_loopback) as client:
@@ -179,7 +166,7 @@ def status(job_ids, url, keys_dir, key_name, insecure_loopback):
 @click.argument("job_id")
 @_client_options
 @click.option("--timeout-s", type=float, help="Give up after this many seconds (exit code 2).")
-@_user_errors
+@user_errors
 def result(job_id, url, keys_dir, key_name, insecure_loopback, timeout_s):
     """Wait for JOB_ID's result and print it as JSON."""
     with _client(url, keys_dir, key_name, insecure_loopback) as client:
@@ -196,7 +183,7 @@ def keys():
 @click.argument("keys_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--user", "users", multiple=True, help="A user key pair to make and allowlist (repeatable).")
 @click.option("--worker", "workers", multiple=True, help="A worker key pair to make and allowlist (repeatable).")
-@_user_errors
+@user_errors
 def generate(keys_dir, users, workers):
     """Make DIR/server.key(_secret) and key pairs for users and workers, allowlisted in DIR/clients
     and DIR/workers. Give each user their .key_secret and a copy of server.key."""

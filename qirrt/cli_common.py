@@ -1,0 +1,27 @@
+"""What every `qirrt` subcommand shares: bad input reported as one line on stderr, exit code 2."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from .errors import QirrtError
+
+
+def user_errors(command):
+    """Report qirrt errors and OS errors as one line on stderr with exit code 2, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except QirrtError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except OSError as exc:
+            click.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+            sys.exit(2)
+
+    return wrapper
