@@ -28,6 +28,7 @@ keep it in its own virtual environment: ``PYTHONPATH=. /path/to/mitiq-venv/bin/p
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import sys
@@ -178,7 +179,7 @@ def prepare(case: Case, backend) -> Prepared:
     n = qc.num_qubits
     qc.measure(range(n), range(n))
     layout = LINE[:n]
-    for a, b in zip(layout, layout[1:]):
+    for a, b in itertools.pairwise(layout):
         assert backend.coupling_map.graph.has_edge(a, b) or backend.coupling_map.graph.has_edge(b, a), (a, b)
     native = transpile(qc, backend=backend, initial_layout=layout, optimization_level=0, seed_transpiler=1)
     used = sorted({native.find_bit(q).index for instruction in native.data for q in instruction.qubits})
@@ -220,10 +221,14 @@ class NoisyKolkata(Executor):
     name = "noisy-kolkata"
 
     def __init__(self, backend, *, detuning: bool = True, seed: int = 0):
+        from qiskit.transpiler import PassManager
+        from qiskit.transpiler.passes import (
+            ALAPScheduleAnalysis,
+            PadDelay,
+            TimeUnitConversion,
+        )
         from qiskit_aer import AerSimulator
         from qiskit_aer.noise import NoiseModel
-        from qiskit.transpiler import PassManager
-        from qiskit.transpiler.passes import ALAPScheduleAnalysis, PadDelay, TimeUnitConversion
 
         self.backend = backend
         self.noise = NoiseModel.from_backend(backend)
@@ -454,7 +459,7 @@ def main(argv=None) -> int:
                 try:
                     value = run_mitiq(prepared, method, executor, calibration, budget, args.seed)
                     row.mitiq[method] = None if value is None else float(np.real(value))
-                except Exception as exc:  # mitiq conversion limits: report, keep going
+                except Exception as exc:  # noqa: BLE001 - mitiq conversion limits: report, keep going
                     row.mitiq[method] = None
                     print(f"  mitiq {method} on {case.name} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         rows.append(row)

@@ -39,7 +39,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -47,7 +47,13 @@ import numpy as np
 from .errors import ExecutionError, PassError
 from .observables import BoundObservable, PauliObservable, measurement_circuits
 from .passes.base import PassContext
-from .passes.mitigation.base import Estimate, MitigationStep, Outcome, QuasiDistribution, value_of
+from .passes.mitigation.base import (
+    Estimate,
+    MitigationStep,
+    Outcome,
+    QuasiDistribution,
+    value_of,
+)
 from .passes.mitigation.readout import FIXED
 from .program import Program
 from .result import Result
@@ -305,7 +311,7 @@ class _Batch:
         reference = [outcomes[id(g.reference)] for g in item.groups if g.reference is not None]
         counts: dict[str, int] = {}
         if reference and len(item.groups) == 1:
-            counts = {k: int(round(v)) for k, v in reference[0].to_counts().items()}
+            counts = {k: round(v) for k, v in reference[0].to_counts().items()}
         if item.observable is None:
             (outcome,) = mitigated
             if isinstance(outcome, Estimate):
@@ -645,7 +651,7 @@ def _measured(circuit, measure_all: bool = False):
     if type(circuit).__module__.startswith("cirq"):
         import cirq
 
-        measured = set(q for op in circuit.all_operations() if cirq.is_measurement(op) for q in op.qubits)
+        measured = {q for op in circuit.all_operations() if cirq.is_measurement(op) for q in op.qubits}
         rest = sorted(set(circuit.all_qubits()) - measured)
         if not measured or (measure_all and rest):
             circuit = circuit + cirq.Circuit(cirq.measure(*rest, key="qirrt_rest"))

@@ -71,4 +71,4 @@ def corpus_program(name: str):
     return from_qiskit(CORPUS[name]())
 
 
-__all__ = ["DepolarizingSampler", "ExactSampler", "corpus_program", "Gate"]
+__all__ = ["DepolarizingSampler", "ExactSampler", "Gate", "corpus_program"]

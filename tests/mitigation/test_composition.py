@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from qirrt.errors import PassError
 from qirrt.mitigation import Pipeline, plan, run, run_batch
 from qirrt.passes.circuit import Circuit
 from qirrt.passes.mitigation import ZeroNoiseExtrapolation
-from qirrt.errors import PassError
 
 from .conftest import ExactSampler, corpus_program
 

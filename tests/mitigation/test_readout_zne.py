@@ -11,8 +11,16 @@ from qirrt.errors import CalibrationError, PassError
 from qirrt.mitigation import run
 from qirrt.observables import MeasurementLayout
 from qirrt.passes.base import PassContext
-from qirrt.passes.mitigation import QuasiDistribution, ReadoutMitigation, ZeroNoiseExtrapolation
-from qirrt.passes.mitigation.readout import ReadoutLayout, confusion_from_errors, nearest_probability
+from qirrt.passes.mitigation import (
+    QuasiDistribution,
+    ReadoutMitigation,
+    ZeroNoiseExtrapolation,
+)
+from qirrt.passes.mitigation.readout import (
+    ReadoutLayout,
+    confusion_from_errors,
+    nearest_probability,
+)
 from qirrt.passes.mitigation.zne import extrapolate_exponential
 
 from .conftest import DepolarizingSampler, ExactSampler, corpus_program

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from qirrt.calibration import Calibration, GateCalibration, QubitCalibration
 from qirrt.exact import exact_distribution
-from qirrt.observables import exact_expectation
+from qirrt.passes.base import PassContext
 from qirrt.passes.circuit import Circuit, parse_double
 from qirrt.passes.mitigation import (
     DigitalDynamicalDecoupling,
@@ -16,9 +17,7 @@ from qirrt.passes.mitigation import (
     ZeroNoiseExtrapolation,
 )
 from qirrt.passes.mitigation.pec import representation
-from qirrt.passes.base import PassContext
 from qirrt.target import Target
-from qirrt.calibration import Calibration, GateCalibration, QubitCalibration
 from tests.stats import assert_same_distribution
 
 from .conftest import corpus_program
@@ -150,7 +149,7 @@ def test_pec_samples_follow_the_quasi_probabilities():
     step = ProbabilisticErrorCancellation(num_samples=400, seed=1)
     samples = step.expand(program, ctx)
     assert len(samples) == 400
-    eta_identity, eta, gamma = representation(0.08 * 5 / 4, 2)
+    eta_identity, _eta, gamma = representation(0.08 * 5 / 4, 2)
     tags = [s.metadata["mitigation"][-1] for s in samples]
     assert tags[0]["gamma"] == pytest.approx(gamma ** 2)
     negative = sum(t["sign"] < 0 for t in tags) / len(tags)

@@ -161,7 +161,7 @@ def _effective_shots(items, weights) -> int:
     denominator = sum(w * w / max(_shots(i), 1) for i, w in zip(items, weights))
     if denominator == 0:
         return sum(_shots(i) for i in items)
-    return max(int(round(sum(abs(w) for w in weights) ** 2 / denominator)), 1)
+    return max(round(sum(abs(w) for w in weights) ** 2 / denominator), 1)
 
 
 # -- tags -------------------------------------------------------------------------------------------
@@ -216,5 +216,15 @@ class MitigationStep(Pass):
                             "combine(results, programs=step.expand(program))")
 
 
-__all__ = ["Estimate", "MitigationStep", "Outcome", "QuasiDistribution", "TAGS", "as_distribution",
-           "linear_combination", "tag_of", "tagged", "value_of"]
+__all__ = [
+    "TAGS",
+    "Estimate",
+    "MitigationStep",
+    "Outcome",
+    "QuasiDistribution",
+    "as_distribution",
+    "linear_combination",
+    "tag_of",
+    "tagged",
+    "value_of",
+]

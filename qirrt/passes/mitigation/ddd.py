@@ -233,4 +233,4 @@ class DigitalDynamicalDecoupling(MitigationStep):
         return results[0]
 
 
-__all__ = ["DEFAULT_DURATIONS_NS", "DigitalDynamicalDecoupling", "Durations", "SEQUENCES", "Window", "idle_windows"]
+__all__ = ["DEFAULT_DURATIONS_NS", "SEQUENCES", "DigitalDynamicalDecoupling", "Durations", "Window", "idle_windows"]

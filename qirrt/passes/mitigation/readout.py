@@ -34,7 +34,14 @@ import numpy as np
 from ...errors import CalibrationError, PassError
 from ...observables import MeasurementLayout, strip_key
 from ..circuit import Circuit, Gate, Op, Raw
-from .base import QuasiDistribution, MitigationStep, as_distribution, tag_of, tagged, linear_combination
+from .base import (
+    MitigationStep,
+    QuasiDistribution,
+    as_distribution,
+    linear_combination,
+    tag_of,
+    tagged,
+)
 
 METHODS = ("inverse", "least-squares")
 MODES = ("auto", "full", "tensored")
@@ -324,5 +331,13 @@ def _has_readout(calibration, phys: int) -> bool:
                                  (data.prob_meas1_prep0 is not None and data.prob_meas0_prep1 is not None))
 
 
-__all__ = ["FIXED", "METHODS", "MODES", "ReadoutLayout", "ReadoutMitigation", "SOURCES", "confusion_from_errors",
-           "nearest_probability"]
+__all__ = [
+    "FIXED",
+    "METHODS",
+    "MODES",
+    "SOURCES",
+    "ReadoutLayout",
+    "ReadoutMitigation",
+    "confusion_from_errors",
+    "nearest_probability",
+]

@@ -104,4 +104,4 @@ class PauliTwirling(MitigationStep):
         return linear_combination(results, [weight] * len(results), observable, {"instances": len(results)})
 
 
-__all__ = ["PauliTwirling", "TABLES", "TWIRLABLE"]
+__all__ = ["TABLES", "TWIRLABLE", "PauliTwirling"]

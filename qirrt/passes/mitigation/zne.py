@@ -31,7 +31,7 @@ import numpy as np
 
 from ...dialect import GATES, INVERSES
 from ...errors import PassError
-from ..circuit import Angle, Circuit, Gate, Op, Raw
+from ..circuit import Angle, Circuit, Gate, Raw
 from .base import Estimate, MitigationStep, linear_combination, tag_of, tagged, value_of
 
 FOLDINGS = ("global", "local", "random")
@@ -81,7 +81,7 @@ def fold_global(items: list, scale: float) -> tuple[list, int, int]:
         segment = items[start:end]
         gates = [x for x in segment if isinstance(x, Gate)]
         n = len(gates)
-        folds = int(round(n * (scale - 1) / 2))
+        folds = round(n * (scale - 1) / 2)
         full, rest = divmod(folds, n)
         out.extend(segment)
         undo = [g for gate in reversed(gates) for g in inverse(gate)]
@@ -105,7 +105,7 @@ def fold_local(items: list, scale: float, chooser) -> tuple[list, int, int]:
     n = len(gates)
     if n == 0:
         return list(items), 0, 0
-    folds = int(round(n * (scale - 1) / 2))
+    folds = round(n * (scale - 1) / 2)
     full, rest = divmod(folds, n)
     extra = set(chooser(n, rest))
     out: list = []
@@ -197,7 +197,7 @@ class ZeroNoiseExtrapolation(MitigationStep):
     def combine(self, results, *, programs=None, observable=None, ctx=None):
         self._check(results, programs, need_programs=True)
         scales = [tag_of(p, self.name)["reached"] for p in programs]
-        if len(set(round(s, 12) for s in scales)) < len(scales):
+        if len({round(s, 12) for s in scales}) < len(scales):
             raise PassError(f"zne: the program is too short to reach distinct scale factors "
                             f"({', '.join(f'{s:g}' for s in scales)}); choose factors further apart")
         details = {"scale_factors": scales, "extrapolation": self.extrapolation}
@@ -229,7 +229,7 @@ def extrapolate_exponential(scales: Sequence[float], values: Sequence[float], as
         shifted = y - asymptote
         if np.all(shifted > 0) or np.all(shifted < 0):
             sign = np.sign(shifted[0])
-            slope, intercept = np.polyfit(x, np.log(np.abs(shifted)), 1)
+            _slope, intercept = np.polyfit(x, np.log(np.abs(shifted)), 1)
             return float(asymptote + sign * math.exp(intercept))
         # values on both sides of the asymptote: no exponential fits, fall back to a straight line
         return float(np.polyval(np.polyfit(x, y, 1), 0.0))
