@@ -8,6 +8,7 @@ which runs synchronously and returns one `Result` per (program, parameter bindin
 from __future__ import annotations
 
 import enum
+import os
 import threading
 import uuid
 from abc import ABC, abstractmethod
@@ -57,14 +58,12 @@ class Job(ABC):
 class FutureJob(Job):
     """A job running on a thread pool (`concurrent.futures.Future` underneath)."""
 
-    def __init__(self, future: Future, *, single: bool, job_id: str | None = None):
+    def __init__(self, future: Future, *, single: bool, started: threading.Event | None = None,
+                 job_id: str | None = None):
         self.id = job_id or uuid.uuid4().hex
         self._future = future
         self._single = single
-        self._started = threading.Event()
-
-    def _mark_started(self) -> None:
-        self._started.set()
+        self._started = started or threading.Event()
 
     def status(self) -> JobStatus:
         f = self._future
@@ -139,16 +138,14 @@ class Executor(ABC):
         Program with at most one parameter binding, else a list."""
         batch, single = self._batch(programs, params)
         _check_shots(shots)
-        job: FutureJob | None = None
+        started = threading.Event()
 
         def work():
-            if job is not None:
-                job._mark_started()
+            started.set()
             return self.execute(batch, shots=shots, seed=seed, params=params, **options)
 
         future = job_pool(self.name, self.pool_workers).submit(work)
-        job = FutureJob(future, single=single)
-        return job
+        return FutureJob(future, single=single, started=started)
 
     def run(self, program: Program, *, shots: int = 1000, seed: int | None = None, params: Any = None,
             **options) -> Result | list[Result]:
@@ -233,9 +230,22 @@ def _list(names) -> str:
     return ", ".join(repr(n) for n in names)
 
 
+_MASK64 = (1 << 64) - 1
+
+
+def _splitmix64(x: int) -> int:
+    x = (x + 0x9E3779B97F4A7C15) & _MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return x ^ (x >> 31)
+
+
 def derive_seed(seed: int | None, index: int) -> tuple[int, int]:
-    """(user-visible seed, 32-bit stream seed) of the `index`-th run of a submission."""
+    """(user-visible seed, 32-bit stream seed) of the `index`-th run of a submission.
+
+    With ``seed=None`` a fresh seed is drawn, so the metadata can reproduce the run.
+    """
     if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (1 << 63))
-    stream = np.random.SeedSequence(int(seed), spawn_key=(index,)).generate_state(1, np.uint32)[0]
-    return int(seed), int(stream)
+        seed = int.from_bytes(os.urandom(8), "little") >> 1
+    seed = int(seed)
+    return seed, _splitmix64(_splitmix64(seed & _MASK64) ^ index) & 0xFFFFFFFF

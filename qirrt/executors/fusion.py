@@ -116,9 +116,9 @@ def fuse(tape_ops, tape_ang, start, stop, nq, fuse_max, diag_max, overhead):
     operation's data is its 2**k x 2**k matrix (row-major, bit b of an index = its b-th qubit), a
     diagonal's data its 2**k diagonal.
     """
-    fuse_max = max(1, min(fuse_max, 6))
-    diag_max = min(max(diag_max, fuse_max, 2), 12)
-    dense_size = 1 << max(fuse_max, 3)  # a lone gate may be larger than fuse_max
+    fuse_max = max(1, min(fuse_max, 6, nq))
+    diag_max = max(1, min(max(diag_max, fuse_max, 2), 12, nq))
+    dense_size = 1 << max(fuse_max, min(3, nq))  # a lone gate may be larger than fuse_max
     maxdata = max(dense_size * dense_size, 1 << diag_max)
     nslots = nq + 1
     blk_q = np.zeros((nslots, MAX_QUBITS_PER_OP), np.int64)
@@ -377,7 +377,7 @@ def _merge_diagonals(kind, ks, qs, off, data, nq, diag_max):
     new_k = ks.copy()
     new_q = qs.copy()
     extra = np.empty(0, np.complex128)
-    pool = np.empty(max(16, n * (1 << diag_max) // 4 + 16), np.complex128)
+    pool = np.empty(16 + 4 * (1 << diag_max), np.complex128)
     used = 0
     for i in range(n):
         k = ks[i]

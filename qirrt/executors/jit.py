@@ -255,6 +255,8 @@ class CompiledProgram:
     compile_time_s: float
     engine: object = field(repr=False)
     labels: dict[int, str | None] = field(default_factory=dict, repr=False)
+    templates: dict = field(default_factory=dict, repr=False)
+    """Rendered count-key templates by raw path records (`shots.build_counts`)."""
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def label(self, address: int) -> str | None:

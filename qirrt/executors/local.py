@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -126,6 +127,7 @@ class LocalExecutor(Executor):
         bufs = _Buffers(program, vector, shots=1, opts=opts, spare=spare, trace_cap=1 << 16,
                         record_cap=64 + 4 * program.num_results)
         with _EXECUTION_LOCK:
+            bufs.configure(program, vector, shots=1, opts=opts)
             out = native.execute(bufs.header, compiled.run_address, derive_seed(seed, 0)[1], 1, False)
         if int(out[0]):
             raise _execution_error(program, int(out[0]), int(out[1]), opts, 1 << 16, bufs.records.shape[0])
@@ -145,10 +147,12 @@ class LocalExecutor(Executor):
         trace_cap = 1 << 12
         record_cap = 64 + 4 * program.num_results
         while True:
-            bufs = _Buffers(program, vector, shots=shots, opts=opts, spare=spare, trace_cap=trace_cap,
-                            record_cap=record_cap)
             with _EXECUTION_LOCK:
+                bufs = _buffers(program, vector, shots=shots, opts=opts, spare=spare, trace_cap=trace_cap,
+                                record_cap=record_cap)
                 out = native.execute(bufs.header, compiled.run_address, stream, shots, keep_memory)
+                stats = bufs.header[abi.H_STAT_OPS:abi.H_STAT_DECISIONS + 1].tolist()
+                gates = int(bufs.header[abi.H_STAT_GATES])
             error, error_arg = int(out[0]), int(out[1])
             if error == abi.ERR_TRACE_CAPACITY and trace_cap < _MAX_TRACE:
                 trace_cap *= 16
@@ -160,7 +164,7 @@ class LocalExecutor(Executor):
         if error:
             raise _execution_error(program, error, error_arg, opts, trace_cap, record_cap)
         raw = shots_mod.RawOutput(*out[2:])
-        counts, pattern_keys = shots_mod.build_counts(raw, compiled.label)
+        counts, pattern_keys = shots_mod.build_counts(raw, compiled.label, compiled.templates)
         result = Result(counts=counts, shots=shots)
         if keep_memory:
             rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index, 1)))
@@ -170,7 +174,6 @@ class LocalExecutor(Executor):
             if output_schema:
                 result.output_schema = shots_mod.build_output_schema(
                     raw, order, compiled.label, entry_point=program.entry_point, labeled=True)
-        header = bufs.header
         result.metadata = {
             "executor": self.name,
             "seed": seed,
@@ -181,10 +184,10 @@ class LocalExecutor(Executor):
             "num_results": program.num_results,
             "precision": opts.precision,
             "paths": raw.num_paths,
-            "gates_simulated": int(header[abi.H_STAT_GATES]),
-            "fused_operations": int(header[abi.H_STAT_OPS]),
-            "passes": int(header[abi.H_STAT_PASSES]),
-            "decisions": int(header[abi.H_STAT_DECISIONS]),
+            "gates_simulated": gates,
+            "fused_operations": stats[0],
+            "passes": stats[1],
+            "decisions": stats[3],
         }
         if program.parameters:
             result.metadata["parameters"] = dict(zip(program.parameters, vector.tolist()))
@@ -199,17 +202,17 @@ class _Buffers:
         nq = program.num_qubits
         dtype = _DTYPES[opts.precision]
         size = state_bytes(nq, opts.precision)
-        slots = 0 if shots <= 1 else int(min(opts.max_saved_states, max(0, spare) // max(size, 1)))
+        self.slots = int(min(opts.max_saved_states, max(0, spare) // max(size, 1)))
         dim = 1 << nq
         self.state = np.empty(dim, dtype)
-        self.pool = np.empty(max(slots, 1) * dim if slots else 1, dtype)
-        self.slot_used = np.zeros(max(slots, 1), np.int64)
+        self.pool = np.empty(self.slots * dim if self.slots else 1, dtype)
+        self.slot_used = np.zeros(max(self.slots, 1), np.int64)
         cap = max(16, opts.tape_capacity)
         self.tape_ops = np.empty((cap, 4), np.int64)
         self.tape_ang = np.empty(cap, np.float64)
         self.results = np.zeros(max(program.num_results, 1), np.int64)
         self.pending = np.zeros(max(nq, 1), np.int64)
-        self.params = np.ascontiguousarray(vector if vector.size else np.zeros(1), dtype=np.float64)
+        self.params = np.zeros(max(len(program.parameters), 1), np.float64)
         self.records = np.empty((record_cap, 3), np.int64)
         self.trace = np.empty(trace_cap, np.int8)
         self.pushes = np.empty((shots + 1, 4), np.int64)
@@ -218,7 +221,6 @@ class _Buffers:
         h[abi.H_PREC] = 0 if opts.precision == "complex128" else 1
         h[abi.H_STATE] = self.state.ctypes.data
         h[abi.H_POOL] = self.pool.ctypes.data
-        h[abi.H_POOL_SLOTS] = slots
         h[abi.H_SLOT_USED] = self.slot_used.ctypes.data
         h[abi.H_TAPE_OPS] = self.tape_ops.ctypes.data
         h[abi.H_TAPE_ANG] = self.tape_ang.ctypes.data
@@ -227,22 +229,68 @@ class _Buffers:
         h[abi.H_NRES] = program.num_results
         h[abi.H_QPEND] = self.pending.ctypes.data
         h[abi.H_PARAMS] = self.params.ctypes.data
-        h[abi.H_NPARAMS] = vector.size
         h[abi.H_REC] = self.records.ctypes.data
         h[abi.H_REC_CAP] = record_cap
         h[abi.H_TRACE] = self.trace.ctypes.data
         h[abi.H_TRACE_CAP] = trace_cap
+        for slot, address in _service_addresses().items():
+            h[slot] = address
+        self.header = h
+
+    def fits(self, shots: int, opts: LocalOptions, trace_cap: int, record_cap: int) -> bool:
+        h = self.header
+        return (h[abi.H_TRACE_CAP] == trace_cap and h[abi.H_REC_CAP] == record_cap
+                and h[abi.H_TAPE_CAP] == max(16, opts.tape_capacity)
+                and h[abi.H_PREC] == (0 if opts.precision == "complex128" else 1))
+
+    def configure(self, program: Program, vector: np.ndarray, *, shots: int, opts: LocalOptions) -> None:
+        """Set what changes from run to run: parameters, shots, limits, tuning; clear the counters."""
+        h = self.header
+        if self.pushes.shape[0] < shots + 1:
+            self.pushes = np.empty((shots + 1, 4), np.int64)
         h[abi.H_PUSH] = self.pushes.ctypes.data
-        h[abi.H_PUSH_CAP] = shots + 1
+        h[abi.H_PUSH_CAP] = self.pushes.shape[0]
+        h[abi.H_POOL_SLOTS] = self.slots if shots > 1 else 0
+        self.params[:vector.size] = vector
+        h[abi.H_NPARAMS] = vector.size
         h[abi.H_MAX_STEPS] = opts.max_steps
         h[abi.H_FUSE_MAX] = opts.fusion_qubits
         h[abi.H_DIAG_MAX] = opts.diagonal_qubits
         h[abi.H_BLOCK_QUBITS] = opts.block_qubits
         h[abi.H_PAR_QUBITS] = opts.parallel_qubits
         h[abi.H_FUSE_OVERHEAD] = int(round(opts.fusion_overhead * 100))
-        for slot, address in _service_addresses().items():
-            h[slot] = address
-        self.header = h
+        h[abi.H_ERROR] = 0
+        h[abi.H_ERROR_ARG] = 0
+        h[abi.H_STAT_GATES:abi.H_STAT_DECISIONS + 1] = 0
+        h[abi.H_STAT_OPS] = 0
+        h[abi.H_STAT_PASSES] = 0
+
+
+_REUSE_QUBITS = 12
+"""Buffers of registers up to this size are kept per program and reused (small runs are dominated
+by allocation otherwise); larger ones are allocated for each run and freed after it."""
+_reusable: OrderedDict[tuple[str, str], _Buffers] = OrderedDict()
+
+
+def _buffers(program: Program, vector: np.ndarray, *, shots: int, opts: LocalOptions, spare: int,
+             trace_cap: int, record_cap: int) -> _Buffers:
+    """Buffers for one run (call with `_EXECUTION_LOCK` held)."""
+    if program.num_qubits > _REUSE_QUBITS:
+        bufs = _Buffers(program, vector, shots=shots, opts=opts, spare=spare, trace_cap=trace_cap,
+                        record_cap=record_cap)
+    else:
+        key = (program.hash, opts.precision)
+        bufs = _reusable.get(key)
+        if bufs is None or not bufs.fits(shots, opts, trace_cap, record_cap):
+            bufs = _Buffers(program, vector, shots=shots, opts=opts, spare=spare, trace_cap=trace_cap,
+                            record_cap=record_cap)
+            _reusable[key] = bufs
+            while len(_reusable) > 32:
+                _reusable.popitem(last=False)
+        else:
+            _reusable.move_to_end(key)
+    bufs.configure(program, vector, shots=shots, opts=opts)
+    return bufs
 
 
 _services: dict[int, int] = {}

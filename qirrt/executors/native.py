@@ -72,7 +72,7 @@ from .abi import (
     REC_RESULT,
 )
 from .gates import gate_arity
-from .pointers import address_of, as_f64, as_i8, as_i64, call_d_i, call_v, call_v_ii, call_v_iid
+from .pointers import address_of, as_f64, as_i8, as_i64, call_d_i, call_i_ii, call_v, call_v_ii, call_v_iid
 
 _OP_X = OPCODES["x"]
 
@@ -395,32 +395,38 @@ def _sort_small(a):
 
 
 @njit(cache=True)
-def _radix_sort(codes, bits):
-    """Sort non-negative codes below 2**bits (LSD radix, 8 bits a pass)."""
+def _sample(hdr, shots):
+    """(distinct basis indices, their counts) of `shots` outcomes of the current state."""
+    room = min(shots, 1 << hdr[H_NQ])
+    buf = np.empty(2 * room, np.int64)
+    n = call_i_ii(hdr[H_FN_SAMPLE], address_of(hdr), shots, address_of(buf))
+    return buf[:n], buf[room:room + n]
+
+
+@njit(cache=True)
+def _sort_by_code(codes, counts, bits):
+    """Sort (code, count) pairs by code (LSD radix, 8 bits a pass)."""
     n = codes.size
-    src = codes
-    dst = np.empty(n, np.int64)
+    src_c = codes
+    src_n = counts
+    dst_c = np.empty(n, np.int64)
+    dst_n = np.empty(n, np.int64)
     shift = 0
     while shift < bits:
         count = np.zeros(257, np.int64)
         for i in range(n):
-            count[((src[i] >> shift) & 255) + 1] += 1
+            count[((src_c[i] >> shift) & 255) + 1] += 1
         for d in range(256):
             count[d + 1] += count[d]
         for i in range(n):
-            d = (src[i] >> shift) & 255
-            dst[count[d]] = src[i]
+            d = (src_c[i] >> shift) & 255
+            dst_c[count[d]] = src_c[i]
+            dst_n[count[d]] = src_n[i]
             count[d] += 1
-        src, dst = dst, src
+        src_c, dst_c = dst_c, src_c
+        src_n, dst_n = dst_n, src_n
         shift += 8
-    return src
-
-
-@njit(cache=True)
-def _sample(hdr, shots):
-    out = np.empty(shots, np.int64)
-    call_v_ii(hdr[H_FN_SAMPLE], address_of(hdr), shots, address_of(out))
-    return out
+    return src_c, src_n
 
 
 @njit(cache=True)
@@ -563,28 +569,31 @@ def execute(hdr, run_address, seed, shots, keep_memory):
                 n_memory += path_shots
             n_pat += 1
         else:
-            idx = _sample(hdr, path_shots)
-            codes = np.zeros(path_shots, np.int64)
+            idx, cnt = _sample(hdr, path_shots)
+            m = idx.size
+            codes = np.zeros(m, np.int64)
             for j in range(qs.size):
                 q = qs[j]
-                for s in range(path_shots):
+                for s in range(m):
                     codes[s] |= ((idx[s] >> q) & 1) << j
-            codes = _radix_sort(codes, qs.size)
+            codes, cnt = _sort_by_code(codes, cnt, qs.size)
             s = 0
-            while s < path_shots:
+            while s < m:
                 e = s
-                while e < path_shots and codes[e] == codes[s]:
+                total = 0
+                while e < m and codes[e] == codes[s]:
+                    total += cnt[e]
                     e += 1
                 pat_path = _grow(pat_path, n_pat + 1)
                 pat_code = _grow(pat_code, n_pat + 1)
                 pat_count = _grow(pat_count, n_pat + 1)
                 pat_path[n_pat] = n_paths
                 pat_code[n_pat] = codes[s]
-                pat_count[n_pat] = e - s
+                pat_count[n_pat] = total
                 if keep_memory:
-                    for j in range(e - s):
+                    for j in range(total):
                         memory[n_memory + j] = n_pat
-                    n_memory += e - s
+                    n_memory += total
                 n_pat += 1
                 s = e
         n_paths += 1

@@ -82,3 +82,9 @@ def call_v_iid(typingctx, function_address, context_address, a, b, x):
 def call_d_i(typingctx, function_address, context_address, a):
     argtypes = (types.int64,)
     return types.float64(types.int64, types.int64, *argtypes), _codegen(types.float64, argtypes)
+
+
+@intrinsic
+def call_i_ii(typingctx, function_address, context_address, a, b):
+    argtypes = (types.int64, types.int64)
+    return types.int64(types.int64, types.int64, *argtypes), _codegen(types.int64, argtypes)

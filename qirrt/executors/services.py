@@ -132,17 +132,17 @@ def reset(ctx):
         sv.reset_state(_state64(hdr), hdr[H_PAR_QUBITS])
 
 
-@cfunc(types.void(_CTX, types.int64, types.int64), cache=True)
+@cfunc(types.int64(_CTX, types.int64, types.int64), cache=True)
 def sample(ctx, shots, out_address):
-    """Write `shots` sampled basis indices (ascending) to the int64 buffer at `out_address`."""
+    """Sample `shots` outcomes into the int64 buffer at `out_address` (room for 2 x min(2**n, shots)):
+    distinct basis indices first, then their counts; returns how many distinct indices."""
     hdr = carray(ctx, HEADER_SIZE)
-    out = carray(as_i64(out_address), shots)
+    room = min(shots, 1 << hdr[H_NQ])
+    index = carray(as_i64(out_address), room)
+    count = carray(as_i64(out_address + 8 * room), room)
     if hdr[H_PREC] == 0:
-        idx = sv.sample_indices(_state128(hdr), shots, hdr[H_PAR_QUBITS])
-    else:
-        idx = sv.sample_indices(_state64(hdr), shots, hdr[H_PAR_QUBITS])
-    for i in range(shots):
-        out[i] = idx[i]
+        return sv.sample_counts(_state128(hdr), shots, hdr[H_PAR_QUBITS], index, count)
+    return sv.sample_counts(_state64(hdr), shots, hdr[H_PAR_QUBITS], index, count)
 
 
 SERVICES = {"flush": flush, "prob_one": prob_one, "collapse": collapse, "copy": copy, "reset": reset,

@@ -78,22 +78,46 @@ def _render_keys(template: str, codes: np.ndarray) -> list[str]:
     return [b.decode("ascii") for b in table.view(f"S{width}").ravel()] if width else [""] * len(codes)
 
 
-def build_counts(raw: RawOutput, label_of) -> tuple[dict[str, int], list[str]]:
-    """(counts, key of each pattern)."""
-    pattern_keys: list[str] = [""] * len(raw.pattern_code)
-    order = np.argsort(raw.pattern_path, kind="stable")
-    paths = raw.pattern_path[order]
-    bounds = np.flatnonzero(np.diff(paths)) + 1
-    for group in np.split(order, bounds) if len(order) else []:
-        path = int(raw.pattern_path[group[0]])
-        template = _render_template(_path_records(raw, path, label_of))
-        keys = _render_keys(template, raw.pattern_code[group])
-        for index, key in zip(group.tolist(), keys):
+def build_counts(raw: RawOutput, label_of, templates: dict | None = None) -> tuple[dict[str, int], list[str]]:
+    """(counts, key of each pattern); `templates` caches rendered keys by a path's raw records."""
+    paths = raw.pattern_path.tolist()
+    codes = raw.pattern_code.tolist()
+    groups: dict[int, list[int]] = {}
+    for index, path in enumerate(paths):
+        groups.setdefault(path, []).append(index)
+    pattern_keys: list[str] = [""] * len(codes)
+    for path, members in groups.items():
+        rows = raw.records[raw.path_record_start[path]:raw.path_record_start[path + 1]]
+        qubits = raw.path_qubits[raw.path_qubit_start[path]:raw.path_qubit_start[path + 1]]
+        cache_key = (rows.tobytes(), qubits.tobytes())
+        template = templates.get(cache_key) if templates is not None else None
+        if template is None:
+            template = _render_template(_path_records(raw, path, label_of))
+            if templates is not None and len(templates) < 4096:
+                templates[cache_key] = template
+        if len(members) >= 32:
+            keys = _render_keys(template, raw.pattern_code[np.array(members, np.int64)])
+        else:
+            keys = _render_few(template, [codes[i] for i in members])
+        for index, key in zip(members, keys):
             pattern_keys[index] = key
     counts: dict[str, int] = {}
     for key, count in zip(pattern_keys, raw.pattern_count.tolist()):
         counts[key] = counts.get(key, 0) + count
     return counts, pattern_keys
+
+
+def _render_few(template: str, codes: list[int]) -> list[str]:
+    slots = [(pos, ord(ch) - _SLOT_BASE) for pos, ch in enumerate(template) if ord(ch) >= _SLOT_BASE]
+    if not slots:
+        return [template] * len(codes)
+    chars = list(template)
+    out = []
+    for code in codes:
+        for pos, j in slots:
+            chars[pos] = "1" if (code >> j) & 1 else "0"
+        out.append("".join(chars))
+    return out
 
 
 def _render_template(records: list[Record]) -> str:

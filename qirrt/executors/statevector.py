@@ -494,3 +494,57 @@ def sample_indices(state, shots, par_qubits):
                     break
             out[j] = k
     return out
+
+
+@njit(cache=True)
+def sample_counts(state, shots, par_qubits, out_index, out_count):
+    """Draw `shots` outcomes; write distinct basis indices (ascending) and their counts, return how many.
+
+    Small registers split the shots over the amplitudes with successive binomials (cost ~ 2**n);
+    large ones sort uniforms into the cumulative distribution (cost ~ 2**n / threads + shots).
+    """
+    if shots == 0:
+        return 0
+    dim = state.size
+    if dim <= shots or dim <= 64:
+        total = 0.0
+        last = 0
+        for i in range(dim):
+            a = state[i]
+            p = a.real * a.real + a.imag * a.imag
+            total += p
+            if p > 0.0:
+                last = i
+        remaining = shots
+        rest = total
+        n = 0
+        for i in range(dim):
+            if remaining == 0:
+                break
+            a = state[i]
+            p = a.real * a.real + a.imag * a.imag
+            if p <= 0.0:
+                continue
+            if i >= last or p >= rest:
+                c = remaining
+            else:
+                c = np.random.binomial(remaining, p / rest)
+            rest -= p
+            if c > 0:
+                out_index[n] = i
+                out_count[n] = c
+                n += 1
+                remaining -= c
+        return n
+    idx = sample_indices(state, shots, par_qubits)
+    n = 0
+    j = 0
+    while j < shots:
+        e = j
+        while e < shots and idx[e] == idx[j]:
+            e += 1
+        out_index[n] = idx[j]
+        out_count[n] = e - j
+        n += 1
+        j = e
+    return n
