@@ -30,6 +30,13 @@ express the same composition as the Decorator pattern of the paper qirrt's model
 ``ErrorMitigatedExecutionBackend(ErrorMitigatedExecutionBackend(ExecutionBackend(ex), zne), ddd)``
 equals the pipeline ``["ddd", "zne"]`` (the outermost decorator expands first).
 
+**Executors.** The expanded programs must run as written: a transpiler that optimises (Aer given a
+target at ``optimization_level`` ≥ 1) cancels folded gate pairs, DD pulses and twirling Paulis. Compile
+for the device first (`qirrt.compile` / ``qirrt compile --target``) and run on an executor that does
+not re-optimise, e.g. ``AerExecutor(calibration=...)`` (noise on the program's qubits as they are).
+Give the same target and calibration to the mitigation context: DDD reads durations, PEC gate errors
+and readout the measurement errors of the physical qubits in the program's layout.
+
 **mitiq.** `mitiq_executor` wraps a qirrt executor as a function mitiq accepts, so mitiq's own
 techniques (CDR, classical shadows, its ZNE/PEC/DDD) run on qirrt's executors.
 """
