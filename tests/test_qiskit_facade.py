@@ -127,3 +127,12 @@ def test_estimator_without_parameters_and_identity_terms():
     result = QirrtEstimator("aer", seed=1).run([(qc, [SparsePauliOp("ZZ"), SparsePauliOp("II", 3.0)])]).result()
     assert result[0].data.evs.tolist() == pytest.approx([1.0, 3.0])
     assert result[0].data.stds.tolist() == pytest.approx([0.0, 0.0])
+
+
+def test_sampler_over_the_emulated_qpu():
+    from qirrt.adapters import EmulatedQPU, ManualClock
+
+    qpu = EmulatedQPU("FakeKolkata", seed=2, clock=ManualClock(), failure_rate=0.0)
+    result = QirrtSampler(qpu, seed=1).run([(CORPUS["ghz3"](),)], shots=500).result()
+    counts = result[0].data.c.get_counts()
+    assert sum(counts.values()) == 500 and counts.get("000", 0) + counts.get("111", 0) > 400

@@ -82,6 +82,7 @@ class _EmulatedJob:
     finish: datetime
     fails: bool
     reservation: str | None
+    memory: bool = False
     cancelled: bool = False
     results: list[Result] | None = None
 
@@ -254,9 +255,10 @@ class EmulatedQPU(HardwareAdapter):
 
     # -- jobs -----------------------------------------------------------------------------------
     def submit_programs(self, programs: list[Program], *, shots: int, seed: int | None, params: Any,
-                        reservation: str | None = None, **options) -> str:
+                        reservation: str | None = None, memory: bool = False, **options) -> str:
         if options:
-            raise AdapterError(f"unknown option(s) {', '.join(sorted(options))} for {self.name}; known: reservation")
+            raise AdapterError(f"unknown option(s) {', '.join(sorted(options))} for {self.name}; known: reservation, "
+                               f"memory")
         for program in programs:
             if program.num_qubits > self.backend.num_qubits:
                 raise AdapterError(f"program {program.entry_point!r} needs {program.num_qubits} qubits; "
@@ -283,7 +285,7 @@ class EmulatedQPU(HardwareAdapter):
                 self._device_free = max(self._device_free, finish)
             fails = bool(self._failures.random() < self.failure_rate)
             job = _EmulatedJob(self._new_id(self.name), list(programs), shots, seed, params, now, start, finish,
-                               fails, reservation)
+                               fails, reservation, memory=memory)
             self._jobs[job.id] = job
         log.debug("%s: job %s queued, starts %s, finishes %s", self.name, job.id, start.isoformat(),
                   finish.isoformat())
@@ -354,7 +356,7 @@ class EmulatedQPU(HardwareAdapter):
             self._executor = AerExecutor(target=self.backend, method=self.method)
         calibration = self.calibration_at(job.start)
         results = self._executor.execute(job.programs, shots=job.shots, seed=job.seed, params=job.params,
-                                         calibration=calibration)
+                                         calibration=calibration, memory=job.memory)
         for result in results:
             result.metadata.update(executor=self.name, adapter=type(self).__name__, job_id=job.id,
                                    calibration_epoch=calibration.epoch, submitted=job.submitted.isoformat(),

@@ -47,6 +47,7 @@ class _Submitted:
     shots: int
     primitive: str
     submitted_s: float
+    memory: bool = False
 
 
 class QiskitBackendAdapter(HardwareAdapter):
@@ -76,8 +77,10 @@ class QiskitBackendAdapter(HardwareAdapter):
         return is_local_simulator(self.backend)
 
     def dynamic(self) -> bool:
-        """Whether the backend runs mid-circuit measurement and feed-forward."""
-        return self.local or "if_else" in self.backend.target.operation_names
+        """Whether the backend runs mid-circuit measurement and feed-forward (IBM's SamplerV2 checks circuits
+        against the backend's own target even in local mode, so there only what the target lists counts)."""
+        listed = "if_else" in self.backend.target.operation_names
+        return listed if self.primitive == "sampler" else (self.local or listed)
 
     def capabilities(self) -> Capabilities:
         return Capabilities(
@@ -139,7 +142,7 @@ class QiskitBackendAdapter(HardwareAdapter):
 
     def _target_for_transpile(self):
         if self._transpile_target is None:
-            if self.local:
+            if self.local and self.primitive == "run":
                 from ..executors.aer import _with_control_flow
 
                 self._transpile_target = _with_control_flow(self.backend.target)
@@ -149,7 +152,7 @@ class QiskitBackendAdapter(HardwareAdapter):
 
     # -- jobs -----------------------------------------------------------------------------------
     def submit_programs(self, programs: list[Program], *, shots: int, seed: int | None, params: Any,
-                        **options) -> str:
+                        memory: bool = False, **options) -> str:
         if options:
             raise AdapterError(f"unknown option(s) {', '.join(sorted(options))} for adapter {self.name}")
         circuits, points = [], []
@@ -172,13 +175,13 @@ class QiskitBackendAdapter(HardwareAdapter):
                 job = self._sampler(seed_value).run([(c,) for c in circuits], shots=shots)
             else:
                 run_options = {"seed_simulator": seed_value} if self.local else {}
-                job = self.backend.run(circuits, shots=shots, memory=False, **run_options)
+                job = self.backend.run(circuits, shots=shots, memory=memory, **run_options)
         except Exception as exc:  # noqa: BLE001 - vendor submission errors
             raise AdapterError(f"{self.name}: submission failed: {exc}") from None
         job_id = self._new_id(self.name)
         with self._lock:
             self._jobs[job_id] = _Submitted(job, circuits, list(programs), points, shots, self.primitive,
-                                            time.time())
+                                            time.time(), memory)
         return job_id
 
     def _sampler(self, seed: int | None):
@@ -219,7 +222,7 @@ class QiskitBackendAdapter(HardwareAdapter):
             return False
 
     def result(self, job_id: str, timeout_s: float | None = None) -> list[Result]:
-        from ..raising import map_counts
+        from ..raising import key_function, map_counts
 
         submitted = self._get(job_id)
         start = time.perf_counter()
@@ -235,11 +238,23 @@ class QiskitBackendAdapter(HardwareAdapter):
         for position, (circuit, (p_index, vector, user_seed)) in enumerate(zip(submitted.circuits,
                                                                               submitted.points)):
             program = submitted.programs[p_index]
+            shots_memory = None
             if submitted.primitive == "sampler":
-                raw = _sampler_counts(outcome[position], circuit)
+                shot_keys = _sampler_memory(outcome[position], circuit)
+                raw: dict[str, int] = {}
+                for key in shot_keys:
+                    raw[key] = raw.get(key, 0) + 1
+                if submitted.memory:
+                    shots_memory = shot_keys
             else:
                 raw = outcome.get_counts(position) if circuit.num_clbits else {"": submitted.shots}
+                if submitted.memory and circuit.num_clbits:
+                    shots_memory = outcome.get_memory(position)
             counts = map_counts(raw, circuit) if circuit.num_clbits else {"": submitted.shots}
+            memory = None
+            if submitted.memory:
+                convert = key_function(circuit) if circuit.num_clbits else (lambda key: "")
+                memory = [convert(k) for k in shots_memory] if shots_memory is not None else [""] * submitted.shots
             metadata = {"executor": self.name, "adapter": type(self).__name__, "backend": self.name,
                         "job_id": job_id, "seed": user_seed, "program_hash": program.hash,
                         "num_qubits": program.num_qubits, "primitive": submitted.primitive,
@@ -247,7 +262,7 @@ class QiskitBackendAdapter(HardwareAdapter):
             if program.parameters:
                 metadata["parameters"] = dict(zip(program.parameters, vector.tolist()))
             results.append(Result(counts={k: int(v) for k, v in counts.items()}, shots=submitted.shots,
-                                  metadata=metadata))
+                                  memory=memory, metadata=metadata))
         return results
 
 
@@ -265,13 +280,8 @@ def _wait(job, timeout_s: float | None):
         time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
 
 
-def _sampler_counts(pub_result, circuit) -> dict[str, int]:
-    """Joint counts of a SamplerV2 pub result, keyed as Qiskit keys (last register leftmost)."""
+def _sampler_memory(pub_result, circuit) -> list[str]:
+    """Per-shot Qiskit keys (last register leftmost) of a SamplerV2 pub result."""
     data = pub_result.data
-    registers = [getattr(data, register.name) for register in circuit.cregs]
-    columns = [register.get_bitstrings() for register in registers]
-    counts: dict[str, int] = {}
-    for parts in zip(*columns):
-        key = " ".join(reversed(parts))
-        counts[key] = counts.get(key, 0) + 1
-    return counts
+    columns = [getattr(data, register.name).get_bitstrings() for register in circuit.cregs]
+    return [" ".join(reversed(parts)) for parts in zip(*columns)]

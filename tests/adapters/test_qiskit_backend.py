@@ -91,3 +91,21 @@ def test_unknown_job_and_backend_names_are_clear_errors(kolkata):
 def test_reservations_are_not_offered(kolkata):
     with pytest.raises(AdapterError, match=re.escape("does not support reservations")):
         kolkata.reserve(0, 60)
+
+
+@pytest.mark.parametrize("primitive, name", [("run", "teleport"), ("sampler", "registers")])
+def test_memory_is_per_shot_program_keys(primitive, name):
+    adapter = QiskitBackendAdapter("FakeKolkata", primitive=primitive)
+    result = adapter.run(qirrt.load(CORPUS[name]()), shots=300, seed=1, memory=True)
+    assert len(result.memory) == 300
+    tally: dict[str, int] = {}
+    for key in result.memory:
+        tally[key] = tally.get(key, 0) + 1
+    assert tally == result.counts
+
+
+def test_sampler_on_a_fake_backend_refuses_feed_forward_clearly():
+    adapter = QiskitBackendAdapter("FakeKolkata", primitive="sampler")
+    assert adapter.capabilities().profiles == ("base",)
+    with pytest.raises(AdapterError, match=re.escape("does not run classical feed-forward")):
+        adapter.run(qirrt.load(CORPUS["teleport"]()), shots=10)
