@@ -110,7 +110,8 @@ def test_sampler_keeps_registers_apart_and_mixes_pubs():
 @pytest.mark.parametrize("executor", EXECUTORS)
 def test_estimator_round_trip_with_broadcasting(executor):
     circuit = _ansatz()
-    observables = [[SparsePauliOp(["ZZI", "IXX"], [1.0, 0.5])], [SparsePauliOp(["YYI", "ZII", "III"], [2.0, -1.0, 0.25])]]
+    observables = [[SparsePauliOp(["ZZI", "IXX"], [1.0, 0.5])],
+                   [SparsePauliOp(["YYI", "ZII", "III"], [2.0, -1.0, 0.25])]]
     sweep = np.random.default_rng(7).uniform(-math.pi, math.pi, (2, 3, 3))  # broadcast shape (2, 3)
     ours = QirrtEstimator(executor, seed=5).run([(circuit, observables, sweep)], precision=0.02).result()[0]
     reference = StatevectorEstimator().run([(circuit, observables, sweep)]).result()[0]
