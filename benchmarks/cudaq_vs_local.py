@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import qirrt  # noqa: E402
+import qirrt
 
 
 def brickwork_circuit(n: int, depth: int, seed: int):

@@ -31,7 +31,8 @@ from qiskit.primitives.containers import BitArray, DataBin, PubResult, SamplerPu
 from qiskit.primitives.containers.estimator_pub import EstimatorPub
 from qiskit.primitives.containers.sampler_pub import SamplerPub
 from qiskit.primitives.primitive_job import PrimitiveJob
-from qiskit.providers import BackendV2, JobStatus as QiskitJobStatus, JobV1, Options
+from qiskit.providers import BackendV2, JobV1, Options
+from qiskit.providers import JobStatus as QiskitJobStatus
 from qiskit.result import Result as QiskitResult
 
 from .errors import ExecutionError

@@ -49,8 +49,16 @@ if TYPE_CHECKING:
 
     from .program import Program
 
-__all__ = ["to_qiskit", "map_counts", "key_function", "records_of", "format_records", "RECORDS_KEY", "RESULT_REGISTER",
-           "SCRATCH_REGISTER"]
+__all__ = [
+    "RECORDS_KEY",
+    "RESULT_REGISTER",
+    "SCRATCH_REGISTER",
+    "format_records",
+    "key_function",
+    "map_counts",
+    "records_of",
+    "to_qiskit",
+]
 
 RECORDS_KEY = "qirrt_records"
 """`circuit.metadata` key of the output-record template."""
@@ -390,7 +398,6 @@ class _Raiser:
 
     def _loop(self, loop: _Loop) -> int:
         """Emit `H; while (stay) { B; H }`; return the exit block (the exit edge already taken)."""
-        from qiskit.circuit.classical import expr
 
         cfg = self.cfg
         self._overwrite(loop)
@@ -426,7 +433,7 @@ class _Raiser:
         self._instructions(loop.exiting)
         terminator = cfg.blocks[loop.exiting].terminator
         condition = self._value(terminator.operands[0], terminator)
-        false_target, true_target = cfg.successors[loop.exiting]
+        _, true_target = cfg.successors[loop.exiting]
         return condition if true_target == loop.inside else _not(condition)
 
     def _overwrite(self, loop: _Loop) -> None:
@@ -522,7 +529,7 @@ class _Raiser:
         if not isinstance(duration, (int, float)) or isinstance(duration, bool):
             raise self._error("a delay of computed length cannot be raised", instruction=call)
         if unit == 1:
-            self.qc.delay(int(round(duration)), qubit, unit="dt")
+            self.qc.delay(round(duration), qubit, unit="dt")
         else:
             self.qc.delay(float(duration), qubit, unit="ns")
 

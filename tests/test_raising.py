@@ -20,7 +20,13 @@ import qirrt
 from qirrt.errors import ExecutionError
 from qirrt.exact import exact_distribution
 from qirrt.program import Program
-from qirrt.raising import RECORDS_KEY, SCRATCH_REGISTER, key_function, map_counts, to_qiskit
+from qirrt.raising import (
+    RECORDS_KEY,
+    SCRATCH_REGISTER,
+    key_function,
+    map_counts,
+    to_qiskit,
+)
 
 from .corpus import CONTROL_FLOW, CORPUS, expression_ansatz
 from .reference import exact_counts

@@ -12,10 +12,25 @@ from .qiskit_backend_source import (
     target_from_backend,
 )
 
-__all__ = ["calibration_from_backend", "load_backend", "resolve_backend", "resolve_calibration", "resolve_target",
-           "target_from_backend", "AdapterJob", "Capabilities", "HardwareAdapter", "ManualClock", "QueueInfo",
-           "Reservation", "TransientAdapterError", "QiskitBackendAdapter", "EmulatedQPU", "CalibrationManager",
-           "noise_model_from_calibration"]
+__all__ = [
+    "AdapterJob",
+    "CalibrationManager",
+    "Capabilities",
+    "EmulatedQPU",
+    "HardwareAdapter",
+    "ManualClock",
+    "QiskitBackendAdapter",
+    "QueueInfo",
+    "Reservation",
+    "TransientAdapterError",
+    "calibration_from_backend",
+    "load_backend",
+    "noise_model_from_calibration",
+    "resolve_backend",
+    "resolve_calibration",
+    "resolve_target",
+    "target_from_backend",
+]
 
 _LAZY = {
     "AdapterJob": "base", "Capabilities": "base", "HardwareAdapter": "base", "ManualClock": "base",

@@ -17,7 +17,7 @@ import threading
 from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from ..errors import AdapterError
@@ -38,10 +38,10 @@ class TransientAdapterError(AdapterError):
 def utc(moment: datetime | float | None = None) -> datetime:
     """A timezone-aware UTC datetime from a datetime (naive ones are taken as UTC) or a POSIX time."""
     if moment is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     if isinstance(moment, (int, float)):
-        return datetime.fromtimestamp(moment, timezone.utc)
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+        return datetime.fromtimestamp(moment, UTC)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class Clock:
@@ -58,7 +58,7 @@ class SystemClock(Clock):
     """Wall-clock time."""
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def sleep(self, seconds: float) -> None:
         import time
@@ -70,7 +70,7 @@ class ManualClock(Clock):
     """A clock that moves only when told: `advance(seconds)`, and `sleep` advances it (tests, demos)."""
 
     def __init__(self, start: datetime | float | None = None):
-        self._now = utc(start if start is not None else datetime(2026, 1, 1, tzinfo=timezone.utc))
+        self._now = utc(start if start is not None else datetime(2026, 1, 1, tzinfo=UTC))
         self._lock = threading.Lock()
 
     def now(self) -> datetime:

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Self
 
 from ..errors import AdapterError, QirrtError
 from .base import Clock, SystemClock
@@ -170,7 +171,7 @@ class CalibrationManager:
             while not self._stop.is_set():
                 try:
                     self.poll()
-                except Exception:  # noqa: BLE001 - a drift subscriber raised: keep polling, but say so
+                except Exception:
                     log.exception("calibration manager poll failed")
                     with self._lock:
                         self.errors.append((self.clock.now(), "*", "poll raised; see the log"))
@@ -185,7 +186,7 @@ class CalibrationManager:
             self._thread.join(timeout_s)
             self._thread = None
 
-    def __enter__(self) -> CalibrationManager:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

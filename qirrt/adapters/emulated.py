@@ -34,8 +34,16 @@ from ..errors import AdapterError, JobCancelledError, JobTimeoutError
 from ..executors.base import JobStatus
 from ..program import Program
 from ..result import Result
-from .base import Capabilities, Clock, HardwareAdapter, QueueInfo, Reservation, SystemClock, \
-    TransientAdapterError, utc
+from .base import (
+    Capabilities,
+    Clock,
+    HardwareAdapter,
+    QueueInfo,
+    Reservation,
+    SystemClock,
+    TransientAdapterError,
+    utc,
+)
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from ..calibration import Calibration
 
-__all__ = ["noise_model_from_calibration", "qiskit_gate_name", "basis_gates_of"]
+__all__ = ["basis_gates_of", "noise_model_from_calibration", "qiskit_gate_name"]
 
 _QISKIT_NAMES = {"s__adj": "sdg", "t__adj": "tdg", "ccx": "ccx"}
 _NOT_NOISY = {"measure", "barrier", "delay"}

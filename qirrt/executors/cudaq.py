@@ -78,7 +78,7 @@ def probe_target(name: str, *, timeout_s: float = 120.0) -> tuple[bool, str]:
             return _PROBES[name]
     try:
         completed = subprocess.run([sys.executable, "-c", _PROBE_SCRIPT, name], capture_output=True, text=True,
-                                   timeout=timeout_s, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+                                   check=False, timeout=timeout_s, env={**os.environ, "PYTHONWARNINGS": "ignore"})
         ok = completed.returncode == 0 and "ok" in completed.stdout
         lines = (completed.stderr or completed.stdout).strip().splitlines()
         reason = "works" if ok else (f"exit code {completed.returncode}: " + (lines[-1] if lines else "no output"))
@@ -304,7 +304,7 @@ def build_kernel(program: Program) -> _Kernel:
         if name in ("if_else", "while_loop", "for_loop", "switch_case", "store"):
             raise refuse("has classical control flow")
         if set(idx) & measured_qubits:
-            raise refuse(f"applies {name} to qubit {sorted(set(idx) & measured_qubits)[0]} after measuring it")
+            raise refuse(f"applies {name} to qubit {min(set(idx) & measured_qubits)} after measuring it")
         touched.update(idx)
         gates += 1
         q = [qubits[i] for i in idx]

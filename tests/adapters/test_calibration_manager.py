@@ -12,8 +12,8 @@ from qirrt.errors import AdapterError
 
 pytest.importorskip("qiskit_ibm_runtime")
 
-from qirrt.adapters.calibration_manager import CalibrationManager  # noqa: E402
-from qirrt.adapters.emulated import DriftModel, EmulatedQPU  # noqa: E402
+from qirrt.adapters.calibration_manager import CalibrationManager
+from qirrt.adapters.emulated import DriftModel, EmulatedQPU
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from ..corpus import CORPUS
 
 pytest.importorskip("qiskit_ibm_runtime")
 
-from qirrt.adapters.emulated import DriftModel, EmulatedQPU, QueueModel  # noqa: E402
+from qirrt.adapters.emulated import DriftModel, EmulatedQPU, QueueModel
 
 QUEUE = QueueModel(latency_s=5.0, mean_depth=6.0, window_s=600.0, job_s=30.0, overhead_s=2.0, shot_s=1e-3)
 

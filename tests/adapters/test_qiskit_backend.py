@@ -18,7 +18,7 @@ from ..stats import assert_distribution
 
 pytest.importorskip("qiskit_ibm_runtime")
 
-from qirrt.adapters.qiskit_backend import QiskitBackendAdapter  # noqa: E402
+from qirrt.adapters.qiskit_backend import QiskitBackendAdapter
 
 SHOTS = 8000
 

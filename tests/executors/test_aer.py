@@ -217,7 +217,7 @@ def test_a_drifted_calibration_changes_the_noise():
     good = AerExecutor(target="FakeKolkata").run(program, shots=NOISY_SHOTS, seed=1)
     bad = AerExecutor(target="FakeKolkata", calibration=worse).run(program, shots=NOISY_SHOTS, seed=1)
     assert bad.metadata["noise"]["epoch"] == worse.epoch
-    wrong = lambda r: 1 - (r.counts.get("0000", 0) + r.counts.get("1111", 0)) / NOISY_SHOTS  # noqa: E731
+    wrong = lambda r: 1 - (r.counts.get("0000", 0) + r.counts.get("1111", 0)) / NOISY_SHOTS
     assert wrong(bad) > 2 * wrong(good)
 
 

@@ -20,7 +20,7 @@ from .test_aer import assert_same_sample
 
 cudaq = pytest.importorskip("cudaq")
 
-from qirrt.executors.cudaq import CudaqExecutor, choose_target, probe_target  # noqa: E402
+from qirrt.executors.cudaq import CudaqExecutor, choose_target, probe_target
 
 TERMINAL = sorted((set(CORPUS) - CONTROL_FLOW) | {"forloop"})
 SHOTS = 4000
