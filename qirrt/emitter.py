@@ -11,6 +11,7 @@ import struct
 from .dialect import GATES, PARAMETER_ATTR, PARAMETER_FN, PRODUCER_ATTR, QIS_PREFIX, RT_PREFIX
 from .program import Profile, encode_parameters
 
+_NANOSECONDS_PER = {"s": 1e9, "ms": 1e6, "us": 1e3, "µs": 1e3, "ns": 1.0, "ps": 1e-3}
 _INTRINSICS = {"sin", "cos", "exp", "log", "sqrt", "fabs", "pow", "tan", "asin", "acos", "atan"}
 
 
@@ -151,12 +152,21 @@ class QirEmitter:
         self.body.append(f"  call void @{symbol}({qubit(qubit_index)})")
 
     def delay(self, qubit_index: int, duration: float, unit: str) -> None:
-        """Timing metadata for later passes; executors treat it as the identity."""
+        """Timing metadata for later passes; executors treat it as the identity.
+
+        Emitted as `__qirrt__delay(qubit, duration, unit_code)`: unit code 0 means nanoseconds (time
+        units are converted), 1 means device samples (`dt`).
+        """
         symbol = "__qirrt__delay"
         self._declare(symbol, f"declare void @{symbol}(ptr, double, i64)")
         self._use_qubits((qubit_index,))
-        unit_code = 1 if unit == "dt" else 0
-        self.body.append(f"  call void @{symbol}({qubit(qubit_index)}, double {double(duration)}, i64 {unit_code})")
+        if unit == "dt":
+            value, unit_code = duration, 1
+        elif unit in _NANOSECONDS_PER:
+            value, unit_code = duration * _NANOSECONDS_PER[unit], 0
+        else:
+            raise ValueError(f"unknown delay unit {unit!r}; expected s, ms, us, ns, ps or dt")
+        self.body.append(f"  call void @{symbol}({qubit(qubit_index)}, double {double(value)}, i64 {unit_code})")
 
     def read_result(self, result_index: int) -> str:
         symbol = f"{QIS_PREFIX}read_result__body"
