@@ -18,32 +18,8 @@ import pyqir
 from .dialect import GATES, PARAMETER_FN, qis_name
 from .errors import ExecutionError
 from .gates import matrix
+from .llvm_ops import FLOAT_BINARY, ICMP, INT_BINARY, MATH, intrinsic_name
 from .result import Record, format_key
-
-_FLOAT_OPS = {
-    pyqir.Opcode.FADD: lambda a, b: a + b, pyqir.Opcode.FSUB: lambda a, b: a - b,
-    pyqir.Opcode.FMUL: lambda a, b: a * b, pyqir.Opcode.FDIV: lambda a, b: a / b,
-}
-_INT_OPS = {
-    pyqir.Opcode.ADD: lambda a, b: a + b, pyqir.Opcode.SUB: lambda a, b: a - b,
-    pyqir.Opcode.MUL: lambda a, b: a * b, pyqir.Opcode.AND: lambda a, b: a & b,
-    pyqir.Opcode.OR: lambda a, b: a | b, pyqir.Opcode.XOR: lambda a, b: a ^ b,
-    pyqir.Opcode.SHL: lambda a, b: a << b, pyqir.Opcode.LSHR: lambda a, b: a >> b,
-    pyqir.Opcode.SDIV: lambda a, b: int(a / b), pyqir.Opcode.UDIV: lambda a, b: a // b,
-    pyqir.Opcode.SREM: lambda a, b: int(math.fmod(a, b)), pyqir.Opcode.UREM: lambda a, b: a % b,
-}
-_ICMP = {
-    pyqir.IntPredicate.EQ: lambda a, b: a == b, pyqir.IntPredicate.NE: lambda a, b: a != b,
-    pyqir.IntPredicate.SGT: lambda a, b: a > b, pyqir.IntPredicate.SGE: lambda a, b: a >= b,
-    pyqir.IntPredicate.SLT: lambda a, b: a < b, pyqir.IntPredicate.SLE: lambda a, b: a <= b,
-    pyqir.IntPredicate.UGT: lambda a, b: a > b, pyqir.IntPredicate.UGE: lambda a, b: a >= b,
-    pyqir.IntPredicate.ULT: lambda a, b: a < b, pyqir.IntPredicate.ULE: lambda a, b: a <= b,
-}
-_MATH = {"llvm.sin.f64": math.sin, "llvm.cos.f64": math.cos, "llvm.tan.f64": math.tan,
-         "llvm.exp.f64": math.exp, "llvm.log.f64": math.log, "llvm.sqrt.f64": math.sqrt,
-         "llvm.fabs.f64": abs, "llvm.asin.f64": math.asin, "llvm.acos.f64": math.acos,
-         "llvm.atan.f64": math.atan, "llvm.pow.f64": math.pow}
-
 
 @dataclass
 class _Branch:
@@ -135,14 +111,14 @@ class _Interpreter:
     def _compute(self, instruction, env, previous):
         opcode = instruction.opcode
         operands = instruction.operands
-        if opcode in _FLOAT_OPS:
-            return _FLOAT_OPS[opcode](self._value(operands[0], env), self._value(operands[1], env))
+        if opcode in FLOAT_BINARY:
+            return FLOAT_BINARY[opcode](self._value(operands[0], env), self._value(operands[1], env))
         if opcode == pyqir.Opcode.FNEG:
             return -self._value(operands[0], env)
-        if opcode in _INT_OPS:
-            return _INT_OPS[opcode](int(self._value(operands[0], env)), int(self._value(operands[1], env)))
+        if opcode in INT_BINARY:
+            return INT_BINARY[opcode](int(self._value(operands[0], env)), int(self._value(operands[1], env)))
         if opcode == pyqir.Opcode.ICMP:
-            return int(_ICMP[instruction.predicate](self._value(operands[0], env), self._value(operands[1], env)))
+            return int(ICMP[instruction.predicate](self._value(operands[0], env), self._value(operands[1], env)))
         if opcode == pyqir.Opcode.TRUNC:
             return int(self._value(operands[0], env)) & ((1 << instruction.type.width) - 1)
         if opcode in (pyqir.Opcode.SI_TO_FP, pyqir.Opcode.UI_TO_FP):
@@ -191,8 +167,8 @@ class _Interpreter:
                 raise ExecutionError(f"exact interpretation does not know @{callee}")
         elif callee == PARAMETER_FN:
             env[call] = self.params[int(self._value(args[0], env))]
-        elif callee in _MATH:
-            env[call] = _MATH[callee](*[float(self._value(a, env)) for a in args])
+        elif intrinsic_name(callee) is not None:
+            env[call] = MATH[intrinsic_name(callee)](*[float(self._value(a, env)) for a in args])
         elif callee.startswith("__quantum__rt__") and callee.endswith("_record_output"):
             kind = callee[len("__quantum__rt__"):-len("_record_output")]
             value = self._value(args[0], env)

@@ -31,7 +31,6 @@ instruction.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ import pyqir
 
 from .dialect import GATES, PARAMETER_FN, QIS_PREFIX, RT_PREFIX, qis_name
 from .errors import ExecutionError, Location
+from .llvm_ops import FLOAT_BINARY, ICMP, INT_BINARY, MATH
 from .result import Record, format_key
 
 if TYPE_CHECKING:
@@ -75,29 +75,8 @@ assert set(_QISKIT_GATES) == set(GATES), "every dialect gate needs a Qiskit gate
 
 _ROOT = -1  # virtual sink of the post-dominator graph
 
-_FLOAT_BINARY = {
-    pyqir.Opcode.FADD: lambda a, b: a + b, pyqir.Opcode.FSUB: lambda a, b: a - b,
-    pyqir.Opcode.FMUL: lambda a, b: a * b, pyqir.Opcode.FDIV: lambda a, b: a / b,
-}
-_INT_BINARY = {
-    pyqir.Opcode.ADD: lambda a, b: a + b, pyqir.Opcode.SUB: lambda a, b: a - b,
-    pyqir.Opcode.MUL: lambda a, b: a * b, pyqir.Opcode.SHL: lambda a, b: a << b,
-    pyqir.Opcode.LSHR: lambda a, b: a >> b, pyqir.Opcode.ASHR: lambda a, b: a >> b,
-    pyqir.Opcode.SDIV: lambda a, b: int(a / b), pyqir.Opcode.UDIV: lambda a, b: a // b,
-    pyqir.Opcode.SREM: lambda a, b: int(math.fmod(a, b)), pyqir.Opcode.UREM: lambda a, b: a % b,
-}
-_ICMP = {
-    pyqir.IntPredicate.EQ: lambda a, b: a == b, pyqir.IntPredicate.NE: lambda a, b: a != b,
-    pyqir.IntPredicate.SGT: lambda a, b: a > b, pyqir.IntPredicate.SGE: lambda a, b: a >= b,
-    pyqir.IntPredicate.SLT: lambda a, b: a < b, pyqir.IntPredicate.SLE: lambda a, b: a <= b,
-    pyqir.IntPredicate.UGT: lambda a, b: a > b, pyqir.IntPredicate.UGE: lambda a, b: a >= b,
-    pyqir.IntPredicate.ULT: lambda a, b: a < b, pyqir.IntPredicate.ULE: lambda a, b: a <= b,
-}
 _MATH = {"sin": "sin", "cos": "cos", "tan": "tan", "exp": "exp", "log": "log", "asin": "arcsin",
          "acos": "arccos", "atan": "arctan", "fabs": "abs"}
-_PYMATH = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp, "log": math.log,
-           "asin": math.asin, "acos": math.acos, "atan": math.atan, "fabs": abs, "sqrt": math.sqrt,
-           "pow": math.pow}
 _VECTOR_ELEMENT = re.compile(r"^(?P<name>.+)\[(?P<index>\d+)\]$")
 
 
@@ -674,9 +653,9 @@ class _Raiser:
     def _compute(self, instruction):
         opcode = instruction.opcode
         operands = instruction.operands
-        if opcode in _FLOAT_BINARY:
+        if opcode in FLOAT_BINARY:
             a, b = (self._float(v, instruction) for v in operands[:2])
-            return _FLOAT_BINARY[opcode](a, b)
+            return FLOAT_BINARY[opcode](a, b)
         if opcode == pyqir.Opcode.FNEG:
             return -self._float(operands[0], instruction)
         if opcode in (pyqir.Opcode.AND, pyqir.Opcode.OR, pyqir.Opcode.XOR):
@@ -684,7 +663,7 @@ class _Raiser:
             if _is_bool_type(instruction):
                 return {pyqir.Opcode.AND: _and, pyqir.Opcode.OR: _or, pyqir.Opcode.XOR: _xor}[opcode](a, b)
             return self._int_fold(instruction, a, b)
-        if opcode in _INT_BINARY:
+        if opcode in INT_BINARY:
             a, b = (self._value(v, instruction) for v in operands[:2])
             return self._int_fold(instruction, a, b)
         if opcode == pyqir.Opcode.ICMP:
@@ -696,11 +675,11 @@ class _Raiser:
                 if predicate == pyqir.IntPredicate.NE:
                     return _xor(a, b)
                 if isinstance(a, bool) and isinstance(b, bool):
-                    return bool(_ICMP[predicate](int(a), int(b)))
+                    return bool(ICMP[predicate](int(a), int(b)))
                 raise self._error("ordered comparison of measured i1 values cannot be raised",
                                   instruction=instruction)
             if isinstance(a, int) and isinstance(b, int):
-                return bool(_ICMP[instruction.predicate](a, b))
+                return bool(ICMP[instruction.predicate](a, b))
             raise self._error("integer computation on measured values cannot be raised", instruction=instruction)
         if opcode == pyqir.Opcode.SELECT:
             c, a, b = (self._value(v, instruction) for v in operands[:3])
@@ -739,7 +718,7 @@ class _Raiser:
             if instruction.opcode in (pyqir.Opcode.AND, pyqir.Opcode.OR, pyqir.Opcode.XOR):
                 return {pyqir.Opcode.AND: a & b, pyqir.Opcode.OR: a | b, pyqir.Opcode.XOR: a ^ b}[
                     instruction.opcode]
-            value = _INT_BINARY[instruction.opcode](a, b)
+            value = INT_BINARY[instruction.opcode](a, b)
             return value if width >= 64 else value & ((1 << width) - 1)
         raise self._error("integer computation on measured values cannot be raised (Qiskit conditions are "
                           "built from i1 logic only)", instruction=instruction)
@@ -753,9 +732,9 @@ class _Raiser:
     def _math(self, call, function: str):
         args = [self._float(a, call) for a in call.args]
         if all(isinstance(a, (int, float)) for a in args):
-            if function not in _PYMATH:
+            if function not in MATH:
                 raise self._error(f"math intrinsic llvm.{function}.f64 has no equivalent", instruction=call)
-            return float(_PYMATH[function](*args))
+            return float(MATH[function](*args))
         if function in _MATH:
             return getattr(args[0], _MATH[function])()
         if function == "sqrt":
