@@ -42,8 +42,8 @@ class LocalOptions:
     precision: str = "complex128"
     max_steps: int = 100_000_000
     """Quantum operations plus basic blocks one run may execute before it is stopped as a runaway."""
-    fusion_qubits: int = 4
-    """Largest dense fused gate."""
+    fusion_qubits: int = 2
+    """Largest dense fused gate (larger ones cost more multiply-adds than the passes they save)."""
     diagonal_qubits: int = 10
     """Largest fused diagonal gate."""
     block_qubits: int = 14
@@ -216,6 +216,7 @@ class _Buffers:
         self.records = np.empty((record_cap, 3), np.int64)
         self.trace = np.empty(trace_cap, np.int8)
         self.pushes = np.empty((shots + 1, 4), np.int64)
+        self._configured: LocalOptions | None = None
         h = np.zeros(abi.HEADER_SIZE, np.int64)
         h[abi.H_NQ] = nq
         h[abi.H_PREC] = 0 if opts.precision == "complex128" else 1
@@ -233,6 +234,8 @@ class _Buffers:
         h[abi.H_REC_CAP] = record_cap
         h[abi.H_TRACE] = self.trace.ctypes.data
         h[abi.H_TRACE_CAP] = trace_cap
+        h[abi.H_PUSH] = self.pushes.ctypes.data
+        h[abi.H_PUSH_CAP] = self.pushes.shape[0]
         for slot, address in _service_addresses().items():
             h[slot] = address
         self.header = h
@@ -248,22 +251,22 @@ class _Buffers:
         h = self.header
         if self.pushes.shape[0] < shots + 1:
             self.pushes = np.empty((shots + 1, 4), np.int64)
-        h[abi.H_PUSH] = self.pushes.ctypes.data
-        h[abi.H_PUSH_CAP] = self.pushes.shape[0]
+            h[abi.H_PUSH] = self.pushes.ctypes.data
+            h[abi.H_PUSH_CAP] = self.pushes.shape[0]
         h[abi.H_POOL_SLOTS] = self.slots if shots > 1 else 0
-        self.params[:vector.size] = vector
+        if vector.size:
+            self.params[:vector.size] = vector
         h[abi.H_NPARAMS] = vector.size
-        h[abi.H_MAX_STEPS] = opts.max_steps
-        h[abi.H_FUSE_MAX] = opts.fusion_qubits
-        h[abi.H_DIAG_MAX] = opts.diagonal_qubits
-        h[abi.H_BLOCK_QUBITS] = opts.block_qubits
-        h[abi.H_PAR_QUBITS] = opts.parallel_qubits
-        h[abi.H_FUSE_OVERHEAD] = int(round(opts.fusion_overhead * 100))
-        h[abi.H_ERROR] = 0
-        h[abi.H_ERROR_ARG] = 0
-        h[abi.H_STAT_GATES:abi.H_STAT_DECISIONS + 1] = 0
-        h[abi.H_STAT_OPS] = 0
-        h[abi.H_STAT_PASSES] = 0
+        if opts is not self._configured:
+            h[abi.H_MAX_STEPS] = opts.max_steps
+            h[abi.H_FUSE_MAX] = opts.fusion_qubits
+            h[abi.H_DIAG_MAX] = opts.diagonal_qubits
+            h[abi.H_BLOCK_QUBITS] = opts.block_qubits
+            h[abi.H_PAR_QUBITS] = opts.parallel_qubits
+            h[abi.H_FUSE_OVERHEAD] = int(round(opts.fusion_overhead * 100))
+            self._configured = opts
+        h[abi.H_ERROR:abi.H_ERROR_ARG + 1] = 0
+        h[abi.H_STAT_OPS:abi.H_STAT_DECISIONS + 1] = 0
 
 
 _REUSE_QUBITS = 12

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from . import numba_cache  # noqa: F401  (cache keyed on all kernel sources; before any @njit)
 
+import numpy as np
+
 from numba import carray, cfunc, njit, types
 from numba.np.ufunc.parallel import _launch_threads
 
@@ -34,7 +36,8 @@ from .abi import (
     H_TAPE_OPS,
     HEADER_SIZE,
 )
-from .fusion import fuse
+from .fusion import KIND_DENSE, KIND_DIAG, fuse
+from .gates import gate_arity, gate_matrix, is_diagonal_gate
 from .pointers import as_c64, as_c128, as_f64, as_i64
 
 _CTX = types.CPointer(types.int64)
@@ -65,6 +68,45 @@ def _slot64(hdr, slot):
     return carray(as_c64(hdr[H_POOL] + slot * dim * 8), dim)
 
 
+SMALL_TAPE = 6
+
+
+@njit(cache=True)
+def _apply_direct(state, ops, ang, n):
+    """Apply tape rows [0, n) one gate at a time (no fusion)."""
+    g = np.zeros((8, 8), np.complex128)
+    flat = np.empty(64, state.dtype)
+    pos = np.zeros(16, np.int64)
+    order = np.zeros(3, np.int64)
+    for row in range(n):
+        op = ops[row, 0]
+        k = gate_matrix(op, ang[row], g)
+        # qubits ascending, and the matrix re-indexed to match
+        for b in range(k):
+            rank = 0
+            for c in range(k):
+                if ops[row, 1 + c] < ops[row, 1 + b]:
+                    rank += 1
+            order[rank] = b
+        for b in range(k):
+            pos[b] = ops[row, 1 + order[b]]
+        size = 1 << k
+        diagonal = is_diagonal_gate(op)
+        for i in range(size):
+            gi = 0
+            for b in range(k):
+                gi |= ((i >> b) & 1) << order[b]
+            if diagonal:
+                flat[i] = g[gi, gi]
+            else:
+                for j in range(size):
+                    gj = 0
+                    for b in range(k):
+                        gj |= ((j >> b) & 1) << order[b]
+                    flat[i * size + j] = g[gi, gj]
+        sv.apply_op(state, KIND_DIAG if diagonal else KIND_DENSE, k, pos, flat, 0)
+
+
 @cfunc(types.void(_CTX), cache=True)
 def flush(ctx):
     """Simulate the gates on the tape (when live) and empty it."""
@@ -77,6 +119,16 @@ def flush(ctx):
         return
     ops = carray(as_i64(hdr[H_TAPE_OPS]), (hdr[H_TAPE_CAP], 4))
     ang = carray(as_f64(hdr[H_TAPE_ANG]), hdr[H_TAPE_CAP])
+    if n <= SMALL_TAPE or hdr[H_NQ] <= 3:
+        # a few gates, or a tiny register: fusing costs more than it saves
+        if hdr[H_PREC] == 0:
+            _apply_direct(_state128(hdr), ops, ang, n)
+        else:
+            _apply_direct(_state64(hdr), ops, ang, n)
+        hdr[H_STAT_GATES] += n
+        hdr[H_STAT_OPS] += n
+        hdr[H_STAT_PASSES] += n
+        return
     kinds, ks, qs, offs, data = fuse(ops, ang, 0, n, hdr[H_NQ], hdr[H_FUSE_MAX], hdr[H_DIAG_MAX],
                                      hdr[H_FUSE_OVERHEAD] / 100.0)
     if hdr[H_PREC] == 0:

@@ -80,44 +80,56 @@ def _render_keys(template: str, codes: np.ndarray) -> list[str]:
 
 def build_counts(raw: RawOutput, label_of, templates: dict | None = None) -> tuple[dict[str, int], list[str]]:
     """(counts, key of each pattern); `templates` caches rendered keys by a path's raw records."""
+    if templates is None:
+        templates = {}
     paths = raw.pattern_path.tolist()
     codes = raw.pattern_code.tolist()
-    groups: dict[int, list[int]] = {}
-    for index, path in enumerate(paths):
-        groups.setdefault(path, []).append(index)
-    pattern_keys: list[str] = [""] * len(codes)
-    for path, members in groups.items():
-        rows = raw.records[raw.path_record_start[path]:raw.path_record_start[path + 1]]
-        qubits = raw.path_qubits[raw.path_qubit_start[path]:raw.path_qubit_start[path + 1]]
-        cache_key = (rows.tobytes(), qubits.tobytes())
-        template = templates.get(cache_key) if templates is not None else None
-        if template is None:
-            template = _render_template(_path_records(raw, path, label_of))
-            if templates is not None and len(templates) < 4096:
-                templates[cache_key] = template
-        if len(members) >= 32:
-            keys = _render_keys(template, raw.pattern_code[np.array(members, np.int64)])
-        else:
-            keys = _render_few(template, [codes[i] for i in members])
-        for index, key in zip(members, keys):
-            pattern_keys[index] = key
+    record_bounds = raw.path_record_start.tolist()
+    qubit_bounds = raw.path_qubit_start.tolist()
+    record_bytes = raw.records.tobytes()
+    qubit_bytes = raw.path_qubits.tobytes()
+    row = 8 * raw.records.shape[1] if raw.records.ndim == 2 else 24
+    pattern_keys: list[str] = []
     counts: dict[str, int] = {}
+    seen: dict[int, tuple] = {}
+    many = len(codes) >= 64
+    for index, path in enumerate(paths):
+        entry = seen.get(path)
+        if entry is None:
+            cache_key = (record_bytes[record_bounds[path] * row:record_bounds[path + 1] * row],
+                         qubit_bytes[qubit_bounds[path] * 8:qubit_bounds[path + 1] * 8])
+            entry = templates.get(cache_key)
+            if entry is None:
+                template = _render_template(_path_records(raw, path, label_of))
+                slots = [(pos, ord(ch) - _SLOT_BASE) for pos, ch in enumerate(template) if ord(ch) >= _SLOT_BASE]
+                entry = (template, slots)
+                if len(templates) < 4096:
+                    templates[cache_key] = entry
+            seen[path] = entry
+        template, slots = entry
+        if many:
+            pattern_keys.append(None)
+            continue
+        if slots:
+            chars = list(template)
+            code = codes[index]
+            for pos, j in slots:
+                chars[pos] = "1" if (code >> j) & 1 else "0"
+            key = "".join(chars)
+        else:
+            key = template
+        pattern_keys.append(key)
+    if many:  # vectorised rendering, one path at a time
+        groups: dict[int, list[int]] = {}
+        for index, path in enumerate(paths):
+            groups.setdefault(path, []).append(index)
+        for path, members in groups.items():
+            keys = _render_keys(seen[path][0], raw.pattern_code[np.array(members, np.int64)])
+            for index, key in zip(members, keys):
+                pattern_keys[index] = key
     for key, count in zip(pattern_keys, raw.pattern_count.tolist()):
         counts[key] = counts.get(key, 0) + count
     return counts, pattern_keys
-
-
-def _render_few(template: str, codes: list[int]) -> list[str]:
-    slots = [(pos, ord(ch) - _SLOT_BASE) for pos, ch in enumerate(template) if ord(ch) >= _SLOT_BASE]
-    if not slots:
-        return [template] * len(codes)
-    chars = list(template)
-    out = []
-    for code in codes:
-        for pos, j in slots:
-            chars[pos] = "1" if (code >> j) & 1 else "0"
-        out.append("".join(chars))
-    return out
 
 
 def _render_template(records: list[Record]) -> str:

@@ -83,8 +83,13 @@ def _apply_dense(v, pos, k, m, o):
 
 @njit(cache=True, fastmath=True)
 def _apply_diag(v, pos, k, d, o):
+    """Multiply by a diagonal over bits `pos` of the index; the entries start at d[o].
+
+    A negative position stands for a bit that is constant over `v` and already folded into `o`
+    (a diagonal that reaches outside a pass's buffer).
+    """
     n = v.size
-    if k == 1:
+    if k == 1 and pos[0] >= 0:
         s = 1 << pos[0]
         d0 = d[o]
         d1 = d[o + 1]
@@ -93,17 +98,12 @@ def _apply_diag(v, pos, k, d, o):
                 v[i] *= d0
                 v[i + s] *= d1
         return
-    # split positions below and above 6: the low part indexes a 64-entry table, the high part
-    # is extracted once per run of 64 amplitudes
+    # bits below position 6 index a 64-entry table; the others are read once per 64 amplitudes
     low_table = np.zeros(64, np.int64)
-    nlow = 0
-    for b in range(k):
-        if pos[b] < 6:
-            nlow += 1
     for x in range(64):
         idx = 0
         for b in range(k):
-            if pos[b] < 6:
+            if 0 <= pos[b] < 6:
                 idx |= ((x >> pos[b]) & 1) << b
         low_table[x] = idx
     if n < 64:
@@ -139,6 +139,7 @@ def plan_passes(nq, kinds, ks, qs, block_qubits):
 
     Greedy: a pass takes, in order, every operation that fits in its qubit budget and does not
     depend on an operation left for a later pass (one that touches a qubit already skipped).
+    Diagonals fit every pass: bits outside the pass are constant within each group.
     """
     n = kinds.size
     low = min(LOW_QUBITS, nq)
@@ -167,6 +168,10 @@ def plan_passes(nq, kinds, ks, qs, block_qubits):
                 n_rest += 1
                 blocked |= qm
                 continue
+            if kinds[i] == KIND_DIAG:  # applied per group: its outside bits are constant there
+                order[n_order] = i
+                n_order += 1
+                continue
             merged = mask | qm
             if first or _popcount(merged) <= block_qubits:
                 mask = merged
@@ -192,14 +197,6 @@ def _popcount(x):
         x &= x - 1
         c += 1
     return c
-
-
-@njit(cache=True, fastmath=True)
-def _local_positions(mask, qs, i, k, out):
-    """Positions of op i's qubits among the set bits of `mask`."""
-    for b in range(k):
-        q = qs[i, b]
-        out[b] = _popcount(mask & ((1 << q) - 1))
 
 
 @njit(cache=True, fastmath=True, parallel=True)
@@ -230,8 +227,16 @@ def _run_pass(state, nq, mask, ops, kinds, ks, qs, offs, data):
         hoff[x] = o
     nops = ops.size
     lpos = np.zeros((nops, MAX_QUBITS_PER_OP), np.int64)
+    outside = np.zeros(nops, np.bool_)
     for j in range(nops):
-        _local_positions(mask, qs, ops[j], ks[ops[j]], lpos[j])
+        i = ops[j]
+        for b in range(ks[i]):
+            q = qs[i, b]
+            if (mask >> q) & 1:
+                lpos[j, b] = _popcount(mask & ((1 << q) - 1))
+            else:
+                lpos[j, b] = -1
+                outside[j] = True
     groups = 1 << (nq - s)
     nchunks = min(groups, 256)
     ncomp = nq - s
@@ -251,7 +256,12 @@ def _run_pass(state, nq, mask, ops, kinds, ks, qs, offs, data):
                     buf[dst + r] = state[src + r]
             for j in range(nops):
                 i = ops[j]
-                apply_op(buf, kinds[i], ks[i], lpos[j], data, offs[i])
+                off = offs[i]
+                if outside[j]:
+                    for b in range(ks[i]):
+                        if lpos[j, b] < 0:
+                            off += ((base >> qs[i, b]) & 1) << b
+                apply_op(buf, kinds[i], ks[i], lpos[j], data, off)
             for x in range(1 << nh):
                 src = base + hoff[x]
                 dst = x * run
