@@ -178,11 +178,20 @@ def _run_mitigated(program, mitigation: str | None, observable: str | None, targ
     from .runtime import run as run_program
 
     options = {}
+    runner = executor
     if target_name:
+        # compile once for the device, then run the expanded programs as they are: an executor that
+        # re-transpiled them would cancel the folds, DD pulses and twirling Paulis
         from .adapters import load_backend
+        from .compiler import compile_program
 
         options["target"], options["calibration"] = load_backend(target_name)
-    result = _with_progress(lambda: run_program(program, shots=shots, seed=seed, executor=executor,
+        program = compile_program(program, target=target_name).program
+        if executor == "aer":
+            from .executors.aer import AerExecutor
+
+            runner = AerExecutor(target=target_name, transpile=False)
+    result = _with_progress(lambda: run_program(program, shots=shots, seed=seed, executor=runner,
                                                 mitigation=mitigation, observable=observable, **options),
                             quiet=quiet)
     info = result.metadata.get("mitigation", {})

@@ -62,3 +62,14 @@ def test_runtime_run_delegates_to_mitigation(ghz_file):
     with pytest.raises(PassError, match="bind the parameters first"):
         run(str(ghz_file), mitigation="zne", observable="ZZI", params=[0.1])
     assert qirrt.mitigation.Pipeline.parse("zne").steps[0].name == "zne"
+
+
+def test_cli_mitigates_on_a_noisy_device(ghz_file):
+    args = ["run", str(ghz_file), "--observable", "XXX", "--json", "--seed", "1", "--shots", "20000", "-q",
+            "--executor", "aer", "--target", "FakeKolkata"]
+    out = CliRunner().invoke(main, [*args, "--mitigate", "zne,readout"])
+    assert out.exit_code == 0, out.output
+    payload = json.loads(out.output.strip().splitlines()[-1])
+    raw, mitigated = payload["expectation_unmitigated"], payload["expectation"]
+    assert raw < 0.95  # FakeKolkata's noise, on the compiled program (folds not transpiled away)
+    assert abs(mitigated - 1.0) < abs(raw - 1.0) / 2
