@@ -128,7 +128,8 @@ def build_counts(raw: RawOutput, label_of, templates: dict | None = None) -> tup
             for index, key in zip(members, keys):
                 pattern_keys[index] = key
     for key, count in zip(pattern_keys, raw.pattern_count.tolist()):
-        counts[key] = counts.get(key, 0) + count
+        if count:
+            counts[key] = counts.get(key, 0) + count
     return counts, pattern_keys
 
 

@@ -20,16 +20,47 @@ from .fusion import KIND_DIAG, MAX_QUBITS_PER_OP
 LOW_QUBITS = 4  # qubits always inside a pass, so gathers copy runs of 16 amplitudes
 
 
+SIMD_POSITION = 5
+"""From this bit position up, a kernel's inner loop runs over separate contiguous slices, which
+LLVM vectorises (it cannot prove the strided accesses of one array independent)."""
+
+
+@njit(cache=True, fastmath=True)
+def _run1(x0, x1, m00, m01, m10, m11):
+    for i in range(x0.size):
+        a0 = x0[i]
+        a1 = x1[i]
+        x0[i] = m00 * a0 + m01 * a1
+        x1[i] = m10 * a0 + m11 * a1
+
+
 @njit(cache=True, fastmath=True)
 def _apply1(v, p, m00, m01, m10, m11):
     n = v.size
     s = 1 << p
+    if p >= SIMD_POSITION:
+        for a in range(0, n, 2 * s):
+            _run1(v[a:a + s], v[a + s:a + 2 * s], m00, m01, m10, m11)
+        return
     for a in range(0, n, 2 * s):
         for i in range(a, a + s):
             x0 = v[i]
             x1 = v[i + s]
             v[i] = m00 * x0 + m01 * x1
             v[i + s] = m10 * x0 + m11 * x1
+
+
+@njit(cache=True, fastmath=True)
+def _run2(x0, x1, x2, x3, m00, m01, m02, m03, m10, m11, m12, m13, m20, m21, m22, m23, m30, m31, m32, m33):
+    for i in range(x0.size):
+        a0 = x0[i]
+        a1 = x1[i]
+        a2 = x2[i]
+        a3 = x3[i]
+        x0[i] = m00 * a0 + m01 * a1 + m02 * a2 + m03 * a3
+        x1[i] = m10 * a0 + m11 * a1 + m12 * a2 + m13 * a3
+        x2[i] = m20 * a0 + m21 * a1 + m22 * a2 + m23 * a3
+        x3[i] = m30 * a0 + m31 * a1 + m32 * a2 + m33 * a3
 
 
 @njit(cache=True, fastmath=True)
@@ -41,6 +72,12 @@ def _apply2(v, p0, p1, m, o):
     m10, m11, m12, m13 = m[o + 4], m[o + 5], m[o + 6], m[o + 7]
     m20, m21, m22, m23 = m[o + 8], m[o + 9], m[o + 10], m[o + 11]
     m30, m31, m32, m33 = m[o + 12], m[o + 13], m[o + 14], m[o + 15]
+    if p0 >= SIMD_POSITION:
+        for a in range(0, n, 2 * s1):
+            for b in range(a, a + s1, 2 * s0):
+                _run2(v[b:b + s0], v[b + s0:b + 2 * s0], v[b + s1:b + s1 + s0], v[b + s1 + s0:b + s1 + 2 * s0],
+                      m00, m01, m02, m03, m10, m11, m12, m13, m20, m21, m22, m23, m30, m31, m32, m33)
+        return
     for a in range(0, n, 2 * s1):
         for b in range(a, a + s1, 2 * s0):
             for i in range(b, b + s0):

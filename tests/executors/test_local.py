@@ -363,23 +363,45 @@ def test_unsupported_calls_are_named():
 
 
 # -- jobs -----------------------------------------------------------------------------------------------
+class _GatedExecutor(LocalExecutor):
+    """The local executor, held at a gate so a test controls when each job runs."""
+
+    name = "gated-local"
+
+    def __init__(self, gate):
+        super().__init__()
+        self.gate = gate
+
+    def execute(self, programs, **kwargs):
+        assert self.gate.wait(timeout=60)
+        return super().execute(programs, **kwargs)
+
+
 def test_submit_runs_jobs_in_the_background_and_can_cancel_queued_ones():
-    executor = LocalExecutor(max_steps=300_000_000)
-    slow = Program.from_ir(_LOOP.replace("BODY", ""), validate=False)
+    import threading
+
+    gate = threading.Event()
+    executor = _GatedExecutor(gate)
     bell = qirrt.load(CORPUS["ghz3"]())
-    first = executor.submit(slow, shots=1)
+    first = executor.submit(bell, shots=100, seed=1)
     queued = executor.submit([bell, bell], shots=100, seed=1)
+    assert queued.status() is JobStatus.QUEUED
     assert queued.cancel() and queued.status() is JobStatus.CANCELLED
     with pytest.raises(JobCancelledError):
         queued.result()
-    with pytest.raises(JobTimeoutError):
-        first.result(timeout_s=1e-4)
-    with pytest.raises(ExecutionError, match="max_steps"):
-        first.result(timeout_s=60)
-    assert first.status() is JobStatus.FAILED
-    done = executor.submit([bell, bell], shots=100, seed=1)
-    results = done.result(timeout_s=60)
-    assert done.status() is JobStatus.DONE and len(results) == 2 and results[0].shots == 100
+    with pytest.raises(JobTimeoutError, match="did not finish within 0.01 s"):
+        first.result(timeout_s=0.01)
+    assert first.status() is JobStatus.RUNNING
+    gate.set()
+    result = first.result(timeout_s=60)
+    assert first.status() is JobStatus.DONE and result.shots == 100 and set(result.counts) <= {"000", "111"}
+    results = executor.submit([bell, bell], shots=100, seed=1).result(timeout_s=60)
+    assert len(results) == 2 and all(sum(r.counts.values()) == 100 for r in results)
+    assert results[0].metadata["seed"] == results[1].metadata["seed"] == 1
+    failing = executor.submit(Program.from_ir(_LOOP.replace("BODY", ""), validate=False), max_steps=1000)
+    with pytest.raises(ExecutionError, match="max_steps=1000"):
+        failing.result(timeout_s=60)
+    assert failing.status() is JobStatus.FAILED
 
 
 def test_qirrt_run_accepts_sources_and_executor_names():
