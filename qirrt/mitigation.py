@@ -78,6 +78,10 @@ class Pipeline:
 
     steps: tuple[MitigationStep, ...] = ()
 
+    def __post_init__(self) -> None:
+        # a readout step corrects measurement error itself: ZNE and PEC must not also remove it
+        object.__setattr__(self, "steps", _without_double_readout(tuple(self.steps)))
+
     @classmethod
     def parse(cls, spec: Pipeline | str | Sequence[str | MitigationStep] | None) -> Pipeline:
         """From pipeline text, a list of names / texts / step instances, a Pipeline, or None (no steps)."""
@@ -134,6 +138,23 @@ class Pipeline:
         results = [self.combine(child, outcomes, observable, ctx) for child in node.children]
         return step.combine(results, programs=[child.program for child in node.children], observable=observable,
                             ctx=ctx)
+
+
+def _without_double_readout(steps: tuple[MitigationStep, ...]) -> tuple[MitigationStep, ...]:
+    """`steps` with ZNE's readout scaling and PEC's readout correction off when a readout step is there."""
+    from dataclasses import fields, replace
+
+    if not any(s.name == "readout" for s in steps):
+        return steps
+    out = []
+    for s in steps:
+        names = {f.name for f in fields(s)}
+        if "readout_scaling" in names and s.readout_scaling == "auto":
+            s = replace(s, readout_scaling="off")
+        elif "readout" in names and getattr(s, "readout", None) == "auto":
+            s = replace(s, readout="off")
+        out.append(s)
+    return tuple(out)
 
 
 @dataclass(eq=False)
@@ -567,6 +588,13 @@ class ErrorMitigatedExecutionBackend(EnrichedExecutionBackend):
         super().__init__(backend, step)
         if not isinstance(self.transform, MitigationStep):
             raise PassError(f"{step!r} is not a mitigation step")
+        chain, inner = [self], self.backend
+        while isinstance(inner, ErrorMitigatedExecutionBackend):
+            chain.append(inner)
+            inner = inner.backend
+        steps = _without_double_readout(tuple(link.transform for link in chain))
+        for link, fixed in zip(chain, steps):  # as in a Pipeline: one readout correction, not two
+            link.transform = fixed
 
     def run(self, programs: Sequence[Program], observable: BoundObservable | None = None) -> list[Outcome]:
         step = self.transform

@@ -17,6 +17,18 @@ angle (parameter expressions included), ``sx``† is ``z sx z`` (exact up to a g
 through all points), ``polynomial`` (least squares of degree `order`), ``exponential``
 (a + b·e^(−cλ), with `asymptote` fixing a when given). The first three are linear in the data, so
 they extrapolate distributions as well as expectation values; ``exponential`` needs an observable.
+
+**Readout error.** Folding scales gate and idle noise but not measurement error, which then survives
+the extrapolation. With ``readout-scaling=auto`` (the default) and a `Calibration` in the context that
+has readout errors for every measured qubit, `combine` also scales the measurement noise: the outcome
+at reached scale λ is passed through each measured bit's calibrated confusion matrix A_q raised to
+the power λ − 1 (A_q^t = Π + μ^t·(I − Π), Π the stationary projector and μ = 1 − P(1|0) − P(0|1) its
+second eigenvalue, so A_q^{λ−1} is a stochastic matrix for every λ ≥ 1). The readout noise at scale λ
+is then A_q^λ, and the extrapolation to λ = 0 removes it with the gate noise. This is classical post-
+processing of the counts (no extra circuits, no matrix inversion), applied only to distributions; it
+assumes the calibration describes the device, as readout mitigation does. ``readout-scaling=off``
+scales gates only (mitiq's behaviour), and so does a pipeline with a ``readout`` step, which corrects
+measurement error itself (`qirrt.mitigation.Pipeline` switches ``auto`` off there).
 """
 
 from __future__ import annotations
@@ -32,10 +44,20 @@ import numpy as np
 from ...dialect import GATES, INVERSES
 from ...errors import PassError
 from ..circuit import Angle, Circuit, Gate, Raw
-from .base import Estimate, MitigationStep, linear_combination, tag_of, tagged, value_of
+from .base import (
+    Estimate,
+    MitigationStep,
+    QuasiDistribution,
+    as_distribution,
+    linear_combination,
+    tag_of,
+    tagged,
+    value_of,
+)
 
 FOLDINGS = ("global", "local", "random")
 EXTRAPOLATIONS = ("linear", "richardson", "polynomial", "exponential")
+READOUT_SCALINGS = ("auto", "off")
 
 
 def inverse(gate: Gate) -> list[Gate]:
@@ -133,6 +155,7 @@ class ZeroNoiseExtrapolation(MitigationStep):
     order: int = 2
     asymptote: float | None = None
     seed: int = 0
+    readout_scaling: str = "auto"
 
     def __post_init__(self) -> None:
         factors = tuple(float(s) for s in self.scale_factors)
@@ -145,6 +168,9 @@ class ZeroNoiseExtrapolation(MitigationStep):
             raise PassError("zne scale factors must be distinct")
         if self.folding not in FOLDINGS:
             raise PassError(f"zne folding must be one of {', '.join(FOLDINGS)}, got {self.folding!r}")
+        if self.readout_scaling not in READOUT_SCALINGS:
+            raise PassError(f"zne readout-scaling must be one of {', '.join(READOUT_SCALINGS)}, "
+                            f"got {self.readout_scaling!r}")
         if self.extrapolation not in EXTRAPOLATIONS:
             raise PassError(f"zne extrapolation must be one of {', '.join(EXTRAPOLATIONS)}, "
                             f"got {self.extrapolation!r}")
@@ -201,6 +227,8 @@ class ZeroNoiseExtrapolation(MitigationStep):
             raise PassError(f"zne: the program is too short to reach distinct scale factors "
                             f"({', '.join(f'{s:g}' for s in scales)}); choose factors further apart")
         details = {"scale_factors": scales, "extrapolation": self.extrapolation}
+        results, scaled = self.scale_readout(results, programs, scales, ctx)
+        details["readout_scaled"] = scaled
         if self.extrapolation != "exponential":
             weights = self.weights(scales)
             details["weights"] = [float(w) for w in weights]
@@ -219,6 +247,52 @@ class ZeroNoiseExtrapolation(MitigationStep):
         value = extrapolate_exponential(scales, values, self.asymptote)
         shots = sum(getattr(r, "shots", 0) for r in results)
         return Estimate(value, None, shots, len(results), {**details, "values": values})
+
+    def scale_readout(self, results, programs, scales, ctx) -> tuple[list, bool]:
+        """`results` with each measured bit's readout noise raised from A to A^λ (see the module notes)."""
+        if self.readout_scaling == "off":
+            return list(results), False
+        calibration = getattr(ctx, "calibration", None) if ctx is not None else None
+        if calibration is None or any(isinstance(r, Estimate) for r in results):
+            return list(results), False
+        from .readout import (
+            ReadoutLayout,
+            ReadoutMitigation,
+            _apply_per_axis,
+            _dense,
+            _has_readout,
+            _sparse,
+        )
+
+        out = []
+        for result, program, scale in zip(results, programs, scales):
+            layout = ReadoutLayout.of(program)
+            if not layout.measured or not all(_has_readout(calibration, layout.physical_qubit(p))
+                                              for p in layout.measured):
+                return list(results), False
+            distribution = as_distribution(result)
+            if scale == 1.0:
+                out.append(distribution)
+                continue
+            matrices = ReadoutMitigation().matrices_from_calibration(layout, calibration)
+            powers = {position: confusion_power(m, scale - 1.0) for position, m in matrices.items()}
+            vector, template = _dense(distribution.probabilities, layout.width)
+            scaled = _apply_per_axis(vector, layout.width, powers)
+            out.append(QuasiDistribution(_sparse(scaled, layout.width, template), distribution.shots,
+                                         distribution.circuits))
+        return out, True
+
+
+def confusion_power(matrix: np.ndarray, power: float) -> np.ndarray:
+    """A 2×2 column-stochastic confusion matrix to a real power ≥ 0: Π + μ^t·(I − Π)."""
+    a, b = float(matrix[1, 0]), float(matrix[0, 1])  # P(1|0), P(0|1)
+    mu = 1.0 - a - b
+    if a + b <= 0:
+        return np.eye(2)
+    if mu <= 0:
+        raise PassError(f"zne: readout error P(1|0)={a:.3g}, P(0|1)={b:.3g} is too large to scale")
+    stationary = np.array([[b, b], [a, a]]) / (a + b)
+    return stationary + mu ** power * (np.eye(2) - stationary)
 
 
 def extrapolate_exponential(scales: Sequence[float], values: Sequence[float], asymptote: float | None) -> float:
@@ -255,5 +329,5 @@ def extrapolate_exponential(scales: Sequence[float], values: Sequence[float], as
     return a + b
 
 
-__all__ = ["EXTRAPOLATIONS", "FOLDINGS", "ZeroNoiseExtrapolation", "extrapolate_exponential", "fold_global",
+__all__ = ["EXTRAPOLATIONS", "FOLDINGS", "READOUT_SCALINGS", "ZeroNoiseExtrapolation", "confusion_power", "extrapolate_exponential", "fold_global",
            "fold_local", "inverse"]
