@@ -127,6 +127,20 @@ class Pipeline:
             raise PassError(f"mitigation step '{step}' expanded {program!r} into no programs")
         return Node(program, depth, [self._expand(p, ctx, depth + 1) for p in expanded])
 
+    def leaf_weights(self, node: Node, weight: float = 1.0) -> list[tuple[Node, float]]:
+        """(leaf, relative share of a shot budget) for the tree's leaves; every share is 1 unless a step
+        weights its programs (`MitigationStep.shot_weights`, scaled to mean 1)."""
+        if node.children is None:
+            return [(node, weight)]
+        if node.passthrough:
+            return self.leaf_weights(node.children[0], weight)
+        shares = self.steps[node.depth].shot_weights([child.program for child in node.children])
+        if shares is None or len(shares) != len(node.children) or sum(shares) <= 0:
+            shares = [1.0] * len(node.children)
+        scale = len(shares) / sum(shares)
+        return [pair for child, share in zip(node.children, shares)
+                for pair in self.leaf_weights(child, weight * share * scale)]
+
     def combine(self, node: Node, outcomes: Mapping[int, Outcome], observable: BoundObservable | None = None,
                 ctx: PassContext | None = None) -> Outcome:
         """Combine leaf outcomes (keyed by `id(leaf)`) up the tree, innermost step first."""
@@ -257,12 +271,17 @@ class _Batch:
             if shot_budget is not None:
                 per_leaf = max(shot_budget // max(leaves, 1), 1)
                 reference_shots = shot_budget
+                # steps may weight their programs (ZNE: by |extrapolation weight|); equal weights give per_leaf
+                weighted = [(leaf, w) for g in groups for leaf, w in pipeline.leaf_weights(g.tree)]
+                total = sum(w for _, w in weighted)
+                leaf_shots = {id(leaf): max(int(shot_budget * w / total + 1e-9), 1) for leaf, w in weighted}
             else:
                 per_leaf = shots
                 reference_shots = shots
+                leaf_shots = {}
             for g in groups:
                 for leaf in g.tree.leaves():
-                    self.requests.append(_Request(leaf, per_leaf))
+                    self.requests.append(_Request(leaf, leaf_shots.get(id(leaf), per_leaf)))
                 if g.reference is not None:
                     self.requests.append(_Request(g.reference, reference_shots))
             self.items.append(_Item(program, pipeline, parsed, groups))
@@ -293,7 +312,8 @@ class _Batch:
                           else None, "groups": len(item.groups),
                           "circuits": len(leaves) + (len(item.groups) if reference_shots else 0),
                           "shots_per_circuit": per_leaf, "reference_shots": reference_shots,
-                          "shots": per_leaf * len(leaves) + reference_shots * len(item.groups),
+                          "shots": sum(r.shots for r in self.requests if any(r.node is leaf for leaf in leaves))
+                          + reference_shots * len(item.groups),
                           "sampling_overhead": item_overhead})
         first = self.items[0] if self.items else None
         return Plan(

@@ -92,8 +92,24 @@ def test_plan_equals_what_ran(pipeline, observable):
 
 def test_plan_with_a_shot_budget_splits_it():
     program = corpus_program("ghz3")
-    budget = plan(program, "zne{scale-factors=1,2,3,4}", shot_budget=4000, observable="ZZZ", reference=False)
+    budget = plan(program, "zne{scale-factors=1,2,3,4,shot-allocation=equal}", shot_budget=4000, observable="ZZZ",
+                  reference=False)
     assert budget.shots == 4000 and budget.circuits == 4 and budget.shots_per_circuit == 1000
+
+
+def test_zne_weights_a_shot_budget_by_its_extrapolation_weights():
+    program = corpus_program("ghz3")
+    sampler = ExactSampler()
+    result = run(program, "zne{scale-factors=1,3,5}", "ZZI", executor=sampler, shot_budget=7000, seed=1,
+                 reference=False)
+    assert result.expectation == pytest.approx(1.0)
+    shots = sorted(shots for _, shots in sampler.calls)
+    # Richardson at 1,3,5 weighs 15/8, −5/4, 3/8: shares 15/28, 10/28, 3/28 of the budget
+    assert shots == [750, 2500, 3750]
+    weighted = plan(program, "zne{scale-factors=1,3,5}", shot_budget=7000, observable="ZZZ", reference=False)
+    assert weighted.shots == 7000 and weighted.circuits == 3
+    with pytest.raises(PassError, match="shot-allocation must be one of weighted, equal"):
+        run(program, "zne{shot-allocation=some}", "ZZZ", executor=sampler, shots=10)
 
 
 def test_noiseless_runs_keep_the_ideal_value():

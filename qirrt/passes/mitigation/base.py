@@ -199,6 +199,10 @@ class MitigationStep(Pass):
                 observable: BoundObservable | None = None, ctx: PassContext | None = None) -> Outcome:
         raise NotImplementedError
 
+    def shot_weights(self, programs: Sequence[Program]) -> list[float] | None:
+        """Relative shares of a shot budget for the programs `expand` returned (None: equal shares)."""
+        return None
+
     def apply(self, program: Program, ctx: PassContext) -> Program:
         expanded = self.expand(program, ctx)
         if len(expanded) != 1:

@@ -18,6 +18,12 @@ through all points), ``polynomial`` (least squares of degree `order`), ``exponen
 (a + b·e^(−cλ), with `asymptote` fixing a when given). The first three are linear in the data, so
 they extrapolate distributions as well as expectation values; ``exponential`` needs an observable.
 
+**Shots.** Under a total shot budget (`qirrt.mitigation.run(..., shot_budget=N)`) the scale factors
+get shares ∝ |wᵢ|, the extrapolation weights (``shot-allocation=weighted``, the default): with equal
+per-circuit variance σ² that minimises the extrapolated value's variance Σ wᵢ²σ²/nᵢ at fixed Σ nᵢ
+(for Richardson at 1,3,5: shares 0.54/0.36/0.11, variance × 0.78 against an even split).
+``shot-allocation=equal`` splits evenly; exponential extrapolation always does.
+
 **Readout error.** Folding scales gate and idle noise but not measurement error, which then survives
 the extrapolation. With ``readout-scaling=auto`` (the default) and a `Calibration` in the context that
 has readout errors for every measured qubit, `combine` also scales the measurement noise: the outcome
@@ -58,6 +64,7 @@ from .base import (
 FOLDINGS = ("global", "local", "random")
 EXTRAPOLATIONS = ("linear", "richardson", "polynomial", "exponential")
 READOUT_SCALINGS = ("auto", "off")
+SHOT_ALLOCATIONS = ("weighted", "equal")
 
 
 def inverse(gate: Gate) -> list[Gate]:
@@ -156,6 +163,7 @@ class ZeroNoiseExtrapolation(MitigationStep):
     asymptote: float | None = None
     seed: int = 0
     readout_scaling: str = "auto"
+    shot_allocation: str = "weighted"
 
     def __post_init__(self) -> None:
         factors = tuple(float(s) for s in self.scale_factors)
@@ -168,6 +176,9 @@ class ZeroNoiseExtrapolation(MitigationStep):
             raise PassError("zne scale factors must be distinct")
         if self.folding not in FOLDINGS:
             raise PassError(f"zne folding must be one of {', '.join(FOLDINGS)}, got {self.folding!r}")
+        if self.shot_allocation not in SHOT_ALLOCATIONS:
+            raise PassError(f"zne shot-allocation must be one of {', '.join(SHOT_ALLOCATIONS)}, "
+                            f"got {self.shot_allocation!r}")
         if self.readout_scaling not in READOUT_SCALINGS:
             raise PassError(f"zne readout-scaling must be one of {', '.join(READOUT_SCALINGS)}, "
                             f"got {self.readout_scaling!r}")
@@ -208,6 +219,15 @@ class ZeroNoiseExtrapolation(MitigationStep):
             folded, reached = self.fold(program, scale)
             out.append(tagged(folded, self.name, scale_factor=scale, reached=reached))
         return out
+
+    def shot_weights(self, programs) -> list[float] | None:
+        """Under a shot budget, shares ∝ |wᵢ| (the variance Σ wᵢ²σ²/nᵢ is least at nᵢ ∝ |wᵢ| for equal σ)."""
+        if self.shot_allocation == "equal" or self.extrapolation == "exponential":
+            return None
+        scales = [tag_of(p, self.name)["reached"] for p in programs]
+        if len({round(s, 12) for s in scales}) < len(scales):
+            return None
+        return [abs(float(w)) for w in self.weights(scales)]
 
     # -- combine --------------------------------------------------------------------------------
     def weights(self, scales: Sequence[float]) -> np.ndarray:
@@ -329,5 +349,5 @@ def extrapolate_exponential(scales: Sequence[float], values: Sequence[float], as
     return a + b
 
 
-__all__ = ["EXTRAPOLATIONS", "FOLDINGS", "READOUT_SCALINGS", "ZeroNoiseExtrapolation", "confusion_power", "extrapolate_exponential", "fold_global",
+__all__ = ["EXTRAPOLATIONS", "FOLDINGS", "READOUT_SCALINGS", "SHOT_ALLOCATIONS", "ZeroNoiseExtrapolation", "confusion_power", "extrapolate_exponential", "fold_global",
            "fold_local", "inverse"]
