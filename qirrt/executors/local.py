@@ -50,8 +50,8 @@ class LocalOptions:
     """Registers above this size are simulated in cache-blocked passes of this many qubits."""
     parallel_qubits: int = 14
     """Registers of at least this many qubits use all threads."""
-    fusion_overhead: float = 1.0
-    """Cost of one more sweep over the amplitudes, in complex multiply-adds per amplitude."""
+    fusion_overhead: float = 0.2
+    """Cost of one more operation per amplitude (ns; the kernels cost 0.6-1.8, see `fusion`)."""
     max_saved_states: int = 16
     """Saved branch states (memory permitting); deeper branches are replayed from the start."""
     tape_capacity: int = 8192

@@ -119,6 +119,18 @@ def _apply_dense(v, pos, k, m, o):
 
 
 @njit(cache=True, fastmath=True)
+def _scale(x, factor):
+    for i in range(x.size):
+        x[i] *= factor
+
+
+@njit(cache=True, fastmath=True)
+def _mul(x, factors):
+    for i in range(x.size):
+        x[i] *= factors[i]
+
+
+@njit(cache=True, fastmath=True)
 def _apply_diag(v, pos, k, d, o):
     """Multiply by a diagonal over bits `pos` of the index; the entries start at d[o].
 
@@ -126,6 +138,12 @@ def _apply_diag(v, pos, k, d, o):
     (a diagonal that reaches outside a pass's buffer).
     """
     n = v.size
+    if k == 1 and pos[0] >= SIMD_POSITION:
+        s = 1 << pos[0]
+        for a in range(0, n, 2 * s):
+            _scale(v[a:a + s], d[o])
+            _scale(v[a + s:a + 2 * s], d[o + 1])
+        return
     if k == 1 and pos[0] >= 0:
         s = 1 << pos[0]
         d0 = d[o]
@@ -147,14 +165,19 @@ def _apply_diag(v, pos, k, d, o):
         for i in range(n):
             v[i] *= d[o + low_table[i]]
         return
+    dv = np.empty(64, v.dtype)
+    last = -1
     for hi in range(0, n, 64):
         hidx = 0
         for b in range(k):
             if pos[b] >= 6:
                 hidx |= ((hi >> pos[b]) & 1) << b
         hidx += o  # the low table's bits never overlap the high ones
-        for x in range(64):
-            v[hi + x] *= d[hidx + low_table[x]]
+        if hidx != last:  # consecutive blocks often share their high bits
+            for x in range(64):
+                dv[x] = d[hidx + low_table[x]]
+            last = hidx
+        _mul(v[hi:hi + 64], dv)
 
 
 @njit(cache=True, fastmath=True)
