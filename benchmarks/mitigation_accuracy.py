@@ -416,6 +416,20 @@ def native_circuit(prepared: Prepared) -> QuantumCircuit:
     return qc
 
 
+def bootstrap_ci(values, denominators=None, *, ratio: bool = False, draws: int = 4000, seed: int = 0):
+    """95% bootstrap interval of mean(values) — or of mean(values)/mean(denominators) — resampling circuits."""
+    x = np.asarray(values, dtype=float)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(len(x), size=(draws, len(x)))
+    if ratio:
+        y = np.asarray(denominators, dtype=float)
+        stats = x[picks].mean(axis=1) / np.maximum(y[picks].mean(axis=1), 1e-12)
+    else:
+        stats = x[picks].mean(axis=1)
+    low, high = np.percentile(stats, [2.5, 97.5])
+    return float(low), float(high)
+
+
 @dataclass
 class Row:
     name: str
@@ -432,6 +446,9 @@ def main(argv=None) -> int:
     parser.add_argument("--no-detuning", action="store_true", help="Aer's Markovian noise only")
     parser.add_argument("--no-mitiq", action="store_true", help="skip mitiq even if installed")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="run every method this many times (sampling seeds seed, seed+1, ...; the device's "
+                             "detuning stays that of --seed) and average the absolute errors per circuit")
     args = parser.parse_args(argv)
 
     from qiskit_ibm_runtime.fake_provider import FakeKolkataV2
@@ -459,15 +476,21 @@ def main(argv=None) -> int:
         prepared = prepare(case, backend)
         row = Row(case.name, case.idle_heavy, prepared.ideal)
         for method in METHODS:
-            executor.default_physical = None
-            row.qirrt[method] = run_qirrt(prepared, method, executor, ctx, budget, args.seed)
-            if have_mitiq and method != "unmitigated":
-                try:
-                    value = run_mitiq(prepared, method, executor, calibration, budget, args.seed)
-                    row.mitiq[method] = None if value is None else float(np.real(value))
-                except Exception as exc:  # noqa: BLE001 - mitiq conversion limits: report, keep going
-                    row.mitiq[method] = None
-                    print(f"  mitiq {method} on {case.name} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            values, mitiq_values = [], []
+            for repeat in range(args.repeats):
+                executor.default_physical = None
+                values.append(run_qirrt(prepared, method, executor, ctx, budget, args.seed + repeat))
+                if have_mitiq and method != "unmitigated":
+                    try:
+                        value = run_mitiq(prepared, method, executor, calibration, budget, args.seed + repeat)
+                        mitiq_values.append(None if value is None else float(np.real(value)))
+                    except Exception as exc:  # noqa: BLE001 - mitiq conversion limits: report, keep going
+                        mitiq_values.append(None)
+                        print(f"  mitiq {method} on {case.name} failed: {type(exc).__name__}: {exc}",
+                              file=sys.stderr)
+            row.qirrt[method] = values
+            if mitiq_values:
+                row.mitiq[method] = None if None in mitiq_values else mitiq_values
         rows.append(row)
         print(f"  {case.name}: done ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
 
@@ -481,11 +504,11 @@ def main(argv=None) -> int:
     for row in rows:
         cells = []
         for m in methods:
-            e = abs(row.qirrt[m] - row.ideal)
+            e = float(np.mean([abs(v - row.ideal) for v in row.qirrt[m]]))
             errors[m].append(e)
             cell = f"{e:.3f}"
             if m in row.mitiq and row.mitiq[m] is not None:
-                me = abs(row.mitiq[m] - row.ideal)
+                me = float(np.mean([abs(v - row.ideal) for v in row.mitiq[m]]))
                 mitiq_errors[m].append(me)
                 cell += f"/{me:.3f}"
             cells.append(f"{cell:>13}")
@@ -496,8 +519,16 @@ def main(argv=None) -> int:
     if mitiq_mean:
         print(f"{'mean (mitiq)':<14}{'':>8} " + "".join(f"{mitiq_mean.get(m, float('nan')):>13.3f}" for m in methods))
     print("* idle-heavy")
+    ci = {m: bootstrap_ci(v) for m, v in errors.items()}
+    mitiq_ci = {m: bootstrap_ci(v) for m, v in mitiq_errors.items() if v}
+    print("95% CI of the mean over circuits (bootstrap; it shows how much the mean rests on a few circuits):")
+    print(f"{'qirrt':<14}{'':>8} " + "".join(f"{f'{lo:.3f}-{hi:.3f}':>13}" for lo, hi in ci.values()))
+    if mitiq_ci:
+        print(f"{'mitiq':<14}{'':>8} " + "".join(
+            f"{(f'{mitiq_ci[m][0]:.3f}-{mitiq_ci[m][1]:.3f}' if m in mitiq_ci else ''):>13}" for m in methods))
+    ratio_ci = bootstrap_ci(errors["unmitigated"], errors["zne"], ratio=True)
     idle = [r for r in rows if r.idle_heavy]
-    idle_mean = {m: float(np.mean([abs(r.qirrt[m] - r.ideal) for r in idle])) for m in methods} if idle else {}
+    idle_mean = {m: float(np.mean([e for e, r in zip(errors[m], rows) if r.idle_heavy])) for m in methods} if idle else {}
     goals = {
         "zne_reduction": mean["unmitigated"] / max(mean["zne"], 1e-12),
         "zne_reduces_3x": mean["unmitigated"] >= 3 * mean["zne"],
@@ -505,14 +536,17 @@ def main(argv=None) -> int:
         "zne_ddd_beats_each_on_idle_heavy": bool(idle) and idle_mean["zne∘ddd"] < min(idle_mean["zne"], idle_mean["ddd"]),
         "qirrt_no_worse_than_mitiq": {m: mean[m] <= mitiq_mean[m] + 1e-12 for m in mitiq_mean},
     }
-    print(f"ZNE reduces the mean absolute error {goals['zne_reduction']:.1f}x (goal ≥ 3x), "
+    goals["zne_reduction_ci95"] = ratio_ci
+    print(f"ZNE reduces the mean absolute error {goals['zne_reduction']:.1f}x "
+          f"(95% CI {ratio_ci[0]:.1f}-{ratio_ci[1]:.1f}x; goal ≥ 3x), "
           f"ZNE+readout {goals['zne_readout_reduction']:.1f}x; "
           f"on idle-heavy circuits ZNE∘DDD {idle_mean.get('zne∘ddd', float('nan')):.3f} vs ZNE "
           f"{idle_mean.get('zne', float('nan')):.3f}, DDD {idle_mean.get('ddd', float('nan')):.3f}")
     summary = {
         "benchmark": "mitigation_accuracy", "device": "FakeKolkataV2", "detuning": not args.no_detuning,
         "budget_shots": budget, "circuits": [r.name for r in rows], "mean_abs_error": mean,
-        "mean_abs_error_mitiq": mitiq_mean, "idle_heavy_mean_abs_error": idle_mean, "goals": goals,
+        "mean_abs_error_mitiq": mitiq_mean, "ci95": ci, "ci95_mitiq": mitiq_ci, "repeats": args.repeats,
+        "idle_heavy_mean_abs_error": idle_mean, "goals": goals,
         "per_circuit": {r.name: {"ideal": r.ideal, "qirrt": r.qirrt, "mitiq": r.mitiq} for r in rows},
         "shots_executed": executor.shots_run, "circuits_executed": executor.circuits_run,
         "wall_s": round(time.perf_counter() - start, 1),
