@@ -155,17 +155,20 @@ class Pipeline:
 
 
 def _without_double_readout(steps: tuple[MitigationStep, ...]) -> tuple[MitigationStep, ...]:
-    """`steps` with ZNE's readout scaling and PEC's readout correction off when a readout step is there."""
+    """`steps` handling measurement error once: a readout step switches ZNE's readout scaling and PEC's
+    readout inversion off; PEC's inversion switches ZNE's scaling off."""
     from dataclasses import fields, replace
 
-    if not any(s.name == "readout" for s in steps):
+    has_readout = any(s.name == "readout" for s in steps)
+    pec_inverts = any(s.name == "pec" and getattr(s, "readout", None) == "auto" for s in steps)
+    if not has_readout and not pec_inverts:
         return steps
     out = []
     for s in steps:
         names = {f.name for f in fields(s)}
-        if "readout_scaling" in names and s.readout_scaling == "auto":
+        if "readout_scaling" in names and s.readout_scaling == "auto":  # ZNE: readout or PEC corrects it
             s = replace(s, readout_scaling="off")
-        elif "readout" in names and getattr(s, "readout", None) == "auto":
+        elif has_readout and "readout" in names and getattr(s, "readout", None) == "auto":
             s = replace(s, readout="off")
         out.append(s)
     return tuple(out)
@@ -494,8 +497,9 @@ def plan(program, steps=None, shots: int = 1000, *, observable=None, shot_budget
          repetition_delay_s: float = DEFAULT_REPETITION_DELAY_S) -> Plan:
     """What mitigating `program` with `steps` costs: circuits, executions, shots and estimated time.
 
-    `shots` is per executed circuit; with `shot_budget` the budget is split evenly over the
-    mitigation circuits instead (and the unmitigated reference gets the whole budget).
+    `shots` is per executed circuit; with `shot_budget` the budget is split over the mitigation
+    circuits instead — evenly, except where a step weights its programs (ZNE: by |extrapolation
+    weight|) — and the unmitigated reference gets the whole budget.
     """
     batch = _Batch([(program, steps)], observable=observable, shots=shots, shot_budget=shot_budget,
                    ctx=_context(ctx, target, calibration), reference=reference)

@@ -107,6 +107,9 @@ def test_a_readout_step_switches_zne_and_pec_readout_handling_off():
     assert Pipeline.parse("readout,pec").steps[1].readout == "off"
     assert Pipeline.parse("zne").steps[0].readout_scaling == "auto"
     assert Pipeline.parse("pec").steps[0].readout == "auto"
+    zne_of_pec = Pipeline.parse("zne,pec")
+    assert zne_of_pec.steps[0].readout_scaling == "off" and zne_of_pec.steps[1].readout == "auto"
+    assert Pipeline.parse("zne,pec{readout=off}").steps[0].readout_scaling == "auto"
     inner = ErrorMitigatedExecutionBackend(ExecutionBackend(ExactSampler()), "zne")
     ErrorMitigatedExecutionBackend(inner, "readout")
     assert inner.transform.readout_scaling == "off"
