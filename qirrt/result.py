@@ -205,4 +205,4 @@ def _jsonable(value: Any) -> Any:
         return str(value)
 
 
-__all__ = ["Result", "Record", "format_key", "format_output_schema", "KIND_NAMES"]
+__all__ = ["KIND_NAMES", "Record", "Result", "format_key", "format_output_schema"]

@@ -10,11 +10,10 @@ diagonal it is before fusion sees it.
 
 from __future__ import annotations
 
-from . import numba_cache  # noqa: F401  (cache keyed on all kernel sources; before any @njit)
-
 import numpy as np
 from numba import njit
 
+from . import numba_cache  # noqa: F401  (cache keyed on all kernel sources; before any @njit)
 from .abi import OPCODES
 from .gates import gate_arity, gate_matrix, is_diagonal_gate
 
@@ -379,7 +378,6 @@ def _merge_diagonals(kind, ks, qs, off, data, nq, diag_max):
     new_off = off.copy()
     new_k = ks.copy()
     new_q = qs.copy()
-    extra = np.empty(0, np.complex128)
     pool = np.empty(16 + 4 * (1 << diag_max), np.complex128)
     used = 0
     for i in range(n):

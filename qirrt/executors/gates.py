@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from . import numba_cache  # noqa: F401  (cache keyed on all kernel sources; before any @njit)
-
 import math
 
 import numpy as np
 from numba import njit
 
+from . import numba_cache  # noqa: F401  (cache keyed on all kernel sources; before any @njit)
 from .abi import GATE_ARITY, OPCODES
 
 _X, _Y, _Z, _H = OPCODES["x"], OPCODES["y"], OPCODES["z"], OPCODES["h"]

@@ -135,7 +135,8 @@ class LocalExecutor(Executor):
 
     def _run_one(self, program: Program, vector: np.ndarray, *, shots: int, seed: int, stream: int,
                  memory: bool, output_schema: bool, opts: LocalOptions, index: int) -> Result:
-        from . import jit, native, shots as shots_mod
+        from . import jit, native
+        from . import shots as shots_mod
 
         start = time.perf_counter()
         nq = program.num_qubits
@@ -263,7 +264,7 @@ class _Buffers:
             h[abi.H_DIAG_MAX] = opts.diagonal_qubits
             h[abi.H_BLOCK_QUBITS] = opts.block_qubits
             h[abi.H_PAR_QUBITS] = opts.parallel_qubits
-            h[abi.H_FUSE_OVERHEAD] = int(round(opts.fusion_overhead * 100))
+            h[abi.H_FUSE_OVERHEAD] = round(opts.fusion_overhead * 100)
             self._configured = opts
         h[abi.H_ERROR:abi.H_ERROR_ARG + 1] = 0
         h[abi.H_STAT_OPS:abi.H_STAT_DECISIONS + 1] = 0

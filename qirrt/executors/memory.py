@@ -74,7 +74,7 @@ def max_qubits(precision: str = "complex128", *, available: int | None = None) -
     room = (available_bytes() if available is None else available) * HEADROOM
     if room < ITEMSIZE[precision]:
         return 0
-    return int(math.floor(math.log2(room / ITEMSIZE[precision])))
+    return math.floor(math.log2(room / ITEMSIZE[precision]))
 
 
 def check_register(num_qubits: int, precision: str, *, limit_bytes: int | None = None) -> int:

@@ -10,12 +10,11 @@ the state while the pool has room) for a later replay of the native code with fo
 
 from __future__ import annotations
 
-from . import numba_cache  # noqa: F401  (cache keyed on all kernel sources; before any @njit)
-
 import numpy as np
 from numba import carray, cfunc, njit, types
 from numba.np.ufunc.parallel import _launch_threads
 
+from . import numba_cache  # noqa: F401  (cache keyed on all kernel sources; before any @njit)
 from .abi import (
     ERR_NONDETERMINISTIC,
     ERR_PARAM_RANGE,
@@ -72,7 +71,17 @@ from .abi import (
     REC_RESULT,
 )
 from .gates import gate_arity
-from .pointers import address_of, as_f64, as_i8, as_i64, call_d_i, call_i_ii, call_v, call_v_ii, call_v_iid
+from .pointers import (
+    address_of,
+    as_f64,
+    as_i8,
+    as_i64,
+    call_d_i,
+    call_i_ii,
+    call_v,
+    call_v_ii,
+    call_v_iid,
+)
 
 _OP_X = OPCODES["x"]
 

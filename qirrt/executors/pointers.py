@@ -6,12 +6,12 @@ time (read from the context header), so no address is ever baked into compiled c
 
 from __future__ import annotations
 
-from . import numba_cache  # noqa: F401  (cache keyed on all kernel sources; before any @njit)
-
 from llvmlite import ir as lir
 from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
+
+from . import numba_cache  # noqa: F401  (cache keyed on all kernel sources; before any @njit)
 
 
 def _pointer_cast(element):

@@ -8,13 +8,11 @@ both precisions.
 
 from __future__ import annotations
 
-from . import numba_cache  # noqa: F401  (cache keyed on all kernel sources; before any @njit)
-
 import numpy as np
-
 from numba import carray, cfunc, njit, types
 from numba.np.ufunc.parallel import _launch_threads
 
+from . import numba_cache  # noqa: F401  (cache keyed on all kernel sources; before any @njit)
 from . import statevector as sv
 from .abi import (
     H_BLOCK_QUBITS,
@@ -37,7 +35,7 @@ from .abi import (
     HEADER_SIZE,
 )
 from .fusion import KIND_DENSE, KIND_DIAG, fuse
-from .gates import gate_arity, gate_matrix, is_diagonal_gate
+from .gates import gate_matrix, is_diagonal_gate
 from .pointers import as_c64, as_c128, as_f64, as_i64
 
 _CTX = types.CPointer(types.int64)

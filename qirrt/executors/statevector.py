@@ -10,11 +10,10 @@ threads. Every kernel is generic over complex128 and complex64 states.
 
 from __future__ import annotations
 
-from . import numba_cache  # noqa: F401  (cache keyed on all kernel sources; before any @njit)
-
 import numpy as np
 from numba import njit, prange
 
+from . import numba_cache  # noqa: F401  (cache keyed on all kernel sources; before any @njit)
 from .fusion import KIND_DIAG, MAX_QUBITS_PER_OP
 
 LOW_QUBITS = 4  # qubits always inside a pass, so gathers copy runs of 16 amplitudes

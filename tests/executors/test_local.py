@@ -20,7 +20,12 @@ from qiskit.circuit.random import random_circuit
 from qiskit.quantum_info import Statevector
 
 import qirrt
-from qirrt.errors import ExecutionError, JobCancelledError, JobTimeoutError, ResourceLimitError
+from qirrt.errors import (
+    ExecutionError,
+    JobCancelledError,
+    JobTimeoutError,
+    ResourceLimitError,
+)
 from qirrt.exact import exact_distribution
 from qirrt.executors.base import JobStatus
 from qirrt.executors.local import LocalExecutor
@@ -233,7 +238,7 @@ def test_bound_parameters_equal_assign_parameters(local):
 
 
 def test_a_batch_of_bindings_runs_on_one_compiled_program(local):
-    qc, a, b = _parametric()
+    qc, _, _ = _parametric()
     program = qirrt.load(qc)
     batch = [[0.1, 0.2], [1.0, -1.0], [2.0, 0.5]]
     results = local.run(program, shots=SHOTS, seed=2, params=batch)
