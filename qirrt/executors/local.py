@@ -237,7 +237,7 @@ class _Buffers:
         h[abi.H_TRACE_CAP] = trace_cap
         h[abi.H_PUSH] = self.pushes.ctypes.data
         h[abi.H_PUSH_CAP] = self.pushes.shape[0]
-        for slot, address in _service_addresses().items():
+        for slot, address in _service_addresses(opts.precision).items():
             h[slot] = address
         self.header = h
 
@@ -297,18 +297,21 @@ def _buffers(program: Program, vector: np.ndarray, *, shots: int, opts: LocalOpt
     return bufs
 
 
-_services: dict[int, int] = {}
+_services: dict[str, dict[int, int]] = {}
 
 
-def _service_addresses() -> dict[int, int]:
-    if not _services:
+def _service_addresses(precision: str) -> dict[int, int]:
+    """Header slot → address of each simulator service for `precision`."""
+    table = _services.get(precision)
+    if table is None:
         from . import services
 
-        table = services.SERVICES
-        _services.update({abi.H_FN_FLUSH: table["flush"].address, abi.H_FN_PROB: table["prob_one"].address,
-                          abi.H_FN_COLLAPSE: table["collapse"].address, abi.H_FN_COPY: table["copy"].address,
-                          abi.H_FN_RESET: table["reset"].address, abi.H_FN_SAMPLE: table["sample"].address})
-    return _services
+        built = services.services(precision)
+        table = {abi.H_FN_FLUSH: built["flush"].address, abi.H_FN_PROB: built["prob_one"].address,
+                 abi.H_FN_COLLAPSE: built["collapse"].address, abi.H_FN_COPY: built["copy"].address,
+                 abi.H_FN_RESET: built["reset"].address, abi.H_FN_SAMPLE: built["sample"].address}
+        _services[precision] = table
+    return table
 
 
 def _execution_error(program: Program, code: int, arg: int, opts: LocalOptions, trace_cap: int,

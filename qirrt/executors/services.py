@@ -2,8 +2,9 @@
 
 The callbacks and the driver (`native`) reach the heavy kernels only through these pointers, so
 numba compiles and links each kernel tree once instead of into every caller (that re-optimisation
-dominated first-run compile time). Each service reads its buffers from the header and works for
-both precisions.
+dominated first-run compile time). Each service reads its buffers from the header. The set for a
+precision is built (and compiled, or loaded from numba's cache) the first time it is asked for, so a
+process that only uses complex128 never compiles the complex64 kernels.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from .abi import (
     H_NQ,
     H_PAR_QUBITS,
     H_POOL,
-    H_PREC,
     H_STAT_GATES,
     H_STAT_OPS,
     H_STAT_PASSES,
@@ -105,95 +105,105 @@ def _apply_direct(state, ops, ang, n):
         sv.apply_op(state, KIND_DIAG if diagonal else KIND_DENSE, k, pos, flat, 0)
 
 
-@cfunc(types.void(_CTX), cache=True)
-def flush(ctx):
-    """Simulate the gates on the tape (when live) and empty it."""
-    hdr = carray(ctx, HEADER_SIZE)
-    n = hdr[H_TAPE_LEN]
-    if n == 0:
-        return
-    hdr[H_TAPE_LEN] = 0
-    if hdr[H_LIVE] == 0:
-        return
-    ops = carray(as_i64(hdr[H_TAPE_OPS]), (hdr[H_TAPE_CAP], 4))
-    ang = carray(as_f64(hdr[H_TAPE_ANG]), hdr[H_TAPE_CAP])
+@njit(cache=True)
+def _flush_state(state, hdr, ops, ang, n):
     if n <= SMALL_TAPE or hdr[H_NQ] <= 3:
         # a few gates, or a tiny register: fusing costs more than it saves
-        if hdr[H_PREC] == 0:
-            _apply_direct(_state128(hdr), ops, ang, n)
-        else:
-            _apply_direct(_state64(hdr), ops, ang, n)
-        hdr[H_STAT_GATES] += n
+        _apply_direct(state, ops, ang, n)
         hdr[H_STAT_OPS] += n
         hdr[H_STAT_PASSES] += n
         return
     kinds, ks, qs, offs, data = fuse(ops, ang, 0, n, hdr[H_NQ], hdr[H_FUSE_MAX], hdr[H_DIAG_MAX],
                                      hdr[H_FUSE_OVERHEAD] / 100.0)
-    if hdr[H_PREC] == 0:
-        passes = sv.apply_ops(_state128(hdr), hdr[H_NQ], kinds, ks, qs, offs, data, hdr[H_BLOCK_QUBITS])
-    else:
-        passes = sv.apply_ops(_state64(hdr), hdr[H_NQ], kinds, ks, qs, offs, data, hdr[H_BLOCK_QUBITS])
-    hdr[H_STAT_GATES] += n
+    hdr[H_STAT_PASSES] += sv.apply_ops(state, hdr[H_NQ], kinds, ks, qs, offs, data, hdr[H_BLOCK_QUBITS])
     hdr[H_STAT_OPS] += kinds.size
-    hdr[H_STAT_PASSES] += passes
 
 
-@cfunc(types.float64(_CTX, types.int64), cache=True)
-def prob_one(ctx, q):
-    hdr = carray(ctx, HEADER_SIZE)
-    if hdr[H_PREC] == 0:
-        return sv.prob_one(_state128(hdr), q, hdr[H_PAR_QUBITS])
-    return sv.prob_one(_state64(hdr), q, hdr[H_PAR_QUBITS])
+def _build(precision: int) -> dict:
+    """The services for complex128 (`precision` 0) or complex64 (1); `precision` is a compile-time
+    constant, so numba prunes the other branch of every `if precision == 0`."""
 
-
-@cfunc(types.void(_CTX, types.int64, types.int64, types.float64), cache=True)
-def collapse(ctx, q, outcome, probability):
-    hdr = carray(ctx, HEADER_SIZE)
-    if hdr[H_PREC] == 0:
-        sv.collapse(_state128(hdr), q, outcome, probability, hdr[H_PAR_QUBITS])
-    else:
-        sv.collapse(_state64(hdr), q, outcome, probability, hdr[H_PAR_QUBITS])
-
-
-@cfunc(types.void(_CTX, types.int64, types.int64), cache=True)
-def copy(ctx, slot, restore):
-    """Save the state into pool `slot` (restore = 0) or load it back (restore = 1)."""
-    hdr = carray(ctx, HEADER_SIZE)
-    par = hdr[H_PAR_QUBITS]
-    if hdr[H_PREC] == 0:
-        if restore:
-            sv.copy_state(_state128(hdr), _slot128(hdr, slot), par)
+    @cfunc(types.void(_CTX), cache=True)
+    def flush(ctx):
+        """Simulate the gates on the tape (when live) and empty it."""
+        hdr = carray(ctx, HEADER_SIZE)
+        n = hdr[H_TAPE_LEN]
+        if n == 0:
+            return
+        hdr[H_TAPE_LEN] = 0
+        if hdr[H_LIVE] == 0:
+            return
+        ops = carray(as_i64(hdr[H_TAPE_OPS]), (hdr[H_TAPE_CAP], 4))
+        ang = carray(as_f64(hdr[H_TAPE_ANG]), hdr[H_TAPE_CAP])
+        if precision == 0:
+            _flush_state(_state128(hdr), hdr, ops, ang, n)
         else:
-            sv.copy_state(_slot128(hdr, slot), _state128(hdr), par)
-    else:
-        if restore:
-            sv.copy_state(_state64(hdr), _slot64(hdr, slot), par)
+            _flush_state(_state64(hdr), hdr, ops, ang, n)
+        hdr[H_STAT_GATES] += n
+
+    @cfunc(types.float64(_CTX, types.int64), cache=True)
+    def prob_one(ctx, q):
+        hdr = carray(ctx, HEADER_SIZE)
+        if precision == 0:
+            return sv.prob_one(_state128(hdr), q, hdr[H_PAR_QUBITS])
+        return sv.prob_one(_state64(hdr), q, hdr[H_PAR_QUBITS])
+
+    @cfunc(types.void(_CTX, types.int64, types.int64, types.float64), cache=True)
+    def collapse(ctx, q, outcome, probability):
+        hdr = carray(ctx, HEADER_SIZE)
+        if precision == 0:
+            sv.collapse(_state128(hdr), q, outcome, probability, hdr[H_PAR_QUBITS])
         else:
-            sv.copy_state(_slot64(hdr, slot), _state64(hdr), par)
+            sv.collapse(_state64(hdr), q, outcome, probability, hdr[H_PAR_QUBITS])
 
+    @cfunc(types.void(_CTX, types.int64, types.int64), cache=True)
+    def copy(ctx, slot, restore):
+        """Save the state into pool `slot` (restore = 0) or load it back (restore = 1)."""
+        hdr = carray(ctx, HEADER_SIZE)
+        par = hdr[H_PAR_QUBITS]
+        if precision == 0:
+            if restore:
+                sv.copy_state(_state128(hdr), _slot128(hdr, slot), par)
+            else:
+                sv.copy_state(_slot128(hdr, slot), _state128(hdr), par)
+        else:
+            if restore:
+                sv.copy_state(_state64(hdr), _slot64(hdr, slot), par)
+            else:
+                sv.copy_state(_slot64(hdr, slot), _state64(hdr), par)
 
-@cfunc(types.void(_CTX), cache=True)
-def reset(ctx):
-    """|0...0>."""
-    hdr = carray(ctx, HEADER_SIZE)
-    if hdr[H_PREC] == 0:
-        sv.reset_state(_state128(hdr), hdr[H_PAR_QUBITS])
-    else:
-        sv.reset_state(_state64(hdr), hdr[H_PAR_QUBITS])
+    @cfunc(types.void(_CTX), cache=True)
+    def reset(ctx):
+        """|0...0>."""
+        hdr = carray(ctx, HEADER_SIZE)
+        if precision == 0:
+            sv.reset_state(_state128(hdr), hdr[H_PAR_QUBITS])
+        else:
+            sv.reset_state(_state64(hdr), hdr[H_PAR_QUBITS])
 
+    @cfunc(types.int64(_CTX, types.int64, types.int64), cache=True)
+    def sample(ctx, shots, out_address):
+        """Sample `shots` outcomes into the int64 buffer at `out_address` (room for 2 x min(2**n,
+        shots)): distinct basis indices first, then their counts; returns how many distinct indices."""
+        hdr = carray(ctx, HEADER_SIZE)
+        room = min(shots, 1 << hdr[H_NQ])
+        index = carray(as_i64(out_address), room)
+        count = carray(as_i64(out_address + 8 * room), room)
+        if precision == 0:
+            return sv.sample_counts(_state128(hdr), shots, hdr[H_PAR_QUBITS], index, count)
+        return sv.sample_counts(_state64(hdr), shots, hdr[H_PAR_QUBITS], index, count)
 
-@cfunc(types.int64(_CTX, types.int64, types.int64), cache=True)
-def sample(ctx, shots, out_address):
-    """Sample `shots` outcomes into the int64 buffer at `out_address` (room for 2 x min(2**n, shots)):
-    distinct basis indices first, then their counts; returns how many distinct indices."""
-    hdr = carray(ctx, HEADER_SIZE)
-    room = min(shots, 1 << hdr[H_NQ])
-    index = carray(as_i64(out_address), room)
-    count = carray(as_i64(out_address + 8 * room), room)
-    if hdr[H_PREC] == 0:
-        return sv.sample_counts(_state128(hdr), shots, hdr[H_PAR_QUBITS], index, count)
-    return sv.sample_counts(_state64(hdr), shots, hdr[H_PAR_QUBITS], index, count)
-
-
-SERVICES = {"flush": flush, "prob_one": prob_one, "collapse": collapse, "copy": copy, "reset": reset,
+    return {"flush": flush, "prob_one": prob_one, "collapse": collapse, "copy": copy, "reset": reset,
             "sample": sample}
+
+
+_built: dict[str, dict] = {}
+
+
+def services(precision: str = "complex128") -> dict:
+    """Name → cfunc of the services for `precision` (compiled or loaded on first use)."""
+    table = _built.get(precision)
+    if table is None:
+        table = _build({"complex128": 0, "complex64": 1}[precision])
+        _built[precision] = table
+    return table
