@@ -23,6 +23,7 @@ from . import security
 
 RESEND_S = 2.0
 _SNDMORE = int(zmq.SNDMORE)
+_POLLIN = int(zmq.POLLIN)
 
 
 def _to_result(data: dict):
@@ -171,7 +172,7 @@ class Client:
             if deadline is not None and now >= deadline:
                 raise JobTimeoutError(f"no reply from the broker at {self.url} within {timeout_s:g} s")
             wait_s = resend_at - now if deadline is None else min(resend_at, deadline) - now
-            if self.socket.poll(max(0, int(wait_s * 1000))):
+            if P._zmq_poll([(self.socket, _POLLIN)], max(0, int(wait_s * 1000))):
                 self._receive()
             elif time.monotonic() >= resend_at:
                 req = self._start(command, body)
@@ -179,11 +180,16 @@ class Client:
                 resend_at = time.monotonic() + resend_s
 
     def _receive(self) -> None:
+        handled = 0
         while True:
+            # After the first message ask once (a lone reply costs no zmq.Again); a burst drains to the end.
+            if handled == 1 and not P.readable(self.socket):
+                return
             try:
-                frames = self.socket.recv_multipart(zmq.NOBLOCK)
+                frames = P.recv_frames(self.socket)
             except zmq.Again:
                 return
+            handled += 1
             try:
                 message = P.decode(frames, schemas=P.OUTBOUND_SCHEMAS)
             except P.ProtocolError:

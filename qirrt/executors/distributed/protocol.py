@@ -249,6 +249,30 @@ def encode(header: bytes, command: bytes, body: dict) -> list[bytes]:
     return [header, command, pack(body)]
 
 
+# -- socket fast paths -----------------------------------------------------------------------------
+# The hot loops call pyzmq's Cython methods directly (the Python wrappers cost a microsecond or more
+# per frame) and ask `readable` before another non-blocking receive instead of raising `zmq.Again`
+# (an exception costs several microseconds, once per drained batch, on every hop of a job).
+_BaseSocket = zmq.backend.Socket
+_raw_recv = _BaseSocket.recv
+_raw_get = _BaseSocket.get
+_zmq_poll = zmq.zmq_poll
+_RCVMORE, _NOBLOCK, _POLLIN = int(zmq.RCVMORE), int(zmq.NOBLOCK), int(zmq.POLLIN)
+
+
+def recv_frames(sock: zmq.Socket, copy: bool = True) -> list:
+    """The frames of one waiting message (NOBLOCK); raises `zmq.Again` when none is waiting."""
+    frames = [_raw_recv(sock, _NOBLOCK, copy)]
+    while _raw_get(sock, _RCVMORE):
+        frames.append(_raw_recv(sock, _NOBLOCK, copy))
+    return frames
+
+
+def readable(sock: zmq.Socket) -> bool:
+    """True when a message is waiting on `sock` (no blocking, no exception)."""
+    return bool(_zmq_poll([(sock, _POLLIN)], 0))
+
+
 class Backoff:
     """Reconnect backoff: doubles from `initial_ms` up to `max_ms`, with jitter; `reset()` on success."""
 

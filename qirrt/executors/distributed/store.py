@@ -108,6 +108,7 @@ class JobRow:
 
 
 _JOB_COLUMNS = ", ".join(JobRow.__dataclass_fields__)
+_INSERT_JOB = f"INSERT INTO jobs ({_JOB_COLUMNS}) VALUES ({', '.join('?' * len(JobRow.__dataclass_fields__))})"
 
 
 class Store:
@@ -175,26 +176,15 @@ class Store:
             if owner[0] != user:
                 raise StoreError(f"job id {spec['id']} is taken; submit with a fresh id")
             return self.get(spec["id"]), False
+        get = spec.get
         row = JobRow(
-            id=spec["id"], user=user, kind=spec["kind"], spec=spec, priority=int(spec.get("priority", 0)),
-            state=QUEUED, attempt=0, failures=0,
-            max_attempts=int(spec.get("max_attempts") or default_max_attempts), worker=None,
-            submitted_at=now, started_at=None, finished_at=None, not_before=0.0,
-            time_limit_s=spec.get("time_limit_s"), estimated_duration_s=spec.get("estimated_duration_s"),
-            session=spec.get("session"), progress=0.0, checkpoint=None, result=None, error=None,
-            result_worker=None)
-        self.db.execute(
-            f"INSERT INTO jobs ({_JOB_COLUMNS}) VALUES ({', '.join('?' * len(JobRow.__dataclass_fields__))})",
-            self._row_values(row))
+            spec["id"], user, spec["kind"], spec, int(get("priority", 0)), QUEUED, 0, 0,
+            int(get("max_attempts") or default_max_attempts), None, now, None, None, 0.0,
+            get("time_limit_s"), get("estimated_duration_s"), get("session"), 0.0, None, None, None, None)
+        self.db.execute(_INSERT_JOB, (
+            row.id, user, row.kind, protocol.pack(spec), row.priority, QUEUED, 0, 0, row.max_attempts, None, now,
+            None, None, 0.0, row.time_limit_s, row.estimated_duration_s, row.session, 0.0, None, None, None, None))
         return row, True
-
-    @staticmethod
-    def _row_values(row: JobRow) -> tuple:
-        values = []
-        for name in JobRow.__dataclass_fields__:
-            value = getattr(row, name)
-            values.append(protocol.pack(value) if name == "spec" else value)
-        return tuple(values)
 
     def get(self, job_id: str) -> JobRow | None:
         row = self.db.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id=?", (job_id,)).fetchone()

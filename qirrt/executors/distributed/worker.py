@@ -209,43 +209,42 @@ class Worker:
         end = None if duration_s is None else time.monotonic() + duration_s
         self._loop_thread = threading.get_ident()
         self._connect()
-        poller = zmq.Poller()
-        poller.register(self.inbox, zmq.POLLIN)
-        poller.register(self.socket, zmq.POLLIN)
+        pollin = int(zmq.POLLIN)
         try:
             while not self._stopped and (end is None or time.monotonic() < end):
                 timeout_ms = max(0, int((self.heartbeat_at - time.monotonic()) * 1000))
-                events = dict(poller.poll(timeout_ms))
+                events = [sock for sock, _ in P._zmq_poll([(self.inbox, pollin), (self.socket, pollin)], timeout_ms)]
                 if self.inbox in events:
                     while True:
                         try:
-                            frames = self.inbox.recv_multipart(zmq.NOBLOCK)
+                            frames = P.recv_frames(self.inbox)
                         except zmq.Again:
                             break
                         self._from_job(frames)
                 if self.socket in events:
                     reconnect = False
+                    first = True
                     while not reconnect:
                         try:
-                            frames = self.socket.recv_multipart(zmq.NOBLOCK)
+                            frames = P.recv_frames(self.socket)
                         except zmq.Again:
                             break
                         self.liveness = self.heartbeat_liveness
                         reconnect = self._from_broker(frames)
+                        # One job at a time is the common case: ask rather than pay for a zmq.Again.
+                        if first and not reconnect and not P.readable(self.socket):
+                            break
+                        first = False
                     if reconnect:
                         time.sleep(self.backoff.next_ms() / 1000.0)
-                        poller.unregister(self.socket)
                         self._connect()
-                        poller.register(self.socket, zmq.POLLIN)
                         continue
                 if time.monotonic() >= self.heartbeat_at:
                     self.liveness -= 1
                     if self.liveness <= 0:
                         log.warning("broker silent for %d heartbeats; reconnecting", self.heartbeat_liveness)
                         time.sleep(self.backoff.next_ms() / 1000.0)
-                        poller.unregister(self.socket)
                         self._connect()
-                        poller.register(self.socket, zmq.POLLIN)
                         continue
                     self._send(P.W_HEARTBEAT, {})
                     self.heartbeat_at = time.monotonic() + self.heartbeat_interval_s
