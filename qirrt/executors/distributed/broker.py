@@ -260,15 +260,15 @@ class Broker:
 
     def _flush(self) -> None:
         outbox, self.outbox = self.outbox, []
-        send = self.socket.send
+        sock, send, pack, out_seq = self.socket, P.raw_send, P.pack, self.out_seq
         more, last = _NOBLOCK | _SNDMORE, _NOBLOCK  # plain ints: pyzmq's enum arithmetic costs µs per frame
         for identity, header, command, body in outbox:
-            body["seq"] = next(self.out_seq)
+            body["seq"] = next(out_seq)
             try:
-                send(identity, more)
-                send(header, more)
-                send(command, more)
-                send(P.pack(body), last)
+                send(sock, identity, more)
+                send(sock, header, more)
+                send(sock, command, more)
+                send(sock, pack(body), last)
             except zmq.ZMQError:  # the peer is gone (ROUTER_MANDATORY) or its queue is full
                 self.stats["send_failed"] += 1
 

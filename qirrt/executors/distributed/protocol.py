@@ -233,7 +233,9 @@ def decode(frames: list, *, schemas: dict = SCHEMAS) -> Message:
     """Check a message's frames (after any routing id) and return it; `ProtocolError` otherwise."""
     if len(frames) != 3:
         raise ProtocolError(f"expected 3 frames, got {len(frames)}")
-    header, command, body = (bytes(f) for f in frames)
+    header, command, body = frames
+    if not (header.__class__ is bytes and command.__class__ is bytes and body.__class__ is bytes):  # zmq.Frame, buffers
+        header, command, body = bytes(header), bytes(command), bytes(body)
     if header not in HEADERS:
         raise ProtocolError(f"unknown protocol header {header[:16]!r}")
     schema = schemas.get((header, command))
@@ -255,6 +257,7 @@ def encode(header: bytes, command: bytes, body: dict) -> list[bytes]:
 # (an exception costs several microseconds, once per drained batch, on every hop of a job).
 _BaseSocket = zmq.backend.Socket
 _raw_recv = _BaseSocket.recv
+raw_send = _BaseSocket.send  # raw_send(socket, data, flags): no Python wrapper per frame
 _raw_get = _BaseSocket.get
 _zmq_poll = zmq.zmq_poll
 _RCVMORE, _NOBLOCK, _POLLIN = int(zmq.RCVMORE), int(zmq.NOBLOCK), int(zmq.POLLIN)
