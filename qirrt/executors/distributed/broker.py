@@ -558,12 +558,28 @@ class Broker:
     def _start(self, worker: WorkerRecord, entry: QueueEntry, now: float) -> None:
         del self.queue[entry.job_id]
         attempt = self.store.start_attempt(entry.job_id, worker.name, now)
-        worker.running[entry.job_id] = attempt
-        self.running[entry.job_id] = Running(worker.identity, attempt, entry.user, entry.spec, now,
-                                             time.monotonic(), entry.spec.get("time_limit_s"))
-        self.user_running[entry.user] += 1
-        self.outbox.append((worker.identity, P.WORKER, P.W_JOB,
-                            {"job": entry.spec, "attempt": attempt, "checkpoint": entry.checkpoint}))
+        self._run_on(worker, entry.job_id, attempt, entry.user, entry.spec, now, entry.checkpoint)
+
+    def _run_on(self, worker: WorkerRecord, job_id: str, attempt: int, user: str, spec: dict, now: float,
+                checkpoint: bytes | None) -> None:
+        worker.running[job_id] = attempt
+        self.running[job_id] = Running(worker.identity, attempt, user, spec, now, time.monotonic(),
+                                       spec.get("time_limit_s"))
+        self.user_running[user] += 1
+        self.outbox.append((worker.identity, P.WORKER, P.W_JOB, {"job": spec, "attempt": attempt, "checkpoint": checkpoint}))
+
+    def _free_worker_for(self, user: str, spec: dict, now: float) -> WorkerRecord | None:
+        """The worker `_dispatch` would start a new job on at once when nothing is queued (first free,
+        unreserved or reserved for `user`, capable), or None."""
+        if self.user_max_running is not None and self.user_running[user] >= self.user_max_running:
+            return None
+        requires = spec.get("requires") or {}
+        for worker in self.workers.values():
+            if worker.free > 0:
+                reserved_for = self._reserved_user(worker.name, now) if self.reservations else None
+                if (reserved_for is None or reserved_for == user) and matches(requires, worker.capabilities, now=now):
+                    return worker
+        return None
 
     # -- clients ----------------------------------------------------------------------------------
     def _reply(self, identity: bytes, req: int, ok: bool, data=None, error: str | None = None) -> None:
@@ -671,10 +687,18 @@ class Broker:
         created = False
         try:
             for spec in specs:
-                row, created = self.store.add_job(spec, user=user, now=now, owner=owners[spec["id"]],
-                                                  default_max_attempts=self.default_max_attempts)
+                owner = owners[spec["id"]]
+                # Nothing queued and a worker free: insert the job already running there (one statement,
+                # no queue round trip), just as this turn's `_dispatch` would have started it.
+                worker = self._free_worker_for(user, spec, now) if owner is None and not self.queue else None
+                row, created = self.store.add_job(spec, user=user, now=now, owner=owner,
+                                                  default_max_attempts=self.default_max_attempts,
+                                                  start_on=None if worker is None else worker.name)
                 if created:
-                    self._enqueue(row.id, user, spec, 0.0, None)
+                    if worker is None:
+                        self._enqueue(row.id, user, spec, 0.0, None)
+                    else:
+                        self._run_on(worker, row.id, 1, user, spec, now, None)
                 ids.append(row.id)
         except StoreError as exc:
             self._reply(identity, req, False, error=str(exc))

@@ -166,10 +166,12 @@ class Store:
 
     # -- jobs -------------------------------------------------------------------------------------
     def add_job(self, spec: dict, *, user: str, now: float, default_max_attempts: int,
-                owner: tuple[str, str] | None | bool = False) -> tuple[JobRow, bool]:
+                owner: tuple[str, str] | None | bool = False, start_on: str | None = None) -> tuple[JobRow, bool]:
         """Insert a job (not yet committed). An id already taken by the same user is the same job
         (an idempotent resubmission): returns (that job, False). Another user's id is an error.
-        `owner` is the caller's `owner_state(id)` when it already looked (saves a query)."""
+        `owner` is the caller's `owner_state(id)` when it already looked (saves a query).
+        `start_on` (a worker name) inserts a new job already running its first attempt there: the row
+        `start_attempt` would leave, in one statement instead of two."""
         if owner is False:
             owner = self.owner_state(spec["id"])
         if owner is not None:
@@ -177,13 +179,15 @@ class Store:
                 raise StoreError(f"job id {spec['id']} is taken; submit with a fresh id")
             return self.get(spec["id"]), False
         get = spec.get
+        state, attempt, started_at = (QUEUED, 0, None) if start_on is None else (RUNNING, 1, now)
         row = JobRow(
-            spec["id"], user, spec["kind"], spec, int(get("priority", 0)), QUEUED, 0, 0,
-            int(get("max_attempts") or default_max_attempts), None, now, None, None, 0.0,
+            spec["id"], user, spec["kind"], spec, int(get("priority", 0)), state, attempt, 0,
+            int(get("max_attempts") or default_max_attempts), start_on, now, started_at, None, 0.0,
             get("time_limit_s"), get("estimated_duration_s"), get("session"), 0.0, None, None, None, None)
         self.db.execute(_INSERT_JOB, (
-            row.id, user, row.kind, protocol.pack(spec), row.priority, QUEUED, 0, 0, row.max_attempts, None, now,
-            None, None, 0.0, row.time_limit_s, row.estimated_duration_s, row.session, 0.0, None, None, None, None))
+            row.id, user, row.kind, protocol.pack(spec), row.priority, state, attempt, 0, row.max_attempts, start_on,
+            now, started_at, None, 0.0, row.time_limit_s, row.estimated_duration_s, row.session, 0.0, None, None,
+            None, None))
         return row, True
 
     def get(self, job_id: str) -> JobRow | None:
