@@ -260,9 +260,13 @@ def time_qdk(ir: str, shots: int) -> tuple[float, dict]:
     return elapsed, counts
 
 
-def time_peer(timer, ir: str, shots: int, budget_s: float, probe_shots: int) -> dict:
-    """Time `shots` shots, or `probe_shots` and extrapolate when the full run would blow the budget."""
-    probe_time, counts = timer(ir, probe_shots)
+def time_peer(timer, ir: str, shots: int, budget_s: float, probe_shots: int, probes: dict) -> dict:
+    """Time `shots` shots, or `probe_shots` and extrapolate when the full run would blow the budget
+    (`probes` keeps each probe, so a program is probed once per peer)."""
+    key = (timer.__name__, ir, probe_shots)
+    if key not in probes:
+        probes[key] = timer(ir, probe_shots)
+    probe_time, counts = probes[key]
     predicted = probe_time * shots / probe_shots
     if shots == probe_shots:
         return {"time_s": probe_time, "extrapolated": False, "counts": counts}
@@ -337,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
                     ("mcm20" if not args.quick else "mcm12",
                      mid_circuit(20 if not args.quick else 12), 2)]
         shot_counts = (1000,) if args.quick else (1000, 10_000)
+        probes: dict = {}
         print()
         print("Adaptive programs — qirrt local vs qir-runner and qdk.simulation.run_qir (~ = extrapolated)")
         print(f"{'program':<24}{'shots':>7}{'qirrt s':>11}{'paths':>7}{'qir-runner s':>14}{'ratio':>9}"
@@ -350,8 +355,8 @@ def main(argv: list[str] | None = None) -> int:
             for shots in shot_counts:
                 ours_s, ours_counts, meta = time_qirrt(executor, program, shots, repeats)
                 probe = 1 if big else min(shots, 1000)
-                runner = time_peer(time_qirrunner, program.ir, shots, args.peer_budget_s, probe)
-                qdk = time_peer(time_qdk, program.ir, shots, args.peer_budget_s, probe)
+                runner = time_peer(time_qirrunner, program.ir, shots, args.peer_budget_s, probe, probes)
+                qdk = time_peer(time_qdk, program.ir, shots, args.peer_budget_s, probe, probes)
                 tvd = (max(_tvd(ours_counts, runner["counts"]), _tvd(ours_counts, qdk["counts"]))
                        if not big else None)
                 row = {"program": name, "qubits": program.num_qubits, "shots": shots, "qirrt_s": ours_s,

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -94,6 +94,8 @@ class LocalExecutor(Executor):
                                  f"memory, output_schema") from None
         if not isinstance(shots, (int, np.integer)) or isinstance(shots, bool) or shots < 0:
             raise ExecutionError(f"shots must be a non-negative integer, got {shots!r}")
+        if seed is None:  # one fresh seed per submission; each run derives its stream from it
+            seed = derive_seed(None, 0)[0]
         results = []
         index = 0
         for program in programs:
@@ -192,6 +194,9 @@ class LocalExecutor(Executor):
         }
         if program.parameters:
             result.metadata["parameters"] = dict(zip(program.parameters, vector.tolist()))
+        log.debug("ran %s: %d shots, %d paths, %d gates in %d operations over %d passes, %.4f s",
+                  program.hash[:12], shots, raw.num_paths, gates, stats[0], stats[1],
+                  result.metadata["wall_time_s"])
         return result
 
 
@@ -342,6 +347,3 @@ def _execution_error(program: Program, code: int, arg: int, opts: LocalOptions, 
                               f"only on measurement results")
     return ExecutionError(f"{where} failed in the native runtime (error {code}, argument {arg})")
 
-
-def describe_options(options: LocalOptions) -> dict:
-    return asdict(options)
