@@ -17,7 +17,7 @@ Last full runs (2026-11-26, shared 2-core machine, Python 3.11, ZeroMQ 4.3.5; th
 with the previous code so both saw the same load): overhead p50 0.43 / 0.44 / 0.42 ms (was 0.51 / 0.57 /
 0.54), p99 0.87 / 0.71 / 0.72 ms (was 1.31 / 3.72 / 0.79), 2 workers 7,380 / 7,090 / 6,580 jobs/s (was
 6,620 / 6,720 / 6,260). The p99 follows the machine's load: with other CPU-bound processes on both cores
-it reaches several milliseconds for the bare round trip's neighbours too.
+it reaches several milliseconds, and so does the bare round trip's.
 """
 
 from __future__ import annotations
