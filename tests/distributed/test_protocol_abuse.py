@@ -4,6 +4,7 @@ unchanged, get the sender disconnected, and the broker stays up."""
 from __future__ import annotations
 
 import pickle
+import time
 import uuid
 
 import msgpack
@@ -126,9 +127,18 @@ def test_replayed_message_is_refused(running):
     assert cluster.broker.alive()
 
 
+def _settled_state(cluster, timeout_s: float = 20.0):
+    """The jobs table once no job is queued or running (earlier tests may leave one in flight)."""
+    deadline = time.monotonic() + timeout_s
+    while cluster.query("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")[0][0]:
+        assert time.monotonic() < deadline, "jobs still in flight after 20 s"
+        time.sleep(0.05)
+    return _state(cluster)
+
+
 def test_oversize_message_is_dropped_and_broker_stays_up(running):
     cluster, client = running
-    before = _state(cluster)
+    before = _settled_state(cluster)
     sock = _raw(cluster)
     huge = msgpack.packb({"seq": 1, "req": 1, "jobs": [_spec(program="x" * (P.MAXMSGSIZE_BYTES + 10))]})
     sock.send_multipart([P.CLIENT, P.C_SUBMIT, huge])
