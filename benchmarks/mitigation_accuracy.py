@@ -20,11 +20,20 @@ and lowered to QIR with their physical layout, so DDD windows and PEC/readout er
 right qubits' calibration. The executor here (`NoisyKolkata`) is a qirrt `Executor` that raises
 straight-line programs to Qiskit itself because it needs `__qirrt__delay` as timed idles.
 
-Last full run (2026-11-26, 2-core CPU machine, mitiq 1.1.0 in its own venv, 96,000 shots per method per
-circuit, 915 s): mean |error| unmitigated 0.177; qirrt / mitiq — ZNE 0.077 / 0.083 (2.3×: readout error,
-which folding does not scale, is left), DDD 0.169 / 0.178, twirling+ZNE 0.068 / 0.085, readout
-0.120 / 0.122, ZNE∘DDD 0.060 / 0.084, PEC 0.122 / 0.064, ZNE+readout 0.021 / 0.020 (8.3×). On the
-idle-heavy circuits ZNE∘DDD 0.074 beats ZNE 0.084 and DDD 0.196.
+Last full run (2026-11-26, 2-core CPU machine shared with other jobs, mitiq 1.1.0 in its own venv,
+96,000 shots per method per circuit, 1074 s), mean |error| (qirrt / mitiq): unmitigated 0.177; ZNE
+0.036 / 0.083 (4.9×, 95% bootstrap interval over the 10 circuits 2.6–8.6×), DDD 0.169 / 0.178,
+twirling+ZNE 0.060 / 0.080, readout 0.120 / 0.120, ZNE∘DDD 0.039 / 0.084, PEC 0.063 / 0.071 (intervals
+0.023–0.108 / 0.028–0.137), ZNE+readout 0.017 / 0.023 (10.6×). On the idle-heavy circuits ZNE∘DDD
+0.002 beats ZNE 0.015 and DDD 0.196. qirrt's ZNE scales readout noise with the calibration's confusion
+matrices (mitiq's folding scales gate noise only) and weights shots by the extrapolation weights; its
+PEC inverts the calibrated readout noise and represents every calibrated gate with its own
+depolarizing error, where the mitiq column represents CX only, with local depolarizing noise of
+5/4·r per qubit (about twice the CX's error, which happens to absorb some idle and readout noise: it
+wins on mirror4, ghz5-zz and mirror5-idle). Twirling+ZNE suffers from the coherent detuning: the
+twirling Paulis echo it differently at each fold (with ``--no-detuning`` it extrapolates like ZNE).
+The previous run (before readout scaling, weighted shots and PEC's readout inversion): ZNE 0.077 /
+0.083, twirling+ZNE 0.068 / 0.085, ZNE∘DDD 0.060 / 0.084, PEC 0.122 / 0.064.
 
 Run: ``python benchmarks/mitigation_accuracy.py [--quick] [--budget N] [--no-detuning]``; for the
 mitiq columns run it with an interpreter that has mitiq (an optional extra; it pins numpy<2.3, so
@@ -69,8 +78,9 @@ METHODS = {
     "pec": "pec{num-samples=64}",
     "zne+readout": "zne{scale-factors=1,3,5},readout",
 }
-"""Method → qirrt pipeline. ZNE scales gate and idle noise but not readout error, which dominates some
-circuits here; ``zne+readout`` (readout correction of every folded circuit) shows the two composed."""
+"""Method → qirrt pipeline. Folding scales gate and idle noise; qirrt's ZNE also scales readout noise
+with the calibration (``readout-scaling=auto``); ``zne+readout`` (readout correction of every folded
+circuit, which switches that scaling off) shows the two composed."""
 
 
 # -- circuits ---------------------------------------------------------------------------------------
