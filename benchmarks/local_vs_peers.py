@@ -33,6 +33,8 @@ import warnings
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 STATIC_SIZES = (16, 20, 22, 24, 26)
@@ -70,23 +72,9 @@ def transpiled(kind: str, n: int):
 
 
 def teleport():
-    from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
+    from tests.corpus import teleport as teleport_circuit
 
-    q, m, out = QuantumRegister(3), ClassicalRegister(2, "m"), ClassicalRegister(1, "out")
-    qc = QuantumCircuit(q, m, out, name="teleport")
-    qc.ry(1.2, 0)
-    qc.h(1)
-    qc.cx(1, 2)
-    qc.cx(0, 1)
-    qc.h(0)
-    qc.measure(0, m[0])
-    qc.measure(1, m[1])
-    with qc.if_test((m[1], 1)):
-        qc.x(2)
-    with qc.if_test((m[0], 1)):
-        qc.z(2)
-    qc.measure(2, out[0])
-    return qc
+    return teleport_circuit(1.2)
 
 
 def repeat_until_success():

@@ -31,7 +31,7 @@ from qirrt.executors.base import JobStatus
 from qirrt.executors.local import LocalExecutor
 from qirrt.program import Program
 
-from ..corpus import CORPUS
+from ..corpus import CORPUS, teleport
 from ..producer_samples import SAMPLES
 from ..reference import exact_counts
 from ..stats import P_THRESHOLD, assert_distribution, g_test_pvalue
@@ -79,20 +79,7 @@ def test_static_circuit_counts_read_as_qiskit_counts(local):
 # -- adaptive programs against hand-computed distributions ----------------------------------------------
 def test_teleportation_with_feed_forward(local):
     theta = 1.2
-    q, m, out = QuantumRegister(3), ClassicalRegister(2, "m"), ClassicalRegister(1, "out")
-    qc = QuantumCircuit(q, m, out)
-    qc.ry(theta, 0)
-    qc.h(1)
-    qc.cx(1, 2)
-    qc.cx(0, 1)
-    qc.h(0)
-    qc.measure(0, m[0])
-    qc.measure(1, m[1])
-    with qc.if_test((m[1], 1)):
-        qc.x(2)
-    with qc.if_test((m[0], 1)):
-        qc.z(2)
-    qc.measure(2, out[0])
+    qc = teleport(theta)
     # m is uniform; the teleported qubit reads 1 with probability sin²(θ/2) whatever m is
     p1 = math.sin(theta / 2) ** 2
     expected = {f"{o} {b1}{b0}": 0.25 * (p1 if o else 1 - p1) for o in (0, 1) for b1 in (0, 1) for b0 in (0, 1)}
