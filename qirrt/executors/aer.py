@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,7 @@ import numpy as np
 from ..errors import CalibrationError, ExecutionError, ResourceLimitError
 from ..program import Program
 from ..result import Result
-from .base import Executor, bindings, derive_seed
+from .base import Executor, each_binding, merge_options
 
 log = logging.getLogger(__name__)
 
@@ -88,30 +88,17 @@ class AerExecutor(Executor):
 
     @staticmethod
     def _options(base: AerOptions, options: dict) -> AerOptions:
-        known = {f.name for f in fields(AerOptions)}
-        unknown = sorted(set(options) - known)
-        if unknown:
-            raise ExecutionError(f"unknown option(s) {', '.join(unknown)} for the aer executor; known: "
-                                 f"{', '.join(sorted(known))}, memory")
-        return replace(base, **options) if options else base
+        return merge_options(base, options, executor="aer")
 
     # -- running -------------------------------------------------------------------------------------
     def execute(self, programs: list[Program], *, shots: int, seed: int | None = None, params: Any = None,
                 memory: bool = False, **options) -> list[Result]:
         opts = self._options(self.options, options)
         results = []
-        index = 0
-        for program in programs:
-            if not isinstance(program, Program):
-                raise ExecutionError(f"executors run qirrt Programs, got {type(program).__name__}; "
-                                     f"convert it with qirrt.load(...) first")
-            vectors = bindings(program, params)
-            prepared = self.prepare(program, opts)
-            for vector in vectors:
-                user_seed, stream = derive_seed(seed, index)
-                results.append(self._run_one(program, prepared, vector, shots=int(shots), seed=user_seed,
-                                             stream=stream, memory=memory, opts=opts))
-                index += 1
+        for program, vector, user_seed, stream, _ in each_binding(programs, params, seed):
+            prepared = self.prepare(program, opts)  # cached per program
+            results.append(self._run_one(program, prepared, vector, shots=int(shots), seed=user_seed,
+                                         stream=stream, memory=memory, opts=opts))
         return results
 
     def _run_one(self, program: Program, prepared: _Prepared, vector: np.ndarray, *, shots: int, seed: int,

@@ -7,6 +7,7 @@ which runs synchronously and returns one `Result` per (program, parameter bindin
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import os
 import threading
@@ -184,6 +185,29 @@ def is_binding_batch(params: Any) -> bool:
                                                                   and not isinstance(p, (str, bytes)))
                                        for p in params)
     return False
+
+
+def merge_options(base, options: dict, *, executor: str, also: str = "memory"):
+    """`base` (an options dataclass) with `options` replaced; unknown names are a clear error."""
+    known = {f.name for f in dataclasses.fields(base)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ExecutionError(f"unknown option(s) {', '.join(unknown)} for the {executor} executor; known: "
+                             f"{', '.join(sorted(known))}, {also}")
+    return dataclasses.replace(base, **options) if options else base
+
+
+def each_binding(programs, params: Any, seed: int | None):
+    """(program, parameter vector, user seed, stream seed, index) for every program × binding, in order."""
+    index = 0
+    for program in programs:
+        if not isinstance(program, Program):
+            raise ExecutionError(f"executors run qirrt Programs, got {type(program).__name__}; "
+                                 f"convert it with qirrt.load(...) first")
+        for vector in bindings(program, params):
+            user_seed, stream = derive_seed(seed, index)
+            yield program, vector, user_seed, stream, index
+            index += 1
 
 
 def bindings(program: Program, params: Any) -> list[np.ndarray]:

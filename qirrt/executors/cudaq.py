@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,7 +36,7 @@ import numpy as np
 from ..errors import ExecutionError, require
 from ..program import Program
 from ..result import Result
-from .base import Executor, bindings, derive_seed
+from .base import Executor, each_binding, merge_options
 
 log = logging.getLogger(__name__)
 
@@ -138,12 +138,7 @@ class CudaqExecutor(Executor):
 
     @staticmethod
     def _options(base: CudaqOptions, options: dict) -> CudaqOptions:
-        known = {f.name for f in fields(CudaqOptions)}
-        unknown = sorted(set(options) - known)
-        if unknown:
-            raise ExecutionError(f"unknown option(s) {', '.join(unknown)} for the cudaq executor; known: "
-                                 f"{', '.join(sorted(known))}, memory")
-        return replace(base, **options) if options else base
+        return merge_options(base, options, executor="cudaq")
 
     @property
     def target(self) -> str:
@@ -156,18 +151,10 @@ class CudaqExecutor(Executor):
         cudaq = require("cudaq", extra="cudaq", feature="The cudaq executor")
         target = choose_target(opts.target, timeout_s=opts.probe_timeout_s)
         results = []
-        index = 0
-        for program in programs:
-            if not isinstance(program, Program):
-                raise ExecutionError(f"executors run qirrt Programs, got {type(program).__name__}; "
-                                     f"convert it with qirrt.load(...) first")
-            vectors = bindings(program, params)
-            built = self.kernel(program)
-            for vector in vectors:
-                user_seed, stream = derive_seed(seed, index)
-                results.append(self._run_one(cudaq, target, program, built, vector, shots=int(shots),
-                                             seed=user_seed, stream=stream, memory=memory, index=index))
-                index += 1
+        for program, vector, user_seed, stream, index in each_binding(programs, params, seed):
+            built = self.kernel(program)  # cached per program hash
+            results.append(self._run_one(cudaq, target, program, built, vector, shots=int(shots),
+                                         seed=user_seed, stream=stream, memory=memory, index=index))
         return results
 
     def kernel(self, program: Program) -> _Kernel:

@@ -22,7 +22,7 @@ from ..errors import ExecutionError
 from ..program import Program
 from ..result import Result
 from . import abi
-from .base import Executor, bindings, derive_seed, is_binding_batch
+from .base import Executor, bindings, derive_seed, each_binding, is_binding_batch, merge_options
 from .memory import check_register, max_qubits, state_bytes
 
 log = logging.getLogger(__name__)
@@ -85,30 +85,16 @@ class LocalExecutor(Executor):
 
     def execute(self, programs: list[Program], *, shots: int, seed: int | None = None, params: Any = None,
                 memory: bool = False, output_schema: bool = False, **options) -> list[Result]:
-        try:
-            opts = replace(self.options, **options) if options else self.options
-        except TypeError:
-            known = ", ".join(f.name for f in LocalOptions.__dataclass_fields__.values())
-            unknown = ", ".join(sorted(set(options) - set(LocalOptions.__dataclass_fields__)))
-            raise ExecutionError(f"unknown option(s) {unknown} for the local executor; known: {known}, "
-                                 f"memory, output_schema") from None
+        opts = merge_options(self.options, options, executor="local", also="memory, output_schema")
         if not isinstance(shots, (int, np.integer)) or isinstance(shots, bool) or shots < 0:
             raise ExecutionError(f"shots must be a non-negative integer, got {shots!r}")
         if seed is None:  # one fresh seed per submission; each run derives its stream from it
             seed = derive_seed(None, 0)[0]
         results = []
-        index = 0
-        for program in programs:
-            if not isinstance(program, Program):
-                raise ExecutionError(f"executors run qirrt Programs, got {type(program).__name__}; "
-                                     f"convert it with qirrt.load(...) first")
-            vectors = bindings(program, params)
-            for vector in vectors:
-                user_seed, stream = derive_seed(seed, index)
-                results.append(self._run_one(program, vector, shots=int(shots), seed=user_seed,
-                                             stream=stream, memory=memory, output_schema=output_schema,
-                                             opts=opts, index=index))
-                index += 1
+        for program, vector, user_seed, stream, index in each_binding(programs, params, seed):
+            results.append(self._run_one(program, vector, shots=int(shots), seed=user_seed,
+                                         stream=stream, memory=memory, output_schema=output_schema,
+                                         opts=opts, index=index))
         return results
 
     def statevector(self, program: Program, *, params: Any = None, seed: int | None = 0,
