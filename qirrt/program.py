@@ -159,12 +159,12 @@ class Program:
         from .normalize import read_entry_attributes
 
         module = parse_module(text)
-        error = module.verify()
+        error = None if validate else module.verify()  # validation runs LLVM's verifier itself (QIR002)
         if error:
             raise ParseError(f"{producer} frontend produced a module that does not verify: {error.strip()}",
                              code="QIR002")
         attrs = read_entry_attributes(module)
-        program = cls(ir=str(module), entry_point=attrs.entry_point, profile=attrs.profile,
+        program = cls(ir=text, entry_point=attrs.entry_point, profile=attrs.profile,
                       num_qubits=attrs.num_qubits, num_results=attrs.num_results,
                       parameters=attrs.parameters, producer=producer,
                       _bitcode=module.bitcode)  # 1 ms now instead of a re-parse in to_bitcode()
@@ -224,8 +224,13 @@ class Program:
     # -- views --------------------------------------------------------------------------------
     @cached_property
     def hash(self) -> str:
-        """SHA-256 of the normalised IR: identical programs share it, whatever produced them."""
-        return hashlib.sha256(self.ir.encode()).hexdigest()
+        """SHA-256 of the module as LLVM prints it: identical programs share it, whatever wrote the text."""
+        return hashlib.sha256(self.canonical_ir.encode()).hexdigest()
+
+    @cached_property
+    def canonical_ir(self) -> str:
+        """The IR as pyqir's LLVM prints it (frontends keep their own, equivalent, text in `ir`)."""
+        return str(self.module)
 
     @property
     def module(self) -> pyqir.Module:

@@ -103,9 +103,9 @@ def test_delay_is_kept_as_timing_metadata():
     program = qirrt.load(circuit)
     assert "__qirrt__delay" in program.ir
     assert exact_distribution(program) == pytest.approx({"0": 1.0})
-    assert "double 1.200000e+02, i64 0" in program.ir  # nanoseconds
-    assert "double 2.000000e+03, i64 0" in program.ir  # 2 us, in nanoseconds
-    assert "double 7.000000e+00, i64 1" in program.ir  # device samples (dt)
+    assert "double 1.200000e+02, i64 0" in program.canonical_ir  # nanoseconds
+    assert "double 2.000000e+03, i64 0" in program.canonical_ir  # 2 us, in nanoseconds
+    assert "double 7.000000e+00, i64 1" in program.canonical_ir  # device samples (dt)
 
 
 def test_resources_count_gates_depth_and_branches():
