@@ -131,6 +131,7 @@ class Program:
     source_file: str | None = None
     metadata: dict = field(default_factory=dict)
     _bitcode: bytes | None = field(default=None, repr=False, compare=False)
+    _resources: Resources | None = field(default=None, repr=False, compare=False)
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -258,9 +259,12 @@ class Program:
               source_file=self.source_file, source_text=source_text, ir=self.ir)
 
     def resources(self) -> Resources:
-        from .resources import summarize
+        """The static resource summary (computed once per Program)."""
+        if self._resources is None:
+            from .resources import summarize
 
-        return summarize(self)
+            self._resources = summarize(self)
+        return self._resources
 
     def describe(self) -> dict:
         """A JSON-ready description, as `qirrt inspect --json` prints it."""

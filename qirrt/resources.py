@@ -57,3 +57,20 @@ def summarize(program: Program) -> Resources:
         depth=max(qubit_depth.values(), default=0), measurements=measurements, branches=branches,
         parameters=len(program.parameters),
     )
+
+
+SECONDS_PER_AMPLITUDE_UPDATE = 2e-9
+"""Nominal cost of one gate on one statevector amplitude; brokers rescale it by each worker's observed speed."""
+SECONDS_PER_SHOT_PATH = 1e-7
+
+
+def estimated_simulation_s(resources: Resources, shots: int) -> float:
+    """A nominal run time from the resource summary: gates × 2ⁿ amplitude updates, plus per-shot work.
+
+    Only the ratio between jobs matters: the distributed broker multiplies it by each worker's observed
+    speed (an EWMA of observed / estimated time) to give queue ETAs.
+    """
+    amplitudes = 2.0 ** resources.num_qubits
+    per_path = max(1, resources.total_gates) * amplitudes * SECONDS_PER_AMPLITUDE_UPDATE
+    paths = 1 + resources.branches + (resources.measurements if resources.branches else 0)
+    return 1e-4 + per_path * paths + shots * SECONDS_PER_SHOT_PATH

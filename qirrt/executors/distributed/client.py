@@ -18,6 +18,7 @@ from pathlib import Path
 import zmq
 
 from ...errors import ExecutionError, JobCancelledError, JobTimeoutError
+from ...resources import estimated_simulation_s
 from . import protocol as P
 from . import security
 
@@ -211,6 +212,8 @@ class Client:
         else:
             payload = program.ir
             needs = {"qubits": program.num_qubits, "profile": program.profile.value}
+            if estimated_duration_s is None:  # queue ETAs start from the program's resource estimate
+                estimated_duration_s = estimated_simulation_s(program.resources(), int(shots))
         spec = {"id": uuid.uuid4().hex, "kind": "program", "program": payload, "shots": int(shots),
                 "priority": int(priority), "requires": {**needs, **(requires or {})}}
         for key, value in (("seed", seed), ("params", params), ("max_attempts", max_attempts),
