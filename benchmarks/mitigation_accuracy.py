@@ -34,9 +34,10 @@ wins on mirror4, ghz5-zz and mirror5-idle). Twirling+ZNE suffers from the cohere
 twirling Paulis echo it differently at each fold (on ghz5 with ``--no-detuning`` its error is 0.02,
 ZNE's 0.01). Seed sensitivity, ``--quick --repeats 3``: ZNE 0.026 / 0.008 / 0.009 for sampling seeds
 1 / 2 / 3 (unmitigated 0.133 / 0.129 / 0.130), PEC 0.038 / 0.039 / 0.042. Full run with ``--seed 2``
-(another detuning draw and sampling seed, no mitiq, 147 s on an idle machine): unmitigated 0.182, ZNE
-0.042 (4.3×, interval 1.8–8.5×), PEC 0.070, ZNE+readout 0.040, ZNE∘DDD 0.097 (DDD's pulses echo this
-detuning draw badly on mirror4: 0.352), twirling+ZNE 0.061.
+(another detuning draw and sampling seed; 910 s), qirrt / mitiq: unmitigated 0.182, ZNE 0.042 / 0.083
+(4.3×, interval 1.8–8.5×), PEC 0.070 / 0.091, twirling+ZNE 0.061 / 0.088, ZNE∘DDD 0.097 / 0.086 (DDD's
+pulses echo this detuning draw badly on mirror4: 0.352), ZNE+readout 0.040 / 0.034, readout 0.128 /
+0.128, DDD 0.169 / 0.184.
 The previous run (before readout scaling, weighted shots and PEC's readout inversion): ZNE 0.077 /
 0.083, twirling+ZNE 0.068 / 0.085, ZNE∘DDD 0.060 / 0.084, PEC 0.122 / 0.064.
 
