@@ -70,14 +70,7 @@ class CancelInverses(Pass):
     name = "cancel-inverses"
 
     def apply(self, program, ctx: PassContext):
-        circuit = Circuit.from_program(program)
-        total = 0
-        for block in circuit.blocks:
-            block.items, removed = cancel_block(block.items)
-            total += removed
-        if not total:
-            return program
-        return circuit.to_program(program, note=f"{self} (-{total} gates)")
+        return Circuit.rewrite_blocks(program, cancel_block, note=str(self))
 
 
 __all__ = ["CancelInverses", "cancel_block"]

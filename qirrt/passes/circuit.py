@@ -426,6 +426,18 @@ class Circuit:
         tail = _set_physical(tail, self.physical)
         return "\n".join([self.head, *body, tail])
 
+    @classmethod
+    def rewrite_blocks(cls, program, rewrite, *, note: str):
+        """`rewrite(items) -> (items, removed)` on every block of `program`; `program` itself if nothing went."""
+        circuit = cls.from_program(program)
+        total = 0
+        for block in circuit.blocks:
+            block.items, removed = rewrite(block.items)
+            total += removed
+        if not total:
+            return program
+        return circuit.to_program(program, note=f"{note} (-{total} gates)")
+
     def to_program(self, program, *, note: str, validate: bool = True):
         """A new Program with this circuit as its entry point (verified by LLVM)."""
         metadata_changes = {}

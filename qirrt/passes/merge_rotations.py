@@ -99,14 +99,7 @@ class MergeRotations(Pass):
     name = "merge-rotations"
 
     def apply(self, program, ctx: PassContext):
-        circuit = Circuit.from_program(program)
-        total = 0
-        for block in circuit.blocks:
-            block.items, removed = merge_block(block.items)
-            total += removed
-        if not total:
-            return program
-        return circuit.to_program(program, note=f"{self} (-{total} gates)")
+        return Circuit.rewrite_blocks(program, merge_block, note=str(self))
 
 
 __all__ = ["MergeRotations", "merge_block"]
