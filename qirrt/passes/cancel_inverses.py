@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..dialect import GATES, INVERSES
 from .base import Pass, PassContext
-from .circuit import Circuit, Gate, Raw, commutes, is_barrier, qubits_of
+from .circuit import Circuit, Gate, earlier_partners
 
 _SYMMETRIC = {"cz", "swap"}
 _LOOKBACK = 64
@@ -41,24 +41,11 @@ def cancel_block(items: list) -> tuple[list, int]:
         inverse = _inverse_name(item.name)
         if inverse is None:
             continue
-        qubits = set(item.qubits)
-        seen = 0
-        for j in range(i - 1, -1, -1):
+        for j in earlier_partners(out, i, item, lookback=_LOOKBACK):
             other = out[j]
-            if other is None or isinstance(other, Raw) and other.pure:
-                continue
-            if is_barrier(other):
-                break
-            if not qubits & set(qubits_of(other)):
-                continue
             if isinstance(other, Gate) and other.name == inverse and _same_operands(other, item):
                 out[i] = out[j] = None
                 removed += 2
-                break
-            if not commutes(other, item):
-                break
-            seen += 1
-            if seen >= _LOOKBACK:
                 break
     return [x for x in out if x is not None], removed
 

@@ -597,3 +597,27 @@ __all__ = [
     "qubits_of",
     "segments",
 ]
+
+
+def earlier_partners(items: list, index: int, item: Item, *, lookback: int = 64) -> Iterator[int]:
+    """Indices j < index of the items `item` meets on a qubit, nearest first, while it can move past them.
+
+    Stops at a barrier, after the first partner `item` does not commute with, or after `lookback`
+    partners. `None` entries (already removed) and pure IR lines are skipped.
+    """
+    qubits = set(qubits_of(item))
+    seen = 0
+    for j in range(index - 1, -1, -1):
+        other = items[j]
+        if other is None or isinstance(other, Raw) and other.pure:
+            continue
+        if is_barrier(other):
+            return
+        if not qubits & set(qubits_of(other)):
+            continue
+        yield j
+        if not commutes(other, item):
+            return
+        seen += 1
+        if seen >= lookback:
+            return

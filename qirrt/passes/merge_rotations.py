@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 
 from .base import Pass, PassContext
-from .circuit import Angle, Circuit, Gate, Raw, commutes, is_barrier, qubits_of
+from .circuit import Angle, Circuit, Gate, earlier_partners
 
 _AXIS = {"rx": "X", "ry": "Y", "rz": "Z"}
 _FIXED = {"x": ("X", math.pi), "sx": ("X", math.pi / 2), "y": ("Y", math.pi), "z": ("Z", math.pi),
@@ -65,26 +65,13 @@ def merge_block(items: list) -> tuple[list, int]:
     for i, item in enumerate(out):
         if not isinstance(item, Gate) or not (item.name in _AXIS or item.name in _FIXED or item.name in _PAIR):
             continue
-        qubits = set(item.qubits)
-        seen = 0
-        for j in range(i - 1, -1, -1):
+        for j in earlier_partners(out, i, item, lookback=_LOOKBACK):
             other = out[j]
-            if other is None or isinstance(other, Raw) and other.pure:
-                continue
-            if is_barrier(other):
-                break
-            if not qubits & set(qubits_of(other)):
-                continue
             merged = _merge(other, item) if isinstance(other, Gate) else None
             if merged is not None:
                 out[j] = None
                 out[i] = item = merged
                 removed += 1
-                break
-            if not commutes(other, item):
-                break
-            seen += 1
-            if seen >= _LOOKBACK:
                 break
         if isinstance(item, Gate) and _is_identity(item):
             out[i] = None
