@@ -6,7 +6,7 @@ import pytest
 
 from qirrt.errors import PassError
 from qirrt.mitigation import Pipeline, plan, run, run_batch
-from qirrt.passes.circuit import Circuit
+from qirrt.passes.circuit import Circuit, Gate, Op
 from qirrt.passes.mitigation import ZeroNoiseExtrapolation
 
 from .conftest import ExactSampler, corpus_program
@@ -19,6 +19,22 @@ def _steps(program):
 def _count(program, name, qubit=None):
     return sum(1 for g in Circuit.from_program(program).gates()
                if g.name == name and (qubit is None or g.qubits == (qubit,)))
+
+
+def _idle_ns(program):
+    return sum(float(op.suffix.split("double")[1].split(",")[0]) for op in Circuit.from_program(program).items()
+               if isinstance(op, Op) and op.name == "delay")
+
+
+def _timeline(program, qubit):
+    """What one qubit does, in order: gate names and delay lengths."""
+    out = []
+    for item in Circuit.from_program(program).items():
+        if isinstance(item, Gate) and qubit in item.qubits:
+            out.append(item.name)
+        elif isinstance(item, Op) and item.qubit == qubit and item.name == "delay":
+            out.append(item.suffix)
+    return out
 
 
 def test_pipeline_text_round_trips():
@@ -46,6 +62,15 @@ def test_ddd_then_zne_folds_the_padded_circuit():
     assert pulses > 0
     # the DD pulses are folded with the rest: three times as many X at scale 3, five at scale 5
     assert [_count(leaf.program, "x") for leaf in leaves] == [pulses, 3 * pulses, 5 * pulses]
+    # and so are the delays that space them: every copy idles where the padded circuit did
+    idle = _idle_ns(padded)
+    assert idle > 0
+    assert [_idle_ns(leaf.program) for leaf in leaves] == pytest.approx([idle, 3 * idle, 5 * idle])
+    for leaf in leaves[1:]:
+        for qubit in range(program.num_qubits):
+            timeline = _timeline(leaf.program, qubit)
+            copy = _timeline(padded, qubit)
+            assert timeline[:len(copy)] == copy and timeline[-len(copy):] == copy
 
 
 def test_zne_then_ddd_pads_each_folded_circuit():

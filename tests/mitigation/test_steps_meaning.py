@@ -46,6 +46,13 @@ def test_folding_is_the_identity(name, folding):
         assert sum(1 for _ in Circuit.from_program(expanded[2]).gates()) >= 3 * gates
 
 
+@pytest.mark.parametrize("name", STATIC)
+def test_folding_a_padded_program_is_the_identity(name):
+    (padded,) = DigitalDynamicalDecoupling().expand(corpus_program(name))
+    for folded in ZeroNoiseExtrapolation(scale_factors=(1, 2, 3)).expand(padded):
+        _same(padded, folded)
+
+
 def test_folding_parametric_angles_stay_symbolic():
     program = corpus_program("expressions_bound")
     for folded in ZeroNoiseExtrapolation(folding="local").expand(program):

@@ -3,9 +3,11 @@
 `expand` makes one program per scale factor λ by replacing gates G with G (G†G)^k, which is the
 identity on the ideal circuit and multiplies the noise roughly by λ:
 
-* ``folding=global``: each unitary segment U (a run of gates between measurements, resets or other
-  barriers) becomes U (U†U)^k, then the last s gates L of U are folded once more (U … L†L) so the
-  gate count reaches λ·n (mitiq's `fold_global`);
+* ``folding=global``: each unitary segment U (a run of gates and delays between measurements, resets
+  or other barriers) becomes U (U†U)^k, then the last s gates L of U are folded once more (U … L†L)
+  so the gate count reaches λ·n (mitiq's `fold_global`). Delays fold with their segment (an idle is
+  its own ideal inverse), so a DDD-padded circuit keeps its pulse spacing in every copy and its idle
+  noise scales with the gates';
 * ``folding=local``: every gate is folded k times and the first s gates once more (`fold_gates_from_left`);
 * ``folding=random``: as local, the s extra gates drawn at random with `seed` (`fold_gates_at_random`).
 
@@ -49,7 +51,7 @@ import numpy as np
 
 from ...dialect import GATES, INVERSES
 from ...errors import PassError
-from ..circuit import Angle, Circuit, Gate, Raw
+from ..circuit import Angle, Circuit, Gate, Op, Raw
 from .base import (
     Estimate,
     MitigationStep,
@@ -81,15 +83,37 @@ def inverse(gate: Gate) -> list[Gate]:
     raise PassError(f"zne: no inverse known for gate '{gate.name}'")
 
 
-def _copy(gate: Gate) -> Gate:
-    return Gate(gate.name, gate.qubits, gate.angles)
+def _copy(item: Gate | Op) -> Gate | Op:
+    if isinstance(item, Op):
+        return Op(item.name, item.qubit, item.result, item.suffix)
+    return Gate(item.name, item.qubits, item.angles)
+
+
+def _undo(timed: list) -> list:
+    """The inverse of a run of gates and delays: reversed, gates inverted, delays kept (an idle is its own
+    ideal inverse), so a folded copy idles where the original did."""
+    return [x for item in reversed(timed) for x in ([_copy(item)] if isinstance(item, Op) else inverse(item))]
+
+
+def _last_gates(timed: list, count: int) -> list:
+    """The shortest suffix of `timed` that holds `count` gates."""
+    seen = 0
+    for i in range(len(timed) - 1, -1, -1):
+        seen += isinstance(timed[i], Gate)
+        if seen == count:
+            return timed[i:]
+    return list(timed)
+
+
+def _is_delay(item) -> bool:
+    return isinstance(item, Op) and item.name == "delay"
 
 
 def _segments(items: list) -> list[tuple[int, int]]:
-    """(start, end) item ranges of unitary segments: gates and pure lines, between barriers."""
+    """(start, end) item ranges of unitary segments: gates, delays and pure lines, between barriers."""
     out, start = [], None
     for i, item in enumerate(items):
-        unitary = isinstance(item, Gate) or (isinstance(item, Raw) and item.pure)
+        unitary = isinstance(item, Gate) or _is_delay(item) or (isinstance(item, Raw) and item.pure)
         if unitary and start is None:
             start = i
         elif not unitary and start is not None:
@@ -100,27 +124,53 @@ def _segments(items: list) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out if any(isinstance(x, Gate) for x in items[a:b])]
 
 
+def sink_final_measurements(items: list) -> list:
+    """`items` with each measurement moved down past the operations on other qubits that follow it, up
+    to the next barrier line or the next operation on its own qubit (an equivalent program). Terminal
+    measurements that a producer interleaves with other qubits' gates then no longer cut the unitary
+    into pieces that fold separately."""
+    out: list = []
+    pending: list[Op] = []
+    for item in items:
+        if isinstance(item, Raw) and not item.pure:
+            out.extend(pending)
+            pending = []
+            out.append(item)
+            continue
+        touched = set(item.qubits) if isinstance(item, Gate) else {item.qubit} if isinstance(item, Op) else set()
+        blocked = [m for m in pending if m.qubit in touched]
+        if blocked:
+            out.extend(blocked)
+            pending = [m for m in pending if m.qubit not in touched]
+        if isinstance(item, Op) and item.name in ("mz", "m"):
+            pending.append(item)
+        else:
+            out.append(item)
+    out.extend(pending)
+    return out
+
+
 def fold_global(items: list, scale: float) -> tuple[list, int, int]:
     """A block's items with every unitary segment folded globally; returns (items, gates, folds)."""
+    items = sink_final_measurements(items)
     segments = _segments(items)
     out: list = []
     position, gates_total, folds_total = 0, 0, 0
     for start, end in segments:
         out.extend(items[position:start])
         segment = items[start:end]
-        gates = [x for x in segment if isinstance(x, Gate)]
-        n = len(gates)
+        timed = [x for x in segment if isinstance(x, Gate) or _is_delay(x)]
+        n = sum(isinstance(x, Gate) for x in timed)
         folds = round(n * (scale - 1) / 2)
         full, rest = divmod(folds, n)
         out.extend(segment)
-        undo = [g for gate in reversed(gates) for g in inverse(gate)]
         for _ in range(full):
-            out.extend(undo)
-            out.extend(_copy(g) for g in gates)
+            out.extend(_undo(timed))
+            out.extend(_copy(x) for x in timed)
         if rest:
-            tail = gates[n - rest:]
-            out.extend(g for gate in reversed(tail) for g in inverse(gate))
-            out.extend(_copy(g) for g in tail)
+            tail = _last_gates(timed, rest)
+            out.extend(_undo(tail))
+            out.extend(_copy(x) for x in tail)
         gates_total += n
         folds_total += folds
         position = end
@@ -350,4 +400,4 @@ def extrapolate_exponential(scales: Sequence[float], values: Sequence[float], as
 
 
 __all__ = ["EXTRAPOLATIONS", "FOLDINGS", "READOUT_SCALINGS", "SHOT_ALLOCATIONS", "ZeroNoiseExtrapolation", "confusion_power", "extrapolate_exponential", "fold_global",
-           "fold_local", "inverse"]
+           "fold_local", "inverse", "sink_final_measurements"]
