@@ -360,7 +360,7 @@ def run_mitiq(prepared: Prepared, method: str, executor, calibration, budget: in
     executor.default_physical = prepared.physical
 
     def expectation(shots):
-        return mitiq_executor(executor, observable=prepared.observable, shots=max(shots, 1), seed=seed)
+        return mitiq_executor(executor, observable=prepared.observable, shots=max(shots, 1), seed=seed, batched=True)
 
     factory = zne.inference.RichardsonFactory([1, 3, 5])
     if method == "zne":
@@ -380,13 +380,13 @@ def run_mitiq(prepared: Prepared, method: str, executor, calibration, budget: in
         return float(np.mean(values))
     if method == "readout":
         sampler = mitiq_executor(executor, observable=None, shots=max(budget // groups, 1), seed=seed,
-                                 measure_all=True)
+                                 measure_all=True, batched=True)
         inverse = _mitiq_inverse_confusion(circuit, prepared, calibration)
         return rem.execute_with_rem(circuit, sampler, mitiq_observable(prepared.observable),
                                     inverse_confusion_matrix=inverse)
     if method == "zne+readout":
         sampler = mitiq_executor(executor, observable=None, shots=max(budget // (3 * groups), 1), seed=seed,
-                                 measure_all=True)
+                                 measure_all=True, batched=True)
         inverse = _mitiq_inverse_confusion(circuit, prepared, calibration)
         observable = mitiq_observable(prepared.observable)
         return zne.execute_with_zne(circuit, lambda c: rem.execute_with_rem(c, sampler, observable,

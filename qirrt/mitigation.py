@@ -43,6 +43,7 @@ techniques (CDR, classical shadows, its ZNE/PEC/DDD) run on qirrt's executors.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -52,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ExecutionError, PassError
+from .executors.base import derive_seed
 from .observables import BoundObservable, PauliObservable, measurement_circuits
 from .passes.base import PassContext
 from .passes.mitigation.base import (
@@ -465,7 +467,9 @@ def _run(executor, programs: list[Program], shots: list[int], seed: int | None) 
     for s, indices in by_shots.items():
         batch = [programs[i] for i in indices]
         if hasattr(executor, "submit"):
-            results = executor.submit(batch, shots=s, seed=seed).result()
+            # each group its own seed: groups that started from one seed would replay one shot-noise stream
+            group_seed = None if seed is None else derive_seed(seed, indices[0])[1]
+            results = executor.submit(batch, shots=s, seed=group_seed).result()
         elif callable(executor):
             results = executor(batch, s)
         else:
@@ -658,14 +662,18 @@ def mitiq_executor(executor=None, *, observable=None, shots: int = 1000, seed: i
     from .errors import require
 
     mitiq = require("mitiq", extra="mitiq", feature="the mitiq bridge")
+    calls = itertools.count()
 
     def one(circuits):
         programs = [_load(_measured(c, measure_all)) for c in circuits]
+        # mitiq calls once per circuit or batch: a seed per call, so calls do not replay one noise stream
+        call_seed = None if seed is None else derive_seed(seed, next(calls))[1]
         if observable is not None:
             results = run_batch([(p, mitigation, observable) for p in programs], executor=executor, shots=shots,
-                                seed=seed, target=target, calibration=calibration, reference=mitigation is None)
+                                seed=call_seed, target=target, calibration=calibration,
+                                reference=mitigation is None)
             return [float(r.expectation) for r in results]
-        counts = _run(executor, programs, [shots] * len(programs), seed)
+        counts = _run(executor, programs, [shots] * len(programs), call_seed)
         out = []
         for program, c in zip(programs, counts):
             out.append(_measurement_result(mitiq, program, c))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from qirrt.errors import PassError
+from qirrt.executors.base import Executor
 from qirrt.mitigation import Pipeline, plan, run, run_batch
 from qirrt.passes.circuit import Circuit, Gate, Op
 from qirrt.passes.mitigation import ZeroNoiseExtrapolation
+from qirrt.result import Result
 
 from .conftest import ExactSampler, corpus_program
 
@@ -135,6 +137,25 @@ def test_zne_weights_a_shot_budget_by_its_extrapolation_weights():
     assert weighted.shots == 7000 and weighted.circuits == 3
     with pytest.raises(PassError, match="shot-allocation must be one of weighted, equal"):
         run(program, "zne{shot-allocation=some}", "ZZZ", executor=sampler, shots=10)
+
+
+def test_shot_groups_draw_independent_shot_noise():
+    """Scale factors run with different shot counts, one executor call each: each call gets its own seed."""
+
+    class Recorder(Executor):
+        name = "recorder"
+
+        def __init__(self):
+            self.seeds = []
+
+        def execute(self, programs, *, shots, seed=None, params=None, **options):
+            self.seeds.append(seed)
+            return [Result(counts={"000": shots}, shots=shots) for _ in programs]
+
+    recorder = Recorder()
+    run(corpus_program("ghz3"), "zne{scale-factors=1,3,5}", "ZZI", executor=recorder, shot_budget=7000, seed=1,
+        reference=False)
+    assert len(recorder.seeds) == 3 and len(set(recorder.seeds)) == 3
 
 
 def test_noiseless_runs_keep_the_ideal_value():
