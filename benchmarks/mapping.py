@@ -6,6 +6,12 @@ gate and measurement of the mapped circuit, with errors from the backend's calib
 compile time. Prints a table and ends with one JSON line.
 
     python benchmarks/mapping.py [--backend FakeKolkata] [--quick] [--seeds 3]
+
+Last full run (FakeKolkata, 42 static programs, best of 3 Qiskit seeds, both sides from the same run):
+qirrt's `TARGET_PIPELINE` uses 1.038× Qiskit O3's two-qubit gates (geometric mean of (n+1) ratios;
+1585 against 1446 in all) at 0.999× its estimated success probability, and is at least as good on
+24/42 programs. Before two-qubit block resynthesis (`resynthesize-2q`) the figures were 1.179×
+(1823 two-qubit gates), 0.967× and 16/42. Most of the remaining gap is grover4 (187 against 113).
 """
 
 from __future__ import annotations
