@@ -482,10 +482,13 @@ def main(argv=None) -> int:
     parser.add_argument("--no-detuning", action="store_true", help="Aer's Markovian noise only")
     parser.add_argument("--no-mitiq", action="store_true", help="skip mitiq even if installed")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeats", type=int, default=1,
+    parser.add_argument("--repeats", type=int, default=None,
                         help="run every method this many times (sampling seeds seed, seed+1, ...; the device's "
-                             "detuning stays that of --seed) and average the absolute errors per circuit")
+                             "detuning stays that of --seed) and average the absolute errors per circuit; "
+                             "default 3 (1 with --quick)")
     args = parser.parse_args(argv)
+    if args.repeats is None:
+        args.repeats = 1 if args.quick else 3
 
     from qiskit_ibm_runtime.fake_provider import FakeKolkataV2
 

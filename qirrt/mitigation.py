@@ -420,7 +420,7 @@ def _duration_ns(program: Program, ctx: PassContext) -> float:
         if found is not None:
             return found
     from .passes.circuit import Circuit, Gate, Op
-    from .passes.mitigation.ddd import Durations
+    from .passes.mitigation.schedule import Durations
 
     circuit = Circuit.from_program(program)
     durations = Durations(circuit.physical, ctx)

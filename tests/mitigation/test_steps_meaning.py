@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -16,7 +18,7 @@ from qirrt.passes.mitigation import (
     ReadoutMitigation,
     ZeroNoiseExtrapolation,
 )
-from qirrt.passes.mitigation.pec import representation
+from qirrt.passes.mitigation.pec import inverse_pauli_channel, relaxation_eigenvalues, representation
 from qirrt.target import Target
 from tests.stats import assert_same_distribution
 
@@ -166,3 +168,51 @@ def test_pec_samples_follow_the_quasi_probabilities():
     # an instance with no insertion is the program itself
     assert any(s.hash == program.hash for s in samples)
     assert step.overhead(program, ctx) == pytest.approx(gamma ** 2)
+
+
+def _pauli_superoperators():
+    single = [np.eye(2), np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]]), np.diag([1, -1])]
+    return [_superoperator(P) for P in single]
+
+
+def test_pec_idle_representation_inverts_relaxation():
+    """The Pauli-twirled thermal relaxation channel composed with its quasi-inverse is the identity."""
+    t1, t2 = 100e-6, 60e-6
+    eigenvalues = relaxation_eigenvalues(5e-6, t1, t2)
+    assert eigenvalues == pytest.approx((math.exp(-5 / 60), math.exp(-5 / 60), math.exp(-5 / 100)))
+    px = py = (1 - math.exp(-5 / 100)) / 4
+    pz = (1 - math.exp(-5 / 60)) / 2 - px
+    identity, x, y, z = _pauli_superoperators()
+    channel = (1 - px - py - pz) * identity + px * x + py * y + pz * z
+    quasi = inverse_pauli_channel(eigenvalues)
+    assert sum(quasi) == pytest.approx(1.0)
+    inverse = sum(q * s for q, s in zip(quasi, (identity, x, y, z)))
+    assert np.allclose(inverse @ channel, np.eye(4))
+    # T2 beyond 2·T1 is unphysical: it is capped
+    assert relaxation_eigenvalues(1e-6, 10e-6, 50e-6)[0] == pytest.approx(math.exp(-1 / 20))
+
+
+def test_pec_models_idle_windows_when_the_calibration_has_t1_t2():
+    from qiskit import QuantumCircuit
+
+    from qirrt.bindings.qiskit import from_qiskit
+
+    qc = QuantumCircuit(3, 3)
+    qc.h(0)
+    qc.cx(0, 1)
+    for _ in range(4):
+        qc.cx(1, 2)  # qubit 0 idles through four CX
+    qc.cx(0, 1)
+    qc.measure(range(3), range(3))
+    program = from_qiskit(qc)
+    calibration = _kolkata_like(3)
+    relaxing = Calibration(target_name="toy", timestamp=0, gates=calibration.gates,
+                           qubits={q: QubitCalibration(t1_s=100e-6, t2_s=80e-6) for q in range(3)})
+    gates_only = ProbabilisticErrorCancellation().overhead(program, PassContext(calibration=calibration))
+    with_idle = ProbabilisticErrorCancellation().overhead(program, PassContext(calibration=relaxing))
+    idle_off = ProbabilisticErrorCancellation(idle="off").overhead(program, PassContext(calibration=relaxing))
+    assert idle_off == pytest.approx(gates_only)
+    # qubit 0 waits 4 × 400 ns between its CX; qubit 2 waits through the last CX before its measurement
+    expected = math.prod(sum(abs(q) for q in inverse_pauli_channel(relaxation_eigenvalues(t, 100e-6, 80e-6)))
+                         for t in (1600e-9, 400e-9))
+    assert with_idle == pytest.approx(gates_only * expected)

@@ -1,6 +1,6 @@
 """`pec`: probabilistic error cancellation with a depolarizing model of each noisy gate.
 
-**Noise model.** Every gate with an error r in the context's `Calibration` (on the physical qubits it
+**Gate noise.** Every gate with an error r in the context's `Calibration` (on the physical qubits it
 runs on) is modelled as the ideal gate followed by k-qubit depolarizing noise
 D(ρ) = (1 − p)ρ + p/(4ᵏ − 1) Σ_{P≠I} PρP, with p = `noise-scale` · r · (2ᵏ + 1)/2ᵏ (r is an average
 gate infidelity, as randomized benchmarking reports it; p the matching Pauli error probability).
@@ -9,9 +9,17 @@ gate infidelity, as randomized benchmarking reports it; p the matching Pauli err
 so D⁻¹(ρ) = η_I·ρ + η·Σ_{P≠I} PρP with η = (1 − 1/λ)/4ᵏ < 0 and η_I = 1/λ + η (then
 η_I + (4ᵏ − 1)η = 1); the ideal gate is Σ η_P · (noisy gate, then P), of one-norm γ = η_I + (4ᵏ − 1)|η|.
 
-**Sampling.** Each of `num-samples` instances draws, independently for every noisy gate, P with
-probability |η_P|/γ and appends it after the gate (nothing for P = I); the instance's sign is the
-product of the signs of the η drawn. `combine` returns γ_total/M · Σ signᵢ·outcomeᵢ with γ_total the
+**Idle noise.** A qubit that waits also decays. With ``idle=auto`` (the default) every idle window of
+the as-late-as-possible schedule (`schedule.py`, the windows `ddd` fills) on a qubit whose T1 and T2
+the calibration gives is modelled as the Pauli channel with the relaxation's Pauli-transfer
+eigenvalues, λ_X = λ_Y = e^(−t/T2), λ_Z = e^(−t/T1) (p_X = p_Y = (1 − e^(−t/T1))/4,
+p_Z = (1 − e^(−t/T2))/2 − p_X; the decay towards |0⟩ is not inverted). Its inverse is the Pauli
+quasi-channel with eigenvalues 1/λ: η_Q = ¼ Σ_P ±1/λ_P (+ where P and Q commute). The correction sits
+at the end of the window, before the qubit's next operation. ``idle=off`` models gates only.
+
+**Sampling.** Each of `num-samples` instances draws, independently for every noise site (a noisy
+gate or an idle window), a Pauli P with probability |η_P|/γ and inserts it there (nothing for
+P = I); the instance's sign is the product of the signs of the η drawn. `combine` returns γ_total/M · Σ signᵢ·outcomeᵢ with γ_total the
 product of the gates' γ; the sampling overhead γ_total² (how many more shots PEC needs for the same
 standard error) is in the outcome's details and in `qirrt.mitigation.plan`.
 
@@ -26,6 +34,7 @@ the one-norm of A⁻¹ multiplies γ in the reported overhead). ``readout=off`` 
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from dataclasses import dataclass
@@ -43,6 +52,7 @@ from .base import (
     tag_of,
     tagged,
 )
+from .schedule import Durations, idle_windows
 
 _ONE_QUBIT_PAULIS = ("i", "x", "y", "z")
 
@@ -59,6 +69,51 @@ def representation(p: float, num_qubits: int) -> tuple[float, float, float]:
     return eta_identity, eta, gamma
 
 
+def inverse_pauli_channel(eigenvalues: tuple[float, float, float]) -> tuple[float, float, float, float]:
+    """Quasi-probabilities (η_I, η_X, η_Y, η_Z) of the inverse of the one-qubit Pauli channel whose
+    Pauli-transfer eigenvalues on X, Y, Z are `eigenvalues`."""
+    if min(eigenvalues) <= 0:
+        raise PassError(f"pec: an idle channel with eigenvalues {eigenvalues} cannot be inverted")
+    ix, iy, iz = (1.0 / lam for lam in eigenvalues)
+    return ((1 + ix + iy + iz) / 4, (1 + ix - iy - iz) / 4, (1 - ix + iy - iz) / 4, (1 - ix - iy + iz) / 4)
+
+
+def relaxation_eigenvalues(duration_s: float, t1_s: float, t2_s: float) -> tuple[float, float, float]:
+    """Pauli-transfer eigenvalues (X, Y, Z) of thermal relaxation over `duration_s` (T2 capped at 2·T1)."""
+    t2_s = min(t2_s, 2 * t1_s)
+    dephasing = math.exp(-duration_s / t2_s)
+    return dephasing, dephasing, math.exp(-duration_s / t1_s)
+
+
+@dataclass(frozen=True)
+class NoiseSite:
+    """Where a Pauli correction may go: before item `index` of block `block`, on `qubits`, drawn from
+    `labels` (one letter per qubit, the identity first) with quasi-probabilities `quasi`."""
+
+    block: int
+    index: int
+    qubits: tuple[int, ...]
+    labels: tuple[str, ...]
+    quasi: tuple[float, ...]
+
+    @property
+    def gamma(self) -> float:
+        return sum(abs(q) for q in self.quasi)
+
+    def draw(self, rng: random.Random) -> tuple[str, int]:
+        """A label with probability |η|/γ, and the sign of its η."""
+        point = rng.random() * self.gamma
+        for label, q in zip(self.labels, self.quasi):
+            point -= abs(q)
+            if point < 0:
+                return label, 1 if q >= 0 else -1
+        return self.labels[-1], 1 if self.quasi[-1] >= 0 else -1
+
+
+def _pauli_labels(k: int) -> tuple[str, ...]:
+    return tuple("".join(letters) for letters in itertools.product(_ONE_QUBIT_PAULIS, repeat=k))
+
+
 @dataclass(frozen=True)
 class ProbabilisticErrorCancellation(MitigationStep):
     """Cancel gate noise on average with sign-weighted random Pauli insertions (needs a Calibration)."""
@@ -69,6 +124,7 @@ class ProbabilisticErrorCancellation(MitigationStep):
     noise_scale: float = 1.0
     seed: int = 0
     readout: str = "auto"
+    idle: str = "auto"
 
     def __post_init__(self) -> None:
         if self.num_samples < 1:
@@ -77,57 +133,67 @@ class ProbabilisticErrorCancellation(MitigationStep):
             raise PassError("pec noise-scale must be ≥ 0")
         if self.readout not in ("auto", "off"):
             raise PassError(f"pec readout must be auto or off, got {self.readout!r}")
+        if self.idle not in ("auto", "off"):
+            raise PassError(f"pec idle must be auto or off, got {self.idle!r}")
 
-    def gate_noise(self, circuit: Circuit, calibration) -> list[tuple[tuple[int, int], float, int]]:
-        """(block, item) → depolarizing probability for every gate the calibration says is noisy."""
-        physical = circuit.physical
-        out = []
+    def noise_sites(self, circuit: Circuit, ctx) -> list[NoiseSite]:
+        """Every noisy gate the calibration names and, with ``idle=auto``, every idle window it can model."""
+        calibration = _calibration(ctx)
+        durations = Durations(circuit.physical, ctx)
+        sites = []
         for b, block in enumerate(circuit.blocks):
             for i, item in enumerate(block.items):
                 if not isinstance(item, Gate):
                     continue
-                phys = tuple(physical[q] if physical is not None and q < len(physical) else q for q in item.qubits)
-                error = calibration.gate_error(item.name, phys, default=0.0)
+                error = calibration.gate_error(item.name, durations.physical_qubits(item.qubits), default=0.0)
                 if error <= 0:
                     continue
                 k = len(item.qubits)
-                p = self.noise_scale * error * (2 ** k + 1) / 2 ** k
-                out.append(((b, i), p, k))
-        return out
+                eta_identity, eta, _gamma = representation(self.noise_scale * error * (2 ** k + 1) / 2 ** k, k)
+                sites.append(NoiseSite(b, i + 1, item.qubits, _pauli_labels(k),
+                                       (eta_identity,) + (eta,) * (4 ** k - 1)))
+        if self.idle == "auto":
+            sites.extend(self.idle_sites(circuit, durations, calibration))
+        return sites
+
+    def idle_sites(self, circuit: Circuit, durations: Durations, calibration) -> list[NoiseSite]:
+        """A relaxation-inverting site at the end of every idle window on a qubit with T1 and T2."""
+        sites = []
+        for window in idle_windows(circuit, durations):
+            (phys,) = durations.physical_qubits((window.qubit,))
+            qubit = calibration.qubits.get(phys)
+            if qubit is None or not qubit.t1_s or not qubit.t2_s:
+                continue
+            eigenvalues = relaxation_eigenvalues(self.noise_scale * window.duration_ns * 1e-9, qubit.t1_s, qubit.t2_s)
+            quasi = inverse_pauli_channel(eigenvalues)
+            if sum(abs(q) for q in quasi) > 1 + 1e-12:
+                sites.append(NoiseSite(window.block, window.before, (window.qubit,), _ONE_QUBIT_PAULIS, quasi))
+        return sites
 
     def overhead(self, program, ctx) -> float:
         """γ_total of `program`: the PEC estimator's scale (its variance grows as γ_total²)."""
-        circuit = Circuit.from_program(program)
-        return math.prod(representation(p, k)[2] for _, p, k in self.gate_noise(circuit, _calibration(ctx)))
+        return math.prod(site.gamma for site in self.noise_sites(Circuit.from_program(program), ctx))
 
     def expand(self, program, ctx=None) -> list:
-        calibration = _calibration(ctx)
         base = Circuit.from_program(program)
         base.require_static(self.name)
-        noisy = self.gate_noise(base, calibration)
-        reps = {(p, k): representation(p, k) for _, p, k in noisy}
-        gamma = math.prod(reps[(p, k)][2] for _, p, k in noisy)
+        sites = self.noise_sites(base, ctx)
+        gamma = math.prod(site.gamma for site in sites)
         rng = random.Random(f"pec:{self.seed}:{program.hash}")
         out = []
         for sample in range(self.num_samples):
             sign = 1
             inserts: dict[tuple[int, int], list[Gate]] = {}
-            for (b, i), p, k in noisy:
-                eta_identity, eta, g = reps[(p, k)]
-                if rng.random() < abs(eta_identity) / g:
-                    sign *= 1 if eta_identity > 0 else -1
-                    continue
-                sign *= 1 if eta > 0 else -1
-                gate = base.blocks[b].items[i]
-                while True:  # a uniformly random non-identity k-qubit Pauli
-                    letters = [rng.choice(_ONE_QUBIT_PAULIS) for _ in range(k)]
-                    if any(letter != "i" for letter in letters):
-                        break
-                inserts[(b, i)] = [Gate(letter, (q,)) for letter, q in zip(letters, gate.qubits) if letter != "i"]
+            for site in sites:
+                label, site_sign = site.draw(rng)
+                sign *= site_sign
+                gates = [Gate(letter, (q,)) for letter, q in zip(label, site.qubits) if letter != "i"]
+                if gates:
+                    inserts.setdefault((site.block, site.index), []).extend(gates)
             if inserts:
                 circuit = Circuit.from_program(program)
                 for (b, i), gates in sorted(inserts.items(), reverse=True):
-                    circuit.blocks[b].items[i + 1:i + 1] = gates
+                    circuit.blocks[b].items[i:i] = gates
                 instance = circuit.to_program(program, note=f"pec{{sample={sample},paulis={len(inserts)}}}")
             else:
                 instance = program
@@ -180,4 +246,5 @@ def _calibration(ctx):
     return calibration
 
 
-__all__ = ["ProbabilisticErrorCancellation", "representation"]
+__all__ = ["NoiseSite", "ProbabilisticErrorCancellation", "inverse_pauli_channel", "relaxation_eigenvalues",
+           "representation"]
