@@ -70,6 +70,7 @@ from .abi import (
     REC_PENDING,
     REC_RESULT,
 )
+from .fusion import sort_small
 from .gates import gate_arity
 from .pointers import (
     address_of,
@@ -393,17 +394,6 @@ def _grow2(a, need):
 
 
 @njit(cache=True)
-def _sort_small(a):
-    for i in range(1, a.size):
-        x = a[i]
-        j = i - 1
-        while j >= 0 and a[j] > x:
-            a[j + 1] = a[j]
-            j -= 1
-        a[j + 1] = x
-
-
-@njit(cache=True)
 def _sample(hdr, shots):
     """(distinct basis indices, their counts) of `shots` outcomes of the current state."""
     room = min(shots, 1 << hdr[H_NQ])
@@ -558,7 +548,7 @@ def execute(hdr, run_address, seed, shots, keep_memory):
                     qs[nqs] = q
                     nqs += 1
         qs = qs[:nqs]
-        _sort_small(qs)
+        sort_small(qs, qs.size)
         path_q = _grow(path_q, n_path_q + qs.size)
         for j in range(qs.size):
             path_q[n_path_q + j] = qs[j]

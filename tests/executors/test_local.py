@@ -31,7 +31,7 @@ from qirrt.executors.base import JobStatus
 from qirrt.executors.local import LocalExecutor
 from qirrt.program import Program
 
-from ..corpus import CORPUS, teleport
+from ..corpus import CORPUS, mid_circuit_reset, teleport
 from ..producer_samples import SAMPLES
 from ..reference import exact_counts
 from ..stats import P_THRESHOLD, assert_distribution, g_test_pvalue
@@ -105,14 +105,7 @@ def test_repeat_until_success_while_loop(local):
 
 
 def test_mid_circuit_measurement_and_reset(local):
-    qc = QuantumCircuit(2, 3)
-    qc.h(0)
-    qc.cx(0, 1)
-    qc.measure(0, 0)
-    qc.reset(0)
-    qc.ry(1.1, 0)
-    qc.measure(0, 1)
-    qc.measure(1, 2)
+    qc = mid_circuit_reset()
     p = math.sin(1.1 / 2) ** 2                  # c2 = c0 (the Bell partner), c1 independent
     expected = {f"{c0}{c1}{c0}": 0.5 * (p if c1 else 1 - p) for c0 in (0, 1) for c1 in (0, 1)}
     assert_distribution(local.run(qirrt.load(qc), shots=SHOTS, seed=4).counts, expected)

@@ -78,7 +78,8 @@ def test_ddd_is_the_identity(name, sequence):
     _same(program, padded)
 
 
-def test_ddd_fills_idle_windows_from_target_durations():
+def _idle_program():
+    """Three qubits; qubit 0 idles through four CX on (1, 2), qubit 2 through the last CX on (0, 1)."""
     from qiskit import QuantumCircuit
 
     from qirrt.bindings.qiskit import from_qiskit
@@ -87,10 +88,14 @@ def test_ddd_fills_idle_windows_from_target_durations():
     qc.h(0)
     qc.cx(0, 1)
     for _ in range(4):
-        qc.cx(1, 2)  # qubit 0 idles through four CX
+        qc.cx(1, 2)
     qc.cx(0, 1)
     qc.measure(range(3), range(3))
-    program = from_qiskit(qc)
+    return from_qiskit(qc)
+
+
+def test_ddd_fills_idle_windows_from_target_durations():
+    program = _idle_program()
     target = Target.from_edges("t", 3, [(0, 1), (1, 2)], gate_durations_ns={
         ("cx", (1, 2)): 400.0, ("cx", (0, 1)): 400.0, ("x", (0,)): 50.0, ("x", (1,)): 50.0, ("x", (2,)): 50.0,
         ("h", (0,)): 50.0})
@@ -193,18 +198,7 @@ def test_pec_idle_representation_inverts_relaxation():
 
 
 def test_pec_models_idle_windows_when_the_calibration_has_t1_t2():
-    from qiskit import QuantumCircuit
-
-    from qirrt.bindings.qiskit import from_qiskit
-
-    qc = QuantumCircuit(3, 3)
-    qc.h(0)
-    qc.cx(0, 1)
-    for _ in range(4):
-        qc.cx(1, 2)  # qubit 0 idles through four CX
-    qc.cx(0, 1)
-    qc.measure(range(3), range(3))
-    program = from_qiskit(qc)
+    program = _idle_program()
     calibration = _kolkata_like(3)
     relaxing = Calibration(target_name="toy", timestamp=0, gates=calibration.gates,
                            qubits={q: QubitCalibration(t1_s=100e-6, t2_s=80e-6) for q in range(3)})

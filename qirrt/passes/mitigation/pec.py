@@ -19,9 +19,10 @@ at the end of the window, before the qubit's next operation. ``idle=off`` models
 
 **Sampling.** Each of `num-samples` instances draws, independently for every noise site (a noisy
 gate or an idle window), a Pauli P with probability |η_P|/γ and inserts it there (nothing for
-P = I); the instance's sign is the product of the signs of the η drawn. `combine` returns γ_total/M · Σ signᵢ·outcomeᵢ with γ_total the
-product of the gates' γ; the sampling overhead γ_total² (how many more shots PEC needs for the same
-standard error) is in the outcome's details and in `qirrt.mitigation.plan`.
+P = I); the instance's sign is the product of the signs of the η drawn. `combine` returns
+γ_total/M · Σ signᵢ·outcomeᵢ with γ_total the product of the sites' γ; the sampling overhead γ_total² (how many
+more shots PEC needs for the same standard error) is in the outcome's details and in
+`qirrt.mitigation.plan`.
 
 **Readout.** Measurement error is noise of the circuit too. With ``readout=auto`` (the default) and a
 `Calibration` that has readout errors for every measured qubit, each sample's distribution is
@@ -165,9 +166,10 @@ class ProbabilisticErrorCancellation(MitigationStep):
             if qubit is None or not qubit.t1_s or not qubit.t2_s:
                 continue
             eigenvalues = relaxation_eigenvalues(self.noise_scale * window.duration_ns * 1e-9, qubit.t1_s, qubit.t2_s)
-            quasi = inverse_pauli_channel(eigenvalues)
-            if sum(abs(q) for q in quasi) > 1 + 1e-12:
-                sites.append(NoiseSite(window.block, window.before, (window.qubit,), _ONE_QUBIT_PAULIS, quasi))
+            site = NoiseSite(window.block, window.before, (window.qubit,), _ONE_QUBIT_PAULIS,
+                             inverse_pauli_channel(eigenvalues))
+            if site.gamma > 1 + 1e-12:
+                sites.append(site)
         return sites
 
     def overhead(self, program, ctx) -> float:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ...dialect import GATES
 from ...errors import PassError
-from ..circuit import Circuit, Gate, Op, Raw, parse_double
+from ..circuit import Circuit, Gate, Op, Raw, is_barrier, parse_double, qubits_of
 
 DEFAULT_DURATIONS_NS = {"1q": 35.5, "2q": 300.0, "3q": 900.0, "measure": 1200.0, "reset": 1200.0}
 """Nominal durations (IBM-like) used when neither calibration nor target gives one."""
@@ -103,14 +103,6 @@ def _delay_ns(op: Op, target) -> float:
     return value
 
 
-def _qubits(item) -> tuple[int, ...]:
-    if isinstance(item, Gate):
-        return item.qubits
-    if isinstance(item, Op):
-        return (item.qubit,)
-    return ()
-
-
 def idle_windows(circuit: Circuit, durations: Durations) -> list[Window]:
     """Gaps between consecutive operations on each qubit, block by block, in an ALAP schedule."""
     windows: list[Window] = []
@@ -118,7 +110,7 @@ def idle_windows(circuit: Circuit, durations: Durations) -> list[Window]:
         # split at barriers (impure raw lines): each stretch is scheduled on its own
         stretch: list[int] = []
         for i, item in enumerate(block.items + [Raw("", pure=False)]):
-            if isinstance(item, Raw) and not item.pure:
+            if is_barrier(item):
                 if stretch:
                     windows.extend(_stretch_windows(block.items, stretch, durations, b))
                 stretch = []
@@ -133,7 +125,7 @@ def _stretch_windows(items: list, indices: list[int], durations: Durations, bloc
     # ASAP for the total length, then ALAP backwards from it
     clock: dict[int, float] = {}
     for i in indices:
-        qubits = _qubits(items[i])
+        qubits = qubits_of(items[i])
         start = max((clock.get(q, 0.0) for q in qubits), default=0.0)
         for q in qubits:
             clock[q] = start + length[i]
@@ -141,7 +133,7 @@ def _stretch_windows(items: list, indices: list[int], durations: Durations, bloc
     next_start: dict[int, float] = {}
     start_of: dict[int, float] = {}
     for i in reversed(indices):
-        qubits = _qubits(items[i])
+        qubits = qubits_of(items[i])
         end = min((next_start.get(q, total) for q in qubits), default=total)
         start_of[i] = end - length[i]
         for q in qubits:
@@ -149,7 +141,7 @@ def _stretch_windows(items: list, indices: list[int], durations: Durations, bloc
     out = []
     previous: dict[int, int] = {}
     for i in indices:
-        for q in _qubits(items[i]):
+        for q in qubits_of(items[i]):
             if q in previous:
                 j = previous[q]
                 gap_start = start_of[j] + length[j]

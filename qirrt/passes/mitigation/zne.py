@@ -51,7 +51,7 @@ import numpy as np
 
 from ...dialect import GATES, INVERSES
 from ...errors import PassError
-from ..circuit import Angle, Circuit, Gate, Op, Raw
+from ..circuit import Angle, Circuit, Gate, Op, Raw, is_barrier, qubits_of
 from .base import (
     Estimate,
     MitigationStep,
@@ -132,12 +132,12 @@ def sink_final_measurements(items: list) -> list:
     out: list = []
     pending: list[Op] = []
     for item in items:
-        if isinstance(item, Raw) and not item.pure:
+        if is_barrier(item):
             out.extend(pending)
             pending = []
             out.append(item)
             continue
-        touched = set(item.qubits) if isinstance(item, Gate) else {item.qubit} if isinstance(item, Op) else set()
+        touched = set(qubits_of(item))
         blocked = [m for m in pending if m.qubit in touched]
         if blocked:
             out.extend(blocked)
