@@ -84,6 +84,10 @@ def test_registered_and_auto_falls_back_to_cpu_without_a_gpu():
         assert result.metadata["target"] == "qpp-cpu"
 
 
+def test_the_probe_passes_on_a_working_target():
+    assert probe_target("qpp-cpu", timeout_s=120) == (True, "works")
+
+
 @pytest.mark.skipif(HAS_GPU_DEVICE, reason="checks the behaviour without a GPU")
 def test_gpu_targets_are_probed_in_a_subprocess_without_killing_us():
     ok, reason = probe_target("tensornet", timeout_s=120)
