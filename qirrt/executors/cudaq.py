@@ -146,6 +146,11 @@ class CudaqExecutor(Executor):
         """The CUDA-Q target runs use (resolving "auto" probes the GPU once)."""
         return choose_target(self.options.target, timeout_s=self.options.probe_timeout_s)
 
+    @property
+    def gpu(self) -> bool:
+        """Whether runs use a GPU target (what a distributed worker advertises as its `gpu` capability)."""
+        return self.target in GPU_TARGETS
+
     def execute(self, programs: list[Program], *, shots: int, seed: int | None = None, params: Any = None,
                 memory: bool = False, **options) -> list[Result]:
         opts = self._options(self.options, options)

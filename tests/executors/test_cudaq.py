@@ -84,6 +84,15 @@ def test_registered_and_auto_falls_back_to_cpu_without_a_gpu():
         assert result.metadata["target"] == "qpp-cpu"
 
 
+def test_a_worker_advertises_the_gpu_only_for_a_gpu_target(monkeypatch):
+    from qirrt.executors import cudaq as module
+    from qirrt.executors.distributed.worker import describe
+
+    assert describe(CudaqExecutor(target="qpp-cpu"), "cudaq", slots=1)["gpu"] is False
+    monkeypatch.setattr(module, "choose_target", lambda requested, timeout_s: "nvidia")
+    assert describe(CudaqExecutor(), "cudaq", slots=1)["gpu"] is True
+
+
 def test_the_probe_passes_on_a_working_target():
     assert probe_target("qpp-cpu", timeout_s=120) == (True, "works")
 
