@@ -28,8 +28,17 @@ over circuits: lower, or higher by less than two shot-noise standard errors esti
 ``--repeats`` (default 3: sampling seeds seed, seed+1, seed+2). Same-algorithm methods (readout,
 ZNE+readout) tie up to sampling noise; the strict comparison is printed too.
 
-Full runs of 2026-11-26 (2-core CPU machine, four runs at once, mitiq 1.1.0 in its own venv, 96,000
-shots per method per circuit, 3 repeats, ~2,500 s each). Mean |error|, qirrt / mitiq:
+Which noise model judges which goal. The issue names FakeKolkata's noise model; on it are judged
+"ZNE reduces the mean error ≥ 3×" and "qirrt no worse than mitiq". That model has no coherent idle
+error, and DD refocuses nothing else (there ZNE∘DDD ties ZNE, 0.020 / 0.020), so "ZNE∘DDD beats each
+alone on the idle-heavy circuits" is judged with the detuning. With the detuning, the methods without
+DD are stress figures: a coherent idle phase φ grows to λφ under folding, and ⟨O⟩(λ) oscillates
+instead of decaying (qaoa6 on seed 2 at λ = 1, 3, 5: 0.145, −0.074, −0.089 against an ideal 0.176;
+without detuning 0.161, 0.139, 0.124), which no extrapolation recovers, for qirrt or mitiq. The run
+prints which goals it judges (``goals.judged_here`` in the JSON).
+
+Full runs of 2026-11-26 (2-core CPU machine, two to four runs at once, mitiq 1.1.0 in its own venv,
+96,000 shots per method per circuit, 3 repeats, 1,500–2,500 s each). Mean |error|, qirrt / mitiq:
 
 | noise                  | unmitigated | ZNE         | DDD         | twirl+ZNE   | readout     | ZNE∘DDD     | PEC         | ZNE+readout |
 |------------------------|-------------|-------------|-------------|-------------|-------------|-------------|-------------|-------------|
@@ -37,14 +46,18 @@ shots per method per circuit, 3 repeats, ~2,500 s each). Mean |error|, qirrt / m
 | FakeKolkata, seed 2    | 0.176       | 0.031/0.083 | 0.177/0.180 | 0.038/0.086 | 0.118/0.118 | 0.033/0.084 | 0.068/0.077 | 0.014/0.019 |
 | + detuning, seed 1     | 0.201       | 0.042/0.080 | 0.176/0.205 | 0.092/0.106 | 0.147/0.151 | 0.036/0.083 | 0.092/0.099 | 0.043/0.042 |
 | + detuning, seed 2     | 0.234       | 0.079/0.095 | 0.177/0.236 | 0.115/0.151 | 0.184/0.185 | 0.042/0.098 | 0.136/0.128 | 0.066/0.063 |
+| + detuning, seed 3     | 0.305       | 0.210/0.233 | 0.177/0.299 | 0.129/0.095 | 0.260/0.261 | 0.034/0.202 | 0.208/0.213 | 0.232/0.236 |
+| + detuning, seed 4     | 0.264       | 0.130/0.134 | 0.177/0.262 | 0.164/0.171 | 0.218/0.218 | 0.039/0.141 | 0.167/0.141 | 0.129/0.128 |
 
-ZNE reduces the mean error 5.5× / 5.7× on FakeKolkata's noise (``--no-detuning``) and 4.7× / 2.96×
-with the coherent detuning, whose idle phases do not grow the way folding assumes (qaoa6 and the
-idle circuits). With detuning, ZNE∘DDD beats each alone on the idle-heavy circuits (0.018 vs ZNE
-0.058 and DDD 0.239; 0.019 vs 0.203 and 0.239); without it there is nothing for DD to refocus and
-ZNE∘DDD ties ZNE (0.020 / 0.020). qirrt is lower than mitiq for every method on FakeKolkata's noise;
-with detuning it is within shot noise on ZNE+readout (+0.001 ± 0.003, +0.003 ± 0.003) and PEC on
-seed 2 (+0.008 ± 0.017), lower on the rest. Where qirrt's edge comes from: its ZNE scales readout
+On FakeKolkata's noise ZNE reduces the mean error 5.5× / 5.7× (95% bootstrap CI over circuits
+3.8–10.1× / 4.1–10.7×), and qirrt's error is lower than mitiq's for all 7 methods on both seeds. With
+the detuning ZNE∘DDD beats each alone on the idle-heavy circuits on all four draws (0.018 vs ZNE 0.058
+and DDD 0.239; 0.019 vs 0.203 / 0.239; 0.022 vs 0.797 / 0.240; 0.021 vs 0.451 / 0.240) and cuts the
+mean error 5.6–9×, while ZNE alone reaches 4.7×, 2.96×, 1.5×, 2.0× (mitiq's ZNE 2.5×, 2.5×, 1.3×,
+2.0×). Under the detuning qirrt is lower than mitiq on ZNE, DDD and ZNE∘DDD on every draw, and higher
+beyond two standard errors on twirl+ZNE for seed 3 (+0.034 ± 0.012, all of it ghz4-idle, where
+mitiq's three repeats scatter from 0.63 to 0.97) and PEC for seed 4 (+0.026 ± 0.009).
+Where qirrt's edge comes from: its ZNE scales readout
 noise with the calibration's confusion matrices and weights shots by the extrapolation weights; its
 DDD is timing-aware (delays pin the pulses; mitiq's moment-based X pulses slide to the window's end
 under ALAP scheduling, so its DDD barely changes the idle-heavy results); ``ddd,zne`` folds delays
@@ -99,6 +112,14 @@ METHODS = {
 """Method → qirrt pipeline. Folding scales gate and idle noise; qirrt's ZNE also scales readout noise
 with the calibration (``readout-scaling=auto``); ``zne+readout`` (readout correction of every folded
 circuit, which switches that scaling off) shows the two composed."""
+
+
+JUDGED_WITHOUT_DETUNING = ["zne_reduces_3x", "qirrt_no_worse_than_mitiq"]
+"""Goals judged on FakeKolkata's own noise model (the one the issue names): ZNE and the mitiq comparison."""
+JUDGED_WITH_DETUNING = ["zne_ddd_beats_each_on_idle_heavy"]
+"""DD refocuses coherent idle error only, which FakeKolkata's Markovian model lacks: ZNE∘DDD against each
+alone is judged with the detuning (where the others are stress figures: coherent idle phases oscillate
+under folding instead of growing, for qirrt and mitiq alike)."""
 
 
 # -- circuits ---------------------------------------------------------------------------------------
@@ -599,11 +620,20 @@ def main(argv=None) -> int:
         print("  " + ", ".join(f"{m} {d:+.4f}" + (f" ± {se:.4f}" if se is not None else "")
                                for m, (d, se) in differences.items()))
     goals["zne_reduction_ci95"] = ratio_ci
+    goals["judged_here"] = JUDGED_WITH_DETUNING if not args.no_detuning else JUDGED_WITHOUT_DETUNING
     print(f"ZNE reduces the mean absolute error {goals['zne_reduction']:.1f}x "
           f"(95% CI {ratio_ci[0]:.1f}-{ratio_ci[1]:.1f}x; goal ≥ 3x), "
           f"ZNE+readout {goals['zne_readout_reduction']:.1f}x; "
           f"on idle-heavy circuits ZNE∘DDD {idle_mean.get('zne∘ddd', float('nan')):.3f} vs ZNE "
           f"{idle_mean.get('zne', float('nan')):.3f}, DDD {idle_mean.get('ddd', float('nan')):.3f}")
+    verdicts = {"zne_reduces_3x": goals["zne_reduces_3x"],
+                "zne_ddd_beats_each_on_idle_heavy": goals["zne_ddd_beats_each_on_idle_heavy"],
+                "qirrt_no_worse_than_mitiq": all(goals["qirrt_no_worse_than_mitiq"].values())
+                if goals["qirrt_no_worse_than_mitiq"] else None}
+    print("goals judged in this noise model: " + ", ".join(
+        f"{g} {'met' if verdicts[g] else ('n/a' if verdicts[g] is None else 'NOT met')}"
+        for g in goals["judged_here"]) + ("; the others are judged with --no-detuning" if not args.no_detuning
+                                          else "; ZNE∘DDD vs each alone is judged with the detuning"))
     summary = {
         "benchmark": "mitigation_accuracy", "device": "FakeKolkataV2", "detuning": not args.no_detuning,
         "budget_shots": budget, "circuits": [r.name for r in rows], "mean_abs_error": mean,
