@@ -42,15 +42,16 @@ Full runs of 2026-11-26 (2-core CPU machine, two to four runs at once, mitiq 1.1
 
 | noise                  | unmitigated | ZNE         | DDD         | twirl+ZNE   | readout     | ZNE∘DDD     | PEC         | ZNE+readout |
 |------------------------|-------------|-------------|-------------|-------------|-------------|-------------|-------------|-------------|
-| FakeKolkata, seed 1    | 0.175       | 0.032/0.083 | 0.176/0.180 | 0.039/0.085 | 0.117/0.119 | 0.034/0.087 | 0.067/0.102 | 0.017/0.020 |
-| FakeKolkata, seed 2    | 0.176       | 0.031/0.083 | 0.177/0.180 | 0.038/0.086 | 0.118/0.118 | 0.033/0.084 | 0.068/0.077 | 0.014/0.019 |
+| FakeKolkata, seed 1    | 0.175       | 0.032/0.083 | 0.176/0.180 | 0.039/0.084 | 0.117/0.119 | 0.034/0.087 | 0.067/0.102 | 0.017/0.019 |
+| FakeKolkata, seed 2    | 0.176       | 0.031/0.083 | 0.177/0.180 | 0.038/0.084 | 0.118/0.119 | 0.033/0.084 | 0.068/0.081 | 0.014/0.020 |
 | + detuning, seed 1     | 0.201       | 0.042/0.080 | 0.176/0.205 | 0.092/0.106 | 0.147/0.151 | 0.036/0.083 | 0.092/0.099 | 0.043/0.042 |
 | + detuning, seed 2     | 0.234       | 0.079/0.095 | 0.177/0.236 | 0.115/0.151 | 0.184/0.185 | 0.042/0.098 | 0.136/0.128 | 0.066/0.063 |
 | + detuning, seed 3     | 0.305       | 0.210/0.233 | 0.177/0.299 | 0.129/0.095 | 0.260/0.261 | 0.034/0.202 | 0.208/0.213 | 0.232/0.236 |
 | + detuning, seed 4     | 0.264       | 0.130/0.134 | 0.177/0.262 | 0.164/0.171 | 0.218/0.218 | 0.039/0.141 | 0.167/0.141 | 0.129/0.128 |
 
 On FakeKolkata's noise ZNE reduces the mean error 5.5× / 5.7× (95% bootstrap CI over circuits
-3.8–10.1× / 4.1–10.7×), and qirrt's error is lower than mitiq's for all 7 methods on both seeds. With
+3.8–10.1× / 4.1–10.7×), and qirrt's error is lower than mitiq's for all 7 methods on both seeds
+(rerun on the final code, same figures; every paired difference negative). With
 the detuning ZNE∘DDD beats each alone on the idle-heavy circuits on all four draws (0.018 vs ZNE 0.058
 and DDD 0.239; 0.019 vs 0.203 / 0.239; 0.022 vs 0.797 / 0.240; 0.021 vs 0.451 / 0.240) and cuts the
 mean error 5.6–9×, while ZNE alone reaches 4.7×, 2.96×, 1.5×, 2.0× (mitiq's ZNE 2.5×, 2.5×, 1.3×,
