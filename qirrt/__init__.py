@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .compiler import CompiledProgram, compile
 from .errors import (
     AdapterError,
     CalibrationError,
@@ -13,17 +14,32 @@ from .errors import (
     PluginError,
     QirrtError,
 )
-from .compiler import CompiledProgram, compile
 from .executors.distributed.client import connect
 from .loader import load
-from .runtime import run
 from .mitigation import run_batch
 from .program import Profile, Program, Resources
+from .runtime import run
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AdapterError", "CalibrationError", "CompiledProgram", "compile", "ExecutionError", "FrontendError", "InvalidProgramError",
-    "MissingOptionalDependencyError", "PassError", "PluginError", "Profile", "Program", "QirrtError",
-    "Resources", "connect", "load", "run", "run_batch", "__version__",
+    "AdapterError",
+    "CalibrationError",
+    "CompiledProgram",
+    "ExecutionError",
+    "FrontendError",
+    "InvalidProgramError",
+    "MissingOptionalDependencyError",
+    "PassError",
+    "PluginError",
+    "Profile",
+    "Program",
+    "QirrtError",
+    "Resources",
+    "__version__",
+    "compile",
+    "connect",
+    "load",
+    "run",
+    "run_batch",
 ]

@@ -22,7 +22,17 @@ from dataclasses import dataclass, field
 
 from .dialect import ALIASES, GATES, INVERSES, QIS_PREFIX, RT_PREFIX, gate_symbol
 from .normalize import (
-    LOCAL_RE, Block, Cfg, Instr, State, call_text, count_ids, double_literal, parse_double, ptr, static_id,
+    LOCAL_RE,
+    Block,
+    Cfg,
+    Instr,
+    State,
+    call_text,
+    count_ids,
+    double_literal,
+    parse_double,
+    ptr,
+    static_id,
     substitute,
 )
 
@@ -664,4 +674,4 @@ def _check_static_operands(state: State) -> None:
                                   f"qirrt needs static qubits and results", block=block, instr=instr)
 
 
-__all__ = ["lower_dynamic", "canonicalise_calls", "controlled"]
+__all__ = ["canonicalise_calls", "controlled", "lower_dynamic"]

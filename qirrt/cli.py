@@ -361,7 +361,7 @@ def _load(path: Path, profile: str | None):
     return program
 
 
-from .executors.distributed.cli import COMMANDS as _DISTRIBUTED_COMMANDS  # noqa: E402
+from .executors.distributed.cli import COMMANDS as _DISTRIBUTED_COMMANDS
 
 for _command in _DISTRIBUTED_COMMANDS:  # broker, worker, submit, status, result, keys
     main.add_command(_command)

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import struct
 
-from .dialect import GATES, PARAMETER_ATTR, PARAMETER_FN, PRODUCER_ATTR, QIS_PREFIX, RT_PREFIX
+from .dialect import (
+    GATES,
+    PARAMETER_ATTR,
+    PARAMETER_FN,
+    PRODUCER_ATTR,
+    QIS_PREFIX,
+    RT_PREFIX,
+)
 from .program import Profile, encode_parameters
 
 _NANOSECONDS_PER = {"s": 1e9, "ms": 1e6, "us": 1e3, "µs": 1e3, "ns": 1.0, "ps": 1e-3}
@@ -73,12 +80,10 @@ class QirEmitter:
 
     def _use_qubits(self, qubits) -> None:
         top = max(qubits) + 1
-        if top > self.num_qubits:
-            self.num_qubits = top
+        self.num_qubits = max(self.num_qubits, top)
 
     def _use_result(self, index: int) -> None:
-        if index + 1 > self.num_results:
-            self.num_results = index + 1
+        self.num_results = max(self.num_results, index + 1)
 
     def label(self, text: str | None) -> str:
         """A pointer to a global label string (`ptr null` when labels are off or absent)."""
@@ -132,8 +137,7 @@ class QirEmitter:
             params = ", ".join(["double"] * spec.num_params + ["ptr"] * spec.num_qubits)
             self._declarations[symbol] = f"declare void @{symbol}({params})"
         top = max(qubits) + 1
-        if top > self.num_qubits:
-            self.num_qubits = top
+        self.num_qubits = max(self.num_qubits, top)
         args = [f"double {a}" if isinstance(a, str) else f"double {double(a)}" for a in angles] if angles else []
         args += [qubit(q) for q in qubits]
         self.body.append(f"  call void @{symbol}({', '.join(args)})")

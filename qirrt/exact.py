@@ -21,6 +21,7 @@ from .gates import matrix
 from .llvm_ops import FLOAT_BINARY, ICMP, INT_BINARY, MATH, intrinsic_name
 from .result import Record, format_key
 
+
 @dataclass
 class _Branch:
     """One world: a statevector, its probability, and the classical state of the program."""

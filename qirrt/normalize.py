@@ -37,7 +37,15 @@ from dataclasses import dataclass, field
 
 import pyqir
 
-from .dialect import GATES, PARAMETER_ATTR, PARAMETER_FN, PRODUCER_ATTR, QIS_PREFIX, RECORDS, RT_PREFIX
+from .dialect import (
+    GATES,
+    PARAMETER_ATTR,
+    PARAMETER_FN,
+    PRODUCER_ATTR,
+    QIS_PREFIX,
+    RECORDS,
+    RT_PREFIX,
+)
 from .errors import InvalidProgramError, Location
 from .program import Profile, decode_parameters, encode_parameters, parse_module
 
@@ -123,7 +131,7 @@ _CALL_RE = re.compile(
 _LABEL_RE = re.compile(r'^(?P<label>[-a-zA-Z$._0-9]+|"[^"]+"):(?:\s*;.*)?$')
 _INTTOPTR_RE = re.compile(r"^(?:nonnull )?inttoptr \(i64 (-?\d+) to ptr\)$")
 _PARAM_ATTRS = {"noundef", "zeroext", "signext", "nonnull", "writeonly", "readonly", "readnone",
-                "nocapture", "noalias", "inreg", "immarg", "returned", "nofree", "noundef"}
+                "nocapture", "noalias", "inreg", "immarg", "returned", "nofree"}
 _OPEN, _CLOSE = "([{<", ")]}>"
 
 
@@ -225,7 +233,7 @@ class Instr:
     """One instruction line; call instructions are parsed into callee, return type and arguments
     (the arguments on first use)."""
 
-    __slots__ = ("text", "result", "opcode", "callee", "ret", "_args", "_args_text")
+    __slots__ = ("_args", "_args_text", "callee", "opcode", "result", "ret", "text")
 
     def __init__(self, text: str, result: str | None = None, opcode: str = "", callee: str | None = None,
                  ret: str | None = None, args: list[Arg] | None = None, args_text: str | None = None):
@@ -412,7 +420,7 @@ class ModuleText:
 
 
 def split_module(ir: str, entry: str) -> ModuleText:
-    pattern = re.compile(rf"^define [^\n]*@{_quote_name(entry)}\(", re.M)
+    pattern = re.compile(rf"^define [^\n]*@{_quote_name(entry)}\(", re.MULTILINE)
     match = pattern.search(ir)
     if match is None:
         raise InvalidProgramError(f"cannot find the definition of @{entry}", code="QIR010")
@@ -555,7 +563,7 @@ def _rename_v01_attributes(state: State) -> None:
     for old, new in _V01_ATTRIBUTES.items():
         if f'"{old}"' not in state.ir:
             continue
-        pattern = re.compile(rf'^(attributes #\d+ = \{{.*)"{old}"', re.M)
+        pattern = re.compile(rf'^(attributes #\d+ = \{{.*)"{old}"', re.MULTILINE)
         if pattern.search(state.ir):
             while pattern.search(state.ir):
                 state.ir = pattern.sub(rf'\1"{new}"', state.ir)
@@ -776,7 +784,7 @@ def _assemble(state: State) -> None:
             declared.add(symbol)
         kept_lines.append(line)
     missing = sorted(s for s in called if s not in declared and _declaration(s, "") is not None
-                     and not re.search(rf"^define [^\n]*@{_quote_name(s)}\(", rest, re.M))
+                     and not re.search(rf"^define [^\n]*@{_quote_name(s)}\(", rest, re.MULTILINE))
     after = "\n".join(kept_lines)
     if missing:
         irreversible, group = "", ""
@@ -794,7 +802,7 @@ def _assemble(state: State) -> None:
 
 def _attribute_group(text: str, body: str) -> tuple[str, str]:
     """The id of an attribute group with exactly `body`, and the line to add when there is none."""
-    for match in re.finditer(r"^attributes (#\d+) = (\{.*\})$", text, re.M):
+    for match in re.finditer(r"^attributes (#\d+) = (\{.*\})$", text, re.MULTILINE):
         if match.group(2).strip() == body:
             return match.group(1), ""
     ids = [int(g) for g in re.findall(r"#(\d+)", text)]
@@ -807,7 +815,7 @@ def _drop_dead_globals(text: str) -> str:
     while True:
         removed = False
         for match in re.finditer(rf"^@({_GLOBAL_NAME}) = (?:private|internal) (?:unnamed_addr )?constant [^\n]*\n",
-                                 text, re.M):
+                                 text, re.MULTILINE):
             name = match.group(1)
             if len(re.findall(rf"@{re.escape(name)}(?![-a-zA-Z$._0-9])", text)) == 1:
                 text = text[: match.start()] + text[match.end():]
@@ -819,18 +827,18 @@ def _drop_dead_globals(text: str) -> str:
 
 def _set_entry_attributes(ir: str, entry: str, values: dict[str, str | None]) -> str:
     """Set string attributes of the entry point's attribute group, adding any that are missing."""
-    header = re.search(rf"^define [^\n]*@{_quote_name(entry)}\([^\n]*\)([^\n{{]*)\{{", ir, re.M)
+    header = re.search(rf"^define [^\n]*@{_quote_name(entry)}\([^\n]*\)([^\n{{]*)\{{", ir, re.MULTILINE)
     if header is None:
         raise InvalidProgramError(f"cannot find the definition of @{entry}", code="QIR010")
     group = re.search(r"#(\d+)", header.group(1))
     rendered = " ".join(f'"{k}"="{v}"' if v is not None else f'"{k}"' for k, v in values.items())
     if group is None:
-        new_id = max((int(g) for g in re.findall(r"^attributes #(\d+)", ir, re.M)), default=-1) + 1
+        new_id = max((int(g) for g in re.findall(r"^attributes #(\d+)", ir, re.MULTILINE)), default=-1) + 1
         start, end = header.span(1)
         ir = ir[:start] + header.group(1).rstrip() + f" #{new_id} " + ir[end:]
         return ir.rstrip("\n") + f"\n\nattributes #{new_id} = {{ {rendered} }}\n"
     gid = group.group(1)
-    match = re.search(rf"^attributes #{gid} = \{{(.*)\}}$", ir, re.M)
+    match = re.search(rf"^attributes #{gid} = \{{(.*)\}}$", ir, re.MULTILINE)
     body = match.group(1)
     for key, value in values.items():
         attr_re = re.compile(rf'"{re.escape(key)}"(="[^"]*")?')
@@ -840,11 +848,11 @@ def _set_entry_attributes(ir: str, entry: str, values: dict[str, str | None]) ->
 
 
 def _entry_string_attrs(ir: str, entry: str) -> dict[str, str | None]:
-    header = re.search(rf"^define [^\n]*@{_quote_name(entry)}\([^\n]*\)([^\n{{]*)\{{", ir, re.M)
+    header = re.search(rf"^define [^\n]*@{_quote_name(entry)}\([^\n]*\)([^\n{{]*)\{{", ir, re.MULTILINE)
     group = re.search(r"#(\d+)", header.group(1)) if header else None
     if group is None:
         return {}
-    match = re.search(rf"^attributes #{group.group(1)} = \{{(.*)\}}$", ir, re.M)
+    match = re.search(rf"^attributes #{group.group(1)} = \{{(.*)\}}$", ir, re.MULTILINE)
     attrs: dict[str, str | None] = {}
     for key, value in re.findall(r'"([^"]+)"(?:="((?:[^"\\]|\\.)*)")?', match.group(1) if match else ""):
         attrs[key] = value if value != "" or f'"{key}"=""' in match.group(1) else None
@@ -980,9 +988,9 @@ _FLAG_VALUES = {
 def _set_module_flags(state: State) -> None:
     """QIR version 1.0, static qubit and result management, and the capabilities the program uses."""
     ir = state.ir
-    named = re.search(r"^!llvm\.module\.flags = !\{(.*)\}$", ir, re.M)
+    named = re.search(r"^!llvm\.module\.flags = !\{(.*)\}$", ir, re.MULTILINE)
     refs = [r.strip() for r in named.group(1).split(",")] if named else []
-    nodes = {m.group(1): m.group(2) for m in re.finditer(r"^(!\d+) = (?:distinct )?(!\{.*\})$", ir, re.M)}
+    nodes = {m.group(1): m.group(2) for m in re.finditer(r"^(!\d+) = (?:distinct )?(!\{.*\})$", ir, re.MULTILINE)}
     flags: dict[str, tuple[int, str]] = {}
     others: list[str] = []
     for ref in refs:
@@ -1016,7 +1024,7 @@ def _set_module_flags(state: State) -> None:
                 changed = True
     if not changed:
         return
-    ids = [int(i) for i in re.findall(r"^!(\d+) = ", ir, re.M)]
+    ids = [int(i) for i in re.findall(r"^!(\d+) = ", ir, re.MULTILINE)]
     next_id = max(ids, default=-1) + 1
     new_nodes, new_refs = [], list(others)
     order = list(wanted) + [k for k in flags if k not in wanted]
@@ -1081,5 +1089,12 @@ def normalize(module: pyqir.Module, *, producer: str | None = None,
     )
 
 
-__all__ = ["normalize", "read_entry_attributes", "entry_points", "EntryAttributes", "NormalizedModule",
-           "NORMALISATION_ERRORS", "infer_profile"]
+__all__ = [
+    "NORMALISATION_ERRORS",
+    "EntryAttributes",
+    "NormalizedModule",
+    "entry_points",
+    "infer_profile",
+    "normalize",
+    "read_entry_attributes",
+]

@@ -178,4 +178,4 @@ _PREPARE: dict[str, Callable] = {
 }
 
 
-__all__ = ["detect", "implicit_entry_point", "prepare", "CUDAQ_ENTRY_PREFIX", "PYTKET_HELPERS"]
+__all__ = ["CUDAQ_ENTRY_PREFIX", "PYTKET_HELPERS", "detect", "implicit_entry_point", "prepare"]

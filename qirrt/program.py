@@ -297,5 +297,14 @@ def decode_parameters(text: str | None) -> tuple[str, ...]:
     return tuple(json.loads(text))
 
 
-__all__ = ["Program", "Profile", "Resources", "parse_module", "is_bitcode", "encode_parameters",
-           "decode_parameters", "PARAMETER_ATTR", "PRODUCER_ATTR"]
+__all__ = [
+    "PARAMETER_ATTR",
+    "PRODUCER_ATTR",
+    "Profile",
+    "Program",
+    "Resources",
+    "decode_parameters",
+    "encode_parameters",
+    "is_bitcode",
+    "parse_module",
+]

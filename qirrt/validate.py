@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import json
 import re
-from itertools import chain
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 
 import pyqir
 
@@ -224,8 +224,25 @@ class _Inst:
     """One instruction as read from its printed line (immutable once built; shared between lines
     that differ only in double constants)."""
 
-    __slots__ = ("opcode", "cls", "result", "callee", "ret", "args", "operands", "targets", "conditional",
-                 "int_types", "float_types", "spec", "sequential", "record", "touched", "measured", "written")
+    __slots__ = (
+        "args",
+        "callee",
+        "cls",
+        "conditional",
+        "float_types",
+        "int_types",
+        "measured",
+        "opcode",
+        "operands",
+        "record",
+        "result",
+        "ret",
+        "sequential",
+        "spec",
+        "targets",
+        "touched",
+        "written",
+    )
 
     def __init__(self, opcode: str, result: str | None):
         self.opcode = opcode
@@ -1426,4 +1443,4 @@ def check(module: pyqir.Module, *, profile: Profile, source_file: str | None = N
                                   diagnostics=diagnostics)
 
 
-__all__ = ["Diagnostic", "RULES", "Rule", "check", "validate"]
+__all__ = ["RULES", "Diagnostic", "Rule", "check", "validate"]

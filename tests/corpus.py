@@ -12,7 +12,12 @@ from collections.abc import Callable
 import numpy as np
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from qiskit.circuit import Parameter, ParameterVector
-from qiskit.circuit.library import QFTGate, efficient_su2, grover_operator, real_amplitudes
+from qiskit.circuit.library import (
+    QFTGate,
+    efficient_su2,
+    grover_operator,
+    real_amplitudes,
+)
 from qiskit.circuit.random import random_circuit
 
 

@@ -438,7 +438,7 @@ def labelled_order(text: str) -> list[int]:
     """pytket's base profile records results in the order it measures them, each labelled `c[i]`."""
     import re
 
-    labels = {m.group(1): int(m.group(2)) for m in re.finditer(r'^(@\d+) = [^\n]*c"c\[(\d+)\]\\00"', text, re.M)}
+    labels = {m.group(1): int(m.group(2)) for m in re.finditer(r'^(@\d+) = [^\n]*c"c\[(\d+)\]\\00"', text, re.MULTILINE)}
     return [labels[label] for label in re.findall(r"result_record_output\([^\n]*?, (?:i8\* |ptr )(@\d+)", text)]
 
 

@@ -11,12 +11,12 @@ import pytest
 cirq = pytest.importorskip("cirq")
 sympy = pytest.importorskip("sympy")
 
-import qirrt  # noqa: E402
-from qirrt.bindings.cirq import CirqFrontend, from_cirq  # noqa: E402
-from qirrt.errors import FrontendError  # noqa: E402
-from qirrt.exact import exact_distribution  # noqa: E402
+import qirrt
+from qirrt.bindings.cirq import CirqFrontend, from_cirq
+from qirrt.errors import FrontendError
+from qirrt.exact import exact_distribution
 
-from .stats import assert_same_distribution  # noqa: E402
+from .stats import assert_same_distribution
 
 
 # -- reference: Cirq's own exact probabilities ---------------------------------------------------------

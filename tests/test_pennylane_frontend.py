@@ -11,14 +11,14 @@ import pytest
 
 qml = pytest.importorskip("pennylane")
 
-from pennylane import numpy as pnp  # noqa: E402
+from pennylane import numpy as pnp
 
-import qirrt  # noqa: E402
-from qirrt.bindings.pennylane import PennyLaneFrontend, from_pennylane  # noqa: E402
-from qirrt.errors import FrontendError  # noqa: E402
-from qirrt.exact import exact_distribution  # noqa: E402
+import qirrt
+from qirrt.bindings.pennylane import PennyLaneFrontend, from_pennylane
+from qirrt.errors import FrontendError
+from qirrt.exact import exact_distribution
 
-from .stats import assert_same_distribution  # noqa: E402
+from .stats import assert_same_distribution
 
 DEVICE = qml.device("default.qubit")
 

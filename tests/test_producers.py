@@ -137,7 +137,7 @@ def test_pytket_base_records_follow_its_labels():
     ir = Program.from_ir(sample.golden()).ir
     order = [int(i) if i else 0 for i in
              re.findall(r"result_record_output\(ptr (?:null|inttoptr \(i64 (\d+) to ptr\))", ir)]
-    labels = {m.group(1): int(m.group(2)) for m in re.finditer(r'^(@\d+) = [^\n]*c"c\[(\d+)\]\\00"', ir, re.M)}
+    labels = {m.group(1): int(m.group(2)) for m in re.finditer(r'^(@\d+) = [^\n]*c"c\[(\d+)\]\\00"', ir, re.MULTILINE)}
     recorded_labels = [labels[label] for label in re.findall(r"result_record_output\([^,]+, ptr (@\d+)\)", ir)]
     assert order == recorded_labels, "pytket labels each result record with the clbit it measured"
 
@@ -293,9 +293,8 @@ def test_missing_producer_hint(monkeypatch):
 
 @pytest.mark.skipif(not _installed("cudaq"), reason="cudaq is not installed")
 def test_cudaq_import_leaves_numpy_and_qiskit_usable():
+    import cudaq  # noqa: F401
     import numpy
     import qiskit
-
-    import cudaq  # noqa: F401
 
     assert int(numpy.__version__.split(".")[0]) >= 2 and qiskit.__version__.startswith("2.")

@@ -30,8 +30,14 @@ from typing import TYPE_CHECKING, Any
 from ..emitter import QirEmitter
 from ..errors import FrontendError, require
 from ..program import Profile, Program
-from ._symbolic import AngleLowering, Step, controlled_phase, controlled_rotation, is_number, \
-    truth_table_condition
+from ._symbolic import (
+    AngleLowering,
+    Step,
+    controlled_phase,
+    controlled_rotation,
+    is_number,
+    truth_table_condition,
+)
 
 if TYPE_CHECKING:
     import cirq as _cirq

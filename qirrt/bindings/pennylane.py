@@ -39,8 +39,15 @@ from typing import Any
 from ..emitter import QirEmitter
 from ..errors import FrontendError, require
 from ..program import Profile, Program
-from ._symbolic import AngleLowering, controlled_phase, controlled_rotation, euler_zyz, is_number, multi_rz, \
-    truth_table_condition
+from ._symbolic import (
+    AngleLowering,
+    controlled_phase,
+    controlled_rotation,
+    euler_zyz,
+    is_number,
+    multi_rz,
+    truth_table_condition,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -367,7 +374,7 @@ def _tape_of(source, args: tuple, kwargs: dict | None):
     if isinstance(source, qml.workflow.QNode):
         try:
             tape = qml.workflow.construct_tape(source, level="user")(*args, **(kwargs or {}))
-        except Exception as exc:  # noqa: BLE001 - the user's function raised
+        except Exception as exc:
             raise FrontendError(f"constructing the tape of QNode {getattr(source, '__name__', source)} "
                                 f"failed: {type(exc).__name__}: {exc}") from exc
         device_wires = source.device.wires

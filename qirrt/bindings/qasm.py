@@ -8,7 +8,7 @@ from typing import Any
 from ..errors import FrontendError
 from ..program import Program
 
-_HEADER = re.compile(r"^\s*(?://[^\n]*\n\s*)*OPENQASM\s+(\d+)(?:\.\d+)?\s*;", re.S)
+_HEADER = re.compile(r"^\s*(?://[^\n]*\n\s*)*OPENQASM\s+(\d+)(?:\.\d+)?\s*;", re.DOTALL)
 
 
 def qasm_version(text: str) -> int:

@@ -233,7 +233,7 @@ class _Lowering:
         return acc if acc is not None else "true"
 
     def condition(self, condition, scope) -> str:
-        from qiskit.circuit import Clbit, ClassicalRegister
+        from qiskit.circuit import ClassicalRegister, Clbit
 
         if isinstance(condition, tuple):
             target, value = condition
@@ -245,7 +245,7 @@ class _Lowering:
         return self._expr(condition, scope)
 
     def _expr(self, node, scope) -> str:
-        from qiskit.circuit import Clbit, ClassicalRegister
+        from qiskit.circuit import ClassicalRegister, Clbit
         from qiskit.circuit.classical import expr
 
         e = self.emitter

@@ -82,4 +82,4 @@ class QSharpFrontend:
         return Program.from_ir(str(source), producer="qdk", **options)
 
 
-__all__ = ["QSharpFrontend", "from_qsharp", "entry_expression"]
+__all__ = ["QSharpFrontend", "entry_expression", "from_qsharp"]

@@ -22,7 +22,14 @@ from ..errors import ExecutionError
 from ..program import Program
 from ..result import Result
 from . import abi
-from .base import Executor, bindings, derive_seed, each_binding, is_binding_batch, merge_options
+from .base import (
+    Executor,
+    bindings,
+    derive_seed,
+    each_binding,
+    is_binding_batch,
+    merge_options,
+)
 from .memory import check_register, max_qubits, state_bytes
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,11 @@ from qirrt.passes.mitigation import (
     ReadoutMitigation,
     ZeroNoiseExtrapolation,
 )
-from qirrt.passes.mitigation.pec import inverse_pauli_channel, relaxation_eigenvalues, representation
+from qirrt.passes.mitigation.pec import (
+    inverse_pauli_channel,
+    relaxation_eigenvalues,
+    representation,
+)
 from qirrt.target import Target
 from tests.stats import assert_same_distribution
 
