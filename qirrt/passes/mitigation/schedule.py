@@ -20,6 +20,7 @@ from ..circuit import Circuit, Gate, Op, Raw, is_barrier, parse_double, qubits_o
 DEFAULT_DURATIONS_NS = {"1q": 35.5, "2q": 300.0, "3q": 900.0, "measure": 1200.0, "reset": 1200.0}
 """Nominal durations (IBM-like) used when neither calibration nor target gives one."""
 
+
 @dataclass(frozen=True)
 class Window:
     """An idle stretch of one qubit: [start_ns, end_ns), before item `before` of block `block`."""
@@ -94,11 +95,11 @@ def _delay_ns(op: Op, target) -> float:
     value = parse_double(parts[0].removeprefix("double").strip()) if parts else None
     unit = parts[1].removeprefix("i64").strip() if len(parts) > 1 else "0"
     if value is None:
-        raise PassError(f"ddd cannot read the delay `{op.suffix.strip(', ')}`: durations must be constants")
+        raise PassError(f"the schedule cannot read the delay `{op.suffix.strip(', ')}`: durations must be constants")
     if unit == "1":  # samples of dt
         dt = getattr(target, "dt_ns", None)
         if dt is None:
-            raise PassError("ddd: the program has delays in units of dt but the target gives no dt_ns")
+            raise PassError("the program has delays in units of dt but the target gives no dt_ns to schedule them")
         return value * dt
     return value
 
