@@ -38,7 +38,9 @@ ZNE falls below 3× on three of four draws, for qirrt and mitiq alike: a coheren
 recovers. With 5–20 kHz ZNE (5.2–6.0×) and "no worse than mitiq" hold on all four draws, but ZNE∘DDD
 beats ZNE on the idle-heavy circuits only on draws 3 and 4: on draws 1 and 2 the coherent error is too
 small to matter and ZNE∘DDD stays at its floor of 0.020–0.024 there (the same as without detuning),
-above ZNE's 0.013 / 0.016. Every run prints all three goals.
+above ZNE's 0.013 / 0.016. With 10–40 kHz all three goals hold on draws 1 and 2 (ZNE 5.0× / 4.4×;
+ZNE∘DDD 0.020 vs ZNE 0.045 / 0.088 and DDD 0.239), while draw 3 misses ZNE ≥ 3× (2.8×) and draw 4
+misses "no worse than mitiq" on PEC (+0.017 ± 0.0065). Every run prints all three goals.
 
 Full runs of 2026-11-26 (2-core CPU machine, two to four runs at once, mitiq 1.1.0 in its own venv,
 96,000 shots per method per circuit, 3 repeats, 1,500–2,500 s each). Mean |error|, qirrt / mitiq
@@ -52,6 +54,10 @@ Full runs of 2026-11-26 (2-core CPU machine, two to four runs at once, mitiq 1.1
 | + 5–20 kHz, seed 2     | 0.180       | 0.030/0.075 | 0.177/0.184 | 0.035/0.075 | 0.123/0.123 | 0.033/0.079 | 0.065/0.093 | 0.020/0.025 |
 | + 5–20 kHz, seed 3     | 0.185       | 0.036/0.073 | 0.177/0.189 | 0.038/0.075 | 0.129/0.129 | 0.033/0.075 | 0.074/0.091 | 0.028/0.032 |
 | + 5–20 kHz, seed 4     | 0.182       | 0.034/0.068 | 0.177/0.185 | 0.036/0.077 | 0.126/0.125 | 0.033/0.070 | 0.066/0.064 | 0.026/0.028 |
+| + 10–40 kHz, seed 1    | 0.182       | 0.036/0.070 | 0.176/0.186 | 0.047/0.086 | 0.125/0.127 | 0.034/0.072 | 0.066/0.090 | 0.026/0.031 |
+| + 10–40 kHz, seed 2    | 0.191       | 0.044/0.077 | 0.177/0.195 | 0.045/0.078 | 0.136/0.138 | 0.034/0.079 | 0.078/0.078 | 0.043/0.043 |
+| + 10–40 kHz, seed 3    | 0.213       | 0.075/0.102 | 0.177/0.214 | 0.048/0.082 | 0.159/0.159 | 0.033/0.105 | 0.096/0.091 | 0.084/0.085 |
+| + 10–40 kHz, seed 4    | 0.201       | 0.041/0.071 | 0.177/0.204 | 0.048/0.090 | 0.148/0.147 | 0.034/0.073 | 0.089/0.072 | 0.045/0.048 |
 | + 20–80 kHz, seed 1    | 0.201       | 0.042/0.080 | 0.176/0.205 | 0.092/0.106 | 0.147/0.151 | 0.036/0.083 | 0.092/0.099 | 0.043/0.042 |
 | + 20–80 kHz, seed 2    | 0.234       | 0.079/0.095 | 0.177/0.236 | 0.115/0.151 | 0.184/0.185 | 0.042/0.098 | 0.136/0.128 | 0.066/0.063 |
 | + 20–80 kHz, seed 3    | 0.305       | 0.210/0.233 | 0.177/0.299 | 0.129/0.095 | 0.260/0.261 | 0.034/0.202 | 0.208/0.213 | 0.232/0.236 |
