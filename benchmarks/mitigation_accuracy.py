@@ -13,7 +13,8 @@ durations, idle gaps become delays). That model is Markovian, and no dynamical d
 Markovian relaxation; real devices also have coherent idle errors (static ZZ crosstalk, quasi-static
 detuning) that DD exists to refocus. So each qubit also gets a coherent detuning δ_q (|δ_q| uniform
 in ``--detuning-khz LOW HIGH``, default 20–80 kHz, random sign, drawn from ``--seed``) applied as
-Rz(2π·δ_q·t) over each idle gap t; ``--no-detuning`` turns it off. The ideal values come from `qirrt.exact` on the same transpiled programs.
+Rz(2π·δ_q·t) over each idle gap t; ``--no-detuning`` turns it off. The ideal values come from
+`qirrt.exact` on the same transpiled programs.
 
 Circuits are transpiled (level 0: nothing cancelled) onto a fixed line of physical qubits, compacted,
 and lowered to QIR with their physical layout, so DDD windows and PEC/readout error rates use the
@@ -68,26 +69,27 @@ Idle-heavy mean |error|, ZNE∘DDD vs ZNE and DDD: 5–20 kHz 0.020 vs 0.013 / 0
 7 methods on all four draws (the only positive paired differences, readout and PEC on draw 4, are
 +0.0006 ± 0.0008 and +0.0015 ± 0.0070).
 
-On FakeKolkata's noise ZNE reduces the mean error 5.5× / 5.7× (95% bootstrap CI over circuits
-3.8–10.1× / 4.1–10.7×), and qirrt's error is lower than mitiq's for all 7 methods on both seeds
-(rerun on the final code, same figures; every paired difference negative). With 20–80 kHz
-ZNE∘DDD beats each alone on the idle-heavy circuits on all four draws (0.018 vs ZNE 0.058
-and DDD 0.239; 0.019 vs 0.203 / 0.239; 0.022 vs 0.797 / 0.240; 0.021 vs 0.451 / 0.240) and cuts the
-mean error 5.6–9×, while ZNE alone reaches 4.7×, 2.96×, 1.5×, 2.0× (mitiq's ZNE 2.5×, 2.5×, 1.3×,
-2.0×). Under that detuning qirrt is lower than mitiq on ZNE, DDD and ZNE∘DDD on every draw, and higher
-beyond two standard errors on twirl+ZNE for seed 3 (+0.034 ± 0.012, all of it ghz4-idle, where
-mitiq's three repeats scatter from 0.63 to 0.97) and PEC for seed 4 (+0.026 ± 0.009). Where
-qirrt's edge comes from: its ZNE scales readout noise with the calibration's confusion matrices and
-weights shots by the extrapolation weights; its DDD is timing-aware (delays pin the pulses; mitiq's moment-based X pulses slide to the window's end
-under ALAP scheduling, so its DDD barely changes the idle-heavy results); ``ddd,zne`` folds delays
-with their segment so the DD spacing survives folding; its PEC represents every calibrated gate,
-idle relaxation (T1/T2 over each scheduled idle window) and the readout, where the mitiq column
-represents CX only with local depolarizing noise of 5/4·r per qubit. PEC with 64 samples carries a
-sampling error of about 0.07 per circuit on these circuits, so its per-circuit figures are noisy.
+On FakeKolkata's noise ZNE reduces the mean error 5.5× / 5.7× (95% bootstrap CI over circuits 3.8–10.1×
+/ 4.1–10.7×), and qirrt's error is lower than mitiq's for all 7 methods on both seeds (rerun on the
+final code, same figures; every paired difference negative). With 20–80 kHz ZNE∘DDD beats each alone on
+the idle-heavy circuits on all four draws (0.018 vs ZNE 0.058 and DDD 0.239; 0.019 vs 0.203 / 0.239;
+0.022 vs 0.797 / 0.240; 0.021 vs 0.451 / 0.240) and cuts the mean error 5.6–9×, while ZNE alone reaches
+4.7×, 2.96×, 1.5×, 2.0× (mitiq's ZNE 2.5×, 2.5×, 1.3×, 2.0×). Under that detuning qirrt is lower than
+mitiq on ZNE, DDD and ZNE∘DDD on every draw, and higher beyond two standard errors on twirl+ZNE for seed
+3 (+0.034 ± 0.012, all of it ghz4-idle, where mitiq's three repeats scatter from 0.63 to 0.97) and PEC
+for seed 4 (+0.026 ± 0.009). Where qirrt's edge comes from: its ZNE scales readout noise with the
+calibration's confusion matrices and weights shots by the extrapolation weights; its DDD is timing-aware
+(delays pin the pulses; mitiq's moment-based X pulses slide to the window's end under ALAP scheduling,
+so its DDD barely changes the idle-heavy results); ``ddd,zne`` folds delays with their segment so the DD
+spacing survives folding; its PEC represents every calibrated gate, idle relaxation (T1/T2 over each
+scheduled idle window) and the readout, where the mitiq column represents CX only with local
+depolarizing noise of 5/4·r per qubit. PEC with 64 samples carries a sampling error of about 0.07 per
+circuit on these circuits, so its per-circuit figures are noisy.
 
 Run: ``python benchmarks/mitigation_accuracy.py [--quick] [--budget N] [--detuning-khz LOW HIGH]
-[--no-detuning]``; for the mitiq columns run it with an interpreter that has mitiq (an optional extra; it pins numpy<2.3, so
-keep it in its own virtual environment: ``PYTHONPATH=. /path/to/mitiq-venv/bin/python ...``).
+[--no-detuning]``; for the mitiq columns run it with an interpreter that has mitiq (an optional extra;
+it pins numpy<2.3, so keep it in its own virtual environment:
+``PYTHONPATH=. /path/to/mitiq-venv/bin/python ...``).
 """
 
 from __future__ import annotations
@@ -524,9 +526,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="4 circuits, smaller budget")
     parser.add_argument("--budget", type=int, default=None, help="total shots per method per circuit")
-    parser.add_argument("--no-detuning", action="store_true", help="Aer's Markovian noise only")
     parser.add_argument("--detuning-khz", type=float, nargs=2, default=(20.0, 80.0), metavar=("LOW", "HIGH"),
                         help="range of the per-qubit coherent idle detuning |δ_q| in kHz (default 20 80)")
+    parser.add_argument("--no-detuning", action="store_const", const=(0.0, 0.0), dest="detuning_khz",
+                        help="Aer's Markovian noise only (--detuning-khz 0 0)")
     parser.add_argument("--no-mitiq", action="store_true", help="skip mitiq even if installed")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=None,
@@ -545,7 +548,7 @@ def main(argv=None) -> int:
     backend = FakeKolkataV2()
     target, calibration = load_backend(backend)
     ctx = PassContext(target=target, calibration=calibration)
-    detuning_khz = (0.0, 0.0) if args.no_detuning else tuple(args.detuning_khz)
+    detuning_khz = tuple(args.detuning_khz)
     executor = NoisyKolkata(backend, detuning_khz=detuning_khz, seed=args.seed)
     budget = args.budget or (24_000 if args.quick else 96_000)
     chosen = cases()

@@ -79,8 +79,7 @@ class QirEmitter:
         self._declarations.setdefault(symbol, signature)
 
     def _use_qubits(self, qubits) -> None:
-        top = max(qubits) + 1
-        self.num_qubits = max(self.num_qubits, top)
+        self.num_qubits = max(self.num_qubits, max(qubits) + 1)
 
     def _use_result(self, index: int) -> None:
         self.num_results = max(self.num_results, index + 1)
@@ -136,8 +135,7 @@ class QirEmitter:
         if symbol not in self._declarations:
             params = ", ".join(["double"] * spec.num_params + ["ptr"] * spec.num_qubits)
             self._declarations[symbol] = f"declare void @{symbol}({params})"
-        top = max(qubits) + 1
-        self.num_qubits = max(self.num_qubits, top)
+        self._use_qubits(qubits)
         args = [f"double {a}" if isinstance(a, str) else f"double {double(a)}" for a in angles] if angles else []
         args += [qubit(q) for q in qubits]
         self.body.append(f"  call void @{symbol}({', '.join(args)})")
