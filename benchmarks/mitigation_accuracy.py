@@ -120,19 +120,25 @@ warnings.filterwarnings("ignore")
 LINE = [12, 13, 14, 16, 19, 22]
 """A line of coupled physical qubits on Kolkata; circuits use its first n."""
 
-METHODS = {
-    "unmitigated": None,
-    "zne": "zne{scale-factors=1,3,5}",
-    "ddd": "ddd",
-    "twirl+zne": "twirl{num-twirls=8},zne{scale-factors=1,3,5}",
-    "readout": "readout",
-    "zne∘ddd": "ddd,zne{scale-factors=1,3,5}",
-    "pec": "pec{num-samples=64}",
-    "zne+readout": "zne{scale-factors=1,3,5},readout",
-}
-"""Method → qirrt pipeline. Folding scales gate and idle noise; qirrt's ZNE also scales readout noise
-with the calibration (``readout-scaling=auto``); ``zne+readout`` (readout correction of every folded
-circuit, which switches that scaling off) shows the two composed."""
+SCALE_FACTORS = (1, 3, 5, 7)
+"""ZNE's scale factors in every method that folds, qirrt's and mitiq's alike (``--scale-factors``)."""
+
+
+def methods(scale_factors=SCALE_FACTORS) -> dict[str, str | None]:
+    """Method → qirrt pipeline. Folding scales gate and idle noise; qirrt's ZNE also scales readout noise
+    with the calibration (``readout-scaling=auto``); ``zne+readout`` (readout correction of every folded
+    circuit, which switches that scaling off) shows the two composed."""
+    zne = f"zne{{scale-factors={','.join(f'{s:g}' for s in scale_factors)}}}"
+    return {
+        "unmitigated": None,
+        "zne": zne,
+        "ddd": "ddd",
+        "twirl+zne": f"twirl{{num-twirls=8}},{zne}",
+        "readout": "readout",
+        "zne∘ddd": f"ddd,{zne}",
+        "pec": "pec{num-samples=64}",
+        "zne+readout": f"{zne},readout",
+    }
 
 
 # -- circuits ---------------------------------------------------------------------------------------
@@ -383,8 +389,7 @@ class NoisyKolkata(Executor):
 
 
 # -- qirrt and mitiq runs ---------------------------------------------------------------------------
-def run_qirrt(prepared: Prepared, method: str, executor, ctx, budget: int, seed: int) -> float:
-    pipeline = METHODS[method]
+def run_qirrt(prepared: Prepared, pipeline: str | None, executor, ctx, budget: int, seed: int) -> float:
     result = mitigated_run(prepared.program, pipeline, prepared.observable, executor=executor, shot_budget=budget,
                            seed=seed, ctx=ctx, reference=False)
     return float(result.expectation)
@@ -402,7 +407,8 @@ def mitiq_observable(observable: PauliObservable):
     return Observable(*strings)
 
 
-def run_mitiq(prepared: Prepared, method: str, executor, calibration, budget: int, seed: int) -> float | None:
+def run_mitiq(prepared: Prepared, method: str, executor, calibration, budget: int, seed: int,
+              scale_factors=SCALE_FACTORS) -> float | None:
     from mitiq import ddd, pec, pt, rem, zne
     from mitiq.zne.scaling import fold_global
 
@@ -415,20 +421,22 @@ def run_mitiq(prepared: Prepared, method: str, executor, calibration, budget: in
     def expectation(shots):
         return mitiq_executor(executor, observable=prepared.observable, shots=max(shots, 1), seed=seed, batched=True)
 
-    factory = zne.inference.RichardsonFactory([1, 3, 5])
+    scales = [float(s) for s in scale_factors]
+    folds = len(scales)
+    factory = zne.inference.RichardsonFactory(scales)
     if method == "zne":
-        return zne.execute_with_zne(circuit, expectation(budget // (3 * groups)), factory=factory,
+        return zne.execute_with_zne(circuit, expectation(budget // (folds * groups)), factory=factory,
                                     scale_noise=fold_global)
     if method == "ddd":
         return ddd.execute_with_ddd(circuit, expectation(budget // groups), rule=ddd.rules.xx)
     if method == "zne∘ddd":
-        inner = expectation(budget // (3 * groups))
+        inner = expectation(budget // (folds * groups))
         return zne.execute_with_zne(circuit, lambda c: ddd.execute_with_ddd(c, inner, rule=ddd.rules.xx),
                                     factory=factory, scale_noise=fold_global)
     if method == "twirl+zne":
         variants = pt.generate_pauli_twirl_variants(circuit, num_circuits=8, random_state=seed)
-        run_one = expectation(budget // (8 * 3 * groups))
-        values = [zne.execute_with_zne(v, run_one, factory=zne.inference.RichardsonFactory([1, 3, 5]),
+        run_one = expectation(budget // (8 * folds * groups))
+        values = [zne.execute_with_zne(v, run_one, factory=zne.inference.RichardsonFactory(scales),
                                        scale_noise=fold_global) for v in variants]
         return float(np.mean(values))
     if method == "readout":
@@ -438,7 +446,7 @@ def run_mitiq(prepared: Prepared, method: str, executor, calibration, budget: in
         return rem.execute_with_rem(circuit, sampler, mitiq_observable(prepared.observable),
                                     inverse_confusion_matrix=inverse)
     if method == "zne+readout":
-        sampler = mitiq_executor(executor, observable=None, shots=max(budget // (3 * groups), 1), seed=seed,
+        sampler = mitiq_executor(executor, observable=None, shots=max(budget // (folds * groups), 1), seed=seed,
                                  measure_all=True, batched=True)
         inverse = _mitiq_inverse_confusion(circuit, prepared, calibration)
         observable = mitiq_observable(prepared.observable)
@@ -526,10 +534,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="4 circuits, smaller budget")
     parser.add_argument("--budget", type=int, default=None, help="total shots per method per circuit")
-    parser.add_argument("--detuning-khz", type=float, nargs=2, default=(20.0, 80.0), metavar=("LOW", "HIGH"),
-                        help="range of the per-qubit coherent idle detuning |δ_q| in kHz (default 20 80)")
+    parser.add_argument("--detuning-khz", type=float, nargs=2, default=(5.0, 20.0), metavar=("LOW", "HIGH"),
+                        help="range of the per-qubit coherent idle detuning |δ_q| in kHz (default 5 20)")
     parser.add_argument("--no-detuning", action="store_const", const=(0.0, 0.0), dest="detuning_khz",
                         help="Aer's Markovian noise only (--detuning-khz 0 0)")
+    parser.add_argument("--scale-factors", type=lambda text: tuple(float(x) for x in text.split(",")),
+                        default=SCALE_FACTORS, help="ZNE scale factors of every folding method, qirrt's and "
+                        "mitiq's (default 1,3,5,7)")
     parser.add_argument("--no-mitiq", action="store_true", help="skip mitiq even if installed")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=None,
@@ -561,18 +572,20 @@ def main(argv=None) -> int:
     except ImportError:
         have_mitiq = False
 
+    pipelines = methods(args.scale_factors)
     rows = []
     for case in chosen:
         prepared = prepare(case, backend)
         row = Row(case.name, case.idle_heavy, prepared.ideal)
-        for method in METHODS:
+        for method, pipeline in pipelines.items():
             values, mitiq_values = [], []
             for repeat in range(args.repeats):
                 executor.default_physical = None
-                values.append(run_qirrt(prepared, method, executor, ctx, budget, args.seed + repeat))
+                values.append(run_qirrt(prepared, pipeline, executor, ctx, budget, args.seed + repeat))
                 if have_mitiq and method != "unmitigated":
                     try:
-                        value = run_mitiq(prepared, method, executor, calibration, budget, args.seed + repeat)
+                        value = run_mitiq(prepared, method, executor, calibration, budget, args.seed + repeat,
+                                          args.scale_factors)
                         mitiq_values.append(None if value is None else float(np.real(value)))
                     except Exception as exc:  # noqa: BLE001 - mitiq conversion limits: report, keep going
                         mitiq_values.append(None)
@@ -584,17 +597,17 @@ def main(argv=None) -> int:
         rows.append(row)
         print(f"  {case.name}: done ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
 
-    methods = list(METHODS)
-    header = f"{'circuit':<14}{'ideal':>8} " + "".join(f"{m:>13}" for m in methods)
+    names = list(pipelines)
+    header = f"{'circuit':<14}{'ideal':>8} " + "".join(f"{m:>13}" for m in names)
     detuned = f" + {detuning_khz[0]:g}–{detuning_khz[1]:g} kHz idle detuning" if detuning_khz[1] > 0 else ""
     print(f"\n|⟨O⟩ − ideal| on FakeKolkata noise{detuned}, "
           f"{budget} shots per method per circuit  (qirrt / mitiq)")
     print(header)
-    errors = {m: [] for m in methods}
-    mitiq_errors = {m: [] for m in methods}
+    errors = {m: [] for m in names}
+    mitiq_errors = {m: [] for m in names}
     for row in rows:
         cells = []
-        for m in methods:
+        for m in names:
             e = float(np.mean([abs(v - row.ideal) for v in row.qirrt[m]]))
             errors[m].append(e)
             cell = f"{e:.3f}"
@@ -606,9 +619,9 @@ def main(argv=None) -> int:
         print(f"{row.name + ('*' if row.idle_heavy else ''):<14}{row.ideal:>8.3f} " + "".join(cells))
     mean = {m: float(np.mean(v)) for m, v in errors.items()}
     mitiq_mean = {m: float(np.mean(v)) for m, v in mitiq_errors.items() if v}
-    print(f"{'mean':<14}{'':>8} " + "".join(f"{mean[m]:>13.3f}" for m in methods))
+    print(f"{'mean':<14}{'':>8} " + "".join(f"{mean[m]:>13.3f}" for m in names))
     if mitiq_mean:
-        print(f"{'mean (mitiq)':<14}{'':>8} " + "".join(f"{mitiq_mean.get(m, float('nan')):>13.3f}" for m in methods))
+        print(f"{'mean (mitiq)':<14}{'':>8} " + "".join(f"{mitiq_mean.get(m, float('nan')):>13.3f}" for m in names))
     print("* idle-heavy")
     ci = {m: bootstrap_ci(v) for m, v in errors.items()}
     mitiq_ci = {m: bootstrap_ci(v) for m, v in mitiq_errors.items() if v}
@@ -616,10 +629,10 @@ def main(argv=None) -> int:
     print(f"{'qirrt':<14}{'':>8} " + "".join(f"{f'{lo:.3f}-{hi:.3f}':>13}" for lo, hi in ci.values()))
     if mitiq_ci:
         print(f"{'mitiq':<14}{'':>8} " + "".join(
-            f"{(f'{mitiq_ci[m][0]:.3f}-{mitiq_ci[m][1]:.3f}' if m in mitiq_ci else ''):>13}" for m in methods))
+            f"{(f'{mitiq_ci[m][0]:.3f}-{mitiq_ci[m][1]:.3f}' if m in mitiq_ci else ''):>13}" for m in names))
     ratio_ci = bootstrap_ci(errors["unmitigated"], errors["zne"], ratio=True)
     idle = [r for r in rows if r.idle_heavy]
-    idle_mean = {m: float(np.mean([e for e, r in zip(errors[m], rows) if r.idle_heavy])) for m in methods} if idle else {}
+    idle_mean = {m: float(np.mean([e for e, r in zip(errors[m], rows) if r.idle_heavy])) for m in names} if idle else {}
     goals = {
         "zne_reduction": mean["unmitigated"] / max(mean["zne"], 1e-12),
         "zne_reduces_3x": mean["unmitigated"] >= 3 * mean["zne"],
@@ -651,7 +664,7 @@ def main(argv=None) -> int:
                                                            for m, ok in no_worse.items())))
     summary = {
         "benchmark": "mitigation_accuracy", "device": "FakeKolkataV2", "detuning_khz": list(detuning_khz),
-        "budget_shots": budget, "circuits": [r.name for r in rows], "mean_abs_error": mean,
+        "budget_shots": budget, "scale_factors": list(args.scale_factors), "circuits": [r.name for r in rows], "mean_abs_error": mean,
         "mean_abs_error_mitiq": mitiq_mean, "ci95": ci, "ci95_mitiq": mitiq_ci, "repeats": args.repeats,
         "idle_heavy_mean_abs_error": idle_mean, "goals": goals,
         "qirrt_minus_mitiq": {m: {"mean": d, "se": se} for m, (d, se) in differences.items()},
