@@ -143,6 +143,9 @@ LINE = [12, 13, 14, 16, 19, 22]
 SCALE_FACTORS = (1, 3, 5, 7)
 """ZNE's scale factors in every method that folds, qirrt's and mitiq's alike (``--scale-factors``)."""
 
+DETUNING_KHZ = (5.0, 20.0)
+"""Default range of the per-qubit coherent idle detuning |δ_q| (``--detuning-khz``)."""
+
 
 def methods(scale_factors=SCALE_FACTORS) -> dict[str, str | None]:
     """Method → qirrt pipeline. Folding scales gate and idle noise; qirrt's ZNE also scales readout noise
@@ -320,7 +323,7 @@ class NoisyKolkata(Executor):
 
     name = "noisy-kolkata"
 
-    def __init__(self, backend, *, detuning_khz: tuple[float, float] = (20.0, 80.0), seed: int = 0):
+    def __init__(self, backend, *, detuning_khz: tuple[float, float] = DETUNING_KHZ, seed: int = 0):
         from qiskit.transpiler import PassManager
         from qiskit.transpiler.passes import (
             ALAPScheduleAnalysis,
@@ -442,20 +445,20 @@ def run_mitiq(prepared: Prepared, method: str, executor, calibration, budget: in
         return mitiq_executor(executor, observable=prepared.observable, shots=max(shots, 1), seed=seed, batched=True)
 
     scales = [float(s) for s in scale_factors]
-    folds = len(scales)
+    num_scales = len(scales)
     factory = zne.inference.RichardsonFactory(scales)
     if method == "zne":
-        return zne.execute_with_zne(circuit, expectation(budget // (folds * groups)), factory=factory,
+        return zne.execute_with_zne(circuit, expectation(budget // (num_scales * groups)), factory=factory,
                                     scale_noise=fold_global)
     if method == "ddd":
         return ddd.execute_with_ddd(circuit, expectation(budget // groups), rule=ddd.rules.xx)
     if method == "zne∘ddd":
-        inner = expectation(budget // (folds * groups))
+        inner = expectation(budget // (num_scales * groups))
         return zne.execute_with_zne(circuit, lambda c: ddd.execute_with_ddd(c, inner, rule=ddd.rules.xx),
                                     factory=factory, scale_noise=fold_global)
     if method == "twirl+zne":
         variants = pt.generate_pauli_twirl_variants(circuit, num_circuits=8, random_state=seed)
-        run_one = expectation(budget // (8 * folds * groups))
+        run_one = expectation(budget // (8 * num_scales * groups))
         values = [zne.execute_with_zne(v, run_one, factory=zne.inference.RichardsonFactory(scales),
                                        scale_noise=fold_global) for v in variants]
         return float(np.mean(values))
@@ -466,7 +469,7 @@ def run_mitiq(prepared: Prepared, method: str, executor, calibration, budget: in
         return rem.execute_with_rem(circuit, sampler, mitiq_observable(prepared.observable),
                                     inverse_confusion_matrix=inverse)
     if method == "zne+readout":
-        sampler = mitiq_executor(executor, observable=None, shots=max(budget // (folds * groups), 1), seed=seed,
+        sampler = mitiq_executor(executor, observable=None, shots=max(budget // (num_scales * groups), 1), seed=seed,
                                  measure_all=True, batched=True)
         inverse = _mitiq_inverse_confusion(circuit, prepared, calibration)
         observable = mitiq_observable(prepared.observable)
@@ -554,7 +557,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="4 circuits, smaller budget")
     parser.add_argument("--budget", type=int, default=None, help="total shots per method per circuit")
-    parser.add_argument("--detuning-khz", type=float, nargs=2, default=(5.0, 20.0), metavar=("LOW", "HIGH"),
+    parser.add_argument("--detuning-khz", type=float, nargs=2, default=DETUNING_KHZ, metavar=("LOW", "HIGH"),
                         help="range of the per-qubit coherent idle detuning |δ_q| in kHz (default 5 20)")
     parser.add_argument("--no-detuning", action="store_const", const=(0.0, 0.0), dest="detuning_khz",
                         help="Aer's Markovian noise only (--detuning-khz 0 0)")
