@@ -159,7 +159,7 @@ def test_cancel_queued_and_running(tmp_path):
 
 
 def test_reservation_keeps_a_worker_for_one_user(tmp_path):
-    system = InProcess(tmp_path)
+    system = InProcess(tmp_path, operators=("alice", "bob"))
     try:
         qpu = system.worker(name="qpu")
         alice, bob = system.client("alice"), system.client("bob")

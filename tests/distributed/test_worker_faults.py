@@ -17,7 +17,9 @@ SLOW = "tests.distributed.helpers:SlowExecutor"
 
 def _kill_workers_mid_job(cluster, *, kills: int, jobs: int, seed: int):
     rng = random.Random(seed)
-    cluster.broker_args = ["--max-attempts", "1000", "--retry-backoff-s", "0.01"]
+    # An operator killing workers at random looks to the broker like jobs killing their workers: a job
+    # under two such kills would be failed as poisonous (the default --max-worker-deaths 2), so raise it.
+    cluster.broker_args = ["--max-attempts", "1000", "--retry-backoff-s", "0.01", "--max-worker-deaths", "1000"]
     cluster.start_broker()
     workers = {f"w{i}": cluster.start_worker(SLOW, name=f"w{i}") for i in range(2)}
     cluster.wait_workers(2)

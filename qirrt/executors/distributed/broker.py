@@ -6,6 +6,27 @@ expire workers, orphans, sessions and time limits; dispatch queued jobs to free 
 commit the store; and only then send what the turn produced (acknowledgements, dispatches,
 results). Nothing a peer is told about is lost to a SIGKILL.
 
+No message ends the broker: each is checked against its msgspec schema (`protocol`) before anything
+is stored, handled inside a savepoint of its own, and a failure while handling it rolls that message
+back, refuses it with the reason and goes on. A stored job that cannot be scheduled (a spec an older
+version stored that no longer validates, say) is failed with the reason, not retried.
+
+Limits, each refused with a reason that names the option to change: reservations are for operators
+only and at most `max_reservation_s` long; a worker name belongs to the key that first registered
+it; a user may have at most `user_max_queued` jobs and `user_max_queued_bytes` of job specs queued;
+a client connection may send at most `peer_burst_bytes` at once and `peer_bytes_per_s` after that
+(on top of ZMQ_MAXMSGSIZE per message, past which libzmq drops the connection).
+
+Poisonous jobs. The broker cannot tell a worker SIGKILLed by an operator (or the OOM killer, or a
+lost network) from one killed by the job it was running. So a worker's death (missed heartbeats, a
+new connection under its name that no longer lists the job, a protocol violation) counts against
+every job it was running: the first death marks the job *suspect* (its error says so) and requeues
+it once more; when a second worker dies under it (`max_worker_deaths`, default 2) it is failed as
+*poisonous* and not retried onto other workers. A worker that can tell (its sandbox saw the workload
+attack it) reports the job failed with ``retry`` false, which fails it at once. A worker that says
+goodbye, and jobs whose worker does not come back after a *broker* restart, are not deaths: neither
+is the job's fault.
+
 Two clocks: liveness (heartbeats, orphan grace) runs on `time.monotonic`; everything about jobs
 (submission times, retry backoff, time limits, reservations, ETAs) runs on the injectable `clock`, so a
 day-long job can be tested in seconds.
@@ -13,7 +34,6 @@ day-long job can be tested in seconds.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import logging
 import time
@@ -23,18 +43,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
 import zmq
 
 from . import protocol as P
 from . import security
-from .store import DONE, FINAL_STATES, QUEUED, RUNNING, Store, StoreError
+from .jobqueue import JobQueue, QueueEntry, matches
+from .store import DONE, FAILED, FINAL_STATES, QUEUED, RUNNING, Store, StoreError
 
 log = logging.getLogger(__name__)
 
 _NOBLOCK, _SNDMORE = int(zmq.NOBLOCK), int(zmq.SNDMORE)
 MAX_BATCH = 1000  # messages handled per loop turn (one commit)
-MAX_STATUS_JOBS = 1000
+MAX_STATUS_JOBS = P.MAX_STATUS_JOBS
 BAN_S = 60.0
+SLIM_SPEC_BYTES = 16 * 1024  # queued specs larger than this wait in the store, not in memory
+
+__all__ = ["Broker", "QueueEntry", "matches"]
 
 
 @dataclass
@@ -54,16 +79,6 @@ class WorkerRecord:
 
 
 @dataclass
-class QueueEntry:
-    job_id: str
-    user: str
-    spec: dict
-    key: tuple
-    not_before: float
-    checkpoint: bytes | None = None
-
-
-@dataclass
 class Running:
     worker: bytes
     attempt: int
@@ -77,40 +92,8 @@ class Running:
 @dataclass
 class Peer:
     last_seq: int = -1
-
-
-def matches(requires: dict, capabilities: dict, *, now: float | None = None) -> bool:
-    """True when a worker with `capabilities` can run a job that `requires` these things."""
-    for key, wanted in requires.items():
-        if wanted is None:
-            continue
-        if key == "executor":
-            if wanted not in capabilities.get("executors", ()):
-                return False
-        elif key == "qubits":
-            if int(wanted) > int(capabilities.get("max_qubits", 0)):
-                return False
-        elif key in ("profile", "kind"):
-            field_name = {"profile": "profiles", "kind": "kinds"}[key]
-            if wanted not in capabilities.get(field_name, ("program",) if key == "kind" else ()):
-                return False
-        elif key in ("packages", "native_gates", "mitigation"):
-            have = {str(x).lower() for x in capabilities.get(key, ())}
-            if not {str(x).lower() for x in wanted} <= have:
-                return False
-        elif key == "gpu":
-            if bool(wanted) and not capabilities.get("gpu"):
-                return False
-        elif key == "calibration_max_age_s":
-            at = capabilities.get("calibration_at")
-            if at is None or now is None or now - float(at) > float(wanted):
-                return False
-        elif key == "worker":
-            if capabilities.get("name") != wanted:
-                return False
-        else:
-            return False  # an unknown requirement is never met silently
-    return True
+    byte_tokens: float | None = None  # the connection's byte budget (token bucket), filled on first use
+    byte_at: float = 0.0
 
 
 class TokenBucket:
@@ -130,6 +113,19 @@ class TokenBucket:
         return False
 
 
+class _RequestNumber(msgspec.Struct):
+    """The `req` of a client message the broker refuses unread (over its byte budget)."""
+
+    req: int = 0
+
+
+_read_req = msgspec.msgpack.Decoder(_RequestNumber)
+
+
+class Refused(Exception):  # noqa: N818 -- control flow inside the broker, never seen outside
+    """Handling a message stopped with a reason for its sender; the message's changes are rolled back."""
+
+
 class Broker:
     """A qirrt broker bound to `bind`, keeping its state in `store_path`."""
 
@@ -140,6 +136,10 @@ class Broker:
                  retry_backoff_s: float = 0.1, max_retry_backoff_s: float = 60.0,
                  user_max_running: int | None = None, user_rate_per_s: float | None = None,
                  user_burst: float = 1000.0, max_session_s: float = 7 * 86400.0,
+                 operators: tuple[str, ...] | list[str] = (), max_reservation_s: float = 86400.0,
+                 user_max_queued: int | None = 100_000, user_max_queued_bytes: int | None = 1 << 30,
+                 max_message_bytes: int = P.MAXMSGSIZE_BYTES, peer_burst_bytes: int = 64 << 20,
+                 peer_bytes_per_s: float = 16 << 20, max_worker_deaths: int = 2,
                  synchronous: str = "NORMAL", context: zmq.Context | None = None):
         security.require_secure_or_loopback(bind, keys=keys_dir, insecure_loopback=insecure_loopback,
                                             what="the broker")
@@ -153,6 +153,13 @@ class Broker:
         self.user_rate_per_s = user_rate_per_s
         self.user_burst = user_burst
         self.max_session_s = max_session_s
+        self.operators = frozenset(operators)
+        self.max_reservation_s = max_reservation_s
+        self.user_max_queued = user_max_queued
+        self.user_max_queued_bytes = user_max_queued_bytes
+        self.peer_burst_bytes = peer_burst_bytes
+        self.peer_bytes_per_s = peer_bytes_per_s
+        self.max_worker_deaths = max(1, max_worker_deaths)
         self.store = Store(store_path, synchronous=synchronous)
         self.context = context or P.context()
         self.secure = keys_dir is not None
@@ -161,10 +168,10 @@ class Broker:
             self.zap = security.ZapHandler(self.context, security.allowlist(keys_dir))
         self.socket = self.context.socket(zmq.ROUTER)
         self.socket.linger = 0
-        self.socket.maxmsgsize = P.MAXMSGSIZE_BYTES
+        self.socket.maxmsgsize = max_message_bytes
         self.socket.router_mandatory = 1
         self.socket.sndhwm = 100_000
-        self.socket.rcvhwm = 100_000
+        self.socket.rcvhwm = 10_000  # per connection: what libzmq reads ahead of the broker
         if self.secure:
             security.secure_server(self.socket, security.server_keys(keys_dir))
         self.socket.bind(bind)
@@ -178,8 +185,7 @@ class Broker:
         self.workers: dict[bytes, WorkerRecord] = {}
         self.peers: OrderedDict[bytes, Peer] = OrderedDict()
         self.banned: OrderedDict[bytes, float] = OrderedDict()
-        self.queue: dict[str, QueueEntry] = {}
-        self.order: list[tuple] = []  # sorted (key, job_id); stale entries skipped lazily
+        self.queue = JobQueue()
         self.running: dict[str, Running] = {}
         self.orphans: dict[str, tuple[int, str | None, float, dict, str, float]] = {}
         self.waiters: dict[str, list[tuple[bytes, int]]] = defaultdict(list)
@@ -196,17 +202,32 @@ class Broker:
 
     # -- start-up ---------------------------------------------------------------------------------
     def _recover(self) -> None:
-        """Rebuild the queue from the store after a (re)start; running jobs wait for their workers."""
+        """Rebuild the queue from the store after a (re)start; running jobs wait for their workers.
+        A stored spec that no longer validates (an older version stored it) fails its job."""
+        now = self.clock()
         for row in self.store.jobs_in(QUEUED):
-            self._enqueue(row.id, row.user, row.spec, row.not_before, row.checkpoint)
+            spec = self._valid_stored_spec(row, now)
+            if spec is not None:
+                self._enqueue(row.id, row.user, spec, row.not_before, row.checkpoint)
         grace = time.monotonic() + self.heartbeat_interval_s * (self.heartbeat_liveness + 2)
         for row in self.store.jobs_in(RUNNING):
-            self.orphans[row.id] = (row.attempt, row.worker, grace, row.spec, row.user,
-                                    row.started_at or self.clock())
+            spec = self._valid_stored_spec(row, now)
+            if spec is not None:
+                self.orphans[row.id] = (row.attempt, row.worker, grace, spec, row.user, row.started_at or now)
         self.reservations = [tuple(r) for r in self.store.reservations()]
+        self.store.commit()
         if self.queue or self.orphans:
             log.info("recovered %d queued and %d running jobs from %s", len(self.queue), len(self.orphans),
                      self.store.path)
+
+    def _valid_stored_spec(self, row, now: float) -> dict | None:
+        try:
+            return P.check_job_spec(row.spec)
+        except P.ProtocolError as exc:
+            reason = f"cannot be scheduled: its stored spec is not valid ({exc}); resubmit it"
+            log.warning("failing stored job %s: %s", row.id, reason)
+            self.store.fail(row.id, reason, now)
+            return None
 
     # -- the loop ---------------------------------------------------------------------------------
     def stop(self) -> None:
@@ -216,9 +237,24 @@ class Broker:
         end = None if duration_s is None else time.monotonic() + duration_s
         try:
             while not self._stopped and (end is None or time.monotonic() < end):
-                self.turn(timeout_ms=self._poll_timeout_ms())
+                try:
+                    self.turn(timeout_ms=self._poll_timeout_ms())
+                except Exception:  # noqa: BLE001 -- a turn that fails must not end the broker
+                    self._turn_failed()
         finally:
             self.close()
+
+    def _turn_failed(self) -> None:
+        """A failure outside any one message (a commit, a timer): undo the turn's uncommitted changes and
+        tell no one about them; clients resend (submissions are idempotent) and workers re-register."""
+        self.stats["turn_errors"] += 1
+        log.exception("broker turn failed; its uncommitted changes are rolled back")
+        self.outbox.clear()
+        try:
+            self.store.rollback()
+        except Exception:  # noqa: BLE001
+            log.exception("rollback failed")
+        time.sleep(0.01)  # a failure that repeats every turn must not spin a core
 
     def _poll_timeout_ms(self) -> int:
         wait = self.heartbeat_at - time.monotonic()
@@ -251,12 +287,25 @@ class Broker:
                     break
         now_mono = time.monotonic()
         if now_mono >= self.heartbeat_at:
-            self._tick(now_mono)
+            self._guarded(self._tick, now_mono)
             self.heartbeat_at = now_mono + self.heartbeat_interval_s
         self._dispatch()
         if self.store.db.in_transaction:
             self.store.commit()
         self._flush()
+
+    def _guarded(self, step, *args) -> None:
+        """Run one timer step in a savepoint; a failure rolls it back and is logged, the turn goes on."""
+        db = self.store.db
+        db.execute("SAVEPOINT step")
+        try:
+            step(*args)
+        except Exception:  # noqa: BLE001
+            db.execute("ROLLBACK TO step")
+            self.stats["step_errors"] += 1
+            log.exception("broker step %s failed; rolled back", getattr(step, "__name__", step))
+        finally:
+            db.execute("RELEASE step")
 
     def _flush(self) -> None:
         outbox, self.outbox = self.outbox, []
@@ -289,13 +338,20 @@ class Broker:
         if identity in self.banned:
             self.stats["dropped_banned"] += 1
             return
+        db = self.store.db
+        db.execute("SAVEPOINT message")
+        outbox_mark = len(self.outbox)
+        message = None
         try:
-            message = P.decode(frames[1:])
             peer = self.peers.get(identity)
             if peer is None:
                 peer = self.peers[identity] = Peer()
                 if len(self.peers) > 100_000:
                     self.peers.popitem(last=False)
+            if len(frames) == 4 and frames[1] == P.CLIENT and not self._within_byte_budget(peer, len(frames[3])):
+                self._refuse_bytes(identity, frames[3])
+                return
+            message = P.decode(frames[1:])
             if message.body["seq"] <= peer.last_seq:
                 raise P.ProtocolError(f"replayed message (seq {message.body['seq']} after {peer.last_seq})")
             peer.last_seq = message.body["seq"]
@@ -311,7 +367,65 @@ class Broker:
                     raise P.ProtocolError("a worker key may not act as a client")
                 self._client_message(identity, user, message)
         except P.ProtocolError as exc:
+            db.execute("ROLLBACK TO message")
+            del self.outbox[outbox_mark:]
             self._disconnect(identity, frames, str(exc))
+        except Refused as exc:
+            db.execute("ROLLBACK TO message")
+            del self.outbox[outbox_mark:]
+            self._refuse(identity, frames, message, str(exc))
+        except Exception as exc:  # noqa: BLE001 -- one message must never end the broker
+            db.execute("ROLLBACK TO message")
+            del self.outbox[outbox_mark:]
+            self.stats["handler_errors"] += 1
+            log.exception("refusing a message from %s that the broker failed to handle", identity.hex())
+            self._refuse(identity, frames, message, f"the broker could not handle this message "
+                                            f"({type(exc).__name__}: {exc}); it was refused")
+        finally:
+            db.execute("RELEASE message")
+
+    def _refuse(self, identity: bytes, frames: list, message: P.Message | None, reason: str) -> None:
+        """Refuse one message without forgetting its sender: a client gets a failed REPLY, a worker
+        DISCONNECT (it re-registers). A message that failed before it was read disconnects its sender."""
+        self.stats["refused"] += 1
+        log.warning("refused a message from %s: %s", identity.hex(), reason)
+        if message is None:
+            self._disconnect(identity, frames, reason)
+            return
+        if message.header == P.CLIENT:
+            self._reply(identity, message.body["req"], False, error=reason[:2000])
+            return
+        worker = self.workers.get(identity)
+        if worker is not None:
+            self._purge(worker, f"refused: {reason}", death=False)
+        self.peers.pop(identity, None)
+        self.outbox.append((identity, P.WORKER, P.W_DISCONNECT, {"reason": reason[:2000]}))
+
+    def _within_byte_budget(self, peer: Peer, size: int) -> bool:
+        now = time.monotonic()
+        if peer.byte_tokens is None:
+            peer.byte_tokens = float(self.peer_burst_bytes)
+        else:
+            peer.byte_tokens = min(float(self.peer_burst_bytes),
+                                   peer.byte_tokens + (now - peer.byte_at) * self.peer_bytes_per_s)
+        peer.byte_at = now
+        if size > peer.byte_tokens:
+            return False
+        peer.byte_tokens -= size
+        return True
+
+    def _refuse_bytes(self, identity: bytes, body: bytes) -> None:
+        self.stats["refused_bytes"] += 1
+        try:
+            req = _read_req.decode(body).req
+        except Exception:  # noqa: BLE001 -- unreadable: the sender hears nothing more than DISCONNECT
+            self._disconnect(identity, [identity, P.CLIENT], "over the connection's byte budget")
+            return
+        reason = (f"byte budget: this connection may send at most {self.peer_burst_bytes >> 20} MiB at once "
+                  f"and {self.peer_bytes_per_s / (1 << 20):g} MiB/s after that; this message "
+                  f"({len(body) >> 20} MiB) was refused unread; retry later")
+        log.warning("refused %d bytes from %s: over its byte budget", len(body), identity.hex())
+        self._reply(identity, req, False, error=reason)
 
     def _disconnect(self, identity: bytes, frames: list, reason: str) -> None:
         """Refuse a message without side effects: DISCONNECT the sender and ignore it from now on."""
@@ -322,7 +436,7 @@ class Broker:
         self.outbox.append((identity, header, command, {"reason": reason[:200]}))
         worker = self.workers.get(identity)
         if worker is not None:
-            self._purge(worker, f"disconnected: {reason}")
+            self._purge(worker, f"disconnected: {reason}", death=True)
         self.peers.pop(identity, None)
         self.banned[identity] = time.monotonic() + BAN_S
         while len(self.banned) > 10_000:
@@ -356,31 +470,40 @@ class Broker:
                 self.store.set_progress(body["job"], body["attempt"], float(body["progress"]),
                                         body.get("checkpoint"))
         elif command == P.W_DISCONNECT:
-            self._purge(worker, "worker said goodbye")
+            self._purge(worker, "worker said goodbye", death=False)
             self.peers.pop(identity, None)
 
     def _register(self, identity: bytes, user: str, body: dict) -> None:
-        capabilities = dict(body["capabilities"])
-        P._check_plain(capabilities, "capabilities")
+        capabilities = P.plain(body["capabilities"])
         name = body["worker"]
+        now = self.clock()
+        owner = self.store.bind_worker_name(name, user, now)
+        if owner != user:
+            raise P.ProtocolError(f"worker name {name} belongs to another worker key ({owner}); "
+                                  f"this key ({user}) may not use it: pick another --name")
+        listed = {job_id: attempt for job_id, attempt in body["running"]}
+        carried: dict[str, int] = {}
         for other in list(self.workers.values()):
-            if other.name == name:  # the same worker on a new connection: the old one is gone
-                self._purge(other, "re-registered")
+            if other.name == name:  # the same worker on a new connection: jobs it still lists carry over
+                for job_id, attempt in list(other.running.items()):
+                    if listed.get(job_id) == attempt:
+                        carried[job_id] = attempt
+                        del other.running[job_id]
+                self._purge(other, "re-registered without it (the worker restarted)", death=True)
         slots = capabilities.get("slots", 1)
-        if not isinstance(slots, int) or not 1 <= slots <= 1024:
-            raise P.ProtocolError("capabilities.slots must be an integer from 1 to 1024")
         capabilities["name"] = name
         worker = WorkerRecord(identity, name, user, capabilities, slots,
                               time.monotonic() + self.heartbeat_interval_s * self.heartbeat_liveness)
         self.workers[identity] = worker
-        now = self.clock()
+        self.queue.add_worker(identity, capabilities)
         self.store.register_worker(name, capabilities, now)
         self.stats["registrations"] += 1
-        for item in body.get("running", ()):
-            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)
-                    and isinstance(item[1], int)):
-                raise P.ProtocolError("READY.running must be a list of [job id, attempt]")
-            job_id, attempt = item
+        for job_id, attempt in carried.items():
+            worker.running[job_id] = attempt
+            self.running[job_id].worker = identity
+        for job_id, attempt in body["running"]:
+            if job_id in carried:
+                continue
             orphan = self.orphans.get(job_id)
             if orphan is not None and orphan[0] == attempt and orphan[1] == name and worker.free > 0:
                 del self.orphans[job_id]
@@ -405,18 +528,23 @@ class Broker:
         if running is not None:
             self.user_running[running.user] -= 1
             self._observe(worker, running, now)
-        if body["ok"]:
+        ok, error, retry = body["ok"], body.get("error"), body.get("retry")
+        if ok:
             result = body.get("result") or {}
-            P._check_plain(result, "result")
+            try:
+                P._check_plain(result, "result")
+            except P.ProtocolError as exc:  # the job made something the broker cannot keep: its fault
+                ok, error, retry = False, f"its result cannot be stored: {exc}", False
+        if ok:
             if self.store.accept_result(job_id, attempt, worker.name, P.pack(result), now):
                 self.stats["accepted"] += 1
                 self._notify(job_id, {"state": DONE, "result": result})
             else:
                 self.stats["stale_results"] += 1
             return
-        error = (body.get("error") or "the executor failed")[:2000]
+        error = (error or "the executor failed")[:2000]
         failures = (self.store.get(job_id).failures if running else 0) + 1
-        retry_at = now + self._backoff_s(failures) if body.get("retry") else None
+        retry_at = now + self._backoff_s(failures) if retry else None
         state = self.store.end_attempt(job_id, attempt, error=error, retry_at=retry_at, now=now)
         if state == QUEUED and running is not None:
             self._enqueue(job_id, running.user, running.spec, retry_at or 0.0, self.store.get(job_id).checkpoint)
@@ -433,9 +561,11 @@ class Broker:
     def _backoff_s(self, failures: int) -> float:
         return min(self.max_retry_backoff_s, self.retry_backoff_s * 2 ** max(0, failures - 1))
 
-    def _purge(self, worker: WorkerRecord, reason: str) -> None:
-        """Forget a worker; each job it ran goes back to the queue (or fails, out of attempts)."""
+    def _purge(self, worker: WorkerRecord, reason: str, *, death: bool) -> None:
+        """Forget a worker; each job it ran goes back to the queue (or fails, out of attempts). With
+        `death` the worker died under its jobs: each is suspect once, poisonous the next time."""
         self.workers.pop(worker.identity, None)
+        self.queue.remove_worker(worker.identity)
         now = self.clock()
         self.store.worker_down(worker.name, now)
         for job_id, attempt in worker.running.items():
@@ -444,21 +574,33 @@ class Broker:
                 continue
             self.user_running[running.user] -= 1
             self._lose_attempt(job_id, attempt, running.user, running.spec, f"worker {worker.name} lost: {reason}",
-                               count_failure=True)
+                               count_failure=True, death=death)
         worker.running.clear()
         log.info("worker %s purged: %s", worker.name, reason)
 
     def _lose_attempt(self, job_id: str, attempt: int, user: str, spec: dict, error: str, *,
-                      count_failure: bool) -> None:
+                      count_failure: bool, death: bool = False) -> None:
         now = self.clock()
         row = self.store.get(job_id)
         failures = (row.failures if row else 0) + (1 if count_failure else 0)
         retry_at = now + (self._backoff_s(failures) if count_failure else 0.0)
+        if death:
+            deaths = (row.worker_deaths if row else 0) + 1
+            if deaths >= self.max_worker_deaths:
+                error = (f"poisonous: {deaths} workers died while running it (last: {error}); "
+                         f"not retried onto other workers")
+                retry_at = None
+            else:
+                error = (f"suspect: {error}; retried once more, and failed as poisonous if its next worker "
+                         f"dies too")
         state = self.store.end_attempt(job_id, attempt, error=error, retry_at=retry_at, now=now,
-                                       count_failure=count_failure)
+                                       count_failure=count_failure, worker_death=death)
         if state == QUEUED:
             self._enqueue(job_id, user, spec, retry_at, row.checkpoint if row else None)
         elif state is not None:
+            if death and state == FAILED:
+                self.stats["poisonous"] += 1
+                log.warning("job %s failed as poisonous: %s", job_id, error)
             self._notify(job_id, {"state": state, "error": error})
 
     # -- timers -----------------------------------------------------------------------------------
@@ -466,7 +608,7 @@ class Broker:
         for worker in list(self.workers.values()):
             if worker.expiry < now_mono:
                 self.stats["expired"] += 1
-                self._purge(worker, "missed heartbeats")
+                self._purge(worker, "missed heartbeats", death=True)
             else:
                 self.outbox.append((worker.identity, P.WORKER, P.W_HEARTBEAT, {}))
         for job_id, (attempt, _name, grace, spec, user, _started) in list(self.orphans.items()):
@@ -480,10 +622,13 @@ class Broker:
                 self._end_running(job_id, f"time limit of {running.time_limit_s:g} s exceeded", cancel=False)
         for session_id in self.store.expired_sessions(now):
             self.store.close_session(session_id)
-            for job_id in [j for j, e in self.queue.items() if e.spec.get("session") == session_id]:
+            for job_id in [j for j, e in self.queue.entries.items() if e.spec.get("session") == session_id]:
                 self._cancel(job_id, "session time limit exceeded")
             for job_id in [j for j, r in self.running.items() if r.spec.get("session") == session_id]:
                 self._end_running(job_id, "session time limit exceeded", cancel=False)
+        if any(end <= now for _n, _u, _s, end in self.reservations):
+            self.store.drop_reservations_before(now)
+            self.reservations = [r for r in self.reservations if r[3] > now]
         for identity, until in list(self.banned.items()):
             if until < now_mono:
                 del self.banned[identity]
@@ -506,48 +651,37 @@ class Broker:
             self._notify(job_id, {"state": "failed", "error": error})
 
     # -- queue and dispatch -----------------------------------------------------------------------
-    def _enqueue(self, job_id: str, user: str, spec: dict, not_before: float, checkpoint: bytes | None) -> None:
+    def _enqueue(self, job_id: str, user: str, spec: dict, not_before: float, checkpoint: bytes | None,
+                 size: int | None = None) -> None:
+        """Queue a job. A large spec waits in the store: the queue keeps what scheduling reads."""
+        if size is None:
+            size = len(P.pack(spec))
+        if size > SLIM_SPEC_BYTES:
+            spec = {k: v for k, v in spec.items() if k not in ("program", "params", "workload")}
+            spec["slim"] = True
         key = (-int(spec.get("priority", 0)), next(self.counter))
-        self.queue[job_id] = QueueEntry(job_id, user, spec, key, not_before, checkpoint)
-        bisect.insort(self.order, (key, job_id))
+        self.queue.push(QueueEntry(job_id, user, spec, key, not_before, checkpoint, size), self.clock())
 
     def _dispatch(self) -> None:
         if not self.queue or not self.workers:
-            if len(self.order) > 2 * len(self.queue) + 64:
-                self._compact()
             return
         now = self.clock()
         for worker in list(self.workers.values()):
-            while worker.free > 0:
+            while worker.free > 0 and worker.identity in self.workers:
                 entry = self._next_for(worker, now)
                 if entry is None:
                     break
                 self._start(worker, entry, now)
-        if len(self.order) > 2 * len(self.queue) + 64:
-            self._compact()
-
-    def _compact(self) -> None:
-        self.order = [item for item in self.order if item[1] in self.queue
-                      and self.queue[item[1]].key == item[0]]
 
     def _next_for(self, worker: WorkerRecord, now: float) -> QueueEntry | None:
-        reserved_for = self._reserved_user(worker.name, now)
-        for index, (key, job_id) in enumerate(self.order):
-            entry = self.queue.get(job_id)
-            if entry is None or entry.key != key:
-                continue
-            if entry.not_before > now:
-                continue
-            if reserved_for is not None and entry.user != reserved_for:
-                continue
-            if self.user_max_running is not None and self.user_running[entry.user] >= self.user_max_running:
-                continue
-            if not matches(entry.spec.get("requires") or {}, worker.capabilities, now=now):
-                continue
-            if index == 0:
-                self.order.pop(0)
-            return entry
-        return None
+        reserved_for = self._reserved_user(worker.name, now) if self.reservations else None
+        limit, running = self.user_max_running, self.user_running
+
+        def allowed(user: str) -> bool:
+            return ((reserved_for is None or user == reserved_for)
+                    and (limit is None or running[user] < limit))
+
+        return self.queue.pop_for(worker.identity, now, allowed)
 
     def _reserved_user(self, worker_name: str, now: float) -> str | None:
         for name, user, start, end in self.reservations:
@@ -556,9 +690,19 @@ class Broker:
         return None
 
     def _start(self, worker: WorkerRecord, entry: QueueEntry, now: float) -> None:
-        del self.queue[entry.job_id]
-        attempt = self.store.start_attempt(entry.job_id, worker.name, now)
-        self._run_on(worker, entry.job_id, attempt, entry.user, entry.spec, now, entry.checkpoint)
+        spec = entry.spec
+        try:
+            if spec.get("slim"):
+                row = self.store.get(entry.job_id)
+                spec = P.check_job_spec(row.spec)
+            attempt = self.store.start_attempt(entry.job_id, worker.name, now)
+        except Exception as exc:  # noqa: BLE001 -- a job that cannot start fails; the broker goes on
+            reason = f"cannot be scheduled: {exc}"
+            log.warning("failing job %s: %s", entry.job_id, reason)
+            self.store.fail(entry.job_id, reason, now)
+            self._notify(entry.job_id, {"state": FAILED, "error": reason})
+            return
+        self._run_on(worker, entry.job_id, attempt, entry.user, spec, now, entry.checkpoint)
 
     def _run_on(self, worker: WorkerRecord, job_id: str, attempt: int, user: str, spec: dict, now: float,
                 checkpoint: bytes | None) -> None:
@@ -605,8 +749,6 @@ class Broker:
         if command == P.C_SUBMIT:
             self._submit(identity, user, req, body["jobs"], now, wait=bool(body.get("wait")))
         elif command == P.C_STATUS:
-            if len(body["jobs"]) > MAX_STATUS_JOBS or not all(isinstance(j, str) for j in body["jobs"]):
-                raise P.ProtocolError(f"STATUS takes at most {MAX_STATUS_JOBS} job ids")
             self._reply(identity, req, True, [self._status(job_id, user, now) for job_id in body["jobs"]])
         elif command == P.C_RESULT:
             owner = self.store.owner_state(body["job"]) if P.JOB_ID.match(body["job"]) else None
@@ -621,12 +763,7 @@ class Broker:
             if row is None:
                 self._reply(identity, req, False, error=f"no job {body['job']} of yours")
             elif row.state in FINAL_STATES:
-                data = {"id": row.id, "state": row.state}
-                if row.state == DONE:
-                    data["result"] = P.unpack(row.result)
-                else:
-                    data["error"] = row.error
-                self._reply(identity, req, True, data)
+                self._reply(identity, req, True, self._outcome(row))
             elif body.get("wait"):
                 waiting = [w for w in self.waiters[row.id] if w[0] != identity]  # a resend replaces
                 self.waiters[row.id] = waiting + [(identity, req)]
@@ -644,22 +781,38 @@ class Broker:
         elif command == P.C_SESSION:
             self._session(identity, user, req, body, now)
         elif command == P.C_RESERVE:
-            if body["end"] <= body["start"]:
-                self._reply(identity, req, False, error="a reservation must end after it starts")
-                return
-            for name, _u, start, end in self.reservations:
-                if name == body["worker"] and start < body["end"] and body["start"] < end:
-                    self._reply(identity, req, False, error=f"worker {name} is already reserved then")
-                    return
-            self.store.add_reservation(body["worker"], user, body["start"], body["end"])
-            self.reservations.append((body["worker"], user, body["start"], body["end"]))
-            self._reply(identity, req, True, {"worker": body["worker"]})
+            self._reserve(identity, user, req, body)
         else:
             raise P.ProtocolError(f"unexpected client command {message.name}")
 
+    @staticmethod
+    def _outcome(row) -> dict:
+        data = {"id": row.id, "state": row.state}
+        if row.state == DONE:
+            data["result"] = P.unpack(row.result)
+        else:
+            data["error"] = row.error
+        return data
+
+    def _reserve(self, identity: bytes, user: str, req: int, body: dict) -> None:
+        """Reservations: operators only (`operators`), at most `max_reservation_s` long, no overlaps."""
+        name, start, end = body["worker"], body["start"], body["end"]
+        if user not in self.operators:
+            raise Refused(f"reservations are for operators only, and user {user} is not one "
+                          f"(the broker names its operators with --operator NAME)")
+        if end <= start:
+            raise Refused("a reservation must end after it starts")
+        if end - start > self.max_reservation_s:
+            raise Refused(f"a reservation may last at most {self.max_reservation_s:g} s (--max-reservation-s); "
+                          f"this one asks for {end - start:g} s")
+        for other, _u, other_start, other_end in self.reservations:
+            if other == name and other_start < end and start < other_end:
+                raise Refused(f"worker {name} is already reserved then")
+        self.store.add_reservation(name, user, start, end)
+        self.reservations.append((name, user, start, end))
+        self._reply(identity, req, True, {"worker": name})
+
     def _submit(self, identity: bytes, user: str, req: int, jobs: list, now: float, *, wait: bool = False) -> None:
-        if not jobs or len(jobs) > 10_000:
-            raise P.ProtocolError("SUBMIT carries 1 to 10,000 jobs")
         if wait and len(jobs) != 1:
             raise P.ProtocolError("SUBMIT with wait carries exactly one job")
         specs = [P.check_job_spec(spec) for spec in jobs]  # all checked before anything changes
@@ -669,20 +822,18 @@ class Broker:
         for spec in specs:
             existing = owners[spec["id"]] = self.store.owner_state(spec["id"])
             if existing is not None and existing[0] != user:
-                self._reply(identity, req, False, error=f"job id {spec['id']} is taken; submit with a fresh id")
-                return
+                raise Refused(f"job id {spec['id']} is taken; submit with a fresh id")
             session = spec.get("session")
             if session is not None:
                 row = self.store.session(session)
                 if row is None or row[1] != user or row[4] != "open":
-                    self._reply(identity, req, False, error=f"session {session} is not an open session of yours")
-                    return
+                    raise Refused(f"session {session} is not an open session of yours")
+        packed = {spec["id"]: P.pack(spec) for spec in specs if owners[spec["id"]] is None}
+        self._check_queue_limits(user, len(packed), sum(map(len, packed.values())))
         if self.user_rate_per_s is not None:
             bucket = self.buckets.setdefault(user, TokenBucket(self.user_rate_per_s, self.user_burst))
             if not bucket.take(len(specs), now):
-                self._reply(identity, req, False, error=f"rate limit: at most {self.user_rate_per_s:g} jobs/s "
-                                                        f"for user {user}; retry later")
-                return
+                raise Refused(f"rate limit: at most {self.user_rate_per_s:g} jobs/s for user {user}; retry later")
         ids = []
         created = False
         try:
@@ -693,16 +844,16 @@ class Broker:
                 worker = self._free_worker_for(user, spec, now) if owner is None and not self.queue else None
                 row, created = self.store.add_job(spec, user=user, now=now, owner=owner,
                                                   default_max_attempts=self.default_max_attempts,
-                                                  start_on=None if worker is None else worker.name)
+                                                  start_on=None if worker is None else worker.name,
+                                                  packed=packed.get(spec["id"]))
                 if created:
                     if worker is None:
-                        self._enqueue(row.id, user, spec, 0.0, None)
+                        self._enqueue(row.id, user, spec, 0.0, None, size=len(packed[spec["id"]]))
                     else:
                         self._run_on(worker, row.id, 1, user, spec, now, None)
                 ids.append(row.id)
         except StoreError as exc:
-            self._reply(identity, req, False, error=str(exc))
-            return
+            raise Refused(str(exc)) from None
         self.stats["submitted"] += len(ids)
         if not wait:
             self._reply(identity, req, True, {"ids": ids})
@@ -710,24 +861,30 @@ class Broker:
         # Submit-and-wait: the one reply is the job's outcome (a resubmission of a finished job gets it now).
         row = None if created else self.store.get(ids[0])
         if row is not None and row.state in FINAL_STATES:
-            data = {"id": row.id, "state": row.state}
-            if row.state == DONE:
-                data["result"] = P.unpack(row.result)
-            else:
-                data["error"] = row.error
-            self._reply(identity, req, True, data)
+            self._reply(identity, req, True, self._outcome(row))
         else:
             self.waiters[ids[0]] = [w for w in self.waiters[ids[0]] if w[0] != identity] + [(identity, req)]
+
+    def _check_queue_limits(self, user: str, jobs: int, size: int) -> None:
+        queued = self.queue.user_count.get(user, 0)
+        if self.user_max_queued is not None and queued + jobs > self.user_max_queued:
+            raise Refused(f"queue limit: user {user} has {queued} jobs queued and this broker allows at most "
+                          f"{self.user_max_queued} per user (--user-max-queued); wait for some to finish or "
+                          f"cancel some")
+        held = self.queue.user_bytes.get(user, 0)
+        if self.user_max_queued_bytes is not None and held + size > self.user_max_queued_bytes:
+            raise Refused(f"byte budget: user {user} has {held >> 20} MiB of jobs queued, these add "
+                          f"{size >> 20} MiB, and this broker allows at most {self.user_max_queued_bytes >> 20} MiB "
+                          f"per user (--user-max-queued-bytes); wait for some to finish")
 
     def _cancel(self, job_id: str, error: str) -> None:
         if job_id in self.running:
             self._end_running(job_id, error, cancel=True)
             return
-        self.queue.pop(job_id, None)
-        orphan = self.orphans.pop(job_id, None)
+        self.queue.remove(job_id)
+        self.orphans.pop(job_id, None)
         self.store.cancel(job_id, self.clock())
         self._notify(job_id, {"state": "cancelled", "error": error})
-        del orphan
 
     def _session(self, identity: bytes, user: str, req: int, body: dict, now: float) -> None:
         if body["op"] == "open":
@@ -736,31 +893,22 @@ class Broker:
             session_id = uuid.uuid4().hex
             self.store.open_session(session_id, user, now, now + limit)
             self._reply(identity, req, True, {"session": session_id, "expires_at": now + limit})
-        elif body["op"] == "close":
+        else:
             row = self.store.session(body.get("session") or "")
             if row is None or row[1] != user:
-                self._reply(identity, req, False, error="no such session of yours")
-                return
+                raise Refused("no such session of yours")
             self.store.close_session(row[0])
             self._reply(identity, req, True, {"session": row[0]})
-        else:
-            raise P.ProtocolError(f"unknown session op {body['op']!r}")
 
     def _status(self, job_id: str, user: str, now: float) -> dict:
-        row = self._owned(job_id, user) if isinstance(job_id, str) else None
+        row = self._owned(job_id, user)
         if row is None:
             return {"id": job_id, "state": "unknown", "error": "no such job of yours"}
         data = row.public()
         data["eta_s"] = self._eta_s(row, now)
         if row.state == QUEUED:
-            data["position"] = self._position(job_id)
+            data["position"] = self.queue.position(job_id)
         return data
-
-    def _position(self, job_id: str) -> int:
-        entry = self.queue.get(job_id)
-        if entry is None:
-            return 0
-        return sum(1 for e in self.queue.values() if e.key < entry.key)
 
     def _eta_s(self, row, now: float) -> float | None:
         """Seconds until the job should finish: queue position × estimated durations / capable workers."""
@@ -779,5 +927,5 @@ class Broker:
             return None
         slots = sum(w.slots for w in capable)
         speed = sum(w.speed for w in capable) / len(capable)
-        ahead = self._position(row.id)
+        ahead = self.queue.position(row.id)
         return (ahead // slots + 1) * estimate * speed

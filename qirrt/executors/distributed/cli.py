@@ -42,6 +42,23 @@ def scaled_clock(scale: float, origin: float | None):
 @click.option("--retry-backoff-s", default=0.1, show_default=True, type=float)
 @click.option("--user-max-running", type=click.IntRange(1), help="Jobs one user may have running at once.")
 @click.option("--user-rate", type=float, help="Jobs one user may submit per second (token bucket).")
+@click.option("--user-max-queued", default=100_000, show_default=True, type=click.IntRange(1),
+              help="Jobs one user may have queued at once; submissions past it are refused.")
+@click.option("--user-max-queued-bytes", default=1 << 30, show_default=True, type=click.IntRange(1),
+              help="Bytes of job specs (programs, params) one user may have queued at once.")
+@click.option("--max-message-bytes", default=16 << 20, show_default=True, type=click.IntRange(1024),
+              help="Largest message accepted (ZMQ_MAXMSGSIZE); libzmq drops a connection that sends more.")
+@click.option("--peer-burst-bytes", default=64 << 20, show_default=True, type=click.IntRange(1),
+              help="Bytes one client connection may send at once before its messages are refused.")
+@click.option("--peer-bytes-per-s", default=float(16 << 20), show_default=True, type=click.FloatRange(min=1.0),
+              help="Rate at which a client connection's byte budget refills.")
+@click.option("--operator", "operators", multiple=True,
+              help="A user allowed to reserve workers (repeatable); nobody else may reserve.")
+@click.option("--max-reservation-s", default=86400.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Longest reservation an operator may make, in seconds.")
+@click.option("--max-worker-deaths", default=2, show_default=True, type=click.IntRange(1),
+              help="Workers that may die while running one job before it is failed as poisonous "
+                   "(the first death marks it suspect and retries it).")
 @click.option("--synchronous", type=click.Choice(["NORMAL", "FULL"]), default="NORMAL", show_default=True,
               help="SQLite durability: NORMAL survives process crashes, FULL power loss too.")
 @click.option("--clock-scale", default=1.0, type=float, hidden=True)
@@ -49,8 +66,9 @@ def scaled_clock(scale: float, origin: float | None):
 @click.option("-v", "--verbose", is_flag=True)
 @user_errors
 def broker(bind, store_path, keys_dir, insecure_loopback, heartbeat_interval_ms, heartbeat_liveness,
-           max_attempts, retry_backoff_s, user_max_running, user_rate, synchronous, clock_scale, clock_origin,
-           verbose):
+           max_attempts, retry_backoff_s, user_max_running, user_rate, user_max_queued, user_max_queued_bytes,
+           max_message_bytes, peer_burst_bytes, peer_bytes_per_s, operators, max_reservation_s, max_worker_deaths,
+           synchronous, clock_scale, clock_origin, verbose):
     """Run the broker: a persistent job queue that workers register with and clients submit to."""
     import signal
 
@@ -61,7 +79,11 @@ def broker(bind, store_path, keys_dir, insecure_loopback, heartbeat_interval_ms,
                     clock=scaled_clock(clock_scale, clock_origin), heartbeat_interval_ms=heartbeat_interval_ms,
                     heartbeat_liveness=heartbeat_liveness, default_max_attempts=max_attempts,
                     retry_backoff_s=retry_backoff_s, user_max_running=user_max_running,
-                    user_rate_per_s=user_rate, synchronous=synchronous)
+                    user_rate_per_s=user_rate, user_max_queued=user_max_queued,
+                    user_max_queued_bytes=user_max_queued_bytes, max_message_bytes=max_message_bytes,
+                    peer_burst_bytes=peer_burst_bytes, peer_bytes_per_s=peer_bytes_per_s, operators=operators,
+                    max_reservation_s=max_reservation_s, max_worker_deaths=max_worker_deaths,
+                    synchronous=synchronous)
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
     click.echo(f"qirrt broker listening on {server.endpoint} (store {store_path}, "
                f"{'CurveZMQ' if keys_dir else 'insecure loopback'})")

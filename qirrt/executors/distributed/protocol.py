@@ -19,9 +19,12 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 import msgpack
+import msgspec
 import zmq
+from msgspec import Meta, Struct
 
 from ...errors import ExecutionError
 
@@ -79,108 +82,228 @@ class ProtocolError(ExecutionError):
 
 
 # -- schemas ---------------------------------------------------------------------------------------
-# A schema maps each field to (types, required). Types are Python types after msgpack decoding; a
-# field named in `_CHECKS` gets an extra check. Unknown fields are refused: a frame carries no more
-# than its schema says.
-_INT = (int,)
-_NUM = (int, float)
-_STR = (str,)
-_OPT_INT = (int, type(None))
-_OPT_STR = (str, type(None))
-_OPT_NUM = (int, float, type(None))
-_MAP = (dict,)
-_LIST = (list,)
-_ANY_JSON = (dict, list, str, int, float, bool, type(None))
+# Every body is decoded straight into one of these msgspec Structs, which checks every field's type
+# and range before the broker looks at it: a number that SQLite cannot store, a map where a list
+# belongs, bytes where text belongs or a field the schema does not name is refused at the door.
+# Limits are the broker's, not the wire's: one place to read what a peer may send.
+MAX_INT64 = 2**63 - 1
+MAX_ATTEMPT = 2**31 - 1  # attempt numbers: far above any max_attempts, far below SQLite's INTEGER
+MAX_PRIORITY = 2**31 - 1
+MAX_SHOTS = 10_000_000
+MAX_JOBS_PER_SUBMIT = 10_000
+MAX_STATUS_JOBS = 1000
+MAX_SECONDS = 1e10  # durations and time limits: about 300 years
+MAX_TIMESTAMP = 1e13  # broker-clock times (reservations, calibrations): seconds since the epoch
+MAX_TEXT = 1_000_000  # error messages and other free text, in characters
+MAX_LIST = 10_000  # names in a capability or requirement list
 
-JOB_SPEC = {
-    "id": (_STR, True), "kind": (_STR, True), "program": ((str, bytes, type(None)), False),
-    "workload": ((dict, type(None)), False), "shots": (_INT, True), "seed": (_OPT_INT, False),
-    "params": ((dict, type(None)), False), "priority": (_INT, False), "requires": (_MAP, False),
-    "max_attempts": (_INT, False), "time_limit_s": (_OPT_NUM, False),
-    "estimated_duration_s": (_OPT_NUM, False), "session": (_OPT_STR, False),
+_Seq = Annotated[int, Meta(ge=0, le=MAX_INT64)]
+_Attempt = Annotated[int, Meta(ge=1, le=MAX_ATTEMPT)]
+_JobId = Annotated[str, Meta(pattern=JOB_ID.pattern)]
+_AnyId = Annotated[str, Meta(max_length=64)]  # a job id a client asks about (unknown ids get an answer)
+_Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@+-]*$")]
+_User = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+_Short = Annotated[str, Meta(max_length=200)]
+_Names = Annotated[list[_Short], Meta(max_length=MAX_LIST)]
+_Text = Annotated[str, Meta(max_length=MAX_TEXT)]
+_Seconds = Annotated[float, Meta(ge=0, le=MAX_SECONDS)]
+_Limit = Annotated[float, Meta(gt=0, le=MAX_SECONDS)]
+_Timestamp = Annotated[float, Meta(ge=0, le=MAX_TIMESTAMP)]
+_Blob = Annotated[bytes, Meta(max_length=MAX_PROGRAM_BYTES)]
+
+
+class _Body(Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
+    seq: _Seq
+
+
+class Requires(Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """What a job asks of its worker; every key is one `matches` knows (an unknown one is refused)."""
+
+    executor: _Short | None = None
+    qubits: Annotated[int, Meta(ge=0, le=1_000_000)] | None = None
+    profile: _Short | None = None
+    kind: Literal["program", "workload"] | None = None
+    packages: _Names | None = None
+    native_gates: _Names | None = None
+    mitigation: _Names | None = None
+    gpu: bool | None = None
+    calibration_max_age_s: _Seconds | None = None
+    worker: _Name | None = None
+
+
+class JobSpec(Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """One job of a SUBMIT, as stored and as sent to a worker."""
+
+    id: _JobId
+    kind: Literal["program", "workload"]
+    shots: Annotated[int, Meta(ge=1, le=MAX_SHOTS)]
+    program: Any = None  # IR text or bitcode: msgspec has no str | bytes union; see check_job_spec
+    workload: dict[str, Any] | None = None
+    seed: Annotated[int, Meta(ge=0, le=MAX_INT64)] | None = None
+    params: dict[str, Any] | None = None
+    priority: Annotated[int, Meta(ge=-MAX_PRIORITY, le=MAX_PRIORITY)] = 0
+    requires: Requires | None = None
+    max_attempts: Annotated[int, Meta(ge=1, le=1000)] | None = None
+    time_limit_s: _Limit | None = None
+    estimated_duration_s: _Seconds | None = None
+    session: _AnyId | None = None
+
+
+class Capabilities(Struct, omit_defaults=True):
+    """A worker's capability descriptor (DD-13). Keys this broker does not know are dropped, not refused:
+    a newer worker may describe more than an older broker matches on."""
+
+    executors: _Names = []
+    max_qubits: Annotated[int, Meta(ge=0, le=1_000_000)] = 0
+    profiles: _Names = []
+    native_gates: _Names = []
+    mitigation: _Names = []
+    gpu: bool = False
+    packages: _Names = []
+    kinds: Annotated[list[Literal["program", "workload"]], Meta(max_length=2)] = msgspec.field(
+        default_factory=lambda: ["program"])
+    slots: Annotated[int, Meta(ge=1, le=1024)] = 1
+    host: _Short | None = None
+    calibration_at: _Timestamp | None = None
+
+
+class Ready(_Body):
+    worker: _Name
+    capabilities: Capabilities
+    running: Annotated[list[tuple[_JobId, _Attempt]], Meta(max_length=100_000)] = []
+
+
+class WorkerResult(_Body):
+    job: _JobId
+    attempt: _Attempt
+    ok: bool
+    result: dict[str, Any] | None = None
+    error: _Text | None = None
+    retry: bool = False
+    elapsed_s: _Seconds | None = None
+
+
+class Progress(_Body):
+    job: _JobId
+    attempt: _Attempt
+    progress: Annotated[float, Meta(ge=0, le=1)]
+    checkpoint: _Blob | None = None
+
+
+class _Request(_Body, kw_only=True):
+    req: _Seq
+    user: _User | None = None
+
+
+class Submit(_Request):
+    jobs: Annotated[list[JobSpec], Meta(min_length=1, max_length=MAX_JOBS_PER_SUBMIT)]
+    wait: bool = False
+
+
+class Status(_Request):
+    jobs: Annotated[list[_AnyId], Meta(max_length=MAX_STATUS_JOBS)]
+
+
+class ResultRequest(_Request):
+    job: _AnyId
+    wait: bool = False
+
+
+class CancelRequest(_Request):
+    job: _AnyId
+
+
+class SessionRequest(_Request):
+    op: Literal["open", "close"]
+    session: _AnyId | None = None
+    time_limit_s: _Limit | None = None
+
+
+class Reserve(_Request):
+    worker: _Name
+    start: _Timestamp
+    end: _Timestamp
+
+
+# Messages the broker sends; peers check them with the same code (looser: the broker is trusted).
+class Job(_Body):
+    job: dict[str, Any]
+    attempt: _Attempt
+    checkpoint: bytes | None = None
+
+
+class Cancel(_Body):
+    job: _JobId
+    attempt: _Attempt
+
+
+class Disconnect(_Body):
+    reason: str | None = None
+
+
+class Reply(_Body):
+    req: _Seq
+    ok: bool
+    data: Any = None
+    error: str | None = None
+
+
+SCHEMAS: dict[tuple[bytes, bytes], type[Struct]] = {
+    (WORKER, W_READY): Ready,
+    (WORKER, W_RESULT): WorkerResult,
+    (WORKER, W_HEARTBEAT): _Body,
+    (WORKER, W_DISCONNECT): _Body,
+    (WORKER, W_PROGRESS): Progress,
+    (CLIENT, C_SUBMIT): Submit,
+    (CLIENT, C_STATUS): Status,
+    (CLIENT, C_RESULT): ResultRequest,
+    (CLIENT, C_CANCEL): CancelRequest,
+    (CLIENT, C_SESSION): SessionRequest,
+    (CLIENT, C_RESERVE): Reserve,
 }
 
-SCHEMAS: dict[tuple[bytes, bytes], dict] = {
-    (WORKER, W_READY): {"seq": (_INT, True), "worker": (_STR, True), "capabilities": (_MAP, True),
-                        "running": (_LIST, False)},
-    (WORKER, W_RESULT): {"seq": (_INT, True), "job": (_STR, True), "attempt": (_INT, True),
-                         "ok": ((bool,), True), "result": ((dict, type(None)), False),
-                         "error": (_OPT_STR, False), "retry": ((bool,), False),
-                         "elapsed_s": (_OPT_NUM, False)},
-    (WORKER, W_HEARTBEAT): {"seq": (_INT, True)},
-    (WORKER, W_DISCONNECT): {"seq": (_INT, True)},
-    (WORKER, W_PROGRESS): {"seq": (_INT, True), "job": (_STR, True), "attempt": (_INT, True),
-                           "progress": (_NUM, True), "checkpoint": ((bytes, type(None)), False)},
-    (CLIENT, C_SUBMIT): {"seq": (_INT, True), "req": (_INT, True), "jobs": (_LIST, True),
-                         "wait": ((bool,), False), "user": (_OPT_STR, False)},
-    (CLIENT, C_STATUS): {"seq": (_INT, True), "req": (_INT, True), "jobs": (_LIST, True),
-                         "user": (_OPT_STR, False)},
-    (CLIENT, C_RESULT): {"seq": (_INT, True), "req": (_INT, True), "job": (_STR, True),
-                         "wait": ((bool,), False), "user": (_OPT_STR, False)},
-    (CLIENT, C_CANCEL): {"seq": (_INT, True), "req": (_INT, True), "job": (_STR, True),
-                         "user": (_OPT_STR, False)},
-    (CLIENT, C_SESSION): {"seq": (_INT, True), "req": (_INT, True), "op": (_STR, True),
-                          "session": (_OPT_STR, False), "time_limit_s": (_OPT_NUM, False),
-                          "user": (_OPT_STR, False)},
-    (CLIENT, C_RESERVE): {"seq": (_INT, True), "req": (_INT, True), "worker": (_STR, True),
-                          "start": (_NUM, True), "end": (_NUM, True), "user": (_OPT_STR, False)},
+OUTBOUND_SCHEMAS: dict[tuple[bytes, bytes], type[Struct]] = {
+    (WORKER, W_JOB): Job,
+    (WORKER, W_HEARTBEAT): _Body,
+    (WORKER, W_DISCONNECT): Disconnect,
+    (WORKER, W_CANCEL): Cancel,
+    (CLIENT, C_REPLY): Reply,
+    (CLIENT, C_DISCONNECT): Disconnect,
 }
 
-# Messages the broker sends; peers check them with the same code.
-OUTBOUND_SCHEMAS: dict[tuple[bytes, bytes], dict] = {
-    (WORKER, W_JOB): {"seq": (_INT, True), "job": (_MAP, True), "attempt": (_INT, True),
-                      "checkpoint": ((bytes, type(None)), False)},
-    (WORKER, W_HEARTBEAT): {"seq": (_INT, True)},
-    (WORKER, W_DISCONNECT): {"seq": (_INT, True), "reason": (_OPT_STR, False)},
-    (WORKER, W_CANCEL): {"seq": (_INT, True), "job": (_STR, True), "attempt": (_INT, True)},
-    (CLIENT, C_REPLY): {"seq": (_INT, True), "req": (_INT, True), "ok": ((bool,), True),
-                        "data": (_ANY_JSON, False), "error": (_OPT_STR, False)},
-    (CLIENT, C_DISCONNECT): {"seq": (_INT, True), "reason": (_OPT_STR, False)},
-}
+_DECODERS = {schema: msgspec.msgpack.Decoder(schema) for schema in (*SCHEMAS.values(), *OUTBOUND_SCHEMAS.values())}
+_asdict = msgspec.structs.asdict
 
 
-def _check_fields(body: object, schema: dict, where: str) -> dict:
-    if not isinstance(body, dict):
-        raise ProtocolError(f"{where}: body is a {type(body).__name__}, not a map")
-    for key in body:
-        if key not in schema:
-            raise ProtocolError(f"{where}: unknown field {key!r}")
-    for key, (types, required) in schema.items():
-        if key not in body:
-            if required:
-                raise ProtocolError(f"{where}: missing field {key!r}")
-            continue
-        value = body[key]
-        if isinstance(value, bool) and bool not in types and int in types:
-            raise ProtocolError(f"{where}: field {key!r} is a bool, not a number")
-        if not isinstance(value, types):
-            raise ProtocolError(f"{where}: field {key!r} has type {type(value).__name__}")
-    return body
+def plain(struct: Struct) -> dict:
+    """A Struct as the plain dict the broker stores and sends (fields left at their default omitted)."""
+    return msgspec.to_builtins(struct, builtin_types=(bytes,))
 
 
 def check_job_spec(spec: object) -> dict:
-    """Check one job of a SUBMIT: schema, id format, program is IR text or bitcode (never pickle)."""
-    spec = _check_fields(spec, JOB_SPEC, "job")
-    if not JOB_ID.match(spec["id"]):
-        raise ProtocolError("job: id must be 32 lowercase hex digits")
-    if spec["kind"] not in ("program", "workload"):
-        raise ProtocolError(f"job: unknown kind {spec['kind']!r}")
-    program = spec.get("program")
-    if spec["kind"] == "program":
-        if program is None:
+    """Check one job (a `JobSpec` or a map, e.g. one read back from the store) and return it as a map:
+    the schema, then what no type says: a program job has a program, a binary one is LLVM bitcode
+    (never pickle), a workload job has a workload, and nested maps hold plain data only."""
+    if not isinstance(spec, JobSpec):
+        try:
+            spec = msgspec.convert(spec, JobSpec)
+        except msgspec.ValidationError as exc:
+            raise ProtocolError(f"job: {exc}") from None
+    if spec.program is not None and not isinstance(spec.program, (str, bytes)):
+        raise ProtocolError(f"job: program is a {type(spec.program).__name__}, not IR text or bitcode")
+    if spec.program is not None and len(spec.program) > MAX_PROGRAM_BYTES:
+        raise ProtocolError("job: program larger than MAX_PROGRAM_BYTES")
+    if spec.kind == "program":
+        if spec.program is None:
             raise ProtocolError("job: a program job needs a program")
-        if len(program) > MAX_PROGRAM_BYTES:
-            raise ProtocolError("job: program larger than MAX_PROGRAM_BYTES")
-        if isinstance(program, bytes) and program[:4] not in _BITCODE_MAGICS:
+        if isinstance(spec.program, bytes) and spec.program[:4] not in _BITCODE_MAGICS:
             raise ProtocolError("job: a binary program must be LLVM bitcode (pickles and other binaries are refused)")
-    elif not isinstance(spec.get("workload"), dict):
+    elif spec.workload is None:
         raise ProtocolError("job: a workload job needs a workload")
-    if not 0 < spec["shots"] <= 10_000_000:
-        raise ProtocolError("job: shots must be between 1 and 10,000,000")
-    for key in ("requires", "params", "workload"):
-        if spec.get(key) is not None:
-            _check_plain(spec[key], f"job.{key}")
-    return spec
+    for key in ("params", "workload"):
+        if getattr(spec, key) is not None:
+            _check_plain(getattr(spec, key), f"job.{key}")
+    return plain(spec)
 
 
 def _check_plain(value: object, where: str, depth: int = 0) -> None:
@@ -192,9 +315,11 @@ def _check_plain(value: object, where: str, depth: int = 0) -> None:
             if not isinstance(key, str):
                 raise ProtocolError(f"{where}: map keys must be strings")
             _check_plain(item, where, depth + 1)
-    elif isinstance(value, list):
+    elif isinstance(value, (list, tuple)):
         for item in value:
             _check_plain(item, where, depth + 1)
+    elif isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**64:
+        raise ProtocolError(f"{where}: integer out of range")
     elif not isinstance(value, (str, int, float, bool, bytes, type(None))):
         raise ProtocolError(f"{where}: unsupported value of type {type(value).__name__}")
 
@@ -241,10 +366,16 @@ def decode(frames: list, *, schemas: dict = SCHEMAS) -> Message:
     schema = schemas.get((header, command))
     if schema is None:
         raise ProtocolError(f"unexpected command {command[:4]!r} for {header.decode()}")
-    decoded = _check_fields(unpack(body), schema, COMMAND_NAMES.get(command, "message"))
-    if decoded["seq"] < 0:
-        raise ProtocolError("seq must not be negative")
-    return Message(header, command, decoded)
+    where = COMMAND_NAMES.get(command, "message")
+    if len(body) > MAXMSGSIZE_BYTES:
+        raise ProtocolError(f"{where}: body larger than MAXMSGSIZE")
+    try:
+        decoded = _DECODERS[schema].decode(body)
+    except msgspec.ValidationError as exc:
+        raise ProtocolError(f"{where}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 -- garbage may raise DecodeError, RecursionError, MemoryError...
+        raise ProtocolError(f"{where}: body is not valid msgpack ({type(exc).__name__})") from None
+    return Message(header, command, _asdict(decoded))
 
 
 def encode(header: bytes, command: bytes, body: dict) -> list[bytes]:

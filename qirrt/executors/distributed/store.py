@@ -20,7 +20,7 @@ from pathlib import Path
 from ...errors import ExecutionError
 from . import protocol
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: jobs.worker_deaths, worker_names
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     checkpoint BLOB,
     result BLOB,
     error TEXT,
-    result_worker TEXT
+    result_worker TEXT,
+    worker_deaths INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
 CREATE TABLE IF NOT EXISTS sessions (
@@ -60,6 +61,9 @@ CREATE TABLE IF NOT EXISTS workers (
 CREATE TABLE IF NOT EXISTS reservations (
     id INTEGER PRIMARY KEY AUTOINCREMENT, worker TEXT NOT NULL, user TEXT NOT NULL,
     start REAL NOT NULL, "end" REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS worker_names (
+    name TEXT PRIMARY KEY, user TEXT NOT NULL, bound_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS refusals (
     job TEXT NOT NULL, attempt INTEGER NOT NULL, worker TEXT, reason TEXT NOT NULL, at REAL NOT NULL
@@ -98,6 +102,7 @@ class JobRow:
     result: bytes | None
     error: str | None
     result_worker: str | None
+    worker_deaths: int = 0  # workers that died while running it (see the broker on poisonous jobs)
 
     def public(self) -> dict:
         """What a client may see of its job (no program, no checkpoint)."""
@@ -136,9 +141,19 @@ class Store:
         elif int(row[0]) > SCHEMA_VERSION:
             raise StoreError(f"store {self.path} has schema version {row[0]}, newer than this qirrt's "
                              f"{SCHEMA_VERSION}; upgrade qirrt or point --store at another file")
+        elif int(row[0]) < SCHEMA_VERSION:
+            self._migrate(int(row[0]))
         self.db.commit()
         if self._checkpointer is not None:
             self._checkpointer.start()
+
+    def _migrate(self, version: int) -> None:
+        """Bring a store an older qirrt wrote up to `SCHEMA_VERSION` (new tables exist already)."""
+        if version < 2:
+            columns = {r[1] for r in self.db.execute("PRAGMA table_info(jobs)")}
+            if "worker_deaths" not in columns:
+                self.db.execute("ALTER TABLE jobs ADD COLUMN worker_deaths INTEGER NOT NULL DEFAULT 0")
+        self.db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
 
     def _checkpoint_loop(self, interval_s: float) -> None:
         db = sqlite3.connect(self.path, check_same_thread=False)
@@ -166,12 +181,13 @@ class Store:
 
     # -- jobs -------------------------------------------------------------------------------------
     def add_job(self, spec: dict, *, user: str, now: float, default_max_attempts: int,
-                owner: tuple[str, str] | None | bool = False, start_on: str | None = None) -> tuple[JobRow, bool]:
+                owner: tuple[str, str] | None | bool = False, start_on: str | None = None,
+                packed: bytes | None = None) -> tuple[JobRow, bool]:
         """Insert a job (not yet committed). An id already taken by the same user is the same job
         (an idempotent resubmission): returns (that job, False). Another user's id is an error.
         `owner` is the caller's `owner_state(id)` when it already looked (saves a query).
         `start_on` (a worker name) inserts a new job already running its first attempt there: the row
-        `start_attempt` would leave, in one statement instead of two."""
+        `start_attempt` would leave, in one statement instead of two. `packed` is the spec already packed."""
         if owner is False:
             owner = self.owner_state(spec["id"])
         if owner is not None:
@@ -183,11 +199,11 @@ class Store:
         row = JobRow(
             spec["id"], user, spec["kind"], spec, int(get("priority", 0)), state, attempt, 0,
             int(get("max_attempts") or default_max_attempts), start_on, now, started_at, None, 0.0,
-            get("time_limit_s"), get("estimated_duration_s"), get("session"), 0.0, None, None, None, None)
+            get("time_limit_s"), get("estimated_duration_s"), get("session"), 0.0, None, None, None, None, 0)
         self.db.execute(_INSERT_JOB, (
-            row.id, user, row.kind, protocol.pack(spec), row.priority, state, attempt, 0, row.max_attempts, start_on,
-            now, started_at, None, 0.0, row.time_limit_s, row.estimated_duration_s, row.session, 0.0, None, None,
-            None, None))
+            row.id, user, row.kind, packed or protocol.pack(spec), row.priority, state, attempt, 0, row.max_attempts,
+            start_on, now, started_at, None, 0.0, row.time_limit_s, row.estimated_duration_s, row.session, 0.0, None,
+            None, None, None, 0))
         return row, True
 
     def get(self, job_id: str) -> JobRow | None:
@@ -242,20 +258,22 @@ class Store:
         return self.db.execute("SELECT job, attempt, worker, reason FROM refusals ORDER BY rowid").fetchall()
 
     def end_attempt(self, job_id: str, attempt: int, *, error: str, retry_at: float | None, now: float,
-                    count_failure: bool = True) -> str | None:
+                    count_failure: bool = True, worker_death: bool = False) -> str | None:
         """End the running attempt without a result: requeue it (at `retry_at`) while attempts are
-        left, else fail the job. Returns the job's new state, or None for a stale attempt."""
+        left, else fail the job. `worker_death`: its worker died under it (counted in worker_deaths).
+        Returns the job's new state, or None for a stale attempt."""
         row = self.db.execute("SELECT failures, max_attempts FROM jobs WHERE id=? AND attempt=? AND state=?",
                               (job_id, attempt, RUNNING)).fetchone()
         if row is None:
             return None
         failures = row[0] + (1 if count_failure else 0)
+        deaths = 1 if worker_death else 0
         if retry_at is None or failures >= row[1]:
-            self.db.execute("UPDATE jobs SET state=?, failures=?, error=?, finished_at=?, worker=NULL "
-                            "WHERE id=?", (FAILED, failures, error, now, job_id))
+            self.db.execute("UPDATE jobs SET state=?, failures=?, error=?, finished_at=?, worker=NULL, "
+                            "worker_deaths=worker_deaths+? WHERE id=?", (FAILED, failures, error, now, deaths, job_id))
             return FAILED
-        self.db.execute("UPDATE jobs SET state=?, failures=?, error=?, not_before=?, worker=NULL WHERE id=?",
-                        (QUEUED, failures, error, retry_at, job_id))
+        self.db.execute("UPDATE jobs SET state=?, failures=?, error=?, not_before=?, worker=NULL, "
+                        "worker_deaths=worker_deaths+? WHERE id=?", (QUEUED, failures, error, retry_at, deaths, job_id))
         return QUEUED
 
     def set_progress(self, job_id: str, attempt: int, progress: float, checkpoint: bytes | None) -> bool:
@@ -306,9 +324,17 @@ class Store:
     def workers(self) -> list[tuple]:
         return self.db.execute("SELECT id, capabilities, state, registrations FROM workers").fetchall()
 
+    def bind_worker_name(self, name: str, user: str, now: float) -> str:
+        """Bind a worker name to the key (user id) that first registers it; returns the name's owner."""
+        self.db.execute("INSERT OR IGNORE INTO worker_names VALUES (?, ?, ?)", (name, user, now))
+        return self.db.execute("SELECT user FROM worker_names WHERE name=?", (name,)).fetchone()[0]
+
     def add_reservation(self, worker: str, user: str, start: float, end: float) -> None:
         self.db.execute('INSERT INTO reservations (worker, user, start, "end") VALUES (?, ?, ?, ?)',
                         (worker, user, start, end))
+
+    def drop_reservations_before(self, now: float) -> None:
+        self.db.execute('DELETE FROM reservations WHERE "end" <= ?', (now,))
 
     def reservations(self) -> list[tuple]:
         return self.db.execute('SELECT worker, user, start, "end" FROM reservations').fetchall()

@@ -1,0 +1,208 @@
+"""The broker's queue of waiting jobs, indexed by what the jobs require.
+
+Jobs are grouped by their requirement signature (the exact `requires` map), and each group knows
+which registered workers can run it, so finding work for a free worker looks only at groups that
+worker can run: 20,000 jobs no worker can run cost dispatch nothing. Inside a group each user has
+a heap in priority order (`key` = (-priority, arrival)), so a user at their running limit or shut
+out by a reservation is skipped in one step, not job by job. Jobs waiting out a retry backoff sit
+in a heap by time and join their group when due.
+
+`scans` counts the candidates dispatch looked at (groups and heap heads), so tests can show the
+cost does not grow with jobs that cannot run.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import protocol as P
+
+
+def matches(requires: dict, capabilities: dict, *, now: float | None = None) -> bool:
+    """True when a worker with `capabilities` can run a job that `requires` these things."""
+    for key, wanted in requires.items():
+        if wanted is None:
+            continue
+        if key == "executor":
+            if wanted not in capabilities.get("executors", ()):
+                return False
+        elif key == "qubits":
+            if int(wanted) > int(capabilities.get("max_qubits", 0)):
+                return False
+        elif key in ("profile", "kind"):
+            field_name = {"profile": "profiles", "kind": "kinds"}[key]
+            if wanted not in capabilities.get(field_name, ("program",) if key == "kind" else ()):
+                return False
+        elif key in ("packages", "native_gates", "mitigation"):
+            have = {str(x).lower() for x in capabilities.get(key, ())}
+            if not {str(x).lower() for x in wanted} <= have:
+                return False
+        elif key == "gpu":
+            if bool(wanted) and not capabilities.get("gpu"):
+                return False
+        elif key == "calibration_max_age_s":
+            at = capabilities.get("calibration_at")
+            if at is None or now is None or now - float(at) > float(wanted):
+                return False
+        elif key == "worker":
+            if capabilities.get("name") != wanted:
+                return False
+        else:
+            return False  # an unknown requirement is never met silently
+    return True
+
+
+_TIMED = "calibration_max_age_s"  # the one requirement whose answer changes with the clock
+
+
+@dataclass
+class QueueEntry:
+    job_id: str
+    user: str
+    spec: dict
+    key: tuple
+    not_before: float
+    checkpoint: bytes | None = None
+    size: int = 0  # packed spec bytes, counted against the user's byte budget
+    sig: bytes = b""
+
+
+@dataclass
+class _Group:
+    sig: bytes
+    requires: dict
+    timed: bool
+    heaps: dict[str, list] = field(default_factory=dict)  # user -> heap of (key, job id)
+    live: int = 0  # queued entries (ready or delayed) in this group
+
+
+@dataclass
+class _Worker:
+    capabilities: dict
+    groups: dict[bytes, _Group] = field(default_factory=dict)  # groups it can run, clock aside
+
+
+class JobQueue:
+    def __init__(self) -> None:
+        self.entries: dict[str, QueueEntry] = {}
+        self.groups: dict[bytes, _Group] = {}
+        self.delayed: list[tuple[float, tuple, str]] = []  # (not_before, key, job id)
+        self.workers: dict[bytes, _Worker] = {}
+        self.user_count: defaultdict[str, int] = defaultdict(int)
+        self.user_bytes: defaultdict[str, int] = defaultdict(int)
+        self.scans = 0
+        self._sorted_keys: list[tuple] | None = None
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __contains__(self, job_id: str) -> bool:
+        return job_id in self.entries
+
+    def get(self, job_id: str) -> QueueEntry | None:
+        return self.entries.get(job_id)
+
+    def values(self):
+        return self.entries.values()
+
+    # -- workers ----------------------------------------------------------------------------------
+    def add_worker(self, identity: bytes, capabilities: dict) -> None:
+        worker = self.workers[identity] = _Worker(capabilities)
+        for group in self.groups.values():
+            if self._static_match(group, capabilities):
+                worker.groups[group.sig] = group
+
+    def remove_worker(self, identity: bytes) -> None:
+        self.workers.pop(identity, None)
+
+    @staticmethod
+    def _static_match(group: _Group, capabilities: dict) -> bool:
+        requires = {k: v for k, v in group.requires.items() if k != _TIMED} if group.timed else group.requires
+        return matches(requires, capabilities)
+
+    # -- jobs -------------------------------------------------------------------------------------
+    def push(self, entry: QueueEntry, now: float) -> None:
+        requires = entry.spec.get("requires") or {}
+        entry.sig = P.pack(sorted(requires.items()))
+        group = self.groups.get(entry.sig)
+        if group is None:
+            group = self.groups[entry.sig] = _Group(entry.sig, requires, _TIMED in requires)
+            for worker in self.workers.values():
+                if self._static_match(group, worker.capabilities):
+                    worker.groups[group.sig] = group
+        group.live += 1
+        self.entries[entry.job_id] = entry
+        self.user_count[entry.user] += 1
+        self.user_bytes[entry.user] += entry.size
+        self._sorted_keys = None
+        if entry.not_before > now:
+            heapq.heappush(self.delayed, (entry.not_before, entry.key, entry.job_id))
+        else:
+            heapq.heappush(group.heaps.setdefault(entry.user, []), (entry.key, entry.job_id))
+
+    def remove(self, job_id: str) -> QueueEntry | None:
+        """Take a job out of the queue (started, cancelled); its heap slot is dropped lazily."""
+        entry = self.entries.pop(job_id, None)
+        if entry is None:
+            return None
+        self._sorted_keys = None
+        self.user_count[entry.user] -= 1
+        self.user_bytes[entry.user] -= entry.size
+        if not self.user_count[entry.user]:
+            del self.user_count[entry.user], self.user_bytes[entry.user]
+        group = self.groups[entry.sig]
+        group.live -= 1
+        if not group.live:
+            del self.groups[entry.sig]
+            for worker in self.workers.values():
+                worker.groups.pop(entry.sig, None)
+        return entry
+
+    def _release_due(self, now: float) -> None:
+        delayed = self.delayed
+        while delayed and delayed[0][0] <= now:
+            _, key, job_id = heapq.heappop(delayed)
+            entry = self.entries.get(job_id)
+            if entry is not None and entry.key == key:
+                heapq.heappush(self.groups[entry.sig].heaps.setdefault(entry.user, []), (key, job_id))
+
+    def pop_for(self, identity: bytes, now: float, allowed: Callable[[str], bool]) -> QueueEntry | None:
+        """The highest-priority job the worker `identity` can run now from a user `allowed` to start one."""
+        self._release_due(now)
+        worker = self.workers.get(identity)
+        if worker is None or not worker.groups:
+            return None
+        entries, best, best_heap = self.entries, None, None
+        for group in worker.groups.values():
+            self.scans += 1
+            if group.timed and not matches(group.requires, worker.capabilities, now=now):
+                continue
+            empty = []
+            for user, heap in group.heaps.items():
+                while heap and (entries.get(heap[0][1]) is None or entries[heap[0][1]].key != heap[0][0]):
+                    heapq.heappop(heap)  # started or cancelled since it was pushed
+                if not heap:
+                    empty.append(user)
+                    continue
+                self.scans += 1
+                if (best is None or heap[0] < best) and allowed(user):
+                    best, best_heap = heap[0], heap
+            for user in empty:
+                del group.heaps[user]
+        if best is None:
+            return None
+        heapq.heappop(best_heap)
+        return self.remove(best[1])
+
+    def position(self, job_id: str) -> int:
+        """How many queued jobs come before this one (0 when it is not queued)."""
+        entry = self.entries.get(job_id)
+        if entry is None:
+            return 0
+        if self._sorted_keys is None:
+            self._sorted_keys = sorted(e.key for e in self.entries.values())
+        return bisect.bisect_left(self._sorted_keys, entry.key)
