@@ -22,7 +22,9 @@ lost network) from one killed by the job it was running. So a worker's death (mi
 new connection under its name that no longer lists the job, a protocol violation) counts against
 every job it was running: the first death marks the job *suspect* (its error says so) and requeues
 it once more; when a second worker dies under it (`max_worker_deaths`, default 2) it is failed as
-*poisonous* and not retried onto other workers. A worker that can tell (its sandbox saw the workload
+*poisonous* and not retried onto other workers. A job that stores a new checkpoint has made progress
+since: deaths before it no longer count (a day-long job outlives many worker restarts; only
+`max_attempts` bounds a job that checkpoints between deaths). A worker that can tell (its sandbox saw the workload
 attack it) reports the job failed with ``retry`` false, which fails it at once. A worker that says
 goodbye, and jobs whose worker does not come back after a *broker* restart, are not deaths: neither
 is the job's fault.

@@ -281,8 +281,9 @@ class Store:
             cursor = self.db.execute("UPDATE jobs SET progress=? WHERE id=? AND attempt=? AND state=?",
                                      (progress, job_id, attempt, RUNNING))
         else:
+            # A new checkpoint is forward progress: worker deaths before it no longer count against the job.
             cursor = self.db.execute(
-                "UPDATE jobs SET progress=?, checkpoint=? WHERE id=? AND attempt=? AND state=?",
+                "UPDATE jobs SET progress=?, checkpoint=?, worker_deaths=0 WHERE id=? AND attempt=? AND state=?",
                 (progress, checkpoint, job_id, attempt, RUNNING))
         return cursor.rowcount == 1
 
