@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import os
 import signal
 import socket
@@ -80,6 +81,7 @@ class Proc:
 
     def __init__(self, args: list[str], *, ready: str, timeout_s: float = 20.0, env: dict | None = None):
         self.args = args
+        self.stderr_lines: collections.deque[str] = collections.deque(maxlen=5000)
         self.popen = subprocess.Popen([sys.executable, "-m", "qirrt.cli", *args], cwd=ROOT,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                       env={**os.environ, **(env or {})}, start_new_session=True)
@@ -101,9 +103,10 @@ class Proc:
             self.kill()
             err = self.popen.stderr.read() if self.popen.stderr else ""
             raise RuntimeError(f"{self.args[0]} did not start in {timeout_s} s: {err[-2000:]}")
-        # Keep draining both pipes so the child never blocks on a full pipe.
-        for stream in (self.popen.stdout,) + (() if os.environ.get("QIRRT_TEST_STDERR") else (self.popen.stderr,)):
-            threading.Thread(target=lambda s=stream: [None for _ in s], daemon=True).start()
+        # Keep draining both pipes so the child never blocks on a full pipe; keep stderr's last lines.
+        threading.Thread(target=lambda: [None for _ in self.popen.stdout], daemon=True).start()
+        if not os.environ.get("QIRRT_TEST_STDERR"):
+            threading.Thread(target=lambda: self.stderr_lines.extend(self.popen.stderr), daemon=True).start()
         return box[0]
 
     @property
