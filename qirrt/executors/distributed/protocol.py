@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -92,8 +93,9 @@ MAX_PRIORITY = 2**31 - 1
 MAX_SHOTS = 10_000_000
 MAX_JOBS_PER_SUBMIT = 10_000
 MAX_STATUS_JOBS = 1000
-MAX_SECONDS = 1e10  # durations and time limits: about 300 years
-MAX_TIMESTAMP = 1e13  # broker-clock times (reservations, calibrations): seconds since the epoch
+# Times and durations only need to be finite: the broker's policies (reservation length, session
+# length) bound them with a reply that names the limit, which a schema refusal could not.
+MAX_SECONDS = MAX_TIMESTAMP = sys.float_info.max
 MAX_TEXT = 1_000_000  # error messages and other free text, in characters
 MAX_LIST = 10_000  # names in a capability or requirement list
 
