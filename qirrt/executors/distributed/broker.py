@@ -299,6 +299,8 @@ class Broker:
     def _guarded(self, step, *args) -> None:
         """Run one timer step in a savepoint; a failure rolls it back and is logged, the turn goes on."""
         db = self.store.db
+        if not db.in_transaction:
+            db.execute("BEGIN")
         db.execute("SAVEPOINT step")
         try:
             step(*args)
@@ -341,6 +343,8 @@ class Broker:
             self.stats["dropped_banned"] += 1
             return
         db = self.store.db
+        if not db.in_transaction:
+            db.execute("BEGIN")  # else releasing the savepoint would commit: one commit per turn, not per message
         db.execute("SAVEPOINT message")
         outbox_mark = len(self.outbox)
         message = None
