@@ -6,10 +6,12 @@ three frames::
 
     frame 0  header   b"QRTC01" (client) or b"QRTW01" (worker)  -- versioned
     frame 1  command  one byte, see the constants below
-    frame 2  body     a msgpack map, checked against `SCHEMAS[(header, command)]`
+    frame 2  body     a msgpack map, decoded into the msgspec Struct `SCHEMAS[(header, command)]`
 
-Bodies are msgpack only, decoded with ``strict_map_key`` and no ext types, so nothing on the wire is
-ever turned into an arbitrary Python object (never pickle). Every body carries ``seq``, a number the
+Bodies are msgpack only, decoded by msgspec straight into a declared schema: every field's type and
+range is checked (integers SQLite can store, finite times, bounded lists and strings, no unknown
+fields, no ext types), so nothing on the wire is ever turned into an arbitrary Python object (never
+pickle) and nothing the broker stores can fail it later. Every body carries ``seq``, a number the
 sender increases by one or more on each message; the broker refuses a message whose ``seq`` does not
 increase (a replay) and answers any malformed, unexpected or replayed message with DISCONNECT.
 """
