@@ -77,3 +77,27 @@ def test_uncommitted_submission_is_not_there_after_a_crash(tmp_path):
     second = Store(tmp_path / "s.db")
     assert [row.id for row in second.jobs_in(QUEUED, RUNNING)] == [kept["id"]]
     second.close()
+
+
+def test_a_version_1_store_is_migrated(tmp_path):
+    """A store an older qirrt wrote gains jobs.worker_deaths and worker_names, its jobs intact."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    made = Store(path)
+    made.add_job(_spec(), user="alice", now=1.0, default_max_attempts=3)
+    made.commit()
+    made.close()
+    with sqlite3.connect(path) as db:  # what version 1 looked like
+        db.execute("ALTER TABLE jobs DROP COLUMN worker_deaths")
+        db.execute("DROP TABLE worker_names")
+        db.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
+    migrated = Store(path)
+    try:
+        (row,) = migrated.jobs_in(QUEUED)
+        assert row.user == "alice" and row.worker_deaths == 0
+        assert migrated.bind_worker_name("w1", "worker:w1", 2.0) == "worker:w1"
+        assert migrated.bind_worker_name("w1", "worker:w2", 3.0) == "worker:w1"  # the first key keeps it
+        assert migrated.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("2",)
+    finally:
+        migrated.close()

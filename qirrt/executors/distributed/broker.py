@@ -199,6 +199,7 @@ class Broker:
         self.mean_duration_s = 1.0
         self.stats = defaultdict(int)
         self.heartbeat_at = time.monotonic() + self.heartbeat_interval_s
+        self._last_tick_mono = time.monotonic()
         self._stopped = False
         self._recover()
 
@@ -473,7 +474,7 @@ class Broker:
             self._result(worker, body)
         elif command == P.W_PROGRESS:
             if worker.running.get(body["job"]) == body["attempt"]:
-                self.store.set_progress(body["job"], body["attempt"], float(body["progress"]),
+                self.store.set_progress(body["job"], body["attempt"], min(1.0, body["progress"]),
                                         body.get("checkpoint"))
         elif command == P.W_DISCONNECT:
             self._purge(worker, "worker said goodbye", death=False)
@@ -611,6 +612,14 @@ class Broker:
 
     # -- timers -----------------------------------------------------------------------------------
     def _tick(self, now_mono: float) -> None:
+        late_s = now_mono - self._last_tick_mono - self.heartbeat_interval_s
+        self._last_tick_mono = now_mono
+        if late_s > self.heartbeat_interval_s:
+            # The broker itself stalled (a long turn, a stopped process): heartbeats it did not read are not
+            # deaths, and must not make jobs suspect. Every worker gets the time back.
+            log.warning("broker loop stalled %.1f s; extending worker liveness", late_s)
+            for worker in self.workers.values():
+                worker.expiry += late_s
         for worker in list(self.workers.values()):
             if worker.expiry < now_mono:
                 self.stats["expired"] += 1

@@ -190,8 +190,8 @@ class WorkerResult(_Body):
 class Progress(_Body):
     job: _JobId
     attempt: _Attempt
-    progress: Annotated[float, Meta(ge=0, le=1)]
-    checkpoint: _Blob | None = None
+    progress: _Seconds  # a fraction; finite and not negative (the broker clamps it to 1)
+    checkpoint: Annotated[bytes, Meta(max_length=MAXMSGSIZE_BYTES)] | None = None
 
 
 class _Request(_Body, kw_only=True):
