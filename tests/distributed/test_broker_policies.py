@@ -195,8 +195,8 @@ def test_job_whose_workers_die_under_it_is_failed_as_poisonous(cluster):
         job = alice.submit(BELL_IR, shots=1, params={"sleep_s": 60, "quiet": True}, max_attempts=10)
         for death in range(2):
             victim = cluster.start_worker(SLOW, name=f"victim{death}")
-            wait_until(lambda: cluster.query("SELECT worker FROM jobs WHERE id=?", (job.id,)) == [(f"victim{death}",)],
-                       20, "the job running on the victim")
+            wait_until(lambda name=f"victim{death}": cluster.query("SELECT worker FROM jobs WHERE id=?", (job.id,))
+                       == [(name,)], 20, "the job running on the victim")
             victim.signal(signal.SIGKILL)  # what a job that kills its worker looks like to the broker
             victim.kill()
             if death == 0:

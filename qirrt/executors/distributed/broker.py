@@ -124,7 +124,7 @@ class _RequestNumber(msgspec.Struct):
 _read_req = msgspec.msgpack.Decoder(_RequestNumber)
 
 
-class Refused(Exception):  # noqa: N818 -- control flow inside the broker, never seen outside
+class Refused(Exception):  # control flow inside the broker, never seen outside
     """Handling a message stopped with a reason for its sender; the message's changes are rolled back."""
 
 
@@ -255,7 +255,7 @@ class Broker:
         self.outbox.clear()
         try:
             self.store.rollback()
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("rollback failed")
         time.sleep(0.01)  # a failure that repeats every turn must not spin a core
 
@@ -305,7 +305,7 @@ class Broker:
         db.execute("SAVEPOINT step")
         try:
             step(*args)
-        except Exception:  # noqa: BLE001
+        except Exception:
             db.execute("ROLLBACK TO step")
             self.stats["step_errors"] += 1
             log.exception("broker step %s failed; rolled back", getattr(step, "__name__", step))
@@ -381,7 +381,7 @@ class Broker:
             db.execute("ROLLBACK TO message")
             del self.outbox[outbox_mark:]
             self._refuse(identity, frames, message, str(exc))
-        except Exception as exc:  # noqa: BLE001 -- one message must never end the broker
+        except Exception as exc:  # one message must never end the broker
             db.execute("ROLLBACK TO message")
             del self.outbox[outbox_mark:]
             self.stats["handler_errors"] += 1
