@@ -78,6 +78,11 @@ def test_worker_name_is_bound_to_the_key_that_first_registered_it(make_cluster, 
     cluster.start_worker(name="qpu", key_name="w1")
     wait_until(lambda: cluster.query("SELECT registrations FROM workers WHERE id='qpu'") == [(2,)], 20,
                "the rightful worker back under its name")
+    # A key's own name is that key's from the start: w2 cannot squat "w1" before w1 ever registers it.
+    squatter = cluster.start_worker(name="w1", key_name="w2", extra=("-v",))
+    wait_until(lambda: any("worker name w1 is the name of worker key worker:w1" in line
+                           for line in squatter.stderr_lines), 20, "the squatter refused")
+    assert cluster.query("SELECT name FROM worker_names ORDER BY name") == [("qpu",)]
 
 
 # -- queue cap and index ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ version stored that no longer validates, say) is failed with the reason, not ret
 
 Limits, each refused with a reason that names the option to change: reservations are for operators
 only and at most `max_reservation_s` long; a worker name belongs to the key that first registered
-it; a user may have at most `user_max_queued` jobs and `user_max_queued_bytes` of job specs queued;
+it (and a key's own name, `keys/workers/<name>.key`, to that key from the start); a user may have at most `user_max_queued` jobs and `user_max_queued_bytes` of job specs queued;
 a client connection may send at most `peer_burst_bytes` at once and `peer_bytes_per_s` after that
 (on top of ZMQ_MAXMSGSIZE per message, past which libzmq drops the connection).
 
@@ -484,6 +484,10 @@ class Broker:
         capabilities = P.plain(body["capabilities"])
         name = body["worker"]
         now = self.clock()
+        keyed = security.WORKER_PREFIX + name
+        if self.secure and keyed != user and keyed in self.zap.allowed.values():
+            raise P.ProtocolError(f"worker name {name} is the name of worker key {keyed}; this key ({user}) "
+                                  f"may not use it: pick another --name")
         owner = self.store.bind_worker_name(name, user, now)
         if owner != user:
             raise P.ProtocolError(f"worker name {name} belongs to another worker key ({owner}); "
