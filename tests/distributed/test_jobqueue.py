@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 from qirrt.executors.distributed.jobqueue import JobQueue, QueueEntry, matches
 
 REQUIRES = [{}, {"executor": "aer"}, {"qubits": 5}, {"qubits": 40}, {"gpu": True}, {"executor": "aer", "qubits": 5},
-            {"calibration_max_age_s": 10.0}, {"worker": "w1"}]
+            {"calibration_max_age_s": 10.0}, {"worker": "w1"}, {"network": True}]
 CAPABILITIES = [
     {"name": "w0", "executors": ["local"], "max_qubits": 30},
     {"name": "w1", "executors": ["aer"], "max_qubits": 10, "gpu": True, "calibration_at": 100.0},
-    {"name": "w2", "executors": ["aer", "local"], "max_qubits": 64},
+    {"name": "w2", "executors": ["aer", "local"], "max_qubits": 64, "workload_network": True},
 ]
 USERS = ["alice", "bob", "carol"]
 

@@ -131,6 +131,7 @@ class Requires(Struct, forbid_unknown_fields=True, omit_defaults=True):
     native_gates: _Names | None = None
     mitigation: _Names | None = None
     gpu: bool | None = None
+    network: bool | None = None  # a workload that needs the network (its worker's operator allows it)
     calibration_max_age_s: _Seconds | None = None
     worker: _Name | None = None
 
@@ -163,6 +164,7 @@ class Capabilities(Struct, omit_defaults=True):
     native_gates: _Names = []
     mitigation: _Names = []
     gpu: bool = False
+    workload_network: bool = False
     packages: _Names = []
     kinds: Annotated[list[Literal["program", "workload"]], Meta(max_length=2)] = msgspec.field(
         default_factory=lambda: ["program"])
