@@ -74,8 +74,8 @@ def refuse(repairs: Iterable[Repair], *, source_file: str | None = None) -> None
         file=source_file, function=first.location.function, block=first.location.block,
         instruction=first.location.instruction, line=first.location.line)
     raise InvalidProgramError(
-        f"{first.rule}: {first.violation}{more}; strict mode refuses modules that break their profile "
-        f"(without --strict/strict=True qirrt repairs it: {first.action})", code=first.code, location=location)
+        f"{first.rule}: {first.violation}{more}; refused in strict mode (otherwise qirrt repairs it: "
+        f"{first.action})", code=first.code, location=location)
 
 
 def _caller_level() -> int:

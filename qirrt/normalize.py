@@ -1181,8 +1181,10 @@ def normalize(module: pyqir.Module, *, producer: str | None = None,
 
     error = module.verify()
     if error:
-        raise InvalidProgramError(f"module does not verify: {error.strip()}", code="QIR002",
-                                  location=Location(file=source_file))
+        lines = [line for line in error.strip().splitlines() if line.strip()]
+        quoted = next((line.strip() for line in lines[1:] if line[:1].isspace()), None)
+        raise InvalidProgramError(f"module does not verify: {lines[0].strip() if lines else 'unknown error'}",
+                                  code="QIR002", location=Location(file=source_file, instruction=quoted))
     ir = str(module)
     state = State(ir=ir, producer=producer or producers.detect(ir), source_file=source_file, source_module=module)
     for _name, step in _STEPS:
