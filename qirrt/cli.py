@@ -11,7 +11,7 @@ import click
 from . import __version__
 from .cli_common import user_errors
 
-INPUT_HELP = "INPUT is a QIR file (.ll text or .bc bitcode), OpenQASM 2/3 (.qasm) or Q# (.qs)."
+INPUT_HELP = "INPUT is QIR (.ll text, .bc bitcode), OpenQASM 2/3 (.qasm/.qasm2/.qasm3) or Q# (.qs); content decides."
 STRICT_HELP = ("Refuse QIR that breaks a rule of its profile (exit 2, naming the rule) instead of repairing it "
                "with a warning.")
 
@@ -42,7 +42,7 @@ def compile(input_path: Path, output: Path | None, profile: str | None, pipeline
     """Check INPUT and write it as normalised QIR.
 
     \b
-    INPUT is a QIR file (.ll text or .bc bitcode), OpenQASM 2/3 (.qasm) or Q# (.qs).
+    INPUT is QIR (.ll text, .bc bitcode), OpenQASM 2/3 (.qasm/.qasm2/.qasm3) or Q# (.qs); content decides.
     Exit code 0 on success, 2 on invalid input (the error goes to stderr).
     Each spec violation repaired prints `warning: [QIRnnn] ...; repaired: ...` on stderr.
     """
@@ -70,7 +70,7 @@ def inspect(input_path: Path, as_json: bool, profile: str | None, strict: bool =
     """Show INPUT's profile, resources, parameters, validation result and conformance.
 
     \b
-    INPUT is a QIR file (.ll text or .bc bitcode), OpenQASM 2/3 (.qasm) or Q# (.qs).
+    INPUT is QIR (.ll text, .bc bitcode), OpenQASM 2/3 (.qasm/.qasm2/.qasm3) or Q# (.qs); content decides.
     An invalid program exits with code 2 and, with --json, prints {"valid": false, "error": ...}.
     A valid program that qirrt had to repair has "conformant": false and its "repairs" listed.
     """
@@ -144,7 +144,7 @@ def run(input_path: Path, shots: int, seed: int | None, executor: str, params_te
     """Run INPUT and print its counts.
 
     \b
-    INPUT is a QIR file (.ll text or .bc bitcode), OpenQASM 2/3 (.qasm) or Q# (.qs).
+    INPUT is QIR (.ll text, .bc bitcode), OpenQASM 2/3 (.qasm/.qasm2/.qasm3) or Q# (.qs); content decides.
     The default executor is qirrt's embedded JIT simulator; no server is needed.
     """
     from .runtime import run as run_program

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import InvalidProgramError, Location
 
@@ -28,7 +28,7 @@ class Repair:
     code: str
     violation: str
     action: str
-    location: Location = Location()
+    location: Location = field(default_factory=Location)
 
     @property
     def rule(self) -> str:

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 
 import pyqir
 
+from .conformance import Repair
 from .dialect import (
     GATES,
     PARAMETER_ATTR,
@@ -50,7 +51,6 @@ from .dialect import (
     RECORDS,
     RT_PREFIX,
 )
-from .conformance import Repair
 from .errors import InvalidProgramError, Location
 from .program import Profile, decode_parameters, encode_parameters, parse_module
 
