@@ -359,10 +359,7 @@ def _fake_backend_names() -> list[str]:
 
 def _load(path: Path, profile: str | None, *, strict: bool = False):
     """Load INPUT; print each conformance repair as one `warning: [QIRnnn] ...; repaired: ...` line."""
-    import warnings
-
-    from .conformance import NonConformanceWarning
-    from .loader import load_file
+    from .cli_common import load_input
     from .program import Profile
     from .sniff import file_kind
 
@@ -370,14 +367,7 @@ def _load(path: Path, profile: str | None, *, strict: bool = False):
     options = {}
     if profile and kind in ("qasm", "qsharp"):
         options["profile"] = profile
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", NonConformanceWarning)
-        program = load_file(path, strict=strict, **options)
-    for warning in caught:
-        if issubclass(warning.category, NonConformanceWarning):
-            click.echo(f"warning: {warning.message}", err=True)
-        else:
-            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    program = load_input(path, strict=strict, **options)
     if profile and kind in ("ir", "bitcode") and program.profile is not Profile.parse(profile):
         from .errors import InvalidProgramError, Location
 

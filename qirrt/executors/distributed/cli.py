@@ -139,9 +139,9 @@ def _client_options(command):
 @user_errors
 def submit(input_path, url, keys_dir, key_name, insecure_loopback, shots, seed, priority, executor, wait):
     """Submit INPUT (QIR, OpenQASM, Q#) to a broker; prints the job id."""
-    from ...loader import load_file
+    from ...cli_common import load_input
 
-    program = load_file(input_path)
+    program = load_input(input_path)
     with _client(url, keys_dir, key_name, insecure_loopback) as client:
         job = client.submit(program, shots=shots, seed=seed, priority=priority,
                             requires={"executor": executor} if executor else None)
