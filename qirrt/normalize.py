@@ -542,6 +542,7 @@ class State:
     profile: Profile | None = None
     source_module: pyqir.Module | None = None
     _temp: int = 0
+    _declares_profile: bool | None = None
 
     @property
     def function(self) -> Function:
@@ -572,8 +573,11 @@ class State:
     @property
     def declares_profile(self) -> bool:
         """Whether the entry point claims the base or adaptive profile (whose rules repairs are judged by)."""
-        claimed = _entry_string_attrs(self.ir, self.entry).get("qir_profiles") if self.entry else None
-        return claimed is not None and claimed.lower().removesuffix("_profile") in ("base", "adaptive")
+        if self._declares_profile is None:
+            claimed = _entry_string_attrs(self.ir, self.entry).get("qir_profiles") if self.entry else None
+            self._declares_profile = claimed is not None and \
+                claimed.lower().removesuffix("_profile") in ("base", "adaptive")
+        return self._declares_profile
 
     def temp(self) -> str:
         self._temp += 1

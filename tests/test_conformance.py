@@ -61,7 +61,9 @@ def cli(*args):
 
 @pytest.mark.parametrize("case", CASES, ids=ids(CASES))
 def test_strict_compile_refuses_every_invalid_module(case: Case):
-    code, stdout, stderr = cli("compile", "--strict", "--profile", case.profile.value, case.path)
+    # the profile mismatch is a valid adaptive program: only asking for base (its header's profile) breaks it
+    profile = ["--profile", case.profile.value] if case.path.stem == "qir016_profile_mismatch" else []
+    code, stdout, stderr = cli("compile", "--strict", *profile, case.path)
     assert code == 2, stdout
     lines = stderr.splitlines()
     assert len(lines) == 1, stderr
