@@ -969,11 +969,10 @@ def _set_entry_attributes_step(state: State) -> None:
         profile = Profile.parse(claimed) if claimed else None
     except ValueError:
         profile = None
-    full = state.add_entry_attribute  # full QIR without attributes: one QIR010 repair covers them all
     if profile is None or profile is Profile.FULL:
         profile = infer_profile(function)
         action = f"profile {claimed or 'missing'!r} read as {profile.attribute} (inferred from the program)"
-        if full or profile is Profile.FULL or (claimed or "").lower() == "full":
+        if (claimed or "").lower().removesuffix("_profile") == "full":  # a QIR profile, lowered: dialect
             state.note(action)
         elif claimed is None:
             state.repair("QIR014", f"entry point @{state.entry} lacks the `qir_profiles` attribute", action)
@@ -987,9 +986,8 @@ def _set_entry_attributes_step(state: State) -> None:
         if given is None or not given.isdigit():
             updates[key] = str(counted)
             action = f"{key} missing, counted {counted}"
-            if state.dynamic_lowered or full:
-                if not state.dynamic_lowered:
-                    state.note(action)
+            if state.dynamic_lowered:
+                pass  # the lowering's own note says how many it allocated
             elif key not in attrs:
                 state.repair("QIR014", f"entry point @{state.entry} lacks the `{key}` attribute", action)
             else:
@@ -998,7 +996,7 @@ def _set_entry_attributes_step(state: State) -> None:
     if not attrs.get("output_labeling_schema"):
         updates["output_labeling_schema"] = "qirrt"
         action = "attribute output_labeling_schema set to \"qirrt\" (keys: records in order, first leftmost)"
-        if full or "output_labeling_schema" in attrs:  # present without a value: allowed
+        if "output_labeling_schema" in attrs:  # present without a value: allowed
             state.note(action)
         else:
             state.repair("QIR014", f"entry point @{state.entry} lacks the `output_labeling_schema` attribute",
@@ -1088,13 +1086,13 @@ def _set_module_flags(state: State) -> None:
             changed = True
         elif flags[name][1] != value:
             action = f"module flag {name} set from {flags[name][1]} to {value}"
-            if _flag_conforms(name, flags[name][1]) or state.add_entry_attribute:
+            if _flag_conforms(name, flags[name][1]):
                 state.note(action)  # e.g. QIR 2.0 written as 1.0: both are valid
             else:
                 state.repair("QIR021", f"module flag `{name}` is `{flags[name][1]}`", action, in_entry=False)
             flags[name] = (behaviour, value)
             changed = True
-    if missing and not state.add_entry_attribute:
+    if missing:
         names = ", ".join(f"`{name}`" for name in missing)
         state.repair("QIR020", f"module flag(s) {names} missing", f"added {names} (QIR 1.0, static qubits and "
                      "results)", note=False, in_entry=False)
@@ -1102,12 +1100,9 @@ def _set_module_flags(state: State) -> None:
         for feature in sorted(state.features):
             if feature not in flags:
                 flags[feature] = _FLAG_VALUES[feature]
-                action = f"module flag {feature} added: the program uses it"
-                if state.add_entry_attribute:
-                    state.note(action)
-                else:
-                    state.repair(_CAPABILITY_RULES[feature], f"the program uses {feature.replace('_', ' ')} "
-                                 f"but does not declare the `{feature}` capability", action)
+                state.repair(_CAPABILITY_RULES[feature], f"the program uses {feature.replace('_', ' ')} but "
+                             f"does not declare the `{feature}` capability",
+                             f"module flag {feature} added: the program uses it")
                 changed = True
     if not changed:
         return

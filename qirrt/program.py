@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyqir
 
+from .conformance import Repair
 from .dialect import PARAMETER_ATTR, PRODUCER_ATTR
 from .errors import Location, ParseError
 from .sniff import is_bitcode
@@ -124,7 +125,7 @@ class Program:
     producer: str = "unknown"
     normalisation: tuple[str, ...] = ()
     source_file: str | None = None
-    repairs: tuple = ()  # conformance.Repair: the spec violations normalisation repaired
+    repairs: tuple[Repair, ...] = ()  # the spec violations normalisation repaired (`qirrt.conformance`)
     metadata: dict = field(default_factory=dict)
     _bitcode: bytes | None = field(default=None, repr=False, compare=False)
     _resources: Resources | None = field(default=None, repr=False, compare=False)
