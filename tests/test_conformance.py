@@ -273,3 +273,16 @@ def test_cudaq_full_qir_is_one_repair_and_its_adaptive_output_lists_each():
         program = qirrt.load(PRODUCERS / "cudaq" / "repeat_until_qir-adaptive.ll")
     assert sorted(w.message.repair.code for w in record) == ["QIR020", "QIR064", "QIR070"]
     assert len(program.repairs) == 3
+
+
+def test_inspect_text_shows_conformance_and_compiled_output_passes_strict(tmp_path):
+    source = Path(__file__).parent / "golden" / "invalid" / "qir064_loop_without_flag.ll"
+    code, stdout, stderr = cli("inspect", source)
+    assert code == 0
+    assert "  conformant    no, 1 repair(s)" in stdout
+    assert "  repaired      [QIR064] module flag backwards_branching added: the program uses it" in stdout
+    assert stderr.startswith("warning: [QIR064] backwards-branch: ") and stderr.count("\n") == 1
+    repaired = tmp_path / "loop.bc"
+    assert cli("compile", source, "-o", repaired)[0] == 0
+    code, stdout, stderr = cli("inspect", "--strict", repaired)
+    assert code == 0 and stderr == "" and "  conformant    yes" in stdout
