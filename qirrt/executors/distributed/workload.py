@@ -184,12 +184,15 @@ class RuntimeProvider:
 
     def schedule(self, module, *, inputs: dict | None = None, class_name: str | None = None,
                  priority: int = 0, time_limit_s: float | None = None, max_attempts: int | None = None,
-                 requires: dict | None = None):
+                 requires: dict | None = None, network: bool = False):
+        """Ship `module`'s workload; `network`: it needs the network (only workers that allow it run it)."""
         bundle = discover(module, class_name=class_name)
         bundle["inputs"] = dict(inputs or {})
         spec = {"id": uuid.uuid4().hex, "kind": "workload", "workload": bundle, "shots": 1,
                 "priority": priority,
                 "requires": {"kind": "workload", "packages": bundle["packages"], **(requires or {})}}
+        if network:
+            spec["requires"]["network"] = True
         if time_limit_s is not None:
             spec["time_limit_s"] = time_limit_s
         if max_attempts is not None:
