@@ -195,3 +195,49 @@ def test_workloads_are_refused_where_no_separate_user_is_possible(monkeypatch):
     assert refused.refused and "cannot create a user namespace" in refused.refused and "root" in refused.refused
     with pytest.raises(WorkloadError, match="this worker cannot run workloads: the worker runs as uid 4242"):
         run_sandboxed(discover(HERE / "benign.py"), isolation=refused)
+
+
+def test_user_namespace_mode_leaves_the_workload_no_capabilities(tmp_path):
+    """An unprivileged worker's sandbox (exercised here from root): uid 0 of a user namespace with
+    every capability dropped, so it can neither undo the mounts nor chroot out of its root."""
+    found = _needs("mount", "pid")
+    probe = tmp_path / "caps.py"
+    probe.write_text(
+        "import ctypes, os\n"
+        "from qirrt.executors.distributed.workload import RuntimeWorkerBase\n"
+        "class Caps(RuntimeWorkerBase):\n"
+        "    def run(self):\n"
+        "        status = dict(l.split(':\\t', 1) for l in open('/proc/self/status').read().splitlines() if ':\\t' in l)\n"
+        "        libc = ctypes.CDLL(None, use_errno=True)\n"
+        "        umount = libc.umount2(b'/usr', 2), ctypes.get_errno()\n"
+        "        chroot = libc.chroot(b'/tmp'), ctypes.get_errno()\n"
+        "        return {k: status[k] for k in ('CapEff', 'CapPrm', 'CapBnd', 'CapAmb', 'NoNewPrivs')} | {\n"
+        "            'umount': list(umount), 'chroot': list(chroot), 'pid': os.getpid()}\n")
+    user_ns = Isolation("uid 0 of a user namespace", 0, 0, ("user", *found.namespaces), {})
+    try:
+        value = run_sandboxed(discover(probe), limits=LIMITS, isolation=user_ns)["value"]
+    except WorkloadError as exc:
+        if "unshare" in str(exc):
+            pytest.skip(f"this machine refuses user namespaces: {exc}")
+        raise
+    assert {value[k] for k in ("CapEff", "CapPrm", "CapBnd", "CapAmb")} == {"0000000000000000"}
+    assert value["NoNewPrivs"] == "1" and value["pid"] == 2
+    assert value["umount"] == [-1, 1] and value["chroot"] == [-1, 1]  # EPERM both
+
+
+def test_a_worker_that_cannot_sandbox_does_not_offer_workloads(monkeypatch, caplog):
+    from qirrt.executors.distributed import worker as worker_module
+
+    lacking = Isolation(None, None, None, (), refused="the worker runs as uid 10001, not root, and cannot create "
+                        "a user namespace")
+    monkeypatch.setattr(worker_module.isolation, "detect", lambda network_allowed=False: lacking)
+    with caplog.at_level("WARNING", logger=worker_module.__name__):
+        worker = worker_module.Worker("tcp://127.0.0.1:1", "local", insecure_loopback=True)
+    try:
+        assert worker.capabilities["kinds"] == ["program"]  # the broker sends it no workload
+        assert [r.getMessage() for r in caplog.records].count(
+            f"worker {worker.name}: workloads are refused: {lacking.refused}") == 1
+    finally:
+        worker.close()
+    rows = check(lacking)
+    assert len(rows) == 1 and not rows[0].isolated and "refused" in rows[0].how

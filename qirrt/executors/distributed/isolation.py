@@ -5,8 +5,9 @@
 
 * a worker running as root runs workloads as the ``qirrt-sandbox`` system user (created when missing),
   in new mount, PID, network, IPC and UTS namespaces where the kernel allows each;
-* an unprivileged worker needs a user namespace to do the same (the workload is then an ordinary uid
-  of a nested user namespace); without one it refuses workloads, with a message saying why.
+* an unprivileged worker needs user and mount namespaces to do much the same: the workload is then
+  the worker's own uid outside, with no capabilities, kept from the worker by the other namespaces
+  (a weaker separation, reported as such); without them it refuses workloads, saying why.
 
 What is not available is logged once by the worker and shown by ``qirrt worker --check-sandbox``,
 which also runs a probe workload that tries each escape and reports what it could reach.
@@ -32,7 +33,6 @@ log = logging.getLogger(__name__)
 SANDBOX_USER = "qirrt-sandbox"
 SANDBOX_SCRIPT = Path(__file__).with_name("sandbox.py")
 NAMESPACES = ("mount", "pid", "net", "ipc", "uts")
-NESTED_UID = 1000  # the workload's uid inside a nested user namespace (unprivileged workers)
 PROBE_TIMEOUT_S = 30.0
 
 
@@ -62,6 +62,9 @@ class Isolation:
             return [f"workloads are refused: {self.refused}"]
         lines = [f"no {name} namespace for workloads ({why}): {CONSEQUENCE[name]}"
                  for name, why in self.missing.items()]
+        if self.user_namespace:
+            lines.append("the worker is not root: workloads run as its own uid in a user namespace, without "
+                         "capabilities; only the other namespaces keep them from the worker")
         if self.network_allowed:
             lines.append("workloads whose job asks for the network get the host's network (--workload-network)")
         return lines
@@ -151,8 +154,7 @@ def _detect(network_allowed: bool) -> Isolation:
         return Isolation(None, None, None, (), missing, network_allowed, refused=(
             "the worker is not root and has no mount namespace: workloads would share its uid and read its keys; "
             "run the worker as root or where unprivileged user and mount namespaces are allowed"))
-    return Isolation(f"uid {NESTED_UID} of a nested user namespace", NESTED_UID, NESTED_UID, namespaces, missing,
-                     network_allowed)
+    return Isolation("uid 0 of a user namespace, with no capabilities", 0, 0, namespaces, missing, network_allowed)
 
 
 @functools.cache
@@ -237,9 +239,12 @@ def check(isolation: Isolation | None = None, *, key_files: tuple[str, ...] = ()
     if stray.exists():
         stray.unlink()
     refused = lambda outcome: outcome != "reached"  # noqa: E731
-    uid_how = (f"runs as {isolation.user} (uid {seen['uid']})" if not isolation.user_namespace else
-               f"runs as {isolation.user}, which is the worker's uid {os.geteuid()} outside")
-    rows.append(Check("separate user", seen["uid"] not in (0, os.geteuid()) or isolation.user_namespace, uid_how))
+    if isolation.user_namespace:
+        rows.append(Check("separate user", False, f"runs as {isolation.user}: the worker's own uid {os.geteuid()} "
+                                                  "outside; only the namespaces keep it from the worker"))
+    else:
+        rows.append(Check("separate user", seen["uid"] not in (0, os.geteuid()),
+                          f"runs as {isolation.user} (uid {seen['uid']})"))
     files_how = _how(isolation, "mount", "file permissions only")
     if "mount" in isolation.namespaces:
         files_how = "mount namespace: a private root"

@@ -35,7 +35,10 @@ CLONE = {"mount": 0x00020000, "uts": 0x04000000, "ipc": 0x08000000, "user": 0x10
          "pid": 0x20000000, "net": 0x40000000}
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS = 1, 4, 24, 28, 38
+# noroot, no_setuid_fixup, keep_caps and no_cap_ambient_raise, each locked: root gets no capabilities back
+SECUREBITS = 0x01 | 0x02 | 0x04 | 0x08 | 0x20 | 0x40 | 0x80
+CAPABILITY_VERSION_3 = 0x20080522
 SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32")
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternatives", "ssl",
              "ca-certificates", "ca-certificates.conf", "mime.types")
@@ -102,6 +105,9 @@ def build_root(config: dict) -> None:
     root = config["root_dir"]
     mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing we mount reaches the worker's namespace
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m")
+    tmp = _inside(root, "/tmp")  # first: a bind below /tmp (a venv there) must land on top of it
+    os.makedirs(tmp)
+    mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={int(config['limits']['file_mb'])}m")
     for name in SYSTEM_DIRS:
         path = "/" + name
         if os.path.islink(path):
@@ -137,10 +143,9 @@ def build_root(config: dict) -> None:
     for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
                          ("stderr", "/proc/self/fd/2")):
         os.symlink(target, os.path.join(dev, name))
-    tmp_size = f"size={int(config['limits']['file_mb'])}m"
-    for path, mode in (("/dev/shm", "1777"), ("/tmp", "1777")):
-        os.makedirs(_inside(root, path), exist_ok=True)
-        mount("tmpfs", _inside(root, path), "tmpfs", MS_NOSUID | MS_NODEV, f"mode={mode},{tmp_size}")
+    os.makedirs(os.path.join(dev, "shm"))
+    mount("tmpfs", os.path.join(dev, "shm"), "tmpfs", MS_NOSUID | MS_NODEV,
+          f"mode=1777,size={int(config['limits']['file_mb'])}m")
     bind(config["job_dir"], _inside(root, JOB), flags=MS_NOSUID | MS_NODEV)
     proc = _inside(root, "/proc")
     os.makedirs(proc)
@@ -161,15 +166,22 @@ def map_user_namespace(outer_uid: int, outer_gid: int) -> None:
     Path("/proc/self/gid_map").write_text(f"0 {outer_gid} 1")
 
 
+def drop_capabilities(last_cap: int) -> None:
+    """Give up every capability for good: bounding set, securebits, then the sets themselves."""
+    prctl(PR_SET_SECUREBITS, SECUREBITS)
+    for cap in range(last_cap + 1):
+        prctl(PR_CAPBSET_DROP, cap)
+    header = (ctypes.c_uint32 * 2)(CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable (x2 words): all empty
+    _check(_libc.capset(header, data), "capset")
+
+
 def drop_privileges(config: dict) -> None:
     """Become the sandbox user: no supplementary groups, no capabilities, no way back."""
     if "user" in config["namespaces"]:
-        # The only id mapped is the worker's own: nest one more user namespace, in which we are an
-        # ordinary uid with no capability over the mounts, PIDs or network made above.
-        unshare(["user"])
-        Path("/proc/self/setgroups").write_text("deny")
-        Path("/proc/self/uid_map").write_text(f"{config['uid']} 0 1")
-        Path("/proc/self/gid_map").write_text(f"{config['gid']} 0 1")
+        # An unprivileged worker's user namespace maps its own uid alone: the workload stays uid 0
+        # there (the worker's uid outside) and loses every capability over the namespaces made above.
+        drop_capabilities(config["last_cap"])
     else:
         os.setgroups([])
         os.setresgid(config["gid"], config["gid"], config["gid"])
@@ -253,7 +265,8 @@ def probe(names: list[str]) -> dict[str, str | None]:
             except OSError as exc:
                 os._exit(exc.errno or 1)
         code = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
-        found[name] = None if code == 0 else f"unshare(CLONE_NEW{name.upper()}): {os.strerror(code)}"
+        flag = "CLONE_NEWNS" if name == "mount" else f"CLONE_NEW{name.upper()}"
+        found[name] = None if code == 0 else f"unshare({flag}): {os.strerror(code)}"
     return found
 
 
@@ -262,6 +275,7 @@ def main(argv: list[str]) -> int:
         print(json.dumps(probe(json.loads(argv[1]))))
         return 0
     config = json.loads(Path(argv[0]).read_text())
+    config["last_cap"] = int(Path("/proc/sys/kernel/cap_last_cap").read_text())
     namespaces = config["namespaces"]
     outer_ids = os.geteuid(), os.getegid()
     if namespaces:
