@@ -14,7 +14,13 @@ import qirrt.executors.distributed as dist
 from qirrt.errors import ExecutionError
 from qirrt.executors.distributed import isolation, security
 from qirrt.executors.distributed.isolation import Isolation, check, detect
-from qirrt.executors.distributed.workload import RuntimeProvider, WorkloadError, discover, run_sandboxed
+from qirrt.executors.distributed.workload import (
+    RuntimeProvider,
+    SandboxSetupError,
+    WorkloadError,
+    discover,
+    run_sandboxed,
+)
 
 from .helpers import BELL_IR, ROOT
 
@@ -241,3 +247,22 @@ def test_a_worker_that_cannot_sandbox_does_not_offer_workloads(monkeypatch, capl
         worker.close()
     rows = check(lacking)
     assert len(rows) == 1 and not rows[0].isolated and "refused" in rows[0].how
+
+
+def test_a_sandbox_that_cannot_be_built_is_the_workers_fault_not_the_jobs(tmp_path):
+    found = _needs("mount")
+    broken = Isolation(found.user, found.uid, found.gid, (*found.namespaces, "no-such-namespace"), {})
+    with pytest.raises(SandboxSetupError, match="could not build its sandbox") as caught:
+        run_sandboxed(discover(HERE / "benign.py"), limits=LIMITS, isolation=broken)
+    assert caught.value.permanent is False  # another worker may run it
+    # A workload cannot forge that: exiting 125 with the words on stderr is its own failure.
+    forger = tmp_path / "forger.py"
+    forger.write_text("import os, sys\n"
+                      "from qirrt.executors.distributed.workload import RuntimeWorkerBase\n"
+                      "class Forger(RuntimeWorkerBase):\n"
+                      "    def run(self):\n"
+                      "        print('could not build its sandbox', file=sys.stderr); sys.stderr.flush()\n"
+                      "        os._exit(125)\n")
+    with pytest.raises(WorkloadError, match="exit code 125|the workload failed") as caught:
+        run_sandboxed(discover(forger), limits=LIMITS, isolation=found)
+    assert not isinstance(caught.value, SandboxSetupError) and caught.value.permanent

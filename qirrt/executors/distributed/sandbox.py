@@ -15,6 +15,8 @@ It then, in this order:
    the resource limits, and as PID 1 forks the workload and reaps orphans until it ends.
 
 Exit status: the workload's own, or 128 + N when signal N ended it (``-N`` without a PID namespace).
+When the sandbox cannot be built, why goes to LAUNCH.json's ``setup_file`` (exit status 125): a file
+the workload cannot reach, so it cannot pass its own failure off as the worker's.
 Stdlib and msgpack only: qirrt is put on ``sys.path`` after the chroot, for the workload to import.
 """
 
@@ -45,6 +47,8 @@ ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternat
 NETWORK_ETC_FILES = ("resolv.conf", "hosts", "nsswitch.conf", "host.conf", "gai.conf", "services", "protocols")
 DEVICES = ("null", "zero", "full", "random", "urandom")
 JOB = "/job"
+SETUP_EXIT = 125
+_setup_report: int | None = None  # a descriptor to config["setup_file"], closed before the workload runs
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 
@@ -224,13 +228,30 @@ def _status(wait_status: int) -> int:
     return 128 - code if code < 0 else code
 
 
+def enter(config: dict) -> str:
+    """Build the root, drop privileges, apply limits; the workload's folder. A failure says so."""
+    try:
+        folder = config["job_dir"]
+        if "mount" in config["namespaces"]:
+            build_root(config)
+            folder = JOB
+        drop_privileges(config)
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after the uid change, which clears it
+        apply_limits(config["limits"], pids_cgroup=config["pids_cgroup"])
+    except Exception as exc:  # noqa: BLE001 -- whatever it was, the worker reports it
+        os._exit(setup_failed(exc))
+    os.close(_setup_report)
+    return folder
+
+
+def setup_failed(exc: Exception) -> int:
+    os.write(_setup_report, f"{type(exc).__name__}: {exc}".encode(errors="replace")[:2000])
+    return SETUP_EXIT
+
+
 def init(config: dict) -> int:
     """PID 1 of the new PID namespace: set up, fork the workload, reap until it ends."""
-    if "mount" in config["namespaces"]:
-        build_root(config)
-    drop_privileges(config)
-    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after the uid change, which clears it
-    apply_limits(config["limits"], pids_cgroup=config["pids_cgroup"])
+    enter(config)
     child = os.fork()
     if child == 0:
         os._exit(_flushed(run_workload(config, JOB)))
@@ -274,34 +295,29 @@ def main(argv: list[str]) -> int:
     if argv[0] == "--probe":
         print(json.dumps(probe(json.loads(argv[1]))))
         return 0
+    global _setup_report
     config = json.loads(Path(argv[0]).read_text())
+    _setup_report = os.open(config["setup_file"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     config["last_cap"] = int(Path("/proc/sys/kernel/cap_last_cap").read_text())
     namespaces = config["namespaces"]
     outer_ids = os.geteuid(), os.getegid()
-    if namespaces:
-        unshare(namespaces)
-    if "user" in namespaces:
-        map_user_namespace(*outer_ids)
+    try:
+        if namespaces:
+            unshare(namespaces)
+        if "user" in namespaces:
+            map_user_namespace(*outer_ids)
+    except Exception as exc:  # noqa: BLE001
+        return setup_failed(exc)
     if "pid" in namespaces:
         child = os.fork()
         if child == 0:
-            try:
-                code = init(config)
-            except BaseException:  # noqa: BLE001 -- a setup failure: say what, exit non-zero
-                traceback.print_exc()
-                code = 125
-            os._exit(_flushed(code))
+            os._exit(_flushed(init(config)))
+        os.close(_setup_report)
         signal.signal(signal.SIGTERM, lambda *_: os.kill(child, signal.SIGKILL))
         _, wait_status = os.waitpid(child, 0)
         return _status(wait_status)
     # No PID namespace: this process becomes the workload itself.
-    folder = config["job_dir"]
-    if "mount" in namespaces:
-        build_root(config)
-        folder = JOB
-    drop_privileges(config)
-    apply_limits(config["limits"], pids_cgroup=config["pids_cgroup"])
-    return run_workload(config, folder)
+    return run_workload(config, enter(config))
 
 
 if __name__ == "__main__":

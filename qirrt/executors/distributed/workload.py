@@ -37,6 +37,7 @@ from typing import ClassVar
 
 from ...errors import ExecutionError
 from .isolation import SANDBOX_SCRIPT, SANDBOX_USER, Isolation, detect, qirrt_root, read_only_paths
+from .sandbox import SETUP_EXIT
 from . import protocol as P
 
 DEFAULT_LIMITS = {"memory_mb": 2048, "cpu_s": 3600, "wall_s": 7200.0, "nproc": 64, "file_mb": 64}
@@ -48,6 +49,12 @@ class WorkloadError(ExecutionError):
     """A workload could not be packaged, or it failed or was killed by its limits on the worker."""
 
     permanent = True  # the broker fails the job instead of retrying it elsewhere
+
+
+class SandboxSetupError(WorkloadError):
+    """This worker could not build the sandbox: the worker's fault, so the job may go to another."""
+
+    permanent = False
 
 
 class RuntimeWorkerBase:
@@ -347,7 +354,7 @@ def run_sandboxed(workload: dict, *, limits: dict | None = None, cancelled: thre
                   "uid": found.uid, "gid": found.gid, "user": SANDBOX_USER,
                   "binds": list(read_only_paths()), "qirrt_root": qirrt_root(),
                   "entry": workload["entry"], "class": workload["class"], "limits": limits,
-                  "pids_cgroup": cgroup is not None}
+                  "pids_cgroup": cgroup is not None, "setup_file": str(folder / "setup")}
         try:
             proc = _start(launch, folder, cgroup)
         except BaseException:
@@ -371,6 +378,11 @@ def run_sandboxed(workload: dict, *, limits: dict | None = None, cancelled: thre
                     break
         _kill_all(proc.pid, cgroup)  # whatever it forked dies with it
         errors = (folder / "stderr").read_bytes()[-4000:].decode(errors="replace")
+        setup = (folder / "setup").read_text(errors="replace") if (folder / "setup").exists() else ""
+        if reason is None and proc.returncode == SETUP_EXIT and setup:
+            raise SandboxSetupError(f"workload {workload['class']} did not start: this worker could not build "
+                                    f"its sandbox ({setup}); `qirrt worker --check-sandbox` there shows what "
+                                    "it allows")
         if reason is None and proc.returncode != 0:
             reason = _failure(proc.returncode, errors, limits)
         if reason is not None:
