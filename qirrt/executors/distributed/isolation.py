@@ -16,7 +16,6 @@ which also runs a probe workload that tries each escape and reports what it coul
 from __future__ import annotations
 
 import functools
-import grp
 import json
 import logging
 import os
@@ -83,7 +82,8 @@ CONSEQUENCE = {
 def _probe_namespaces(names: tuple[str, ...]) -> dict[str, str | None]:
     """For each set of namespaces: None when ``unshare`` works, else the error (in a child process)."""
     out = subprocess.run([sys.executable, "-I", str(SANDBOX_SCRIPT), "--probe", json.dumps(names)],
-                         capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, env={"PATH": os.defpath})
+                         capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, env={"PATH": os.defpath},
+                         check=False)
     if out.returncode != 0:
         return {name: f"the probe failed: {out.stderr.strip()[-300:]}" for name in names}
     return json.loads(out.stdout)
@@ -100,7 +100,7 @@ def ensure_sandbox_user(name: str = SANDBOX_USER) -> tuple[int, int]:
     command = [useradd, "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
                "--shell", "/usr/sbin/nologin", name]
     try:
-        made = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        made = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
     except OSError as exc:
         made = subprocess.CompletedProcess(command, 127, "", str(exc))
     try:  # another worker may have made it meanwhile
@@ -238,7 +238,7 @@ def check(isolation: Isolation | None = None, *, key_files: tuple[str, ...] = ()
     stray = Path(__file__).with_name("written-by-workload")
     if stray.exists():
         stray.unlink()
-    refused = lambda outcome: outcome != "reached"  # noqa: E731
+    refused = lambda outcome: outcome != "reached"
     if isolation.user_namespace:
         rows.append(Check("separate user", False, f"runs as {isolation.user}: the worker's own uid {os.geteuid()} "
                                                   "outside; only the namespaces keep it from the worker"))

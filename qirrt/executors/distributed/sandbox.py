@@ -67,7 +67,7 @@ def unshare(names) -> None:
 
 
 def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    encode = lambda s: None if s is None else os.fsencode(s)  # noqa: E731
+    encode = lambda s: None if s is None else os.fsencode(s)
     _check(_libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data)),
            f"mount {source or fstype} on {target}")
 
@@ -236,6 +236,7 @@ def enter(config: dict) -> str:
             build_root(config)
             folder = JOB
         drop_privileges(config)
+        os.chdir(folder)
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after the uid change, which clears it
         apply_limits(config["limits"], pids_cgroup=config["pids_cgroup"])
     except Exception as exc:  # noqa: BLE001 -- whatever it was, the worker reports it

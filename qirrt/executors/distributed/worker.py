@@ -33,9 +33,8 @@ from ...errors import (
     QirrtError,
     ResourceLimitError,
 )
-from . import isolation
+from . import isolation, security
 from . import protocol as P
-from . import security
 
 log = logging.getLogger(__name__)
 _SNDMORE = int(zmq.SNDMORE)

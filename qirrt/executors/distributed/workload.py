@@ -36,9 +36,16 @@ from pathlib import Path
 from typing import ClassVar
 
 from ...errors import ExecutionError
-from .isolation import SANDBOX_SCRIPT, SANDBOX_USER, Isolation, detect, qirrt_root, read_only_paths
-from .sandbox import SETUP_EXIT
 from . import protocol as P
+from .isolation import (
+    SANDBOX_SCRIPT,
+    SANDBOX_USER,
+    Isolation,
+    detect,
+    qirrt_root,
+    read_only_paths,
+)
+from .sandbox import SETUP_EXIT
 
 DEFAULT_LIMITS = {"memory_mb": 2048, "cpu_s": 3600, "wall_s": 7200.0, "nproc": 64, "file_mb": 64}
 JOB_DIR = "/job"  # where the workload's files are, inside its sandbox
