@@ -266,3 +266,26 @@ def test_a_sandbox_that_cannot_be_built_is_the_workers_fault_not_the_jobs(tmp_pa
     with pytest.raises(WorkloadError, match="exit code 125|the workload failed") as caught:
         run_sandboxed(discover(forger), limits=LIMITS, isolation=found)
     assert not isinstance(caught.value, SandboxSetupError) and caught.value.permanent
+
+
+def test_without_a_mount_namespace_root_still_drops_to_the_sandbox_user(monkeypatch):
+    """The old bug: the uid drop was skipped (workloads ran as root) when the interpreter was not
+    world-readable. Now the worker either drops to qirrt-sandbox or refuses workloads, saying why."""
+    found = _needs()
+    if os.geteuid() != 0:
+        pytest.skip("needs a worker running as root")
+    monkeypatch.setattr(isolation, "_probe_namespaces", lambda names: {
+        n: "unshare(CLONE_NEWNS): switched off by this test" if n == "mount" else None for n in names})
+    degraded = isolation._detect(False)
+    readable = all(isolation._world_accessible(Path(p)) for p in (
+        sys.executable, isolation.sysconfig.get_paths()["stdlib"], *isolation.read_only_paths()))
+    if not readable:
+        assert degraded.refused and "not readable by qirrt-sandbox" in degraded.refused
+        with pytest.raises(WorkloadError, match="cannot run workloads"):
+            run_sandboxed(discover(HERE / "benign.py"), limits=LIMITS, isolation=degraded)
+        return
+    assert degraded.refused is None and "mount" not in degraded.namespaces
+    bundle = discover(HERE / "benign.py")
+    bundle["inputs"] = {"n": 4}
+    value = run_sandboxed(bundle, limits=LIMITS, isolation=degraded)["value"]
+    assert value["uid"] == found.uid != 0

@@ -134,11 +134,13 @@ def _detect(network_allowed: bool) -> Isolation:
         namespaces = tuple(ns for ns in NAMESPACES if probes[ns] is None)
         missing = {ns: probes[ns] for ns in NAMESPACES if probes[ns] is not None}
         isolation = Isolation(SANDBOX_USER, uid, gid, namespaces, missing, network_allowed)
-        if "mount" not in namespaces and not (_world_accessible(Path(sys.executable))
-                                              and _world_accessible(Path(sysconfig.get_paths()["stdlib"]))):
+        hidden = [] if "mount" in namespaces else [
+            p for p in (sys.executable, sysconfig.get_paths()["stdlib"], *read_only_paths())
+            if not _world_accessible(Path(p))]
+        if hidden:
             return Isolation(SANDBOX_USER, uid, gid, namespaces, missing, network_allowed, refused=(
-                f"the interpreter {sys.executable} is not readable by {SANDBOX_USER} and without a mount "
-                "namespace it cannot be shown to it; install Python where every user can read it"))
+                f"{hidden[0]} (the interpreter, its packages or qirrt) is not readable by {SANDBOX_USER}, and "
+                "without a mount namespace it cannot be shown to it; install them where every user can read them"))
         return isolation
     every = ("user", *NAMESPACES)
     probes = _probe_namespaces(every)

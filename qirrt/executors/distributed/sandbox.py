@@ -252,10 +252,10 @@ def setup_failed(exc: Exception) -> int:
 
 def init(config: dict) -> int:
     """PID 1 of the new PID namespace: set up, fork the workload, reap until it ends."""
-    enter(config)
+    folder = enter(config)
     child = os.fork()
     if child == 0:
-        os._exit(_flushed(run_workload(config, JOB)))
+        os._exit(_flushed(run_workload(config, folder)))
     while True:  # when PID 1 exits, the kernel kills whatever the workload left behind
         try:
             pid, wait_status = os.wait()
