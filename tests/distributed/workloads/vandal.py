@@ -21,7 +21,7 @@ class Vandal(RuntimeWorkerBase):
         outcome = {"write": attempt(write)}
         for path in self.inputs["delete"]:
             outcome[path] = attempt(lambda p=path: os.remove(p))
-        with open("/tmp/scratch", "w") as handle:  # its own /tmp and /job stay writable
+        with open(f"/tmp/{self.inputs['scratch']}", "w") as handle:  # its own /tmp and /job stay writable
             handle.write("ok")
         with open("scratch", "w") as handle:
             handle.write("ok")
