@@ -10,6 +10,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import qirrt.executors.distributed as dist
 from qirrt.errors import ExecutionError
@@ -291,3 +293,23 @@ def test_without_a_mount_namespace_root_still_drops_to_the_sandbox_user(monkeypa
     bundle["inputs"] = {"n": 4}
     value = run_sandboxed(bundle, limits=LIMITS, isolation=degraded)["value"]
     assert value["uid"] == found.uid != 0
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.one_of(st.text(max_size=40), st.lists(st.sampled_from(["..", ".", "a", "/", "b.py", "\x00", "~"]),
+                                                     max_size=6).map("/".join)))
+def test_shipped_file_names_never_land_outside_the_job_folder(tmp_path, name):
+    import shutil
+
+    from qirrt.executors.distributed.workload import _write_job
+
+    job = tmp_path / "job"
+    shutil.rmtree(job, ignore_errors=True)
+    job.mkdir()
+    before = set(tmp_path.rglob("*"))
+    try:
+        _write_job({"files": {name: "x = 1\n"}}, job)
+    except (WorkloadError, ValueError, OSError):  # ValueError: an embedded NUL
+        pass
+    for path in set(tmp_path.rglob("*")) - before:
+        assert job in path.parents
