@@ -101,6 +101,9 @@ def matches(requires: dict, capabilities: dict, *, now: float | None = None) -> 
         elif key == "gpu":
             if bool(wanted) and not capabilities.get("gpu"):
                 return False
+        elif key == "network":  # a workload that needs the network: its worker's operator allows it
+            if bool(wanted) and not capabilities.get("workload_network"):
+                return False
         elif key == "calibration_max_age_s":
             at = capabilities.get("calibration_at")
             if at is None or now is None or now - float(at) > float(wanted):

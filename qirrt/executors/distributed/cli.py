@@ -87,22 +87,36 @@ def broker(bind, store_path, keys_dir, insecure_loopback, heartbeat_interval_ms,
 @click.option("--workload-cpu-s", default=3600, show_default=True, type=int)
 @click.option("--workload-wall-s", default=7200.0, show_default=True, type=float)
 @click.option("--workload-nproc", default=64, show_default=True, type=int)
+@click.option("--workload-network", is_flag=True,
+              help="Let workloads whose job asks for the network (requires network) use the host's network.")
+@click.option("--check-sandbox", is_flag=True,
+              help="Run a probe workload that tries to escape, print what is and is not isolated, and exit "
+                   "(exit code 1 when anything is not).")
 @click.option("-v", "--verbose", is_flag=True)
 @user_errors
 def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, slots, heartbeat_interval_ms,
-           heartbeat_liveness, workload_memory_mb, workload_cpu_s, workload_wall_s, workload_nproc, verbose):
+           heartbeat_liveness, workload_memory_mb, workload_cpu_s, workload_wall_s, workload_nproc,
+           workload_network, check_sandbox, verbose):
     """Run a worker: register with the broker and run jobs through EXECUTOR."""
     import signal
-
-    from .worker import Worker
 
     _logging(verbose)
     keys = None if keys_dir is None else (keys_dir, key_name) if key_name else keys_dir
     limits = {"memory_mb": workload_memory_mb, "cpu_s": workload_cpu_s, "wall_s": workload_wall_s,
               "nproc": workload_nproc}
+    if check_sandbox:
+        from .isolation import check, detect, render
+
+        key_files = tuple(str(p) for p in sorted(keys_dir.rglob("*.key_secret"))) if keys_dir else ()
+        rows = check(detect(workload_network), key_files=key_files, limits={**limits, "wall_s": 60.0})
+        click.echo(render(rows))
+        sys.exit(0 if all(row.isolated for row in rows) else 1)
+    from .worker import Worker
+
     server = Worker(connect_url, executor, name=name, keys=keys, insecure_loopback=insecure_loopback,
                     slots=slots, heartbeat_interval_ms=heartbeat_interval_ms,
-                    heartbeat_liveness=heartbeat_liveness, workload_limits=limits)
+                    heartbeat_liveness=heartbeat_liveness, workload_limits=limits,
+                    workload_network=workload_network)
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
     click.echo(f"qirrt worker {server.name} connecting to {connect_url} with executor {executor}")
     sys.stdout.flush()

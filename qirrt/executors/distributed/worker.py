@@ -33,8 +33,8 @@ from ...errors import (
     QirrtError,
     ResourceLimitError,
 )
+from . import isolation, security
 from . import protocol as P
-from . import security
 
 log = logging.getLogger(__name__)
 _SNDMORE = int(zmq.SNDMORE)
@@ -128,7 +128,7 @@ class Worker:
                  keys: str | Path | tuple | None = None, insecure_loopback: bool = False, slots: int = 1,
                  capabilities: dict | None = None, heartbeat_interval_ms: int = P.HEARTBEAT_INTERVAL_MS,
                  heartbeat_liveness: int = P.HEARTBEAT_LIVENESS, workload_limits: dict | None = None,
-                 context: zmq.Context | None = None):
+                 workload_network: bool = False, context: zmq.Context | None = None):
         security.require_secure_or_loopback(connect, keys=keys, insecure_loopback=insecure_loopback,
                                             what="the worker")
         self.connect_url = connect
@@ -145,6 +145,12 @@ class Worker:
         if keys is not None:
             keys_dir, key_name = (keys if isinstance(keys, tuple) else (keys, None))
             self.keys = (security.peer_keys(keys_dir, key_name), security.server_public_key(keys_dir))
+        self.isolation = isolation.detect(workload_network)
+        for line in self.isolation.warnings():  # once, at start
+            log.warning("worker %s: %s", self.name, line)
+        if self.isolation.refused:
+            self.capabilities["kinds"] = [k for k in self.capabilities["kinds"] if k != "workload"]
+        self.capabilities["workload_network"] = self.isolation.network_allowed
         self.pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="qirrt-job")
         self.inbox_url = f"inproc://qirrt-worker-{uuid.uuid4().hex}"
         self.inbox = self.context.socket(zmq.PULL)
@@ -321,7 +327,11 @@ class Worker:
             if spec["kind"] == "workload":
                 from .workload import run_sandboxed
 
-                result = run_sandboxed(spec["workload"], limits=self.workload_limits, cancelled=context.cancelled)
+                # A workload that crashes or hits a limit is a failed job (WorkloadError is permanent:
+                # not retried elsewhere); it cannot signal this process, which goes on.
+                result = run_sandboxed(spec["workload"], limits=self.workload_limits, cancelled=context.cancelled,
+                                       network=bool((spec.get("requires") or {}).get("network")),
+                                       isolation=self.isolation)
             else:
                 program = spec["program"]
                 if not getattr(self.executor, "wants_program_text", False):
