@@ -142,7 +142,7 @@ class Broker:
                  user_burst: float = 1000.0, max_session_s: float = 7 * 86400.0,
                  synchronous: str = "NORMAL", context: zmq.Context | None = None):
         security.require_secure_or_loopback(bind, keys=keys_dir, insecure_loopback=insecure_loopback,
-                                            what="the broker")
+                                            what="the broker", bind=True)
         self.clock = clock
         self.heartbeat_interval_s = heartbeat_interval_ms / 1000.0
         self.heartbeat_liveness = heartbeat_liveness
@@ -167,8 +167,11 @@ class Broker:
         self.socket.rcvhwm = 100_000
         if self.secure:
             security.secure_server(self.socket, security.server_keys(keys_dir))
-        self.socket.bind(bind)
-        self.endpoint = self.socket.getsockopt_string(zmq.LAST_ENDPOINT)
+        try:
+            self.endpoint = security.bind(self.socket, bind, insecure_loopback=insecure_loopback, what="the broker")
+        except Exception:
+            self.close()  # nothing was handled on it: a refused address never serves a message
+            raise
         self.poller = zmq.Poller()
         self.poller.register(self.socket, zmq.POLLIN)
         self._poll_items = [(self.socket, int(zmq.POLLIN))]
