@@ -112,11 +112,15 @@ def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, s
         pass
 
 
-def _client(url, keys_dir, key_name, insecure_loopback):
+CLIENT_TIMEOUT_S = 10.0
+
+
+def _client(url, keys_dir, key_name, insecure_loopback, timeout_s):
     from .client import connect
 
     keys = None if keys_dir is None else (keys_dir, key_name) if key_name else keys_dir
-    return connect(url, keys=keys, insecure_loopback=insecure_loopback, timeout_s=10.0)
+    return connect(url, keys=keys, insecure_loopback=insecure_loopback,
+                   timeout_s=CLIENT_TIMEOUT_S if timeout_s is None else timeout_s)
 
 
 def _client_options(command):
@@ -125,6 +129,10 @@ def _client_options(command):
                            help=SECURITY_HELP)(command)
     command = click.option("--key-name")(command)
     command = click.option("--insecure-loopback", is_flag=True, help=LOOPBACK_HELP)(command)
+    command = click.option("--timeout-s", type=click.FloatRange(0, min_open=True),
+                           help=f"Give up after this many seconds (exit code 2). Default: {CLIENT_TIMEOUT_S:g} s to "
+                                f"reach the broker and for each answer; a job's result is waited for as long "
+                                f"as it takes.")(command)
     return command
 
 
@@ -137,17 +145,18 @@ def _client_options(command):
 @click.option("--executor", help="Require a worker with this executor.")
 @click.option("--wait", is_flag=True, help="Wait for the result and print it as JSON.")
 @user_errors
-def submit(input_path, url, keys_dir, key_name, insecure_loopback, shots, seed, priority, executor, wait):
+def submit(input_path, url, keys_dir, key_name, insecure_loopback, timeout_s, shots, seed, priority, executor,
+           wait):
     """Submit INPUT (QIR, OpenQASM, Q#) to a broker; prints the job id."""
     from ...loader import load_file
 
     program = load_file(input_path)
-    with _client(url, keys_dir, key_name, insecure_loopback) as client:
+    with _client(url, keys_dir, key_name, insecure_loopback, timeout_s) as client:
         job = client.submit(program, shots=shots, seed=seed, priority=priority,
                             requires={"executor": executor} if executor else None)
         click.echo(job.id)
         if wait:
-            result = job.result()
+            result = job.result(timeout_s=timeout_s)
             click.echo(json.dumps(result.to_dict() if hasattr(result, "to_dict") else result, indent=2))
 
 
@@ -155,9 +164,9 @@ def submit(input_path, url, keys_dir, key_name, insecure_loopback, shots, seed, 
 @click.argument("job_ids", nargs=-1, required=True)
 @_client_options
 @user_errors
-def status(job_ids, url, keys_dir, key_name, insecure_loopback):
+def status(job_ids, url, keys_dir, key_name, insecure_loopback, timeout_s):
     """Print the state, progress, queue position and ETA of JOB_IDS as JSON lines."""
-    with _client(url, keys_dir, key_name, insecure_loopback) as client:
+    with _client(url, keys_dir, key_name, insecure_loopback, timeout_s) as client:
         for item in client.status(list(job_ids)):
             click.echo(json.dumps(item))
 
@@ -165,11 +174,10 @@ def status(job_ids, url, keys_dir, key_name, insecure_loopback):
 @click.command()
 @click.argument("job_id")
 @_client_options
-@click.option("--timeout-s", type=float, help="Give up after this many seconds (exit code 2).")
 @user_errors
 def result(job_id, url, keys_dir, key_name, insecure_loopback, timeout_s):
     """Wait for JOB_ID's result and print it as JSON."""
-    with _client(url, keys_dir, key_name, insecure_loopback) as client:
+    with _client(url, keys_dir, key_name, insecure_loopback, timeout_s) as client:
         outcome = client.result(job_id, timeout_s=timeout_s)
         click.echo(json.dumps(outcome.to_dict() if hasattr(outcome, "to_dict") else outcome, indent=2))
 

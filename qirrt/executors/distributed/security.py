@@ -164,7 +164,7 @@ def bind(socket: zmq.Socket, url: str, *, insecure_loopback: bool, what: str) ->
     try:
         socket.bind(url)
     except zmq.ZMQError as exc:
-        raise endpoint.EndpointError(f"{what} cannot listen on {url}: {exc.strerror}; pick another address or "
+        raise endpoint.EndpointError(f"{what} cannot listen on {url}: {zmq.strerror(exc.errno)}; pick another address or "
                                      f"port (port 0 picks a free one) or stop what holds it") from None
     bound = socket.getsockopt_string(zmq.LAST_ENDPOINT)
     if insecure_loopback:
@@ -189,7 +189,7 @@ def connect(socket: zmq.Socket, url: str, *, what: str) -> None:
     try:
         socket.connect(url)
     except zmq.ZMQError as exc:
-        raise endpoint.EndpointError(f"{what} cannot connect to {url}: {exc.strerror}") from None
+        raise endpoint.EndpointError(f"{what} cannot connect to {url}: {zmq.strerror(exc.errno)}") from None
 
 
 class ZapHandler:
