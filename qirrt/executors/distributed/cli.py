@@ -87,10 +87,13 @@ def broker(bind, store_path, keys_dir, insecure_loopback, heartbeat_interval_ms,
 @click.option("--workload-cpu-s", default=3600, show_default=True, type=int)
 @click.option("--workload-wall-s", default=7200.0, show_default=True, type=float)
 @click.option("--workload-nproc", default=64, show_default=True, type=int)
+@click.option("--spool", type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite file keeping finished results until the broker acknowledges them, across restarts "
+                   "of this worker (it also keeps the worker's name).")
 @click.option("-v", "--verbose", is_flag=True)
 @user_errors
 def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, slots, heartbeat_interval_ms,
-           heartbeat_liveness, workload_memory_mb, workload_cpu_s, workload_wall_s, workload_nproc, verbose):
+           heartbeat_liveness, workload_memory_mb, workload_cpu_s, workload_wall_s, workload_nproc, spool, verbose):
     """Run a worker: register with the broker and run jobs through EXECUTOR."""
     import signal
 
@@ -102,7 +105,7 @@ def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, s
               "nproc": workload_nproc}
     server = Worker(connect_url, executor, name=name, keys=keys, insecure_loopback=insecure_loopback,
                     slots=slots, heartbeat_interval_ms=heartbeat_interval_ms,
-                    heartbeat_liveness=heartbeat_liveness, workload_limits=limits)
+                    heartbeat_liveness=heartbeat_liveness, workload_limits=limits, spool=spool)
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
     click.echo(f"qirrt worker {server.name} connecting to {connect_url} with executor {executor}")
     sys.stdout.flush()
