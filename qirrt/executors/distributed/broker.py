@@ -47,6 +47,7 @@ class WorkerRecord:
     expiry: float
     running: dict[str, int] = field(default_factory=dict)  # job id -> attempt
     speed: float = 1.0  # observed duration / estimated duration (EWMA)
+    acks: list[tuple[str, int]] = field(default_factory=list)  # results to acknowledge at the next heartbeat
 
     @property
     def free(self) -> int:
@@ -419,9 +420,9 @@ class Broker:
 
     def _result(self, worker: WorkerRecord, body: dict) -> None:
         job_id, attempt = body["job"], body["attempt"]
-        # Acknowledge every result, whatever becomes of it: the worker keeps a result until then, and
-        # the acknowledgement leaves in this turn's flush, after the commit.
-        self.outbox.append((worker.identity, P.WORKER, P.W_CANCEL, {"job": job_id, "attempt": attempt}))
+        # Acknowledge every result, whatever becomes of it: the worker keeps a result until then. The
+        # acknowledgements go with the next heartbeat (after a commit), off the path of the reply.
+        worker.acks.append((job_id, attempt))
         now = self.clock()
         if worker.running.get(job_id) != attempt:
             row = self.store.get(job_id)
@@ -504,6 +505,9 @@ class Broker:
                 self._purge(worker, "missed heartbeats")
             else:
                 self.outbox.append((worker.identity, P.WORKER, P.W_HEARTBEAT, {}))
+                for job_id, attempt in worker.acks:
+                    self.outbox.append((worker.identity, P.WORKER, P.W_CANCEL, {"job": job_id, "attempt": attempt}))
+                worker.acks.clear()
         for job_id, (attempt, name, grace, spec, user, _started) in list(self.orphans.items()):
             if grace < now_mono:
                 del self.orphans[job_id]
