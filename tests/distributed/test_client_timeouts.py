@@ -115,3 +115,27 @@ def test_allowed_client_still_works(setup):
     shutil.copy(keys / "server.key", folder)
     with dist.connect(cluster.url, keys=folder, timeout_s=10) as client:
         assert client.status([JOB]) == [{"id": JOB, "state": "unknown", "error": "no such job of yours"}]
+
+
+def test_worker_with_refused_key_says_so_and_stops_on_sigterm(setup):
+    """A worker's sends never block either: it logs the refusal and still obeys SIGTERM."""
+    cluster, cases = setup
+    _url, keys, _error, _message = cases["unlisted key"]
+    worker = subprocess.Popen([sys.executable, "-m", "qirrt.cli", "worker", "--connect", cluster.url, "--keys",
+                               str(keys), "--executor", "tests.distributed.helpers:EchoExecutor",
+                               "--heartbeat-interval-ms", "100"], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "connecting to" not in (worker.stdout.readline() or ""):
+            pass
+        time.sleep(2.0)  # many heartbeats and reconnects against the refusal
+        worker.terminate()
+        _out, err = worker.communicate(timeout=15)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(10)
+    assert "refused this worker's key (ZAP status 400)" in err
+    assert "under workers/" in err
+    assert err.count("refused this worker's key") == 1  # said once, not every heartbeat

@@ -35,6 +35,7 @@ _NOBLOCK, _SNDMORE = int(zmq.NOBLOCK), int(zmq.SNDMORE)
 MAX_BATCH = 1000  # messages handled per loop turn (one commit)
 MAX_STATUS_JOBS = 1000
 BAN_S = 60.0
+MAX_UNACKED = 256  # results acknowledged at once when this many wait for the next heartbeat
 
 
 @dataclass
@@ -423,6 +424,8 @@ class Broker:
         # Acknowledge every result, whatever becomes of it: the worker keeps a result until then. The
         # acknowledgements go with the next heartbeat (after a commit), off the path of the reply.
         worker.acks.append((job_id, attempt))
+        if len(worker.acks) >= MAX_UNACKED:  # a fast worker's list of kept results stays short
+            self._acknowledge(worker)
         now = self.clock()
         if worker.running.get(job_id) != attempt:
             row = self.store.get(job_id)
@@ -454,6 +457,12 @@ class Broker:
             self._enqueue(job_id, running.user, running.spec, retry_at or 0.0, self.store.get(job_id).checkpoint)
         elif state is not None:
             self._notify(job_id, {"state": state, "error": error})
+
+    def _acknowledge(self, worker: WorkerRecord) -> None:
+        """Tell `worker` its reported results are safe in the store (a CANCEL of each attempt)."""
+        for job_id, attempt in worker.acks:
+            self.outbox.append((worker.identity, P.WORKER, P.W_CANCEL, {"job": job_id, "attempt": attempt}))
+        worker.acks.clear()
 
     def _observe(self, worker: WorkerRecord, running: Running, now: float) -> None:
         elapsed = max(0.0, now - running.started_at)
@@ -505,9 +514,7 @@ class Broker:
                 self._purge(worker, "missed heartbeats")
             else:
                 self.outbox.append((worker.identity, P.WORKER, P.W_HEARTBEAT, {}))
-                for job_id, attempt in worker.acks:
-                    self.outbox.append((worker.identity, P.WORKER, P.W_CANCEL, {"job": job_id, "attempt": attempt}))
-                worker.acks.clear()
+                self._acknowledge(worker)
         for job_id, (attempt, name, grace, spec, user, _started) in list(self.orphans.items()):
             if grace < now_mono:
                 del self.orphans[job_id]
