@@ -80,7 +80,7 @@ class Link:
         head = f"no reply from the broker at {self.url} within {waited_s:g} s"
         if self.handshake_failures:
             hint = (f"check that the server.key next to your key ({self.keys}) is a copy of the broker's server.key"
-                    if self.keys else "check whether the broker needs keys (--keys DIR)")
+                    if self.keys else "the broker probably needs CurveZMQ keys: connect with --keys DIR")
             why = f"connections opened but the handshake failed {self.handshake_failures} times; {hint}"
         elif self.tcp_connects:
             why = ("a connection opened but the handshake never finished; check the keys "
