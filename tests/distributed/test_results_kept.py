@@ -5,14 +5,17 @@ the job runs exactly once. Real broker and worker processes, SIGKILL and SIGSTOP
 from __future__ import annotations
 
 import random
+import re
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
 
 import qirrt.executors.distributed as dist
 
-from .helpers import BELL_IR, executions, wait_until
+from .helpers import BELL_IR, ROOT, executions, wait_until
 
 COUNTING = "tests.distributed.helpers:CountingExecutor"
 HEARTBEAT_MS = 100
@@ -120,3 +123,28 @@ def test_broker_sigkills_under_load_run_every_job_once(cluster, tmp_path):
     assert sorted(counts) == sorted(job.id for job in jobs)
     reran = {job_id: n for job_id, n in counts.items() if n != 1}
     assert not reran, f"{len(reran)} of {len(jobs)} jobs ran more than once: {reran}"
+
+
+def test_spool_belongs_to_one_worker(tmp_path):
+    from qirrt.executors.distributed.spool import ResultSpool, SpoolError
+
+    path = tmp_path / "w.spool"
+    spool = ResultSpool(path)
+    assert spool.claim(None) is None and spool.claim("w1") == "w1" and spool.claim(None) == "w1"
+    spool.put("a" * 32, 3, b"body")
+    spool.close()
+    again = ResultSpool(path)
+    assert again.load() == [("a" * 32, 3, b"body")]
+    again.delete("a" * 32, 2)  # another attempt's acknowledgement leaves it
+    assert len(again.load()) == 1
+    again.delete("a" * 32, 3)
+    assert again.load() == []
+    with pytest.raises(SpoolError, match=re.escape(f"the results spool {path} belongs to worker 'w1', not 'w2'; "
+                                                   "start with --name w1 or give another --spool file")):
+        again.claim("w2")
+    again.close()
+    done = subprocess.run([sys.executable, "-m", "qirrt.cli", "worker", "--insecure-loopback", "--name", "w2",
+                           "--spool", str(path), "--executor", "tests.distributed.helpers:EchoExecutor"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "belongs to worker 'w1'" in done.stderr

@@ -145,7 +145,11 @@ class Worker:
         self.executor = load_executor(executor)
         self.spool = None if spool is None else ResultSpool(spool)
         if self.spool is not None:
-            name = self.spool.claim(name)  # a restarted worker keeps its name: its results are its own
+            try:
+                name = self.spool.claim(name)  # a restarted worker keeps its name: its results are its own
+            except Exception:
+                self.spool.close()
+                raise
         self.name = name or f"{_socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         if self.spool is not None:
             self.spool.claim(self.name)
