@@ -35,6 +35,7 @@ _NOBLOCK, _SNDMORE = int(zmq.NOBLOCK), int(zmq.SNDMORE)
 MAX_BATCH = 1000  # messages handled per loop turn (one commit)
 MAX_STATUS_JOBS = 1000
 BAN_S = 60.0
+MAX_UNACKED = 256  # results acknowledged at once when this many wait for the next heartbeat
 
 
 @dataclass
@@ -47,6 +48,7 @@ class WorkerRecord:
     expiry: float
     running: dict[str, int] = field(default_factory=dict)  # job id -> attempt
     speed: float = 1.0  # observed duration / estimated duration (EWMA)
+    acks: list[tuple[str, int]] = field(default_factory=list)  # results to acknowledge at the next heartbeat
 
     @property
     def free(self) -> int:
@@ -145,7 +147,7 @@ class Broker:
                  user_burst: float = 1000.0, max_session_s: float = 7 * 86400.0,
                  synchronous: str = "NORMAL", context: zmq.Context | None = None):
         security.require_secure_or_loopback(bind, keys=keys_dir, insecure_loopback=insecure_loopback,
-                                            what="the broker")
+                                            what="the broker", bind=True)
         self.clock = clock
         self.heartbeat_interval_s = heartbeat_interval_ms / 1000.0
         self.heartbeat_liveness = heartbeat_liveness
@@ -170,8 +172,11 @@ class Broker:
         self.socket.rcvhwm = 100_000
         if self.secure:
             security.secure_server(self.socket, security.server_keys(keys_dir))
-        self.socket.bind(bind)
-        self.endpoint = self.socket.getsockopt_string(zmq.LAST_ENDPOINT)
+        try:
+            self.endpoint = security.bind(self.socket, bind, insecure_loopback=insecure_loopback, what="the broker")
+        except Exception:
+            self.close()  # nothing was handled on it: a refused address never serves a message
+            raise
         self.poller = zmq.Poller()
         self.poller.register(self.socket, zmq.POLLIN)
         self._poll_items = [(self.socket, int(zmq.POLLIN))]
@@ -185,6 +190,10 @@ class Broker:
         self.order: list[tuple] = []  # sorted (key, job_id); stale entries skipped lazily
         self.running: dict[str, Running] = {}
         self.orphans: dict[str, tuple[int, str | None, float, dict, str, float]] = {}
+        # job id -> (attempt, worker name) of a lease lost to a missed heartbeat or an orphan's grace:
+        # if that worker comes back with the attempt (still running, or finished while the broker
+        # could not hear it) before the job starts again, the job resumes there instead of re-running.
+        self.lost_leases: OrderedDict[str, tuple[int, str, bool]] = OrderedDict()  # (..., failure counted)
         self.waiters: dict[str, list[tuple[bytes, int]]] = defaultdict(list)
         self.user_running: dict[str, int] = defaultdict(int)
         self.buckets: dict[str, TokenBucket] = {}
@@ -384,22 +393,48 @@ class Broker:
                     and isinstance(item[1], int)):
                 raise P.ProtocolError("READY.running must be a list of [job id, attempt]")
             job_id, attempt = item
-            orphan = self.orphans.get(job_id)
-            if orphan is not None and orphan[0] == attempt and orphan[1] == name and worker.free > 0:
-                del self.orphans[job_id]
-                _, _, _, spec, job_user, started_at = orphan
-                worker.running[job_id] = attempt
-                self.running[job_id] = Running(identity, attempt, job_user, spec, started_at, time.monotonic(),
-                                               spec.get("time_limit_s"))
-                self.user_running[job_user] += 1
-            else:
+            if not self._adopt(worker, job_id, attempt):
                 self.outbox.append((identity, P.WORKER, P.W_CANCEL, {"job": job_id, "attempt": attempt}))
         log.info("worker %s registered (%d slots, executors %s)", name, slots, capabilities.get("executors"))
 
+    def _adopt(self, worker: WorkerRecord, job_id: str, attempt: int) -> bool:
+        """Take back an attempt a re-registering worker still runs or has finished: a job orphaned by
+        a broker restart, or requeued after its lease was lost and not started again since."""
+        orphan = self.orphans.get(job_id)
+        if orphan is not None and orphan[0] == attempt and orphan[1] == worker.name:
+            del self.orphans[job_id]
+            _, _, _, spec, job_user, started_at = orphan
+        elif self.lost_leases.get(job_id, ())[:2] == (attempt, worker.name) and job_id in self.queue:
+            entry = self.queue[job_id]
+            started_at = self.store.resume_attempt(job_id, attempt, worker.name,
+                                                   refund_failure=self.lost_leases[job_id][2])
+            if started_at is None:
+                return False
+            del self.queue[job_id]
+            del self.lost_leases[job_id]
+            spec, job_user = entry.spec, entry.user
+            self.stats["resumed"] += 1
+        else:
+            return False
+        worker.running[job_id] = attempt
+        self.running[job_id] = Running(worker.identity, attempt, job_user, spec, started_at, time.monotonic(),
+                                       spec.get("time_limit_s"))
+        self.user_running[job_user] += 1
+        return True
+
     def _result(self, worker: WorkerRecord, body: dict) -> None:
         job_id, attempt = body["job"], body["attempt"]
+        # Acknowledge every result, whatever becomes of it: the worker keeps a result until then. The
+        # acknowledgements go with the next heartbeat (after a commit), off the path of the reply.
+        worker.acks.append((job_id, attempt))
+        if len(worker.acks) >= MAX_UNACKED:  # a fast worker's list of kept results stays short
+            self._acknowledge(worker)
         now = self.clock()
         if worker.running.get(job_id) != attempt:
+            row = self.store.get(job_id)
+            if row is not None and row.state == DONE and row.attempt == attempt and row.result_worker == worker.name:
+                self.stats["duplicate_results"] += 1  # delivered again after a lost acknowledgement
+                return
             self.stats["stale_results"] += 1
             self.store.refuse(job_id, attempt, worker.name, "result for an attempt this worker does not run", now)
             return
@@ -426,6 +461,12 @@ class Broker:
         elif state is not None:
             self._notify(job_id, {"state": state, "error": error})
 
+    def _acknowledge(self, worker: WorkerRecord) -> None:
+        """Tell `worker` its reported results are safe in the store (a CANCEL of each attempt)."""
+        for job_id, attempt in worker.acks:
+            self.outbox.append((worker.identity, P.WORKER, P.W_CANCEL, {"job": job_id, "attempt": attempt}))
+        worker.acks.clear()
+
     def _observe(self, worker: WorkerRecord, running: Running, now: float) -> None:
         elapsed = max(0.0, now - running.started_at)
         self.mean_duration_s = 0.9 * self.mean_duration_s + 0.1 * elapsed
@@ -447,12 +488,12 @@ class Broker:
                 continue
             self.user_running[running.user] -= 1
             self._lose_attempt(job_id, attempt, running.user, running.spec, f"worker {worker.name} lost: {reason}",
-                               count_failure=True)
+                               count_failure=True, worker_name=worker.name)
         worker.running.clear()
         log.info("worker %s purged: %s", worker.name, reason)
 
     def _lose_attempt(self, job_id: str, attempt: int, user: str, spec: dict, error: str, *,
-                      count_failure: bool) -> None:
+                      count_failure: bool, worker_name: str | None = None) -> None:
         now = self.clock()
         row = self.store.get(job_id)
         failures = (row.failures if row else 0) + (1 if count_failure else 0)
@@ -461,6 +502,10 @@ class Broker:
                                        count_failure=count_failure)
         if state == QUEUED:
             self._enqueue(job_id, user, spec, retry_at, row.checkpoint if row else None)
+            if worker_name is not None:
+                self.lost_leases[job_id] = (attempt, worker_name, count_failure)
+                while len(self.lost_leases) > 100_000:
+                    self.lost_leases.popitem(last=False)
         elif state is not None:
             self._notify(job_id, {"state": state, "error": error})
 
@@ -472,11 +517,12 @@ class Broker:
                 self._purge(worker, "missed heartbeats")
             else:
                 self.outbox.append((worker.identity, P.WORKER, P.W_HEARTBEAT, {}))
-        for job_id, (attempt, _name, grace, spec, user, _started) in list(self.orphans.items()):
+                self._acknowledge(worker)
+        for job_id, (attempt, name, grace, spec, user, _started) in list(self.orphans.items()):
             if grace < now_mono:
                 del self.orphans[job_id]
                 self._lose_attempt(job_id, attempt, user, spec, "its worker did not come back after a broker restart",
-                                   count_failure=False)
+                                   count_failure=False, worker_name=name)
         now = self.clock()
         for job_id, running in list(self.running.items()):
             if running.time_limit_s is not None and now - running.started_at > running.time_limit_s:
@@ -560,6 +606,7 @@ class Broker:
 
     def _start(self, worker: WorkerRecord, entry: QueueEntry, now: float) -> None:
         del self.queue[entry.job_id]
+        self.lost_leases.pop(entry.job_id, None)
         attempt = self.store.start_attempt(entry.job_id, worker.name, now)
         self._run_on(worker, entry.job_id, attempt, entry.user, entry.spec, now, entry.checkpoint)
 
