@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .compiler import CompiledProgram, compile
+from .conformance import NonConformanceWarning
 from .errors import (
     AdapterError,
     CalibrationError,
@@ -30,6 +31,7 @@ __all__ = [
     "FrontendError",
     "InvalidProgramError",
     "MissingOptionalDependencyError",
+    "NonConformanceWarning",
     "PassError",
     "PluginError",
     "Profile",

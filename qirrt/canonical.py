@@ -258,8 +258,13 @@ class _Dynamic:
                     out.append(Instr.parse(line))
             block.instrs = out
         if self.allocated:
-            state.note(f"lowered {self.allocated} dynamically allocated qubit(s) to static qubits "
-                       f"{_span(self.next_qubit - self.allocated, self.next_qubit)} in allocation order")
+            action = (f"lowered {self.allocated} dynamically allocated qubit(s) to static qubits "
+                      f"{_span(self.next_qubit - self.allocated, self.next_qubit)} in allocation order")
+            if state.declares_profile:  # full QIR allocates dynamically by design
+                state.repair("QIR033", f"entry point @{state.function.name} allocates qubits dynamically in a "
+                             "module that claims a static-qubit profile", action)
+            else:
+                state.note(action)
         if self.measured:
             state.note(f"lowered {self.measured} result-returning measurement(s) to "
                        f"@{MZ} into static results {_span(self.next_result - self.measured, self.next_result)} "
@@ -378,6 +383,13 @@ class _Ctx:
     renames: Counter = field(default_factory=Counter)
     counts: Counter = field(default_factory=Counter)
     pending: list[str] = field(default_factory=list)
+    violations: dict = field(default_factory=dict)  # counts key → (rule code, violation, block, instr)
+
+    def count(self, key: str, block: Block, instr: Instr, violation: tuple[str, str] | None = None) -> None:
+        """Count one rewrite of kind `key`; `violation` (code, text) when the rewrite repairs a rule."""
+        self.counts[key] += 1
+        if violation is not None and key not in self.violations:
+            self.violations[key] = (*violation, block, instr)
 
     def angle(self, text: str, factor: float) -> str:
         """`factor * angle` as an operand: a literal when the angle is one, else an `fmul`."""
@@ -534,7 +546,9 @@ def _invoke(ctx: _Ctx, block: Block, index: int, instr: Instr) -> list[str]:
         raise ctx.state.error("QIR103", f"cannot lower `{base}` with {n_controls} control(s) and "
                               f"{'dynamic angles' if angles else 'these operands'} to the dialect's gates",
                               block=block, instr=instr) from None
-    ctx.counts[f"controlled `{base}` ({n_controls} control{'s' if n_controls != 1 else ''})"] += 1
+    ctx.count(f"controlled `{base}` ({n_controls} control{'s' if n_controls != 1 else ''})", block, instr,
+              ("QIR053", f"@{instr.callee} is an external function, not QIS") if ctx.state.declares_profile
+              else None)
     return _gate_lines(ctx, gates)
 
 
@@ -599,7 +613,7 @@ def _qis(ctx: _Ctx, block: Block, index: int, instr: Instr) -> list[str] | None:
             base, angles = "rx", [double_literal(-math.pi / 2)]
         else:
             return None
-        ctx.counts[f"adjoint `{name}`"] += 1
+        ctx.count(f"adjoint `{name}`", block, instr, ("QIR050", f"@{instr.callee} is not a QIS gate qirrt knows"))
     targets = _qubit_ids(ctx, block, instr, instr.args[n_angles:])
     if base in GATES and not adjoint:
         symbol = gate_symbol(base)
@@ -609,12 +623,15 @@ def _qis(ctx: _Ctx, block: Block, index: int, instr: Instr) -> list[str] | None:
     except KeyError:
         return None
     if not adjoint:
-        ctx.counts[f"`{name}` decomposed"] += 1
+        ctx.count(f"`{name}` decomposed", block, instr, ("QIR050", f"@{instr.callee} is not a QIS gate qirrt knows"))
     return _gate_lines(ctx, gates)
 
 
 def _initialize(ctx: _Ctx, block: Block, index: int, instr: Instr) -> list[str]:
-    ctx.counts["`__quantum__rt__initialize` dropped (no effect on a static-qubit program)"] += 1
+    late = block is not ctx.state.function.blocks[0] or any(
+        (i.callee or "").startswith(QIS_PREFIX) for i in block.instrs[:index])
+    ctx.count("`__quantum__rt__initialize` dropped (no effect on a static-qubit program)", block, instr,
+              ("QIR069", "__quantum__rt__initialize comes after a quantum instruction") if late else None)
     return []
 
 
@@ -653,9 +670,15 @@ def canonicalise_calls(state: State) -> None:
     _check_static_operands(state)
     for (old, new), _count in sorted(ctx.renames.items()):
         state.note(f"renamed @{old} to @{new}")
+    repaired: dict[tuple[str, str], list[str]] = {}  # one repair per violation, listing its rewrites
     for what, count in ctx.counts.items():
-        state.note(f"{what}: {count} call(s)" if not what.startswith("`__quantum__rt__initialize`")
-                   else what)
+        action = f"{what}: {count} call(s)" if not what.startswith("`__quantum__rt__initialize`") else what
+        state.note(action)
+        if what in ctx.violations:
+            repaired.setdefault(ctx.violations[what][:2], []).append(action)
+    for (code, violation), actions in repaired.items():
+        _, _, block, instr = next(v for v in ctx.violations.values() if v[:2] == (code, violation))
+        state.repair(code, violation, "; ".join(actions), block=block, instr=instr, note=False)
 
 
 def _check_static_operands(state: State) -> None:

@@ -11,7 +11,9 @@ import click
 from . import __version__
 from .cli_common import user_errors
 
-INPUT_HELP = "INPUT is a QIR file (.ll text or .bc bitcode), OpenQASM 2/3 (.qasm) or Q# (.qs)."
+INPUT_HELP = "INPUT is QIR (.ll text, .bc bitcode), OpenQASM 2/3 (.qasm/.qasm2/.qasm3) or Q# (.qs); content decides."
+STRICT_HELP = ("Refuse QIR that breaks a rule of its profile (exit 2, naming the rule) instead of repairing it "
+               "with a warning.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,16 +35,18 @@ def main() -> None:
 @click.option("--passes", "pipeline", metavar="PIPELINE",
               help='Pass pipeline, e.g. "decompose{basis=rz,sx,x,cz},merge-rotations".')
 @click.option("--target", metavar="NAME", help="Compile for this target, e.g. FakeKolkata.")
+@click.option("--strict", is_flag=True, help=STRICT_HELP)
 @user_errors
 def compile(input_path: Path, output: Path | None, profile: str | None, pipeline: str | None,
-            target: str | None) -> None:
+            target: str | None, strict: bool = False) -> None:
     """Check INPUT and write it as normalised QIR.
 
     \b
-    INPUT is a QIR file (.ll text or .bc bitcode), OpenQASM 2/3 (.qasm) or Q# (.qs).
+    INPUT is QIR (.ll text, .bc bitcode), OpenQASM 2/3 (.qasm/.qasm2/.qasm3) or Q# (.qs); content decides.
     Exit code 0 on success, 2 on invalid input (the error goes to stderr).
+    Each spec violation repaired prints `warning: [QIRnnn] ...; repaired: ...` on stderr.
     """
-    program = _load(input_path, profile)
+    program = _load(input_path, profile, strict=strict)
     if pipeline or target:
         from .compiler import compile_program
 
@@ -58,19 +62,22 @@ def compile(input_path: Path, output: Path | None, profile: str | None, pipeline
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--profile", type=click.Choice(["base", "adaptive"]), help="Profile for frontend inputs.")
+@click.option("--profile", type=click.Choice(["base", "adaptive"]),
+              help="Profile for frontend inputs, or the one QIR inputs must declare.")
+@click.option("--strict", is_flag=True, help=STRICT_HELP)
 @user_errors
-def inspect(input_path: Path, as_json: bool, profile: str | None) -> None:
-    """Show INPUT's profile, resources, parameters and validation result.
+def inspect(input_path: Path, as_json: bool, profile: str | None, strict: bool = False) -> None:
+    """Show INPUT's profile, resources, parameters, validation result and conformance.
 
     \b
-    INPUT is a QIR file (.ll text or .bc bitcode), OpenQASM 2/3 (.qasm) or Q# (.qs).
+    INPUT is QIR (.ll text, .bc bitcode), OpenQASM 2/3 (.qasm/.qasm2/.qasm3) or Q# (.qs); content decides.
     An invalid program exits with code 2 and, with --json, prints {"valid": false, "error": ...}.
+    A valid program that qirrt had to repair has "conformant": false and its "repairs" listed.
     """
     from .errors import InvalidProgramError
 
     try:
-        program = _load(input_path, profile)
+        program = _load(input_path, profile, strict=strict)
     except InvalidProgramError as exc:
         if not as_json:
             raise
@@ -95,6 +102,10 @@ def inspect(input_path: Path, as_json: bool, profile: str | None) -> None:
     click.echo(f"  measurements  {resources['measurements']}")
     click.echo(f"  branches      {resources['branches']}")
     click.echo(f"  parameters    {', '.join(description['parameters']) or '-'}")
+    repairs = description["repairs"]
+    click.echo(f"  conformant    {'yes' if description['conformant'] else f'no, {len(repairs)} repair(s)'}")
+    for repair in repairs:
+        click.echo(f"  repaired      [{repair['code']}] {repair['repaired']}")
     for note in description["normalisation"]:
         click.echo(f"  normalised    {note}")
 
@@ -124,20 +135,21 @@ def inspect(input_path: Path, as_json: bool, profile: str | None) -> None:
               help="Device to run against, e.g. FakeKolkata: its calibrated noise on the aer executor, the "
                    "device itself for adapters (emulated, qiskit-backend); also what mitigation steps use. "
                    "See `qirrt targets`.")
+@click.option("--strict", is_flag=True, help=STRICT_HELP)
 @user_errors
 def run(input_path: Path, shots: int, seed: int | None, executor: str, params_text: str | None,
         precision: str, as_json: bool, output_schema: bool, plot: Path | None, quiet: bool,
         mitigation: str | None = None, observable: str | None = None,
-        mitigation_target: str | None = None) -> None:
+        mitigation_target: str | None = None, strict: bool = False) -> None:
     """Run INPUT and print its counts.
 
     \b
-    INPUT is a QIR file (.ll text or .bc bitcode), OpenQASM 2/3 (.qasm) or Q# (.qs).
+    INPUT is QIR (.ll text, .bc bitcode), OpenQASM 2/3 (.qasm/.qasm2/.qasm3) or Q# (.qs); content decides.
     The default executor is qirrt's embedded JIT simulator; no server is needed.
     """
     from .runtime import run as run_program
 
-    program = _load(input_path, None)
+    program = _load(input_path, None, strict=strict)
     params = _parse_params(params_text)
     if mitigation is not None or observable is not None:
         _run_mitigated(program, mitigation, observable, mitigation_target, shots=shots, seed=seed,
@@ -345,19 +357,24 @@ def _fake_backend_names() -> list[str]:
     return sorted(found)
 
 
-def _load(path: Path, profile: str | None):
-    from .loader import load_file
+def _load(path: Path, profile: str | None, *, strict: bool = False):
+    """Load INPUT; print each conformance repair as one `warning: [QIRnnn] ...; repaired: ...` line."""
+    from .cli_common import load_input
     from .program import Profile
+    from .sniff import file_kind
 
+    kind = file_kind(path) if path.is_file() else None
     options = {}
-    if profile and path.suffix.lower() in (".qasm", ".qs"):
+    if profile and kind in ("qasm", "qsharp"):
         options["profile"] = profile
-    program = load_file(path, **options)
-    if profile and path.suffix.lower() in (".ll", ".bc") and program.profile is not Profile.parse(profile):
-        from .errors import InvalidProgramError
+    program = load_input(path, strict=strict, **options)
+    if profile and kind in ("ir", "bitcode") and program.profile is not Profile.parse(profile):
+        from .errors import InvalidProgramError, Location
 
         raise InvalidProgramError(
-            f"{path} is a {program.profile.value} profile program, not {profile}", code="QIR100")
+            f"profile-attribute: {path} declares the {program.profile.value} profile, not {profile}; "
+            f"make `qir_profiles` and --profile agree", code="QIR016",
+            location=Location(file=str(path), function=program.entry_point))
     return program
 
 

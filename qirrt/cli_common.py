@@ -25,3 +25,22 @@ def user_errors(command):
             sys.exit(2)
 
     return wrapper
+
+
+def load_input(path, *, strict: bool = False, **options):
+    """`qirrt.loader.load_file`, printing each conformance repair as one line on stderr:
+    `warning: [QIRnnn] <rule>: <what is wrong> (at <where>); repaired: <what qirrt did>`."""
+    import warnings
+
+    from .conformance import NonConformanceWarning
+    from .loader import load_file
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", NonConformanceWarning)
+        program = load_file(path, strict=strict, **options)
+    for warning in caught:
+        if issubclass(warning.category, NonConformanceWarning):
+            click.echo(f"warning: {warning.message}", err=True)
+        else:  # not ours: let Python's own filters decide
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return program

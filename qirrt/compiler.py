@@ -361,7 +361,8 @@ class BindTemplate:
         texts = [self.text(values[0])] if len(values) == 1 else self.texts(values)
         return [Program(ir=text, entry_point=p.entry_point, profile=p.profile, num_qubits=p.num_qubits,
                         num_results=p.num_results, parameters=(), producer=p.producer,
-                        normalisation=p.normalisation, source_file=p.source_file, metadata=dict(metadata))
+                        normalisation=p.normalisation, source_file=p.source_file, repairs=p.repairs,
+                        metadata=dict(metadata))
                 for text in texts]
 
 

@@ -7,29 +7,36 @@ from pathlib import Path
 from typing import Any
 
 from .errors import FrontendError, UnsupportedInputError
-from .program import Program, is_bitcode
+from .program import Program
+from .sniff import SUFFIX_KINDS, file_kind, is_bitcode, text_kind
 
-_SOURCE_SUFFIXES = {".qasm": "qasm", ".qs": "qsharp"}
 
-
-def load(source: Any, **options) -> Program:
+def load(source: Any, *, strict: bool = False, **options) -> Program:
     """A `Program` from a path, QIR text, bitcode bytes, OpenQASM text, or a framework object.
 
-    Keyword options go to the frontend that handles `source` (e.g. `profile="adaptive"`).
+    Keyword options go to the frontend that handles `source` (e.g. `profile="adaptive"`). QIR that
+    breaks a rule of its profile is repaired with a `NonConformanceWarning` per repair;
+    `strict=True` refuses it instead (`InvalidProgramError` with the rule's code). qirrt's own
+    frontends (OpenQASM, Qiskit, ...) emit conformant QIR, so `strict` has nothing to refuse there.
     """
     if isinstance(source, Program):
+        if strict:
+            from .conformance import refuse
+
+            refuse(source.repairs, source_file=source.source_file)
         return source
     if isinstance(source, (bytes, bytearray)):
         data = bytes(source)
         if is_bitcode(data):
-            return Program.from_bitcode(data, **options)
+            return Program.from_bitcode(data, strict=strict, **options)
         source = data.decode("utf-8")
     if isinstance(source, os.PathLike) or (isinstance(source, str) and _looks_like_path(source)):
-        return load_file(Path(source), **options)
+        return load_file(Path(source), strict=strict, **options)
     if isinstance(source, str):
-        if _looks_like_ir(source):
-            return Program.from_ir(source, **options)
-        if source.lstrip().upper().startswith("OPENQASM"):
+        kind = text_kind(source)
+        if kind == "ir" or (kind is None and _looks_like_ir(source)):
+            return Program.from_ir(source, strict=strict, **options)
+        if kind == "qasm":
             from .bindings.qasm import from_qasm
 
             return from_qasm(source, **options)
@@ -47,20 +54,30 @@ def load(source: Any, **options) -> Program:
     return frontend.load(source, **options)
 
 
-def load_file(path: Path, **options) -> Program:
+def load_file(path: Path, *, strict: bool = False, **options) -> Program:
+    """A `Program` from a file: QIR text or bitcode, OpenQASM 2/3 or Q#, told apart by `qirrt.sniff`."""
     if not path.exists():
         raise FrontendError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    if suffix == ".qasm":
+    if path.is_dir():
+        raise FrontendError(f"{path} is a directory; pass a QIR (.ll/.bc), OpenQASM or Q# file")
+    kind = file_kind(path)
+    if kind is None and _looks_like_ir(path.read_bytes()[:65536].decode("utf-8", errors="replace")):
+        kind = "ir"
+    if kind == "qasm":
         from .bindings.qasm import from_qasm
 
         return from_qasm(path.read_text(), source_file=str(path), **options)
-    if suffix == ".qs":
+    if kind == "qsharp":
         from .bindings.qsharp import from_qsharp
 
         return from_qsharp(path.read_text(), source_file=str(path), **options)
-    program = Program.from_file(path, **_qir_options(options))
-    return program
+    if kind is None:
+        known = ", ".join(sorted(SUFFIX_KINDS))
+        raise UnsupportedInputError(
+            f"{path}: cannot tell what kind of program this is: it is not LLVM bitcode, does not start like "
+            f"LLVM IR (`define`, `;`, `source_filename`, ...) or OpenQASM (an `OPENQASM` header), and its "
+            f"extension is none of {known}; add the header or rename the file")
+    return Program.from_file(path, strict=strict, **_qir_options(options))
 
 
 def _qir_options(options: dict) -> dict:
@@ -73,7 +90,7 @@ def _qir_options(options: dict) -> dict:
 def _looks_like_path(text: str) -> bool:
     if "\n" in text or len(text) > 4096:
         return False
-    return Path(text).suffix.lower() in {".ll", ".bc", ".qasm", ".qs"} or Path(text).exists()
+    return Path(text).suffix.lower() in SUFFIX_KINDS or Path(text).exists()
 
 
 def _looks_like_ir(text: str) -> bool:

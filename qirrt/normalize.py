@@ -3,14 +3,17 @@
 The normaliser works on the module as LLVM prints it (one instruction a line, opaque pointers: LLVM
 upgrades typed-pointer input while parsing). The entry point is read into a small instruction model
 (`Function`, `Block`, `Instr`) and rewritten by a fixed sequence of named steps; every step that
-changes something appends a human-readable line to `changes` (→ `Program.normalisation`). The
-result is printed, re-parsed and verified by LLVM.
+changes something appends a human-readable line to `changes` (→ `Program.normalisation`); a change
+that repairs a violation of a QIR profile rule is also recorded as a `qirrt.conformance.Repair` with
+the rule's code (→ `Program.repairs`, warned about, refused with `strict=True`). The result is
+printed, re-parsed and verified by LLVM.
 
 Steps, in order (see `_STEPS`):
 
 * ``rename-v01-attributes``  QIR 0.1 attribute names (`requiredQubits`, ...) → QIR 1.0 names.
 * ``select-entry-point``     the function with `entry_point` (cudaq's full QIR has no attribute: its
   `__nvqpp__mlirgen__` kernel is taken); QIR010/QIR011 otherwise.
+* ``check-measurement-attributes``  measurements declared without `irreversible` (QIR056).
 * producer steps (`qirrt.producers`): cudaq's per-run entry name, pytket's `create_creg` helpers.
 * ``lower-entry-parameters``  unused parameters dropped, `double` parameters → `__qirrt__parameter`.
 * ``lower-dynamic-qubits``    `__quantum__rt__qubit_allocate*`, arrays, element pointers, loads,
@@ -21,6 +24,7 @@ Steps, in order (see `_STEPS`):
 * ``hoist-output-records``    output records between gates (cudaq `qir-adaptive`) moved to the end.
 * ``add-output-records``      a program that measures but records nothing records its results in
   result-id order (result 0 first, i.e. leftmost in a count key).
+* ``mark-measurements-irreversible``  adds the attribute those declarations lack.
 * ``set-entry-attributes`` / ``set-module-flags``  profile, counts, labelling schema, QIR version,
   dynamic-management and capability flags.
 
@@ -37,6 +41,7 @@ from dataclasses import dataclass, field
 
 import pyqir
 
+from .conformance import Repair
 from .dialect import (
     GATES,
     PARAMETER_ATTR,
@@ -92,6 +97,7 @@ class NormalizedModule:
     parameters: tuple[str, ...]
     producer: str
     changes: list[str] = field(default_factory=list)
+    repairs: list[Repair] = field(default_factory=list)
 
 
 def _string_attr(function: pyqir.Function, key: str) -> str | None:
@@ -526,6 +532,7 @@ class State:
     producer: str
     source_file: str | None
     changes: list[str] = field(default_factory=list)
+    repairs: list[Repair] = field(default_factory=list)
     module: ModuleText | None = None
     entry: str = ""
     add_entry_attribute: bool = False
@@ -535,6 +542,7 @@ class State:
     profile: Profile | None = None
     source_module: pyqir.Module | None = None
     _temp: int = 0
+    _declares_profile: bool | None = None
 
     @property
     def function(self) -> Function:
@@ -542,7 +550,34 @@ class State:
         return self.module.function
 
     def note(self, text: str) -> None:
+        """Record a rewrite that keeps the program's meaning and conformance (dialect normalisation)."""
         self.changes.append(text)
+
+    def repair(self, code: str, violation: str, action: str, *, block: Block | None = None,
+               instr: Instr | str | None = None, note: bool = True, in_entry: bool = True) -> None:
+        """Record a rewrite that repaired a violation of rule `code` (also listed among the changes unless
+        `note` is false, for a repair whose steps were noted one by one).
+
+        Full QIR without an entry point attribute claims no profile: its one repair is QIR010 (taking an
+        entry point), and what follows from lowering it is dialect."""
+        if note:
+            self.changes.append(action)
+        if self.add_entry_attribute and code != "QIR010":
+            return
+        text = instr.text if isinstance(instr, Instr) else instr
+        self.repairs.append(Repair(code, violation, action, Location(
+            file=self.source_file, function=(self.entry or None) if in_entry else None,
+            block=block.label if block else None,
+            instruction=text)))
+
+    @property
+    def declares_profile(self) -> bool:
+        """Whether the entry point claims the base or adaptive profile (whose rules repairs are judged by)."""
+        if self._declares_profile is None:
+            claimed = _entry_string_attrs(self.ir, self.entry).get("qir_profiles") if self.entry else None
+            self._declares_profile = claimed is not None and \
+                claimed.lower().removesuffix("_profile") in ("base", "adaptive")
+        return self._declares_profile
 
     def temp(self) -> str:
         self._temp += 1
@@ -590,8 +625,9 @@ def _select_entry_point(state: State) -> None:
                 "`\"entry_point\"`", code="QIR010", location=Location(file=state.source_file))
         state.entry = candidate
         state.add_entry_attribute = True
-        state.note(f"@{candidate} has no `entry_point` attribute: taken as the entry point "
-                   f"({state.producer} full QIR)")
+        state.repair("QIR010", "no function has the `entry_point` attribute",
+                     f"@{candidate} has no `entry_point` attribute: taken as the entry point "
+                     f"({state.producer} full QIR)")
     state.module = split_module(state.ir, state.entry)
 
 
@@ -617,9 +653,10 @@ def _lower_entry_parameters(state: State) -> None:
         used_names.append(label if not label.isdigit() else f"p{position}")
         env[name.group(0)] = f"%qirrt.param{index}"
     dropped = len(function.params) - len(used_names)
+    violation = f"entry point @{function.name} takes parameters ({', '.join(function.params)})"
     function.params = []
     if dropped:
-        state.note(f"entry point @{function.name}: {dropped} unused parameter(s) removed")
+        state.repair("QIR012", violation, f"entry point @{function.name}: {dropped} unused parameter(s) removed")
     if used_names:
         for block, index, instr in list(function.instructions()):
             new = substitute(instr.text, env)
@@ -630,8 +667,8 @@ def _lower_entry_parameters(state: State) -> None:
                  for i in range(len(used_names))]
         first.instrs[0:0] = reads
         state.parameters = tuple(used_names)
-        state.note(f"entry point @{function.name}: double parameter(s) {', '.join(used_names)} became runtime "
-                   f"parameters (@{PARAMETER_FN})")
+        state.repair("QIR012", violation, f"entry point @{function.name}: double parameter(s) "
+                     f"{', '.join(used_names)} became runtime parameters (@{PARAMETER_FN})")
 
 
 def _lower_dynamic_qubits(state: State) -> None:
@@ -706,7 +743,9 @@ def _hoist_output_records(state: State) -> None:
     note = f"moved {len(moved)} output record(s) to the end of the program (they were recorded between gates)"
     if in_loop:
         note += "; records inside a loop now record the final value once per shot"
-    state.note(note)
+    first_block, _, first = ordered[0]
+    state.repair("QIR070", "output is recorded before the program's last quantum instruction", note,
+                 block=first_block, instr=first)
 
 
 def _records_in_place(block: Block) -> bool:
@@ -932,7 +971,13 @@ def _set_entry_attributes_step(state: State) -> None:
         profile = None
     if profile is None or profile is Profile.FULL:
         profile = infer_profile(function)
-        state.note(f"profile {claimed or 'missing'!r} read as {profile.attribute} (inferred from the program)")
+        action = f"profile {claimed or 'missing'!r} read as {profile.attribute} (inferred from the program)"
+        if (claimed or "").lower().removesuffix("_profile") == "full":  # a QIR profile, lowered: dialect
+            state.note(action)
+        elif claimed is None:
+            state.repair("QIR014", f"entry point @{state.entry} lacks the `qir_profiles` attribute", action)
+        else:
+            state.repair("QIR016", f"`qir_profiles`={claimed!r} names no known profile", action)
     if claimed != profile.attribute:
         updates["qir_profiles"] = profile.attribute
     for key, kind in (("required_num_qubits", "qubit"), ("required_num_results", "result")):
@@ -940,11 +985,22 @@ def _set_entry_attributes_step(state: State) -> None:
         given = attrs.get(key)
         if given is None or not given.isdigit():
             updates[key] = str(counted)
-            if not state.dynamic_lowered:
-                state.note(f"{key} missing, counted {counted}")
+            action = f"{key} missing, counted {counted}"
+            if state.dynamic_lowered:
+                pass  # the lowering's own note says how many it allocated
+            elif key not in attrs:
+                state.repair("QIR014", f"entry point @{state.entry} lacks the `{key}` attribute", action)
+            else:
+                state.repair("QIR015", f"`{key}`={given!r} is not a non-negative integer",
+                             f"{key} {given!r} replaced by the count, {counted}")
     if not attrs.get("output_labeling_schema"):
         updates["output_labeling_schema"] = "qirrt"
-        state.note("attribute output_labeling_schema set to \"qirrt\" (keys: records in order, first leftmost)")
+        action = "attribute output_labeling_schema set to \"qirrt\" (keys: records in order, first leftmost)"
+        if "output_labeling_schema" in attrs:  # present without a value: allowed
+            state.note(action)
+        else:
+            state.repair("QIR014", f"entry point @{state.entry} lacks the `output_labeling_schema` attribute",
+                         action)
     if PRODUCER_ATTR not in attrs and state.producer:
         updates[PRODUCER_ATTR] = state.producer
     if state.parameters:
@@ -985,6 +1041,21 @@ _FLAG_VALUES = {
 }
 
 
+_CAPABILITY_RULES = {"int_computations": "QIR042", "float_computations": "QIR043", "backwards_branching": "QIR064",
+                     "multiple_target_branching": "QIR066"}
+"""The rule a program breaks when it uses a capability without declaring it."""
+
+
+def _flag_conforms(name: str, value: str) -> bool:
+    """Whether a QIR module flag's value is one the spec allows (see QIR021)."""
+    number = value.split()[-1] if value.startswith("i32 ") else None
+    if name == "qir_major_version":
+        return number in ("1", "2")
+    if name == "qir_minor_version":
+        return number is not None and number.isdigit()
+    return value == "i1 false"
+
+
 def _set_module_flags(state: State) -> None:
     """QIR version 1.0, static qubit and result management, and the capabilities the program uses."""
     ir = state.ir
@@ -1007,20 +1078,31 @@ def _set_module_flags(state: State) -> None:
         "dynamic_result_management": (1, "i1 false"),
     }
     changed = False
+    missing = [name for name in wanted if name not in flags]
     for name, (behaviour, value) in wanted.items():
         if name not in flags:
             flags[name] = (behaviour, value)
             state.note(f"module flag {name} added ({value})")
             changed = True
         elif flags[name][1] != value:
-            state.note(f"module flag {name} set from {flags[name][1]} to {value}")
+            action = f"module flag {name} set from {flags[name][1]} to {value}"
+            if _flag_conforms(name, flags[name][1]):
+                state.note(action)  # e.g. QIR 2.0 written as 1.0: both are valid
+            else:
+                state.repair("QIR021", f"module flag `{name}` is `{flags[name][1]}`", action, in_entry=False)
             flags[name] = (behaviour, value)
             changed = True
+    if missing:
+        names = ", ".join(f"`{name}`" for name in missing)
+        state.repair("QIR020", f"module flag(s) {names} missing", f"added {names} (QIR 1.0, static qubits and "
+                     "results)", note=False, in_entry=False)
     if state.profile is Profile.ADAPTIVE:
         for feature in sorted(state.features):
             if feature not in flags:
                 flags[feature] = _FLAG_VALUES[feature]
-                state.note(f"module flag {feature} added: the program uses it")
+                state.repair(_CAPABILITY_RULES[feature], f"the program uses {feature.replace('_', ' ')} but "
+                             f"does not declare the `{feature}` capability",
+                             f"module flag {feature} added: the program uses it")
                 changed = True
     if not changed:
         return
@@ -1041,6 +1123,33 @@ def _set_module_flags(state: State) -> None:
     state.ir = ir.rstrip("\n") + "\n" + "\n".join(new_nodes) + "\n"
 
 
+_MEASURE_DECL_RE = re.compile(rf"^declare void @({QIS_PREFIX}(?:mz|m|mresetz)(?:__body)?)\(.*\)([^()\n]*)$",
+                              re.MULTILINE)
+
+
+def _reversible_measurements(ir: str) -> list[tuple[str, str]]:
+    """(symbol, line) of every measurement declaration without the `irreversible` attribute."""
+    groups = {m.group(1) for m in re.finditer(r"^attributes #(\d+) = \{(.*)\}$", ir, re.MULTILINE)
+              if '"irreversible"' in m.group(2)}
+    return [(m.group(1), m.group(0)) for m in _MEASURE_DECL_RE.finditer(ir)
+            if '"irreversible"' not in m.group(2) and not groups & set(re.findall(r"#(\d+)", m.group(2)))]
+
+
+def _check_measurement_attributes(state: State) -> None:
+    for symbol, line in _reversible_measurements(state.ir):
+        state.repair("QIR056", f"@{symbol} is declared without the `irreversible` attribute",
+                     f"@{symbol} marked `irreversible`", instr=line, in_entry=False)
+
+
+def _mark_measurements_irreversible(state: State) -> None:
+    """Give the measurement declarations the `irreversible` attribute the spec requires."""
+    for symbol, line in _reversible_measurements(state.ir):
+        group, new_group = _attribute_group(state.ir, '{ "irreversible" }')
+        state.ir = state.ir.replace(line, f"{line.rstrip()} {group}", 1)
+        if new_group:
+            state.ir = state.ir.rstrip("\n") + f"\n\n{new_group}\n"  # noted by check-measurement-attributes
+
+
 def _producer_steps(state: State) -> None:
     from . import producers
 
@@ -1050,6 +1159,7 @@ def _producer_steps(state: State) -> None:
 _STEPS: list[tuple[str, Step]] = [
     ("rename-v01-attributes", _rename_v01_attributes),
     ("select-entry-point", _select_entry_point),
+    ("check-measurement-attributes", _check_measurement_attributes),
     ("producer", _producer_steps),
     ("lower-entry-parameters", _lower_entry_parameters),
     ("lower-dynamic-qubits", _lower_dynamic_qubits),
@@ -1057,6 +1167,7 @@ _STEPS: list[tuple[str, Step]] = [
     ("hoist-output-records", _hoist_output_records),
     ("add-output-records", _add_output_records),
     ("assemble", _assemble),
+    ("mark-measurements-irreversible", _mark_measurements_irreversible),
     ("set-entry-attributes", _set_entry_attributes_step),
     ("set-module-flags", _set_module_flags),
 ]
@@ -1069,8 +1180,10 @@ def normalize(module: pyqir.Module, *, producer: str | None = None,
 
     error = module.verify()
     if error:
-        raise InvalidProgramError(f"module does not verify: {error.strip()}", code="QIR002",
-                                  location=Location(file=source_file))
+        lines = [line for line in error.strip().splitlines() if line.strip()]
+        quoted = next((line.strip() for line in lines[1:] if line[:1].isspace()), None)
+        raise InvalidProgramError(f"module does not verify: {lines[0].strip() if lines else 'unknown error'}",
+                                  code="QIR002", location=Location(file=source_file, instruction=quoted))
     ir = str(module)
     state = State(ir=ir, producer=producer or producers.detect(ir), source_file=source_file, source_module=module)
     for _name, step in _STEPS:
@@ -1085,7 +1198,7 @@ def normalize(module: pyqir.Module, *, producer: str | None = None,
     return NormalizedModule(
         ir=str(normalised), entry_point=attrs.entry_point, profile=attrs.profile,
         num_qubits=attrs.num_qubits, num_results=attrs.num_results, parameters=attrs.parameters,
-        producer=attrs.producer or state.producer or "unknown", changes=state.changes,
+        producer=attrs.producer or state.producer or "unknown", changes=state.changes, repairs=state.repairs,
     )
 
 

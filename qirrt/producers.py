@@ -139,9 +139,11 @@ def _lower_pytket_registers(state) -> None:
         block.instrs = out
     if lowered:
         count = sum(1 for bits in registers.values() for b in bits if b is not None)
-        state.note(f"lowered pytket's register helpers ({lowered} call(s), {len(registers)} register(s)) to "
-                   f"{count} static result(s) read with read_result; the register is recorded as an int "
-                   f"(bit 0 least significant), as pytket's ADAPTIVE profile does")
+        state.repair("QIR053", "the program calls pytket's register functions (`create_creg`, `mz_to_creg_bit`, "
+                     "...), which are neither QIS nor QIR runtime",
+                     f"lowered pytket's register helpers ({lowered} call(s), {len(registers)} register(s)) to "
+                     f"{count} static result(s) read with read_result; the register is recorded as an int "
+                     f"(bit 0 least significant), as pytket's ADAPTIVE profile does")
 
 
 def _read_bit(state, result: int | None, name: str) -> list:

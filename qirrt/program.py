@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pyqir
 
+from .conformance import Repair
 from .dialect import PARAMETER_ATTR, PRODUCER_ATTR
 from .errors import Location, ParseError
-
-_BITCODE_MAGICS = (b"BC\xc0\xde", b"\xde\xc0\x17\x0b")
+from .sniff import is_bitcode
 
 
 class Profile(str, enum.Enum):
@@ -36,10 +36,6 @@ class Profile(str, enum.Enum):
             return cls(key)
         except ValueError:
             raise ValueError(f"unknown QIR profile {text!r}; expected base, adaptive or full") from None
-
-
-def is_bitcode(data: bytes) -> bool:
-    return data[:4] in _BITCODE_MAGICS
 
 
 def parse_module(source: str | bytes, *, name: str = "qirrt", file: str | None = None) -> pyqir.Module:
@@ -129,6 +125,7 @@ class Program:
     producer: str = "unknown"
     normalisation: tuple[str, ...] = ()
     source_file: str | None = None
+    repairs: tuple[Repair, ...] = ()  # the spec violations normalisation repaired (`qirrt.conformance`)
     metadata: dict = field(default_factory=dict)
     _bitcode: bytes | None = field(default=None, repr=False, compare=False)
     _resources: Resources | None = field(default=None, repr=False, compare=False)
@@ -136,23 +133,28 @@ class Program:
     # -- construction -------------------------------------------------------------------------
     @classmethod
     def from_ir(cls, text: str, *, producer: str | None = None, source_file: str | None = None,
-                validate: bool = True) -> Program:
-        """Parse, normalise and validate LLVM text from any producer."""
+                validate: bool = True, strict: bool = False) -> Program:
+        """Parse, normalise and validate LLVM text from any producer.
+
+        Spec violations that normalisation repairs are warned about (`NonConformanceWarning`, one per
+        repair) and listed in `repairs`; `strict=True` refuses them with `InvalidProgramError`.
+        """
         from .normalize import normalize
 
         module = parse_module(text, file=source_file)
         normalised = normalize(module, producer=producer, source_file=source_file)
         return cls._from_normalised(normalised, source_file=source_file, validate=validate,
-                                    source_text=text)
+                                    source_text=text, strict=strict)
 
     @classmethod
     def from_bitcode(cls, data: bytes, *, producer: str | None = None, source_file: str | None = None,
-                     validate: bool = True) -> Program:
+                     validate: bool = True, strict: bool = False) -> Program:
+        """Parse, normalise and validate LLVM bitcode; `strict` as for `from_ir`."""
         from .normalize import normalize
 
         module = parse_module(data, file=source_file)
         normalised = normalize(module, producer=producer, source_file=source_file)
-        return cls._from_normalised(normalised, source_file=source_file, validate=validate)
+        return cls._from_normalised(normalised, source_file=source_file, validate=validate, strict=strict)
 
     @classmethod
     def from_trusted_ir(cls, text: str, *, producer: str, validate: bool = True) -> Program:
@@ -174,16 +176,23 @@ class Program:
         return program
 
     @classmethod
-    def from_file(cls, path: str | Path, *, producer: str | None = None, validate: bool = True) -> Program:
+    def from_file(cls, path: str | Path, *, producer: str | None = None, validate: bool = True,
+                  strict: bool = False) -> Program:
         path = Path(path)
         data = path.read_bytes()
         if is_bitcode(data):
-            return cls.from_bitcode(data, producer=producer, source_file=str(path), validate=validate)
-        return cls.from_ir(data.decode("utf-8"), producer=producer, source_file=str(path), validate=validate)
+            return cls.from_bitcode(data, producer=producer, source_file=str(path), validate=validate,
+                                    strict=strict)
+        return cls.from_ir(data.decode("utf-8"), producer=producer, source_file=str(path), validate=validate,
+                           strict=strict)
 
     @classmethod
     def _from_normalised(cls, normalised, *, source_file: str | None, validate: bool,
-                         source_text: str | None = None) -> Program:
+                         source_text: str | None = None, strict: bool = False) -> Program:
+        from . import conformance
+
+        if strict:
+            conformance.refuse(normalised.repairs, source_file=source_file)
         program = cls(
             ir=normalised.ir,
             entry_point=normalised.entry_point,
@@ -194,9 +203,11 @@ class Program:
             producer=normalised.producer,
             normalisation=tuple(normalised.changes),
             source_file=source_file,
+            repairs=tuple(normalised.repairs),
         )
         if validate:
             program.validate(source_text=source_text)
+        conformance.warn(program.repairs)
         return program
 
     def replace_ir(self, ir: str, *, note: str | None = None, validate: bool = True, **changes) -> Program:
@@ -212,7 +223,7 @@ class Program:
             ir=str(module), entry_point=attrs.entry_point, profile=attrs.profile,
             num_qubits=attrs.num_qubits, num_results=attrs.num_results, parameters=attrs.parameters,
             producer=self.producer, normalisation=self.normalisation, source_file=self.source_file,
-            metadata=dict(self.metadata),
+            repairs=self.repairs, metadata=dict(self.metadata),
         )
         fields.update(changes)
         program = Program(**fields)
@@ -237,6 +248,11 @@ class Program:
     def module(self) -> pyqir.Module:
         """A fresh pyqir module of this program (each call parses anew; modules are mutable)."""
         return parse_module(self.ir)
+
+    @property
+    def conformant(self) -> bool:
+        """Whether the module as loaded kept every rule of its profile (nothing in `repairs`)."""
+        return not self.repairs
 
     @property
     def is_parametric(self) -> bool:
@@ -277,6 +293,8 @@ class Program:
             "parameters": list(self.parameters),
             "hash": self.hash,
             "normalisation": list(self.normalisation),
+            "conformant": self.conformant,
+            "repairs": [repair.to_dict() for repair in self.repairs],
             "resources": self.resources().to_dict(),
         }
 

@@ -81,6 +81,7 @@ _RULE_LIST = [
     Rule("QIR053", "unknown-external-function", "no calls to undeclared-by-QIR external functions or through pointers"),
     Rule("QIR054", "runtime-function-not-in-profile", "base records only results, arrays and tuples"),
     Rule("QIR055", "runtime-parameter", "__qirrt__parameter takes a constant index into qirrt_parameters"),
+    Rule("QIR056", "measurement-irreversible", "measurement functions are declared with the `irreversible` attribute"),
     Rule("QIR060", "base-branching", "base entry points are a chain of blocks joined by unconditional br"),
     Rule("QIR061", "base-read-result", "base programs do not read results"),
     Rule("QIR062", "base-use-after-measurement", "base programs apply nothing to a qubit after measuring it"),
@@ -951,6 +952,22 @@ def _check_declarations(ctx: _Context) -> None:
             ctx.report("QIR051", f"@{name} is declared as `{returns} ({', '.join(params)})` but QIR defines "
                        f"`{spec.returns} ({', '.join(expected)})`; fix the declaration and its calls",
                        name=name, instruction=line, anchor=("declare", name))
+
+
+@_check("QIR056")
+def _check_measurement_declarations(ctx: _Context) -> None:
+    for name, (_, _, line) in ctx.parsed.declarations.items():
+        spec = _CALLEES.get(name)
+        if spec is None or spec.role != "measure":
+            continue
+        tail = line[line.rfind(")") + 1:]
+        groups = re.findall(r"#(\d+)", tail)
+        if '"irreversible"' in tail or any("irreversible" in ctx.parsed.attribute_groups.get(g, {})
+                                           for g in groups):
+            continue
+        ctx.report("QIR056", f"@{name} is declared without the `irreversible` attribute; add "
+                   "`attributes #N = { \"irreversible\" }` and reference it from the declaration",
+                   name=name, instruction=line, anchor=("declare", name))
 
 
 @_check("QIR067")

@@ -258,3 +258,29 @@ class InProcess:
         self.broker.stop()
         for thread in self.threads:
             thread.join(timeout=5)
+
+
+class CountingExecutor(EchoExecutor):
+    """Appends "start <job> <attempt>" to `params.log`, sleeps `params.sleep_s` (default 0.3 s), then
+    appends "end <job> <attempt>": a test counts how often each job really ran."""
+
+    def run_job(self, program, spec, context):
+        params = spec.get("params") or {}
+        with open(params["log"], "a") as log:
+            log.write(f"start {spec['id']} {context.attempt}\n")
+        if context.cancelled.wait(float(params.get("sleep_s", 0.3))):
+            raise RuntimeError("cancelled")
+        with open(params["log"], "a") as log:
+            log.write(f"end {spec['id']} {context.attempt}\n")
+        return super().run_job(program, spec, context)
+
+
+def executions(log_path: Path) -> dict[str, int]:
+    """job id -> how many times a `CountingExecutor` started it."""
+    counts: dict[str, int] = {}
+    if log_path.exists():
+        for line in log_path.read_text().splitlines():
+            kind, job_id, _attempt = line.split()
+            if kind == "start":
+                counts[job_id] = counts.get(job_id, 0) + 1
+    return counts

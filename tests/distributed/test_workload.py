@@ -80,6 +80,6 @@ def test_hostile_workloads_are_killed_and_others_unaffected(cluster):
 
 def _is_sandbox(pid: str) -> bool:
     try:
-        return b"qirrt.executors.distributed.sandbox" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        return b"distributed/sandbox.py" in Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False

@@ -6,5 +6,6 @@
 from __future__ import annotations
 
 from .client import Client, DistributedJob, Session, connect
+from .link import BrokerUnreachableError, KeyRefusedError
 
-__all__ = ["Client", "DistributedJob", "Session", "connect"]
+__all__ = ["BrokerUnreachableError", "Client", "DistributedJob", "KeyRefusedError", "Session", "connect"]

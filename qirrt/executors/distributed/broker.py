@@ -59,6 +59,7 @@ _NOBLOCK, _SNDMORE = int(zmq.NOBLOCK), int(zmq.SNDMORE)
 MAX_BATCH = 1000  # messages handled per loop turn (one commit)
 MAX_STATUS_JOBS = P.MAX_STATUS_JOBS
 BAN_S = 60.0
+MAX_UNACKED = 256  # results acknowledged at once when this many wait for the next heartbeat
 SLIM_SPEC_BYTES = 16 * 1024  # queued specs larger than this wait in the store, not in memory
 
 __all__ = ["Broker", "QueueEntry", "matches"]
@@ -74,6 +75,7 @@ class WorkerRecord:
     expiry: float
     running: dict[str, int] = field(default_factory=dict)  # job id -> attempt
     speed: float = 1.0  # observed duration / estimated duration (EWMA)
+    acks: list[tuple[str, int]] = field(default_factory=list)  # results to acknowledge at the next heartbeat
 
     @property
     def free(self) -> int:
@@ -144,7 +146,7 @@ class Broker:
                  peer_bytes_per_s: float = 16 << 20, max_worker_deaths: int = 2,
                  synchronous: str = "NORMAL", context: zmq.Context | None = None):
         security.require_secure_or_loopback(bind, keys=keys_dir, insecure_loopback=insecure_loopback,
-                                            what="the broker")
+                                            what="the broker", bind=True)
         self.clock = clock
         self.heartbeat_interval_s = heartbeat_interval_ms / 1000.0
         self.heartbeat_liveness = heartbeat_liveness
@@ -176,8 +178,11 @@ class Broker:
         self.socket.rcvhwm = 10_000  # per connection: what libzmq reads ahead of the broker
         if self.secure:
             security.secure_server(self.socket, security.server_keys(keys_dir))
-        self.socket.bind(bind)
-        self.endpoint = self.socket.getsockopt_string(zmq.LAST_ENDPOINT)
+        try:
+            self.endpoint = security.bind(self.socket, bind, insecure_loopback=insecure_loopback, what="the broker")
+        except Exception:
+            self.close()  # nothing was handled on it: a refused address never serves a message
+            raise
         self.poller = zmq.Poller()
         self.poller.register(self.socket, zmq.POLLIN)
         self._poll_items = [(self.socket, int(zmq.POLLIN))]
@@ -190,6 +195,11 @@ class Broker:
         self.queue = JobQueue()
         self.running: dict[str, Running] = {}
         self.orphans: dict[str, tuple[int, str | None, float, dict, str, float]] = {}
+        # job id -> (attempt, worker name, failure counted, death counted) of a lease lost to a missed
+        # heartbeat or an orphan's grace: if that worker comes back with the attempt (still running, or
+        # finished while the broker could not hear it) before the job starts again, the job resumes there
+        # instead of re-running, and the failure and death counted against it are given back.
+        self.lost_leases: OrderedDict[str, tuple[int, str, bool, bool]] = OrderedDict()
         self.waiters: dict[str, list[tuple[bytes, int]]] = defaultdict(list)
         self.user_running: dict[str, int] = defaultdict(int)
         self.buckets: dict[str, TokenBucket] = {}
@@ -513,24 +523,50 @@ class Broker:
             worker.running[job_id] = attempt
             self.running[job_id].worker = identity
         for job_id, attempt in body["running"]:
-            if job_id in carried:
-                continue
-            orphan = self.orphans.get(job_id)
-            if orphan is not None and orphan[0] == attempt and orphan[1] == name and worker.free > 0:
-                del self.orphans[job_id]
-                _, _, _, spec, job_user, started_at = orphan
-                worker.running[job_id] = attempt
-                self.running[job_id] = Running(identity, attempt, job_user, spec, started_at, time.monotonic(),
-                                               spec.get("time_limit_s"))
-                self.user_running[job_user] += 1
-            else:
+            if job_id not in carried and not self._adopt(worker, job_id, attempt):
                 self.outbox.append((identity, P.WORKER, P.W_CANCEL, {"job": job_id, "attempt": attempt}))
         log.info("worker %s registered (%d slots, executors %s)", name, slots, capabilities.get("executors"))
 
+    def _adopt(self, worker: WorkerRecord, job_id: str, attempt: int) -> bool:
+        """Take back an attempt a re-registering worker still runs or has finished: a job orphaned by
+        a broker restart, or requeued after its lease was lost and not started again since."""
+        orphan = self.orphans.get(job_id)
+        if orphan is not None and orphan[0] == attempt and orphan[1] == worker.name:
+            del self.orphans[job_id]
+            _, _, _, spec, job_user, started_at = orphan
+        elif self.lost_leases.get(job_id, ())[:2] == (attempt, worker.name) and job_id in self.queue:
+            _, _, refund_failure, refund_death = self.lost_leases[job_id]
+            started_at = self.store.resume_attempt(job_id, attempt, worker.name, refund_failure=refund_failure,
+                                                   refund_death=refund_death)
+            if started_at is None:
+                return False
+            entry = self.queue.remove(job_id)
+            del self.lost_leases[job_id]
+            spec, job_user = entry.spec, entry.user
+            if spec.get("slim"):
+                spec = P.check_job_spec(self.store.get(job_id).spec)
+            self.stats["resumed"] += 1
+        else:
+            return False
+        worker.running[job_id] = attempt
+        self.running[job_id] = Running(worker.identity, attempt, job_user, spec, started_at, time.monotonic(),
+                                       spec.get("time_limit_s"))
+        self.user_running[job_user] += 1
+        return True
+
     def _result(self, worker: WorkerRecord, body: dict) -> None:
         job_id, attempt = body["job"], body["attempt"]
+        # Acknowledge every result, whatever becomes of it: the worker keeps a result until then. The
+        # acknowledgements go with the next heartbeat (after a commit), off the path of the reply.
+        worker.acks.append((job_id, attempt))
+        if len(worker.acks) >= MAX_UNACKED:  # a fast worker's list of kept results stays short
+            self._acknowledge(worker)
         now = self.clock()
         if worker.running.get(job_id) != attempt:
+            row = self.store.get(job_id)
+            if row is not None and row.state == DONE and row.attempt == attempt and row.result_worker == worker.name:
+                self.stats["duplicate_results"] += 1  # delivered again after a lost acknowledgement
+                return
             self.stats["stale_results"] += 1
             self.store.refuse(job_id, attempt, worker.name, "result for an attempt this worker does not run", now)
             return
@@ -562,6 +598,12 @@ class Broker:
         elif state is not None:
             self._notify(job_id, {"state": state, "error": error})
 
+    def _acknowledge(self, worker: WorkerRecord) -> None:
+        """Tell `worker` its reported results are safe in the store (a CANCEL of each attempt)."""
+        for job_id, attempt in worker.acks:
+            self.outbox.append((worker.identity, P.WORKER, P.W_CANCEL, {"job": job_id, "attempt": attempt}))
+        worker.acks.clear()
+
     def _observe(self, worker: WorkerRecord, running: Running, now: float) -> None:
         elapsed = max(0.0, now - running.started_at)
         self.mean_duration_s = 0.9 * self.mean_duration_s + 0.1 * elapsed
@@ -585,12 +627,12 @@ class Broker:
                 continue
             self.user_running[running.user] -= 1
             self._lose_attempt(job_id, attempt, running.user, running.spec, f"worker {worker.name} lost: {reason}",
-                               count_failure=True, death=death)
+                               count_failure=True, death=death, worker_name=worker.name)
         worker.running.clear()
         log.info("worker %s purged: %s", worker.name, reason)
 
     def _lose_attempt(self, job_id: str, attempt: int, user: str, spec: dict, error: str, *,
-                      count_failure: bool, death: bool = False) -> None:
+                      count_failure: bool, death: bool = False, worker_name: str | None = None) -> None:
         now = self.clock()
         row = self.store.get(job_id)
         failures = (row.failures if row else 0) + (1 if count_failure else 0)
@@ -608,6 +650,10 @@ class Broker:
                                        count_failure=count_failure, worker_death=death)
         if state == QUEUED:
             self._enqueue(job_id, user, spec, retry_at, row.checkpoint if row else None)
+            if worker_name is not None:
+                self.lost_leases[job_id] = (attempt, worker_name, count_failure, death)
+                while len(self.lost_leases) > 100_000:
+                    self.lost_leases.popitem(last=False)
         elif state is not None:
             if death and state == FAILED:
                 self.stats["poisonous"] += 1
@@ -630,11 +676,12 @@ class Broker:
                 self._purge(worker, "missed heartbeats", death=True)
             else:
                 self.outbox.append((worker.identity, P.WORKER, P.W_HEARTBEAT, {}))
-        for job_id, (attempt, _name, grace, spec, user, _started) in list(self.orphans.items()):
+                self._acknowledge(worker)
+        for job_id, (attempt, name, grace, spec, user, _started) in list(self.orphans.items()):
             if grace < now_mono:
                 del self.orphans[job_id]
                 self._lose_attempt(job_id, attempt, user, spec, "its worker did not come back after a broker restart",
-                                   count_failure=False)
+                                   count_failure=False, worker_name=name)
         now = self.clock()
         for job_id, running in list(self.running.items()):
             if running.time_limit_s is not None and now - running.started_at > running.time_limit_s:
@@ -709,6 +756,7 @@ class Broker:
         return None
 
     def _start(self, worker: WorkerRecord, entry: QueueEntry, now: float) -> None:
+        self.lost_leases.pop(entry.job_id, None)
         spec = entry.spec
         try:
             if spec.get("slim"):

@@ -109,22 +109,39 @@ def broker(bind, store_path, keys_dir, insecure_loopback, heartbeat_interval_ms,
 @click.option("--workload-cpu-s", default=3600, show_default=True, type=int)
 @click.option("--workload-wall-s", default=7200.0, show_default=True, type=float)
 @click.option("--workload-nproc", default=64, show_default=True, type=int)
+@click.option("--workload-network", is_flag=True,
+              help="Let workloads whose job asks for the network (requires network) use the host's network.")
+@click.option("--check-sandbox", is_flag=True,
+              help="Run a probe workload that tries to escape, print what is and is not isolated, and exit "
+                   "(exit code 1 when anything is not).")
+@click.option("--spool", type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite file keeping finished results until the broker acknowledges them, across restarts "
+                   "of this worker (it also keeps the worker's name).")
 @click.option("-v", "--verbose", is_flag=True)
 @user_errors
 def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, slots, heartbeat_interval_ms,
-           heartbeat_liveness, workload_memory_mb, workload_cpu_s, workload_wall_s, workload_nproc, verbose):
+           heartbeat_liveness, workload_memory_mb, workload_cpu_s, workload_wall_s, workload_nproc,
+           workload_network, check_sandbox, spool, verbose):
     """Run a worker: register with the broker and run jobs through EXECUTOR."""
     import signal
-
-    from .worker import Worker
 
     _logging(verbose)
     keys = None if keys_dir is None else (keys_dir, key_name) if key_name else keys_dir
     limits = {"memory_mb": workload_memory_mb, "cpu_s": workload_cpu_s, "wall_s": workload_wall_s,
               "nproc": workload_nproc}
+    if check_sandbox:
+        from .isolation import check, detect, render
+
+        key_files = tuple(str(p) for p in sorted(keys_dir.rglob("*.key_secret"))) if keys_dir else ()
+        rows = check(detect(workload_network), key_files=key_files, limits={**limits, "wall_s": 60.0})
+        click.echo(render(rows))
+        sys.exit(0 if all(row.isolated for row in rows) else 1)
+    from .worker import Worker
+
     server = Worker(connect_url, executor, name=name, keys=keys, insecure_loopback=insecure_loopback,
                     slots=slots, heartbeat_interval_ms=heartbeat_interval_ms,
-                    heartbeat_liveness=heartbeat_liveness, workload_limits=limits)
+                    heartbeat_liveness=heartbeat_liveness, workload_limits=limits,
+                    workload_network=workload_network, spool=spool)
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
     click.echo(f"qirrt worker {server.name} connecting to {connect_url} with executor {executor}")
     sys.stdout.flush()
@@ -134,11 +151,15 @@ def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, s
         pass
 
 
-def _client(url, keys_dir, key_name, insecure_loopback):
+CLIENT_TIMEOUT_S = 10.0
+
+
+def _client(url, keys_dir, key_name, insecure_loopback, timeout_s):
     from .client import connect
 
     keys = None if keys_dir is None else (keys_dir, key_name) if key_name else keys_dir
-    return connect(url, keys=keys, insecure_loopback=insecure_loopback, timeout_s=10.0)
+    return connect(url, keys=keys, insecure_loopback=insecure_loopback,
+                   timeout_s=CLIENT_TIMEOUT_S if timeout_s is None else timeout_s)
 
 
 def _client_options(command):
@@ -147,6 +168,10 @@ def _client_options(command):
                            help=SECURITY_HELP)(command)
     command = click.option("--key-name")(command)
     command = click.option("--insecure-loopback", is_flag=True, help=LOOPBACK_HELP)(command)
+    command = click.option("--timeout-s", type=click.FloatRange(0, min_open=True),
+                           help=f"Give up after this many seconds (exit code 2). Default: {CLIENT_TIMEOUT_S:g} s to "
+                                f"reach the broker and for each answer; a job's result is waited for as long "
+                                f"as it takes.")(command)
     return command
 
 
@@ -159,17 +184,18 @@ def _client_options(command):
 @click.option("--executor", help="Require a worker with this executor.")
 @click.option("--wait", is_flag=True, help="Wait for the result and print it as JSON.")
 @user_errors
-def submit(input_path, url, keys_dir, key_name, insecure_loopback, shots, seed, priority, executor, wait):
+def submit(input_path, url, keys_dir, key_name, insecure_loopback, timeout_s, shots, seed, priority, executor,
+           wait):
     """Submit INPUT (QIR, OpenQASM, Q#) to a broker; prints the job id."""
-    from ...loader import load_file
+    from ...cli_common import load_input
 
-    program = load_file(input_path)
-    with _client(url, keys_dir, key_name, insecure_loopback) as client:
+    program = load_input(input_path)
+    with _client(url, keys_dir, key_name, insecure_loopback, timeout_s) as client:
         job = client.submit(program, shots=shots, seed=seed, priority=priority,
                             requires={"executor": executor} if executor else None)
         click.echo(job.id)
         if wait:
-            result = job.result()
+            result = job.result(timeout_s=timeout_s)
             click.echo(json.dumps(result.to_dict() if hasattr(result, "to_dict") else result, indent=2))
 
 
@@ -177,9 +203,9 @@ def submit(input_path, url, keys_dir, key_name, insecure_loopback, shots, seed, 
 @click.argument("job_ids", nargs=-1, required=True)
 @_client_options
 @user_errors
-def status(job_ids, url, keys_dir, key_name, insecure_loopback):
+def status(job_ids, url, keys_dir, key_name, insecure_loopback, timeout_s):
     """Print the state, progress, queue position and ETA of JOB_IDS as JSON lines."""
-    with _client(url, keys_dir, key_name, insecure_loopback) as client:
+    with _client(url, keys_dir, key_name, insecure_loopback, timeout_s) as client:
         for item in client.status(list(job_ids)):
             click.echo(json.dumps(item))
 
@@ -187,11 +213,10 @@ def status(job_ids, url, keys_dir, key_name, insecure_loopback):
 @click.command()
 @click.argument("job_id")
 @_client_options
-@click.option("--timeout-s", type=float, help="Give up after this many seconds (exit code 2).")
 @user_errors
 def result(job_id, url, keys_dir, key_name, insecure_loopback, timeout_s):
     """Wait for JOB_ID's result and print it as JSON."""
-    with _client(url, keys_dir, key_name, insecure_loopback) as client:
+    with _client(url, keys_dir, key_name, insecure_loopback, timeout_s) as client:
         outcome = client.result(job_id, timeout_s=timeout_s)
         click.echo(json.dumps(outcome.to_dict() if hasattr(outcome, "to_dict") else outcome, indent=2))
 

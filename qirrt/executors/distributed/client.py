@@ -4,6 +4,12 @@ Modelled on the Majordomo client API (``mdcliapi.py``): a DEALER socket, request
 by a request number, and a resend after a quiet interval (with a fresh socket after DISCONNECT), so a
 broker restart costs a client a delay, never a job. Submissions carry client-made job ids, which the
 broker treats as idempotency keys: resending a submission never makes a second job.
+
+No call waits longer than its timeout: sends never block (``ZMQ_IMMEDIATE``: a request waits, under
+the call's deadline, for a connection that finished its handshake), and the socket's monitor (`Link`)
+turns a refused key into a `KeyRefusedError` at once and a silent broker into a
+`BrokerUnreachableError` that says what the connection saw. Until the first connection succeeds,
+even a call without a timeout gives up after the client's `timeout_s`.
 """
 
 from __future__ import annotations
@@ -21,10 +27,13 @@ from ...errors import ExecutionError, JobCancelledError, JobTimeoutError
 from ...resources import estimated_simulation_s
 from . import protocol as P
 from . import security
+from .link import BrokerUnreachableError, KeyRefusedError, Link
 
 RESEND_S = 2.0
 _SNDMORE = int(zmq.SNDMORE)
+_NOBLOCK = int(zmq.NOBLOCK)
 _POLLIN = int(zmq.POLLIN)
+_POLLOUT = int(zmq.POLLOUT)
 
 
 def _to_result(data: dict):
@@ -101,32 +110,44 @@ class Client:
         self.timeout_s = timeout_s
         self.context = context or P.context()
         self.keys = None
+        self.keys_hint = None
         if keys is not None:
             keys_dir, key_name = (keys if isinstance(keys, tuple) else (keys, None))
             self.keys = (security.peer_keys(keys_dir, key_name), security.server_public_key(keys_dir))
+            self.keys_hint = f"{keys_dir}" + (f", key {key_name}" if key_name else "")
         self.user = None if keys is not None else (user or getpass.getuser())
         self.reqs = itertools.count(1)
         self.seq = 0
         self.replies: OrderedDict[int, dict] = OrderedDict()
         self.socket = None
+        self.link: Link | None = None
+        self.connected = False  # a connection has finished its handshake at least once
         self._connect()
 
     def _connect(self) -> None:
-        if self.socket is not None:
-            self.socket.close(0)
+        self._close_socket()
         self.socket = self.context.socket(zmq.DEALER)
         self.socket.linger = 0
+        self.socket.immediate = 1  # queue only on a connection that finished its handshake
         self.socket.maxmsgsize = P.MAXMSGSIZE_BYTES
         if self.keys is not None:
             security.secure_client(self.socket, *self.keys)
         self.socket.reconnect_ivl = 50
-        self.socket.connect(self.url)
+        self.link = Link(self.socket, self.url, keys=self.keys_hint)
+        security.connect(self.socket, self.url, what="the client")
         self.seq = 0
 
-    def close(self) -> None:
+    def _close_socket(self) -> None:
+        if self.link is not None:
+            self.connected = self.connected or self.link.ever_up
+            self.link.close()
+            self.link = None
         if self.socket is not None:
             self.socket.close(0)
             self.socket = None
+
+    def close(self) -> None:
+        self._close_socket()
 
     def __enter__(self) -> Client:  # noqa: PYI034
         return self
@@ -135,31 +156,78 @@ class Client:
         self.close()
 
     # -- requests ---------------------------------------------------------------------------------
-    def _send(self, command: bytes, body: dict, req: int) -> None:
+    def _send(self, command: bytes, body: dict, req: int, deadline: tuple | None) -> None:
         self.seq += 1
         body = dict(body, seq=self.seq, req=req)
         if self.user is not None:
             body["user"] = self.user
         sock, send = self.socket, P.raw_send
-        send(sock, P.CLIENT, _SNDMORE)  # plain int flags, the Cython method: no per-frame wrapper costs
-        send(sock, command, _SNDMORE)
+        while True:
+            try:
+                # plain int flags, the Cython method: no per-frame wrapper costs
+                send(sock, P.CLIENT, _NOBLOCK | _SNDMORE)
+                break
+            except zmq.Again:  # no connection has finished its handshake (yet): wait, within the deadline
+                self._await(_POLLOUT, deadline)
+                sock = self.socket
+        send(sock, command, _SNDMORE)  # the rest of a message whose first frame went never blocks
         send(sock, P.pack(body), 0)
+
+    def _deadline(self, timeout_s: float | None) -> tuple:
+        """A call's (deadline or None, its timeout_s, the deadline for a first connection)."""
+        now = time.monotonic()
+        return (None if timeout_s is None else now + timeout_s, timeout_s, now + self.timeout_s)
+
+    def _await(self, events: int, deadline: tuple | None, until: float | None = None) -> bool:
+        """Poll the socket for `events` until it is ready (True), `until` passes (False) or the call's
+        deadline does (an error saying why). Watches the link meanwhile: a refused key raises at once,
+        and until a first connection succeeds a call waits at most the client's `timeout_s`."""
+        if deadline is None:
+            deadline = self._deadline(None)
+        end, timeout_s, connect_end = deadline
+        while True:
+            link = self.link
+            if not self.connected:
+                link.update()
+                self.connected = link.ever_up
+            stop, waited_s = end, timeout_s
+            if not self.connected and (stop is None or connect_end < stop):
+                stop, waited_s = connect_end, self.timeout_s
+            now = time.monotonic()
+            if stop is not None and now >= stop:
+                link.update()
+                if link.up:
+                    raise JobTimeoutError(f"no reply from the broker at {self.url} within {waited_s:g} s")
+                raise link.unreachable(waited_s)
+            if until is not None:
+                stop = until if stop is None else min(stop, until)
+            wait_ms = -1 if stop is None else max(0, int((stop - now) * 1000) + 1)
+            ready = False
+            for sock, got in P._zmq_poll([(self.socket, events), (link.monitor, _POLLIN)], wait_ms):
+                if sock is link.monitor:
+                    link.update()
+                    self.connected = self.connected or link.ever_up
+                elif got & events:
+                    ready = True
+            if ready:
+                return True
+            if until is not None and time.monotonic() >= until:
+                return False
 
     def _request(self, command: bytes, body: dict, *, timeout_s: float | None = None,
                  resend_s: float = RESEND_S) -> dict:
-        req = self._start(command, body)
-        return self._wait(req, command, body, timeout_s=self.timeout_s if timeout_s is None else timeout_s,
-                          resend_s=resend_s)
+        deadline = self._deadline(self.timeout_s if timeout_s is None else timeout_s)
+        req = self._start(command, body, deadline)
+        return self._wait(req, command, body, deadline=deadline, resend_s=resend_s)
 
-    def _start(self, command: bytes, body: dict) -> int:
+    def _start(self, command: bytes, body: dict, deadline: tuple | None = None) -> int:
         req = next(self.reqs)
-        self._send(command, body, req)
+        self._send(command, body, req, deadline)
         return req
 
-    def _wait(self, req: int, command: bytes, body: dict, *, timeout_s: float | None,
+    def _wait(self, req: int, command: bytes, body: dict, *, deadline: tuple | None,
               resend_s: float = RESEND_S) -> dict:
         """Wait for the reply to `req`, resending (as a new request) after each quiet `resend_s`."""
-        deadline = None if timeout_s is None else time.monotonic() + timeout_s
         wanted = {req}
         resend_at = time.monotonic() + resend_s
         while True:
@@ -169,14 +237,10 @@ class Client:
                     if not reply["ok"]:
                         raise BrokerError(reply.get("error") or "the broker refused the request")
                     return reply.get("data")
-            now = time.monotonic()
-            if deadline is not None and now >= deadline:
-                raise JobTimeoutError(f"no reply from the broker at {self.url} within {timeout_s:g} s")
-            wait_s = resend_at - now if deadline is None else min(resend_at, deadline) - now
-            if P._zmq_poll([(self.socket, _POLLIN)], max(0, int(wait_s * 1000))):
+            if self._await(_POLLIN, deadline, until=resend_at):
                 self._receive()
             elif time.monotonic() >= resend_at:
-                req = self._start(command, body)
+                req = self._start(command, body, deadline)
                 wanted.add(req)
                 resend_at = time.monotonic() + resend_s
 
@@ -256,7 +320,8 @@ class Client:
             options.setdefault(key, None)
         options.setdefault("priority", 0)
         body = {"jobs": [self._spec(program, **options)], "wait": True}
-        data = self._wait(self._start(P.C_SUBMIT, body), P.C_SUBMIT, body, timeout_s=timeout_s)
+        deadline = self._deadline(timeout_s)
+        data = self._wait(self._start(P.C_SUBMIT, body, deadline), P.C_SUBMIT, body, deadline=deadline)
         return self._outcome(data)
 
     def status(self, job_ids) -> list[dict]:
@@ -268,13 +333,14 @@ class Client:
     def results(self, jobs, *, timeout_s: float | None = None) -> list:
         """Results of many jobs, waited for together (one request each, pipelined)."""
         ids = [job.id if isinstance(job, DistributedJob) else job for job in jobs]
-        deadline = None if timeout_s is None else time.monotonic() + timeout_s
-        pending = {self._start(P.C_RESULT, {"job": job_id, "wait": True}): job_id for job_id in ids}
+        deadline = self._deadline(timeout_s)
+        pending = {self._start(P.C_RESULT, {"job": job_id, "wait": True}, deadline): job_id for job_id in ids}
         outcomes: dict[str, dict] = {}
         for req, job_id in pending.items():
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
-                outcomes[job_id] = self._wait(req, P.C_RESULT, {"job": job_id, "wait": True}, timeout_s=left)
+                outcomes[job_id] = self._wait(req, P.C_RESULT, {"job": job_id, "wait": True}, deadline=deadline)
+            except (BrokerUnreachableError, KeyRefusedError):
+                raise
             except JobTimeoutError:
                 raise JobTimeoutError(f"job {job_id} has no result after {timeout_s:g} s; "
                                       f"check job.status() or wait longer") from None

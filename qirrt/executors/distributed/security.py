@@ -14,18 +14,17 @@ broker on every message as the ``User-Id`` property — the identity for quotas 
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import zmq
 import zmq.auth
 from zmq.utils import z85
 
 from ...errors import ExecutionError
+from . import endpoint
 
 log = logging.getLogger(__name__)
 
@@ -131,29 +130,66 @@ def secure_client(socket: zmq.Socket, keys: KeyPair, server_public: bytes) -> No
 
 
 def is_loopback(url: str) -> bool:
-    """True for tcp:// on a loopback address, ipc:// and inproc:// (which never leave the machine)."""
-    parts = urlsplit(url)
-    if parts.scheme in ("ipc", "inproc"):
-        return True
-    if parts.scheme != "tcp":
-        return False
-    host = parts.hostname or ""
-    if host == "localhost":
-        return True
+    """True for tcp:// on a loopback address, ipc:// and inproc:// (which never leave the machine);
+    False for anything that is not a plain endpoint (see `endpoint.parse`)."""
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
+        return endpoint.parse(url, bind=True).is_loopback
+    except endpoint.EndpointError:
         return False
 
 
-def require_secure_or_loopback(url: str, *, keys: object, insecure_loopback: bool, what: str) -> None:
+def require_secure_or_loopback(url: str, *, keys: object, insecure_loopback: bool, what: str,
+                               bind: bool = False) -> endpoint.Endpoint:
+    """Parse `url` strictly and check the rule: keys, or no keys on a loopback address only."""
+    where = endpoint.parse(url, bind=bind)
     if keys is not None and insecure_loopback:
         raise SecurityError(f"{what}: give either keys or insecure_loopback, not both")
     if keys is None and not insecure_loopback:
         raise SecurityError(f"{what} needs CurveZMQ keys (--keys DIR; make them with `qirrt keys generate DIR`) "
                             f"or --insecure-loopback on a loopback address")
-    if insecure_loopback and not is_loopback(url):
-        raise SecurityError(f"{what}: --insecure-loopback is allowed only on loopback addresses, not {url}")
+    if insecure_loopback and not where.is_loopback:
+        raise SecurityError(f"{what}: --insecure-loopback is allowed only on loopback addresses "
+                            f"(127.0.0.0/8, [::1], localhost, ipc://), not {url}")
+    return where
+
+
+def bind(socket: zmq.Socket, url: str, *, insecure_loopback: bool, what: str) -> str:
+    """Bind `socket` to `url` and return the address ZeroMQ really bound (``LAST_ENDPOINT``).
+
+    Without keys, an address that is not loopback is unbound again at once, before the caller
+    handles any message, and refused: the check is on what ZeroMQ did, not on how the URL reads."""
+    where = endpoint.parse(url, bind=True)
+    if where.ipv6:
+        socket.ipv6 = True
+    try:
+        socket.bind(url)
+    except zmq.ZMQError as exc:
+        raise endpoint.EndpointError(f"{what} cannot listen on {url}: {zmq.strerror(exc.errno)}; pick another address or "
+                                     f"port (port 0 picks a free one) or stop what holds it") from None
+    bound = socket.getsockopt_string(zmq.LAST_ENDPOINT)
+    if insecure_loopback:
+        try:
+            loopback = endpoint.parse(bound, bind=True).is_loopback
+        except endpoint.EndpointError:
+            loopback = False
+        if not loopback:
+            try:
+                socket.unbind(bound)
+            except zmq.ZMQError:
+                pass
+            raise SecurityError(f"{what}: {url} made ZeroMQ listen on {bound}, which is not a loopback "
+                                f"address; --insecure-loopback is allowed only on loopback addresses")
+    return bound
+
+
+def connect(socket: zmq.Socket, url: str, *, what: str) -> None:
+    """Connect `socket` to `url` (parsed strictly); a ZeroMQ refusal becomes an `EndpointError`."""
+    if endpoint.parse(url).ipv6:
+        socket.ipv6 = True
+    try:
+        socket.connect(url)
+    except zmq.ZMQError as exc:
+        raise endpoint.EndpointError(f"{what} cannot connect to {url}: {zmq.strerror(exc.errno)}") from None
 
 
 class ZapHandler:

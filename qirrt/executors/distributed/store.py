@@ -251,6 +251,18 @@ class Store:
         self.refuse(job_id, attempt, worker, "stale or duplicate result", now)
         return False
 
+    def resume_attempt(self, job_id: str, attempt: int, worker: str, *, refund_failure: bool = False,
+                       refund_death: bool = False) -> float | None:
+        """Give a job requeued after its lease was lost back to `worker`, which still runs (or has
+        finished) `attempt`: the same attempt, running again (the worker did not die after all: the
+        failure and worker death counted are refunded). Returns the attempt's start time, or None when
+        the job has moved on (started again, finished, cancelled)."""
+        row = self.db.execute(
+            "UPDATE jobs SET state=?, worker=?, failures=MAX(0, failures-?), worker_deaths=MAX(0, worker_deaths-?) "
+            "WHERE id=? AND state=? AND attempt=? RETURNING started_at",
+            (RUNNING, worker, int(refund_failure), int(refund_death), job_id, QUEUED, attempt)).fetchone()
+        return None if row is None else float(row[0] or 0.0)
+
     def refuse(self, job_id: str, attempt: int, worker: str | None, reason: str, now: float) -> None:
         self.db.execute("INSERT INTO refusals VALUES (?, ?, ?, ?, ?)", (job_id, attempt, worker, reason, now))
 

@@ -5,6 +5,12 @@ both directions with a liveness count, and reconnect with backoff when the broke
 DISCONNECT. After reconnecting (a broker restart included) the worker sends READY again, listing the
 jobs it is still running or has finished but not yet reported, so the broker can adopt them.
 
+A result stays with the worker until the broker acknowledges it (a CANCEL of that attempt, sent
+after the broker's store committed the outcome) and is sent again after every reconnect: a result
+finished while the broker is down is delivered when it is back, and the job does not run again.
+With a spool file (`ResultSpool`), unacknowledged results survive a restart of the worker too.
+Sends never block: a broker that refuses the worker's key is logged, not waited on for ever.
+
 Program jobs run on a pool of threads through a qirrt executor (a plugin name from the
 ``qirrt.executors`` group, or ``module:attribute``); workload jobs (user code) always run in a
 separate, resource-limited process (`qirrt.executors.distributed.workload`), never in this one.
@@ -33,11 +39,14 @@ from ...errors import (
     QirrtError,
     ResourceLimitError,
 )
+from . import isolation, security
 from . import protocol as P
-from . import security
+from .link import KeyRefusedError, Link
+from .spool import ResultSpool
 
 log = logging.getLogger(__name__)
 _SNDMORE = int(zmq.SNDMORE)
+_NOBLOCK = int(zmq.NOBLOCK)
 
 
 @dataclass
@@ -128,13 +137,23 @@ class Worker:
                  keys: str | Path | tuple | None = None, insecure_loopback: bool = False, slots: int = 1,
                  capabilities: dict | None = None, heartbeat_interval_ms: int = P.HEARTBEAT_INTERVAL_MS,
                  heartbeat_liveness: int = P.HEARTBEAT_LIVENESS, workload_limits: dict | None = None,
+                 workload_network: bool = False, spool: str | Path | None = None,
                  context: zmq.Context | None = None):
         security.require_secure_or_loopback(connect, keys=keys, insecure_loopback=insecure_loopback,
                                             what="the worker")
         self.connect_url = connect
         self.executor_name = executor
         self.executor = load_executor(executor)
+        self.spool = None if spool is None else ResultSpool(spool)
+        if self.spool is not None:
+            try:
+                name = self.spool.claim(name)  # a restarted worker keeps its name: its results are its own
+            except Exception:
+                self.spool.close()
+                raise
         self.name = name or f"{_socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        if self.spool is not None:
+            self.spool.claim(self.name)
         self.slots = slots
         self.capabilities = describe(self.executor, executor.rsplit(":", 1)[-1], slots=slots, extra=capabilities)
         self.heartbeat_interval_s = heartbeat_interval_ms / 1000.0
@@ -142,20 +161,34 @@ class Worker:
         self.workload_limits = dict(workload_limits or {})
         self.context = context or P.context()
         self.keys = None
+        self.keys_hint = None
         if keys is not None:
             keys_dir, key_name = (keys if isinstance(keys, tuple) else (keys, None))
             self.keys = (security.peer_keys(keys_dir, key_name), security.server_public_key(keys_dir))
+            self.keys_hint = f"{keys_dir}" + (f", key {key_name}" if key_name else "")
+        self.isolation = isolation.detect(workload_network)
+        for line in self.isolation.warnings():  # once, at start
+            log.warning("worker %s: %s", self.name, line)
+        if self.isolation.refused:
+            self.capabilities["kinds"] = [k for k in self.capabilities["kinds"] if k != "workload"]
+        self.capabilities["workload_network"] = self.isolation.network_allowed
         self.pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="qirrt-job")
         self.inbox_url = f"inproc://qirrt-worker-{uuid.uuid4().hex}"
         self.inbox = self.context.socket(zmq.PULL)
         self.inbox.bind(self.inbox_url)
         self._local = threading.local()
         self.running: dict[str, tuple[int, threading.Event]] = {}
-        self.unsent: OrderedDict[str, list[bytes]] = OrderedDict()  # finished, not yet reported
+        # finished, not yet acknowledged by the broker: job id -> (attempt, RESULT body)
+        self.unsent: OrderedDict[str, tuple[int, dict]] = OrderedDict()
+        if self.spool is not None:
+            for job_id, attempt, raw in self.spool.load():
+                self.unsent[job_id] = (attempt, P.unpack(raw))
         self.last_progress: dict[str, dict] = {}  # resent after re-registering, so no checkpoint is lost
         self.programs: OrderedDict[str, object] = OrderedDict()
         self.seq = 0
         self.socket = None
+        self.link: Link | None = None
+        self.refusal_logged = False
         self.backoff = P.Backoff(initial_ms=min(P.RECONNECT_INITIAL_MS, heartbeat_interval_ms // 2),
                                  max_ms=min(P.RECONNECT_MAX_MS, heartbeat_interval_ms))
         self.registrations = 0
@@ -164,8 +197,7 @@ class Worker:
 
     # -- connection -------------------------------------------------------------------------------
     def _connect(self) -> None:
-        if self.socket is not None:
-            self.socket.close(0)
+        self._close_socket()
         self.socket = self.context.socket(zmq.DEALER)
         self.socket.linger = 0
         self.socket.maxmsgsize = P.MAXMSGSIZE_BYTES
@@ -173,34 +205,50 @@ class Worker:
         if self.keys is not None:
             security.secure_client(self.socket, *self.keys)
         self.socket.reconnect_ivl = 50
-        self.socket.connect(self.connect_url)
+        self.link = Link(self.socket, self.connect_url, keys=self.keys_hint, role="worker")
+        security.connect(self.socket, self.connect_url, what="the worker")
         self.seq = 0
         running = [[job_id, attempt] for job_id, (attempt, _) in self.running.items()]
-        running += [[job_id, attempt] for job_id, (attempt, _frames) in self.unsent.items()]
+        running += [[job_id, attempt] for job_id, (attempt, _body) in self.unsent.items()]
         self._send(P.W_READY, {"worker": self.name, "capabilities": self.capabilities, "running": running})
         self.registrations += 1
-        for job_id, (_attempt, frames) in list(self.unsent.items()):
-            self._send_raw(frames)
-            del self.unsent[job_id]
+        for _attempt, body in list(self.unsent.values()):  # kept until the broker acknowledges them
+            self._send(P.W_RESULT, dict(body))
         for job_id, body in list(self.last_progress.items()):
             if job_id in self.running:
                 self._send(P.W_PROGRESS, dict(body))
         self.liveness = self.heartbeat_liveness
         self.heartbeat_at = time.monotonic() + self.heartbeat_interval_s
 
-    def _send(self, command: bytes, body: dict) -> None:
+    def _send(self, command: bytes, body: dict) -> bool:
+        """Send without ever blocking; False when the message could not be queued (no connection
+        the socket could use: a refused key, say). Results are kept and sent again after reconnecting."""
         self.seq += 1
         body["seq"] = self.seq
         sock, send = self.socket, P.raw_send
-        send(sock, P.WORKER, _SNDMORE)  # plain int flags, the Cython method: no per-frame wrapper costs
-        send(sock, command, _SNDMORE)
+        try:
+            send(sock, P.WORKER, _NOBLOCK | _SNDMORE)  # plain int flags, the Cython method: no wrapper costs
+        except zmq.Again:
+            return False
+        send(sock, command, _SNDMORE)  # the rest of a message whose first frame went never blocks
         send(sock, P.pack(body), 0)
+        return True
 
-    def _send_raw(self, frames: list[bytes]) -> None:
-        """Send a result built by a job thread, with this connection's next seq."""
-        _header, command, body = frames
-        decoded = P.unpack(body)
-        self._send(command, decoded)
+    def _close_socket(self) -> None:
+        if self.link is not None:
+            self.link.close()
+            self.link = None
+        if self.socket is not None:
+            self.socket.close(0)
+            self.socket = None
+
+    def _watch_link(self) -> None:
+        try:
+            self.link.update()
+        except KeyRefusedError as exc:
+            if not self.refusal_logged:
+                log.error("%s; retrying", exc)
+                self.refusal_logged = True
 
     def stop(self) -> None:
         self._stopped = True
@@ -213,7 +261,10 @@ class Worker:
         try:
             while not self._stopped and (end is None or time.monotonic() < end):
                 timeout_ms = max(0, int((self.heartbeat_at - time.monotonic()) * 1000))
-                events = [sock for sock, _ in P._zmq_poll([(self.inbox, pollin), (self.socket, pollin)], timeout_ms)]
+                events = [sock for sock, _ in P._zmq_poll([(self.inbox, pollin), (self.socket, pollin),
+                                                             (self.link.monitor, pollin)], timeout_ms)]
+                if self.link.monitor in events:
+                    self._watch_link()
                 if self.inbox in events:
                     while True:
                         try:
@@ -259,10 +310,11 @@ class Worker:
                 self._send(P.W_DISCONNECT, {})
             except zmq.ZMQError:
                 pass
-            self.socket.close(0)
-            self.socket = None
+        self._close_socket()
         self.pool.shutdown(wait=False, cancel_futures=True)
         self.inbox.close(0)
+        if self.spool is not None:
+            self.spool.close()
 
     # -- messages ---------------------------------------------------------------------------------
     def _from_broker(self, frames: list) -> bool:
@@ -278,13 +330,18 @@ class Worker:
             self.backoff.reset()
         if message.command == P.W_JOB:
             self._start(message.body)
-        elif message.command == P.W_CANCEL:
-            entry = self.running.get(message.body["job"])
-            if entry is not None and entry[0] == message.body["attempt"]:
+        elif message.command == P.W_CANCEL:  # stop this attempt, or forget it: it acknowledges a RESULT
+            job_id, attempt = message.body["job"], message.body["attempt"]
+            entry = self.running.get(job_id)
+            if entry is not None and entry[0] == attempt:
                 entry[1].set()
-                del self.running[message.body["job"]]
-                self.last_progress.pop(message.body["job"], None)
-            self.unsent.pop(message.body["job"], None)
+                del self.running[job_id]
+                self.last_progress.pop(job_id, None)
+            kept = self.unsent.get(job_id)
+            if kept is not None and kept[0] == attempt:
+                del self.unsent[job_id]
+                if self.spool is not None:
+                    self.spool.delete(job_id, attempt)
         elif message.command == P.W_DISCONNECT:
             log.info("broker said DISCONNECT (%s); re-registering", message.body.get("reason"))
             return True
@@ -321,7 +378,11 @@ class Worker:
             if spec["kind"] == "workload":
                 from .workload import run_sandboxed
 
-                result = run_sandboxed(spec["workload"], limits=self.workload_limits, cancelled=context.cancelled)
+                # A workload that crashes or hits a limit is a failed job (WorkloadError is permanent:
+                # not retried elsewhere); it cannot signal this process, which goes on.
+                result = run_sandboxed(spec["workload"], limits=self.workload_limits, cancelled=context.cancelled,
+                                       network=bool((spec.get("requires") or {}).get("network")),
+                                       isolation=self.isolation)
             else:
                 program = spec["program"]
                 if not getattr(self.executor, "wants_program_text", False):
@@ -366,13 +427,16 @@ class Worker:
             self.last_progress.pop(job_id, None)
             if current:
                 del self.running[job_id]
-        elif body.get("checkpoint") is not None:
+            # Kept until the broker acknowledges it: a broker that is down, or dies before its
+            # commit, gets it again after the reconnect.
+            self.unsent[job_id] = (body["attempt"], body)
+            if self.spool is not None:
+                self.spool.put(job_id, body["attempt"], P.pack(body))
+            self._send(command, dict(body))
+            return
+        if body.get("checkpoint") is not None:
             self.last_progress[job_id] = body
-        try:
-            self._send(command, body)
-        except zmq.ZMQError:
-            if command == P.W_RESULT:
-                self.unsent[job_id] = (body["attempt"], P.encode(P.WORKER, command, body))
+        self._send(command, body)
 
 
 def main_loop(connect: str, executor: str, **options) -> None:

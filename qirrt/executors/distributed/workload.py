@@ -13,16 +13,16 @@ programs run on) and `execution_options` (its mitigation pipeline and other opti
 `RuntimeProvider(client).schedule(module)` reads the module's source, finds the subclass and the
 module's imports by AST (nothing is imported or executed on the client), ships the source with any
 local modules it imports, and asks for a worker that has the non-stdlib packages installed. The
-worker never executes the code itself: `run_sandboxed` starts a separate Python process with a
-scrubbed environment, its own session, an unprivileged user when the worker runs as root, and
-limits on address space, CPU time, processes, file size and wall time.
+worker never executes the code itself: `run_sandboxed` starts `sandbox.py`, which runs it as the
+sandbox user in its own mount, PID and network namespaces (what `isolation.detect` found possible),
+with a scrubbed environment and limits on address space, CPU time, processes, file size and wall time.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -37,9 +37,18 @@ from typing import ClassVar
 
 from ...errors import ExecutionError
 from . import protocol as P
+from .isolation import (
+    SANDBOX_SCRIPT,
+    SANDBOX_USER,
+    Isolation,
+    detect,
+    qirrt_root,
+    read_only_paths,
+)
+from .sandbox import SETUP_EXIT
 
 DEFAULT_LIMITS = {"memory_mb": 2048, "cpu_s": 3600, "wall_s": 7200.0, "nproc": 64, "file_mb": 64}
-NOBODY_UID = 65534
+JOB_DIR = "/job"  # where the workload's files are, inside its sandbox
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 
 
@@ -47,6 +56,12 @@ class WorkloadError(ExecutionError):
     """A workload could not be packaged, or it failed or was killed by its limits on the worker."""
 
     permanent = True  # the broker fails the job instead of retrying it elsewhere
+
+
+class SandboxSetupError(WorkloadError):
+    """This worker could not build the sandbox: the worker's fault, so the job may go to another."""
+
+    permanent = False
 
 
 class RuntimeWorkerBase:
@@ -183,12 +198,15 @@ class RuntimeProvider:
 
     def schedule(self, module, *, inputs: dict | None = None, class_name: str | None = None,
                  priority: int = 0, time_limit_s: float | None = None, max_attempts: int | None = None,
-                 requires: dict | None = None):
+                 requires: dict | None = None, network: bool = False):
+        """Ship `module`'s workload; `network`: it needs the network (only workers that allow it run it)."""
         bundle = discover(module, class_name=class_name)
         bundle["inputs"] = dict(inputs or {})
         spec = {"id": uuid.uuid4().hex, "kind": "workload", "workload": bundle, "shots": 1,
                 "priority": priority,
                 "requires": {"kind": "workload", "packages": bundle["packages"], **(requires or {})}}
+        if network:
+            spec["requires"]["network"] = True
         if time_limit_s is not None:
             spec["time_limit_s"] = time_limit_s
         if max_attempts is not None:
@@ -220,48 +238,26 @@ def _pids_cgroup(nproc: int) -> Path | None:
     return None
 
 
-def _world_accessible(path: Path) -> bool:
-    """True when an unprivileged user can reach and read `path` (every parent has o+x)."""
-    path = path.resolve()
-    try:
-        if not os.stat(path).st_mode & 0o005:
-            return False
-        return all(os.stat(parent).st_mode & 0o001 for parent in path.parents)
-    except OSError:
-        return False
+def _start(launch: dict, folder: Path, cgroup: Path | None) -> subprocess.Popen:
+    """Start `sandbox.py` on `launch` in its own session (and cgroup), output to files in `folder`."""
+    config = folder / "launch.json"
+    config.write_text(json.dumps(launch))
 
-
-def _unprivileged_uid() -> int | None:
-    """The uid to drop to when the worker runs as root and the interpreter is readable by others."""
-    if os.geteuid() != 0:
-        return None
-    import sysconfig
-
-    interpreter_ok = _world_accessible(Path(sys.executable)) and _world_accessible(
-        Path(sysconfig.get_paths()["stdlib"]))
-    return NOBODY_UID if interpreter_ok else None
-
-
-def _limit(limits: dict, drop_to_uid: int | None, cgroup: Path | None):
-    def apply() -> None:
+    def enter() -> None:
         os.setsid()
         if cgroup is not None:
             (cgroup / "cgroup.procs").write_text(str(os.getpid()))
-        memory = int(limits["memory_mb"]) * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        cpu = int(limits["cpu_s"])
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        files = int(limits["file_mb"]) * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_FSIZE, (files, files))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        nproc = int(limits["nproc"])
-        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-        if drop_to_uid is not None:  # root ignores RLIMIT_NPROC; an unprivileged user does not
-            os.setgroups([])
-            os.setgid(drop_to_uid)
-            os.setuid(drop_to_uid)
 
-    return apply
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": JOB_DIR, "LANG": "C.UTF-8", "TMPDIR": "/tmp",
+           "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    if "mount" not in launch["namespaces"]:
+        env["HOME"] = env["TMPDIR"] = launch["job_dir"]
+    with open(folder / "stdout", "wb") as stdout, open(folder / "stderr", "wb") as stderr:
+        # preexec_fn only sets a session and a cgroup; the worker's other threads touch no locks
+        # the child needs between fork and exec.
+        return subprocess.Popen([sys.executable, "-I", str(SANDBOX_SCRIPT), str(config)],
+                                cwd="/", env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+                                preexec_fn=enter, close_fds=True)  # noqa: PLW1509
 
 
 def _kill_all(sid: int, cgroup: Path | None) -> None:
@@ -302,35 +298,72 @@ def _kill_all(sid: int, cgroup: Path | None) -> None:
                 time.sleep(0.02)
 
 
-def run_sandboxed(workload: dict, *, limits: dict | None = None, cancelled: threading.Event | None = None) -> dict:
-    """Run a workload bundle in a separate, limited process; its `run()` return value, or WorkloadError."""
+def _write_job(workload: dict, job: Path) -> None:
+    for name, text in workload["files"].items():
+        target = (job / name).resolve()
+        if job.resolve() not in target.parents or not name.endswith(".py"):
+            raise WorkloadError(f"workload file name {name!r} is not a plain .py path")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    (job / "_inputs.msgpack").write_bytes(P.pack(workload.get("inputs") or {}))
+
+
+def _chown_tree(path: Path, uid: int, gid: int) -> None:
+    for folder, dirs, files in os.walk(path):
+        for name in [folder, *(os.path.join(folder, n) for n in dirs + files)]:
+            os.chown(name, uid, gid, follow_symlinks=False)
+
+
+def _failure(code: int, errors: str, limits: dict) -> str:
+    """Why a sandbox ended with exit status `code` (128 + N or -N: signal N)."""
+    signum = -code if code < 0 else code - 128 if code > 128 else None
+    if "MemoryError" in errors:
+        return f"memory limit of {limits['memory_mb']} MB"
+    if signum == signal.SIGXCPU:
+        return f"CPU time limit of {limits['cpu_s']} s"
+    if "BlockingIOError" in errors or "Resource temporarily unavailable" in errors:
+        return f"process limit of {limits['nproc']}"
+    if signum is not None:
+        name = signal.Signals(signum).name if signum in signal.Signals._value2member_map_ else str(signum)
+        return f"killed by {name}"
+    last = errors.strip().splitlines()[-1] if errors.strip() else f"exit code {code}"
+    return f"the workload failed: {last}"
+
+
+def run_sandboxed(workload: dict, *, limits: dict | None = None, cancelled: threading.Event | None = None,
+                  network: bool = False, isolation: Isolation | None = None) -> dict:
+    """Run a workload bundle in the sandbox `isolation` (default: `detect()`) describes; its `run()`
+    value, or WorkloadError.
+
+    `network`: the job asked for the network; allowed only where the worker's operator allows it."""
     limits = {**DEFAULT_LIMITS, **{k: v for k, v in (limits or {}).items() if v is not None}}
     for key in ("entry", "class", "files"):
         if key not in workload:
             raise WorkloadError(f"workload bundle lacks {key!r}")
+    found = isolation or detect()
+    if found.refused:
+        raise WorkloadError(f"this worker cannot run workloads: {found.refused}")
+    if network and not found.network_allowed:
+        raise WorkloadError("the workload asks for the network, which this worker does not allow "
+                            "(its operator starts it with --workload-network to allow it)")
     with tempfile.TemporaryDirectory(prefix="qirrt-workload-") as tmp:
         folder = Path(tmp)
-        for name, text in workload["files"].items():
-            target = (folder / name).resolve()
-            if folder.resolve() not in target.parents or not name.endswith(".py"):
-                raise WorkloadError(f"workload file name {name!r} is not a plain .py path")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
-        (folder / "_inputs.msgpack").write_bytes(P.pack(workload.get("inputs") or {}))
-        os.chmod(folder, 0o777)
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(folder), "LANG": "C.UTF-8",
-               "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-        command = [sys.executable, "-I", "-m", "qirrt.executors.distributed.sandbox", str(folder),
-                   workload["entry"], workload["class"]]
-        cgroup = _pids_cgroup(int(limits["nproc"]))
-        drop = _unprivileged_uid()
+        os.chmod(folder, 0o711)  # the sandbox user may pass through to job/, and list nothing
+        job = folder / "job"
+        job.mkdir(mode=0o700)
+        (folder / "root").mkdir(mode=0o700)
+        _write_job(workload, job)
+        if not found.user_namespace:
+            _chown_tree(job, found.uid, found.gid)
+        cgroup = _pids_cgroup(int(limits["nproc"]) + 2)  # + the sandbox's launcher and init
+        launch = {"job_dir": str(job), "root_dir": str(folder / "root"),
+                  "namespaces": found.namespaces_for(network=network), "network": network,
+                  "uid": found.uid, "gid": found.gid, "user": SANDBOX_USER,
+                  "binds": list(read_only_paths()), "qirrt_root": qirrt_root(),
+                  "entry": workload["entry"], "class": workload["class"], "limits": limits,
+                  "pids_cgroup": cgroup is not None, "setup_file": str(folder / "setup")}
         try:
-            with open(folder / "_stdout", "wb") as stdout, open(folder / "_stderr", "wb") as stderr:
-                # preexec_fn is the only way to set rlimits, a session and a uid before exec; the
-                # worker's other threads touch no locks the child needs between fork and exec.
-                proc = subprocess.Popen(command, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=stdout,
-                                        stderr=stderr, preexec_fn=_limit(limits, drop, cgroup),  # noqa: PLW1509
-                                        close_fds=True)
+            proc = _start(launch, folder, cgroup)
         except BaseException:
             if cgroup is not None:
                 cgroup.rmdir()
@@ -351,23 +384,21 @@ def run_sandboxed(workload: dict, *, limits: dict | None = None, cancelled: thre
                     proc.wait()
                     break
         _kill_all(proc.pid, cgroup)  # whatever it forked dies with it
-        errors = (folder / "_stderr").read_bytes()[-4000:].decode(errors="replace")
+        errors = (folder / "stderr").read_bytes()[-4000:].decode(errors="replace")
+        setup = (folder / "setup").read_text(errors="replace") if (folder / "setup").exists() else ""
+        if reason is None and proc.returncode == SETUP_EXIT and setup:
+            raise SandboxSetupError(f"workload {workload['class']} did not start: this worker could not build "
+                                    f"its sandbox ({setup}); `qirrt worker --check-sandbox` there shows what "
+                                    "it allows")
         if reason is None and proc.returncode != 0:
-            code = proc.returncode
-            if code in (-signal.SIGXCPU, -signal.SIGKILL) and "MemoryError" not in errors:
-                reason = f"CPU time limit of {limits['cpu_s']} s" if code == -signal.SIGXCPU else "killed (SIGKILL)"
-            elif "MemoryError" in errors:
-                reason = f"memory limit of {limits['memory_mb']} MB"
-            elif "BlockingIOError" in errors or "Resource temporarily unavailable" in errors:
-                reason = f"process limit of {limits['nproc']}"
-            else:
-                last = errors.strip().splitlines()[-1] if errors.strip() else f"exit code {code}"
-                reason = f"the workload failed: {last}"
+            reason = _failure(proc.returncode, errors, limits)
         if reason is not None:
             raise WorkloadError(f"workload {workload['class']} stopped: {reason}")
-        result_path = folder / "_result.msgpack"
-        if not result_path.exists():
+        result_path = job / "_result.msgpack"
+        if result_path.is_symlink() or not result_path.is_file():
             raise WorkloadError(f"workload {workload['class']} produced no result")
+        if result_path.stat().st_size > int(limits["file_mb"]) * 1024 * 1024:
+            raise WorkloadError(f"workload {workload['class']}'s result exceeds {limits['file_mb']} MB")
         result = P.unpack(result_path.read_bytes())
         P._check_plain(result, "workload result")
         return {"kind": "workload", "value": result}

@@ -1,0 +1,100 @@
+"""What a client's or worker's connection to the broker has seen, told by ZeroMQ's socket monitor.
+
+A DEALER socket hides its connection: a broker that refuses the key, or expects another server key,
+looks exactly like a broker that is slow to answer, and ZeroMQ does not even reconnect after an
+authentication failure. `Link` reads the socket's monitor events so that a call can say precisely
+why it got no reply: the key was refused (ZAP status 400), one side uses keys and the other does
+not, the CURVE handshake keeps failing (a wrong server key), or nothing listens at the address.
+"""
+
+from __future__ import annotations
+
+import zmq
+from zmq.utils.monitor import recv_monitor_message
+
+from ...errors import JobTimeoutError
+from .security import SecurityError
+
+_E = zmq.Event
+EVENTS = int(_E.CONNECTED | _E.DISCONNECTED | _E.CLOSED | _E.CONNECT_RETRIED | _E.HANDSHAKE_SUCCEEDED
+             | _E.HANDSHAKE_FAILED_NO_DETAIL | _E.HANDSHAKE_FAILED_PROTOCOL | _E.HANDSHAKE_FAILED_AUTH)
+_NOBLOCK = int(zmq.NOBLOCK)
+_MISMATCH = int(zmq.PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
+
+
+class KeyRefusedError(SecurityError):
+    """The broker refused this peer's key, or one side uses CurveZMQ keys and the other does not."""
+
+
+class BrokerUnreachableError(JobTimeoutError):
+    """No reply within the timeout, and the connection to the broker never (re)opened: the message
+    says what the connection saw and what to check (keys, address, the broker running)."""
+
+
+class Link:
+    """The monitor of one DEALER socket (create it before `connect`); `update()` reads its events."""
+
+    def __init__(self, socket: zmq.Socket, url: str, *, keys: str | None, role: str = "client"):
+        self.url = url
+        self.keys = keys  # a description of the key pair in use, for messages; None without keys
+        self.role = role
+        self.monitor = socket.get_monitor_socket(EVENTS)
+        self.socket = socket
+        self.up = False
+        self.ever_up = False
+        self.tcp_connects = 0
+        self.handshake_failures = 0
+        self.refused: str | None = None
+
+    def update(self) -> None:
+        """Read every waiting event; raises `KeyRefusedError` once the broker has refused us."""
+        while self.monitor is not None:
+            try:
+                event = recv_monitor_message(self.monitor, _NOBLOCK)
+            except zmq.Again:
+                break
+            kind, value = int(event["event"]), int(event["value"])
+            if kind == _E.CONNECTED:
+                self.tcp_connects += 1
+            elif kind == _E.HANDSHAKE_SUCCEEDED:
+                self.up = self.ever_up = True
+                self.handshake_failures = 0
+            elif kind == _E.DISCONNECTED:
+                self.up = False
+            elif kind == _E.HANDSHAKE_FAILED_AUTH:
+                self.refused = (f"the broker at {self.url} refused this {self.role}'s key (ZAP status {value}); "
+                                f"check --keys/--key-name ({self.keys}): the matching public key must be in the "
+                                f"broker's keys directory under {'workers' if self.role == 'worker' else 'clients'}/")
+            elif kind == _E.HANDSHAKE_FAILED_PROTOCOL and value == _MISMATCH:
+                self.refused = (f"the broker at {self.url} "
+                                + ("does not use CurveZMQ keys; connect with --insecure-loopback"
+                                   if self.keys else "needs CurveZMQ keys; connect with --keys DIR")
+                                + " (one side uses keys and the other does not)")
+            elif kind in (_E.HANDSHAKE_FAILED_NO_DETAIL, _E.HANDSHAKE_FAILED_PROTOCOL):
+                self.handshake_failures += 1
+        if self.refused is not None:
+            raise KeyRefusedError(self.refused)
+
+    def unreachable(self, waited_s: float) -> BrokerUnreachableError:
+        """The error for a call that got no reply in `waited_s` while the link was down."""
+        head = f"no reply from the broker at {self.url} within {waited_s:g} s"
+        if self.handshake_failures:
+            hint = (f"check that the server.key next to your key ({self.keys}) is a copy of the broker's server.key"
+                    if self.keys else "the broker probably needs CurveZMQ keys: connect with --keys DIR")
+            why = f"connections opened but the handshake failed {self.handshake_failures} times; {hint}"
+        elif self.tcp_connects:
+            why = ("a connection opened but the handshake never finished; check the keys "
+                   f"({self.keys or 'none'}) and that a qirrt broker listens there")
+        else:
+            why = ("nothing accepted a connection there; check that the broker is running, the address, "
+                   f"and the keys ({self.keys or 'none'})")
+        return BrokerUnreachableError(f"{head}: {why}")
+
+    def close(self) -> None:
+        if self.monitor is not None:
+            try:
+                self.socket.disable_monitor()
+            except zmq.ZMQError:
+                pass
+            self.monitor.close(0)
+            self.monitor = None
