@@ -235,3 +235,42 @@ def test_a_worker_saying_goodbye_does_not_make_its_job_suspect(cluster):
         assert cluster.query("SELECT worker_deaths FROM jobs WHERE id=?", (job.id,)) == [(0,)]
         cluster.start_worker(SLOW, name="next")
         assert job.result(timeout_s=30).shots == 1
+
+
+# -- out-of-range values: the caller hears which field, the broker lives ------------------------------
+@pytest.mark.parametrize(("options", "field"), [
+    ({"priority": 2**63}, "priority"),
+    ({"max_attempts": 2**63}, "max_attempts"),
+    ({"requires": {"qubits": "many"}}, "requires.qubits"),
+    ({"requires": {"packages": 1}}, "requires.packages"),
+    ({"shots": 0}, "shots"),
+])
+def test_out_of_range_submissions_name_the_field_before_sending(cluster, options, field):
+    cluster.start_broker()
+    cluster.start_worker()
+    cluster.wait_workers(1)
+    with _connect(cluster, "alice") as alice:
+        with pytest.raises(ValueError, match=rf"invalid request, not sent: .*{field.replace('.', '.*')}"):
+            alice.submit(BELL_IR, **{"shots": 4, **options})
+        assert alice.submit(BELL_IR, shots=4).result(timeout_s=30).shots == 4
+    assert cluster.broker.alive()
+
+
+def test_an_invalid_request_sent_raw_gets_a_reply_naming_the_field(cluster):
+    """A client that skips the SDK's own check still learns why, instead of a silent disconnect."""
+    cluster.start_broker()
+    context = zmq.Context.instance()
+    sock = context.socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.connect(cluster.url)
+    try:
+        job = {"id": uuid.uuid4().hex, "kind": "program", "program": BELL_IR, "shots": 1, "priority": 2**63}
+        sock.send_multipart([P.CLIENT, P.C_SUBMIT, msgpack.packb({"seq": 1, "req": 7, "jobs": [job]})])
+        assert sock.poll(20_000), "no reply to an invalid request"
+        header, command, body = sock.recv_multipart()
+        reply = msgpack.unpackb(body)
+        assert (header, command, reply["req"], reply["ok"]) == (P.CLIENT, P.C_REPLY, 7, False)
+        assert "priority" in reply["error"] and "invalid request" in reply["error"]
+    finally:
+        sock.close()
+    assert cluster.broker.alive()

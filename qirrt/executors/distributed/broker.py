@@ -386,6 +386,8 @@ class Broker:
         except P.ProtocolError as exc:
             db.execute("ROLLBACK TO message")
             del self.outbox[outbox_mark:]
+            if message is None and self._answer_invalid_request(identity, frames, str(exc)):
+                return
             self._disconnect(identity, frames, str(exc))
         except Refused as exc:
             db.execute("ROLLBACK TO message")
@@ -417,6 +419,20 @@ class Broker:
             self._purge(worker, f"refused: {reason}", death=False)
         self.peers.pop(identity, None)
         self.outbox.append((identity, P.WORKER, P.W_DISCONNECT, {"reason": reason[:2000]}))
+
+    def _answer_invalid_request(self, identity: bytes, frames: list, reason: str) -> bool:
+        """A client request that breaks its schema but carries a readable request number gets a failed
+        REPLY naming the field, so the caller sees why instead of a silent disconnect."""
+        if len(frames) != 4 or bytes(frames[1]) != P.CLIENT:
+            return False
+        try:
+            req = _read_req.decode(bytes(frames[3])).req
+        except Exception:  # noqa: BLE001 -- unreadable: DISCONNECT as for any garbage
+            return False
+        self.stats["refused"] += 1
+        log.warning("refused an invalid request from %s: %s", identity.hex(), reason)
+        self._reply(identity, req, False, error=f"invalid request: {reason}"[:2000])
+        return True
 
     def _within_byte_budget(self, peer: Peer, size: int) -> bool:
         now = time.monotonic()

@@ -49,6 +49,10 @@ class BrokerError(ExecutionError):
     """The broker refused a request (rate limit, unknown job, not yours, taken id)."""
 
 
+class InvalidRequestError(BrokerError, ValueError):
+    """A request that breaks the protocol's schema (a value out of range, a wrong type); never sent."""
+
+
 class DistributedJob:
     """A job on the broker: `.id`, `.status()`, `.result(timeout_s=None)`, `.cancel()`."""
 
@@ -161,6 +165,11 @@ class Client:
         body = dict(body, seq=self.seq, req=req)
         if self.user is not None:
             body["user"] = self.user
+        packed = P.pack(body)
+        try:  # the broker's own schema: a bad value is named here, not answered by a disconnect
+            P.decode([P.CLIENT, command, packed])
+        except P.ProtocolError as exc:
+            raise InvalidRequestError(f"invalid request, not sent: {exc}") from None
         sock, send = self.socket, P.raw_send
         while True:
             try:
@@ -171,7 +180,7 @@ class Client:
                 self._await(_POLLOUT, deadline)
                 sock = self.socket
         send(sock, command, _SNDMORE)  # the rest of a message whose first frame went never blocks
-        send(sock, P.pack(body), 0)
+        send(sock, packed, 0)
 
     def _deadline(self, timeout_s: float | None) -> tuple:
         """A call's (deadline or None, its timeout_s, the deadline for a first connection)."""
