@@ -13,8 +13,12 @@ Steps, in order (see `_STEPS`):
   `__nvqpp__mlirgen__` kernel is taken); QIR010/QIR011 otherwise.
 * producer steps (`qirrt.producers`): cudaq's per-run entry name, pytket's `create_creg` helpers.
 * ``lower-entry-parameters``  unused parameters dropped, `double` parameters → `__qirrt__parameter`.
+* ``promote-memory``          (`qirrt.promote`) `alloca`/`load`/`store`, IR functions and loops with a
+  constant trip count → SSA values and static qubits, by LLVM's own passes (qdk's full Adaptive).
 * ``lower-dynamic-qubits``    `__quantum__rt__qubit_allocate*`, arrays, element pointers, loads,
   result-returning measurements and constant pointer phis → static `inttoptr` qubits and results.
+* ``dispatch-dynamic-operands`` (`qirrt.dispatch`) a call whose qubit/result operand is chosen at run
+  time from a finite set (a loaded table entry, `select`, `phi`) → a branch chain of static calls.
 * ``canonicalise-calls``      gate names and aliases, `__body` suffixes, adjoints, `r1`/`u3`,
   `m`/`mresetz` → `mz` (+ `reset`), `rt` read_result → `qis`, controlled gates (cudaq's variadic
   `generalizedInvokeWithRotationsControlsTargets`) decomposed, `__quantum__rt__initialize` dropped.
@@ -634,6 +638,18 @@ def _lower_entry_parameters(state: State) -> None:
                    f"parameters (@{PARAMETER_FN})")
 
 
+def _promote_memory(state: State) -> None:
+    from .promote import promote_memory
+
+    promote_memory(state)
+
+
+def _dispatch_dynamic_operands(state: State) -> None:
+    from .dispatch import dispatch_dynamic_operands
+
+    dispatch_dynamic_operands(state)
+
+
 def _lower_dynamic_qubits(state: State) -> None:
     from .canonical import lower_dynamic
 
@@ -1052,7 +1068,9 @@ _STEPS: list[tuple[str, Step]] = [
     ("select-entry-point", _select_entry_point),
     ("producer", _producer_steps),
     ("lower-entry-parameters", _lower_entry_parameters),
+    ("promote-memory", _promote_memory),
     ("lower-dynamic-qubits", _lower_dynamic_qubits),
+    ("dispatch-dynamic-operands", _dispatch_dynamic_operands),
     ("canonicalise-calls", _canonicalise_calls),
     ("hoist-output-records", _hoist_output_records),
     ("add-output-records", _add_output_records),
