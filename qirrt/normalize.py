@@ -59,7 +59,7 @@ NORMALISATION_ERRORS = {
     "QIR102": "a qubit allocated inside a loop",
     "QIR103": "a controlled gate that cannot be lowered to the dialect's gates",
     "QIR104": "a producer runtime call with no static equivalent",
-    "QIR105": "an output record that runs on only some paths",
+    "QIR105": "an output record on only some paths inside a loop, or in too many blocks (`qirrt.records`)",
     "QIR106": "a result recorded before it is measured again",
     "QIR107": "a classical register written directly (pytket `set_creg_bit`/`set_creg_to_int`)",
     "QIR108": "an entry point with several return points where records must move",
@@ -682,6 +682,10 @@ def _hoist_output_records(state: State) -> None:
     if exit_label is not None and _records_in_place(function.block(exit_label)) \
             and all(b.label == exit_label for b, _, _ in records) and exit_label not in cfg.cyclic:
         return
+    from .records import place_records_on_paths, records_at_returns
+
+    if records_at_returns(function, cfg):
+        return
     if exit_label is None:
         block, _, instr = records[0]
         raise state.error("QIR108", f"output records must move to the end of the program, but @{function.name} "
@@ -692,15 +696,14 @@ def _hoist_output_records(state: State) -> None:
         r = _measured_result(instr)
         if r is not None:
             writes.setdefault(r, []).append((block.label, index))
+    if any(block.label not in dominators for block, _, _ in records):
+        place_records_on_paths(state, cfg, exit_label, records, writes)
+        return
     ordered = sorted(records, key=lambda item: (cfg.order(item[0].label), item[1]))
     moved: list[Instr] = []
     seen: set[str] = set()
     in_loop = False
     for block, index, instr in ordered:
-        if block.label not in dominators:
-            raise state.error("QIR105", "this output record runs on only some paths through the program, so the "
-                              "number of outputs varies from shot to shot; record outputs unconditionally",
-                              block=block, instr=instr)
         if instr.callee == f"{RT_PREFIX}result_record_output":
             r = static_id(instr.args[0].value)
             later = cfg.reachable_from(block.label)
@@ -979,6 +982,7 @@ _FLOAT_OPS = {"fadd", "fsub", "fmul", "fdiv", "frem", "fneg", "fcmp", "sitofp", 
 def _features(function: Function) -> set[str]:
     """The adaptive-profile capabilities the entry point uses."""
     features: set[str] = set()
+    returns = 0
     for _, _, instr in function.instructions():
         body = instr.text.split(" = ", 1)[-1]
         if instr.opcode in _FLOAT_OPS or (instr.opcode == "call" and (instr.callee or "").startswith("llvm.")
@@ -988,6 +992,10 @@ def _features(function: Function) -> set[str]:
             features.add("int_computations")
         if instr.opcode == "switch":
             features.add("multiple_target_branching")
+        if instr.opcode == "ret":
+            returns += 1
+    if returns > 1:
+        features.add("multiple_return_points")
     if len(function.blocks) > 1 and Cfg(function).has_cycles:
         features.add("backwards_branching")
     return features
@@ -998,6 +1006,7 @@ _FLAG_VALUES = {
     "float_computations": (5, '!{!"double"}'),
     "backwards_branching": (7, "i2 3"),
     "multiple_target_branching": (1, "i1 true"),
+    "multiple_return_points": (1, "i1 true"),
 }
 
 

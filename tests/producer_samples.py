@@ -21,7 +21,7 @@ from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 
 GOLDEN = Path(__file__).parent / "golden" / "producers"
 PRODUCER_MODULES = {"pyqir": "pyqir", "qdk": "qdk", "qdk-qiskit": "qdk", "pytket": "pytket.qir",
-                    "qbraid": "qbraid_qir", "cudaq": "cudaq"}
+                    "qbraid": "qbraid_qir", "cudaq": "cudaq", "hand": "qirrt"}
 
 
 @dataclass(frozen=True)
@@ -354,6 +354,190 @@ QDK = [
 ]
 
 
+# -- qdk's Adaptive targets: Q# locals in memory, IR functions, loops (QIR 2.x with `alloca`) ------
+QSHARP_RUS = """
+operation Main() : (Result, Int) {
+    use (q, a) = (Qubit(), Qubit());
+    mutable n = 0;
+    mutable r = One;
+    repeat {
+        H(q);
+        set r = MResetZ(q);
+        set n += 1;
+    } until r == Zero or n >= 4;
+    if n % 2 == 1 { X(a); }
+    (MResetZ(a), n)
+}
+"""
+
+QSHARP_INT_COMPARE = """
+import Std.Convert.*;
+operation Main() : Result {
+    use qs = Qubit[3];
+    use t = Qubit();
+    ApplyToEach(H, qs);
+    let v = ResultArrayAsInt(MResetEachZ(qs));
+    if v > 4 { X(t); }
+    MResetZ(t)
+}
+"""
+
+QSHARP_LOOP = """
+import Std.Convert.*;
+operation Main() : (Result[], Double) {
+    use qs = Qubit[3];
+    mutable angle = 0.0;
+    for i in 0..2 {
+        set angle += 0.5;
+        Ry(angle * IntAsDouble(i + 1), qs[i]);
+    }
+    let rs = MResetEachZ(qs);
+    mutable f = 0.0;
+    for r in rs { if r == One { set f += 1.5; } }
+    (rs, f)
+}
+"""
+
+QSHARP_FLOAT_FEED = """
+import Std.Math.*;
+operation Main() : (Result, Result) {
+    use (a, b) = (Qubit(), Qubit());
+    H(a);
+    let r = MResetZ(a);
+    let theta = r == One ? PI() / 2.0 | PI() / 3.0;
+    Ry(2.0 * theta, b);
+    (r, MResetZ(b))
+}
+"""
+
+QSHARP_COUNT_ONES = """
+operation Main() : Int {
+    use qs = Qubit[4];
+    for q in qs { H(q); }
+    mutable n = 0;
+    for r in MResetEachZ(qs) { if r == One { set n += 1; } }
+    n
+}
+"""
+
+QSHARP_RUS_INDEX = """
+operation Main() : (Result[], Int) {
+    use qs = Qubit[3];
+    mutable i = 0;
+    mutable go = true;
+    while go and i < 3 {
+        H(qs[i]);
+        set go = MResetZ(qs[i]) == One;
+        set i += 1;
+    }
+    (MResetEachZ(qs), i)
+}
+"""
+
+QSHARP_TELEPORT = """
+operation Main() : Result {
+    use (msg, a, b) = (Qubit(), Qubit(), Qubit());
+    Ry(0.7, msg);
+    H(a); CNOT(a, b);
+    CNOT(msg, a); H(msg);
+    if M(a) == One { X(b); }
+    if M(msg) == One { Z(b); }
+    ResetAll([msg, a]);
+    MResetZ(b)
+}
+"""
+
+
+def _rus_expected() -> dict[str, float]:
+    # n = k with probability 2^-k for k < 4 (the k-th outcome is the first Zero), n = 4 with 1/8;
+    # `a` is flipped when n is odd
+    return {"1 1": 0.5, "0 2": 0.25, "1 3": 0.125, "0 4": 0.125}
+
+
+def _loop_expected() -> dict[str, float]:
+    p = [math.sin(0.5 * (i + 1) ** 2 / 2) ** 2 for i in range(3)]
+    out: dict[str, float] = {}
+    for bits in range(8):
+        b = [(bits >> i) & 1 for i in range(3)]
+        prob = math.prod(p[i] if b[i] else 1 - p[i] for i in range(3))
+        key = "".join(map(str, b)) + f" {1.5 * sum(b)!r}"
+        out[key] = out.get(key, 0.0) + prob
+    return out
+
+
+def _count_ones_expected() -> dict[str, float]:
+    return {str(k): math.comb(4, k) / 16 for k in range(5)}
+
+
+_ADAPTIVE_NOTES = ("promoted memory to SSA values with LLVM",)
+
+QDK_ADAPTIVE = [
+    Sample("qdk", "rus_adaptive", _qsharp(QSHARP_RUS, "Adaptive"), _rus_expected,
+           notes=_ADAPTIVE_NOTES + ("dropped 1 `__quantum__rt__write_result`",), profile="adaptive", detected="qdk"),
+    Sample("qdk", "int_compare_adaptive_ri", _qsharp(QSHARP_INT_COMPARE, "Adaptive_RI"),
+           lambda: {"0": 5 / 8, "1": 3 / 8}, profile="adaptive", detected="qdk"),
+    Sample("qdk", "int_compare_adaptive", _qsharp(QSHARP_INT_COMPARE, "Adaptive"),
+           lambda: {"0": 5 / 8, "1": 3 / 8}, notes=_ADAPTIVE_NOTES, profile="adaptive", detected="qdk"),
+    Sample("qdk", "loop_adaptive_rif", _qsharp(QSHARP_LOOP, "Adaptive_RIF"), _loop_expected, profile="adaptive",
+           detected="qdk"),
+    Sample("qdk", "loop_adaptive", _qsharp(QSHARP_LOOP, "Adaptive"), _loop_expected, notes=_ADAPTIVE_NOTES,
+           profile="adaptive", detected="qdk"),
+    Sample("qdk", "float_feed_adaptive_rif", _qsharp(QSHARP_FLOAT_FEED, "Adaptive_RIF"),
+           lambda: {"0 0": 0.125, "0 1": 0.375, "1 1": 0.5}, profile="adaptive", detected="qdk"),
+    Sample("qdk", "float_feed_adaptive", _qsharp(QSHARP_FLOAT_FEED, "Adaptive"),
+           lambda: {"0 0": 0.125, "0 1": 0.375, "1 1": 0.5}, notes=_ADAPTIVE_NOTES, profile="adaptive",
+           detected="qdk"),
+    Sample("qdk", "count_ones_adaptive_ri", _qsharp(QSHARP_COUNT_ONES, "Adaptive_RI"), _count_ones_expected,
+           profile="adaptive", detected="qdk"),
+    Sample("qdk", "count_ones_adaptive", _qsharp(QSHARP_COUNT_ONES, "Adaptive"), _count_ones_expected,
+           notes=_ADAPTIVE_NOTES, profile="adaptive", detected="qdk"),
+    Sample("qdk", "rus_index_adaptive", _qsharp(QSHARP_RUS_INDEX, "Adaptive"),
+           lambda: {"000 1": 0.5, "000 2": 0.25, "000 3": 0.25},
+           notes=_ADAPTIVE_NOTES + ("dispatched 2 call(s) with run-time qubit/result operands",), profile="adaptive",
+           detected="qdk"),
+    Sample("qdk", "teleport_adaptive_ri", _qsharp(QSHARP_TELEPORT, "Adaptive_RI"),
+           lambda: {"0": math.cos(0.35) ** 2, "1": math.sin(0.35) ** 2}, profile="adaptive", detected="qdk"),
+    Sample("qdk", "teleport_adaptive", _qsharp(QSHARP_TELEPORT, "Adaptive"),
+           lambda: {"0": math.cos(0.35) ** 2, "1": math.sin(0.35) ** 2}, notes=_ADAPTIVE_NOTES, profile="adaptive",
+           detected="qdk"),
+]
+
+
+def feedforward_circuit() -> QuantumCircuit:
+    qc = QuantumCircuit(2, 2, name="feedforward")
+    qc.h(0)
+    qc.measure(0, 0)
+    with qc.if_test((qc.clbits[0], 1)):
+        qc.x(1)
+    qc.ry(0.5, 0)
+    qc.measure(1, 1)
+    qc.measure(0, 0)
+    return qc
+
+
+def _feedforward_expected() -> dict[str, float]:
+    # c1 = the first outcome m; c0 = m, flipped by Ry(0.5) with probability sin²(0.25); Qiskit order c1 c0
+    flip = math.sin(0.25) ** 2
+    return {"00": 0.5 * (1 - flip), "01": 0.5 * flip, "11": 0.5 * (1 - flip), "10": 0.5 * flip}
+
+
+def _qdk_qiskit_adaptive(build: Callable[[], QuantumCircuit], profile: str) -> Callable[[], str]:
+    def generate() -> str:
+        from qdk import TargetProfile
+        from qdk.qiskit import QSharpBackend
+
+        return QSharpBackend(target_profile=getattr(TargetProfile, profile)).qir(build())
+
+    return generate
+
+
+QDK_QISKIT_ADAPTIVE = [
+    Sample("qdk-qiskit", f"feedforward_{profile.lower()}", _qdk_qiskit_adaptive(feedforward_circuit, profile),
+           _feedforward_expected, profile="adaptive", detected="qdk")
+    for profile in ("Adaptive_RI", "Adaptive_RIF")
+]
+
+
 # =============================================================================================
 # pytket-qir
 # =============================================================================================
@@ -577,9 +761,43 @@ def cudaq_kernels() -> dict:
         ry(theta * 2.0, q[1])  # noqa: F821
         mz(q)  # noqa: F821
 
+    @cudaq.kernel
+    def branch_index():
+        q = cudaq.qvector(3)
+        h(q[0])  # noqa: F821
+        r = mz(q[0])  # noqa: F821
+        k = 1
+        if r:
+            k = 2
+        x(q[k])  # noqa: F821
+        mz(q[1])  # noqa: F821
+        mz(q[2])  # noqa: F821
+
+    @cudaq.kernel
+    def cond_measure():
+        q = cudaq.qvector(2)
+        h(q[0])  # noqa: F821
+        r = mz(q[0])  # noqa: F821
+        if r:
+            h(q[1])  # noqa: F821
+            b = mz(q[1])  # noqa: F821, F841
+
+    @cudaq.kernel
+    def rus_counter():
+        q = cudaq.qvector(2)
+        count = 0
+        h(q[0])  # noqa: F821
+        while mz(q[0]) and count < 3:  # noqa: F821
+            h(q[0])  # noqa: F821
+            count += 1
+        for i in range(count):
+            x(q[1])  # noqa: F821
+        mz(q[1])  # noqa: F821
+
     return {"bell": (bell, ()), "feed": (feed, ()), "gates": (gates, ()), "controls": (controls, ()),
             "loop_feed": (loop_feed, ()), "repeat_until": (repeat_until, ()),
-            "parametric": (parametric, (0.25,))}
+            "parametric": (parametric, (0.25,)), "branch_index": (branch_index, ()),
+            "cond_measure": (cond_measure, ()), "rus_counter": (rus_counter, ())}
 
 
 def _cudaq(kernel: str, fmt: str) -> Callable[[], str]:
@@ -710,7 +928,59 @@ CUDAQ = [
            notes=_CUDAQ_FULL_NOTES[:4] + ("1 unused parameter(s) removed", "@__quantum__qis__rx__body")),
 ]
 
-SAMPLES: list[Sample] = PYQIR + QDK + PYTKET + QBRAID + CUDAQ
+
+def _file_name(fmt: str) -> str:
+    return fmt.replace(":", "_")
+
+
+def _rus_counter_expected() -> dict[str, float]:
+    # the loop runs count = k times with probability 2^-(k+1) for k < 3 (its last mz reads 0), and
+    # stops at count = 3 with 1/8 (last mz 0 or 1, 1/16 each); q1 is flipped count times
+    return {"00": 0.5 + 0.125, "01": 0.25 + 0.0625, "11": 0.0625}
+
+
+_DISPATCH = ("dispatched 1 call(s) with run-time qubit/result operands",)
+_ON_PATHS = ("record output on only some paths",)
+
+CUDAQ_DYNAMIC = [
+    *(Sample("cudaq", f"branch_index_{_file_name(fmt)}", _cudaq("branch_index", fmt),
+             lambda: {"010": 0.5, "101": 0.5}, notes=_DISPATCH, profile="adaptive")
+      for fmt in ("qir", "qir:1.0", "qir-adaptive", "qir-adaptive:1.0")),
+    Sample("cudaq", "cond_measure_qir-adaptive", _cudaq("cond_measure", "qir-adaptive"),
+           lambda: {"0": 0.5, "10": 0.25, "11": 0.25}, notes=_ON_PATHS, profile="adaptive"),
+    Sample("cudaq", "cond_measure_qir", _cudaq("cond_measure", "qir"),
+           lambda: {"00": 0.5, "10": 0.25, "11": 0.25}, notes=_CUDAQ_FULL_NOTES, profile="adaptive"),
+    *(Sample("cudaq", f"rus_counter_{_file_name(fmt)}", _cudaq("rus_counter", fmt), _rus_counter_expected,
+             profile="adaptive") for fmt in ("qir", "qir-adaptive", "qir-adaptive:1.0")),
+    Sample("cudaq", "bell_qir-base_1.0", _cudaq("bell", "qir-base:1.0"),
+           lambda: keyed(clbit_distribution(_cudaq_bell_circuit()), [0, 1, 2]), notes=("renamed to @",)),
+    Sample("cudaq", "feed_qir-adaptive_1.0", _cudaq("feed", "qir-adaptive:1.0"), lambda: {"00": 0.5, "11": 0.5},
+           profile="adaptive"),
+]
+
+
+# =============================================================================================
+# Hand-written modules (the golden copy is the source)
+# =============================================================================================
+def _hand(name: str) -> Callable[[], str]:
+    return lambda: (GOLDEN / "hand" / f"{name}.ll").read_text()
+
+
+HAND = [
+    Sample("hand", "records_on_paths", _hand("records_on_paths"),
+           lambda: {"0": 0.5, "1 0": 0.25, "1 1 7": 0.25}, notes=_ON_PATHS, profile="adaptive", detected="unknown"),
+    Sample("hand", "return_points", _hand("return_points"), lambda: {"0": 0.5, "11": 0.5},
+           profile="adaptive", detected="unknown"),
+    Sample("hand", "memory_loop", _hand("memory_loop"), lambda: {"0000": 0.5, "1111": 0.5},
+           notes=("promoted memory to SSA values with LLVM",), profile="adaptive", detected="unknown"),
+    Sample("hand", "table_dispatch", _hand("table_dispatch"),
+           lambda: {"10": 0.5, "01": 0.5},
+           notes=("dispatched 1 call(s) with run-time qubit/result operands",), profile="adaptive",
+           detected="unknown"),
+]
+
+SAMPLES: list[Sample] = (PYQIR + QDK + QDK_ADAPTIVE + QDK_QISKIT_ADAPTIVE + PYTKET + QBRAID + CUDAQ + CUDAQ_DYNAMIC
+                         + HAND)
 
 
 def write_goldens(producers: set[str] | None = None) -> None:
@@ -724,6 +994,8 @@ def write_goldens(producers: set[str] | None = None) -> None:
         except ImportError:
             print(f"skip {sample.id}: {sample.module} is not installed")
             continue
+        if sample.producer == "hand":
+            continue  # the golden copy is the source
         sample.path.parent.mkdir(parents=True, exist_ok=True)
         sample.path.write_text(sample.generate())
         print(f"wrote {sample.path.relative_to(GOLDEN.parent.parent.parent)}")

@@ -55,7 +55,7 @@ def test_live(sample: Sample):
 
 def test_every_producer_has_golden_samples():
     producers = {s.producer for s in SAMPLES}
-    assert producers == {"pyqir", "qdk", "qdk-qiskit", "pytket", "qbraid", "cudaq"}
+    assert producers == {"pyqir", "qdk", "qdk-qiskit", "pytket", "qbraid", "cudaq", "hand"}
     for sample in SAMPLES:
         assert sample.path.exists(), f"golden copy missing: run `python -m tests.producer_samples {sample.producer}`"
 
