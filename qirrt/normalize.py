@@ -19,6 +19,7 @@ Steps, in order (see `_STEPS`):
   result-returning measurements and constant pointer phis → static `inttoptr` qubits and results.
 * ``dispatch-dynamic-operands`` (`qirrt.dispatch`) a call whose qubit/result operand is chosen at run
   time from a finite set (a loaded table entry, `select`, `phi`) → a branch chain of static calls.
+* ``lower-write-result``      (`qirrt.promote`) qdk's `__quantum__rt__write_result` of a constant.
 * ``canonicalise-calls``      gate names and aliases, `__body` suffixes, adjoints, `r1`/`u3`,
   `m`/`mresetz` → `mz` (+ `reset`), `rt` read_result → `qis`, controlled gates (cudaq's variadic
   `generalizedInvokeWithRotationsControlsTargets`) decomposed, `__quantum__rt__initialize` dropped.
@@ -650,6 +651,12 @@ def _dispatch_dynamic_operands(state: State) -> None:
     dispatch_dynamic_operands(state)
 
 
+def _lower_write_results(state: State) -> None:
+    from .promote import lower_write_results
+
+    lower_write_results(state)
+
+
 def _lower_dynamic_qubits(state: State) -> None:
     from .canonical import lower_dynamic
 
@@ -1080,6 +1087,7 @@ _STEPS: list[tuple[str, Step]] = [
     ("promote-memory", _promote_memory),
     ("lower-dynamic-qubits", _lower_dynamic_qubits),
     ("dispatch-dynamic-operands", _dispatch_dynamic_operands),
+    ("lower-write-result", _lower_write_results),
     ("canonicalise-calls", _canonicalise_calls),
     ("hoist-output-records", _hoist_output_records),
     ("add-output-records", _add_output_records),

@@ -10,17 +10,17 @@ loads from constant arrays into static qubit/result pointers. Loops whose exit d
 measurement (repeat-until-success) stay loops, now over SSA values.
 
 The step runs only when the entry point uses memory or calls an IR-defined function, so programs
-already in the dialect are never touched. Afterwards, `__quantum__rt__write_result` on a result the
-program never reads, records or measures is dropped; any other remains for validation to name.
+already in the dialect are never touched. `lower_write_results` (step ``lower-write-result``, after
+run-time operands are dispatched) handles qdk's `__quantum__rt__write_result`.
 """
 
 from __future__ import annotations
 
 import re
 
-from .dialect import RT_PREFIX
+from .dialect import QIS_PREFIX, RT_PREFIX
 from .errors import InvalidProgramError, Location
-from .normalize import State, _argument_kind, split_module, static_id
+from .normalize import Instr, State, _argument_kind, call_text, count_ids, ptr, split_module, static_id
 
 _MEMORY = ("alloca", "load", "store", "getelementptr")
 _WRITE_RESULT = f"{RT_PREFIX}write_result"
@@ -63,7 +63,6 @@ def promote_memory(state: State) -> None:
     state.note(f"promoted memory to SSA values with LLVM (inlined {before['calls']} IR function call(s), "
                f"{before['memory']} memory instruction(s) → {after['memory']}, "
                f"{before['blocks']} block(s) → {after['blocks']}, loops with a constant trip count unrolled)")
-    _drop_unused_write_results(state)
 
 
 def _summary(state: State) -> dict[str, int]:
@@ -79,7 +78,7 @@ def _optimise(state: State) -> str:
     from .program import parse_module
 
     try:
-        module = llvm.parse_assembly(state.ir)
+        module = llvm.parse_assembly(_unroll_hints(state.ir))
         module.verify()
     except RuntimeError as exc:
         raise InvalidProgramError(f"LLVM cannot read the module to promote its memory: {str(exc).strip()}",
@@ -99,7 +98,43 @@ def _optimise(state: State) -> str:
         getattr(manager, f"add_{name}_pass")()
     manager.run(module, builder)
     # back through bitcode, so that the text is in the LLVM dialect pyqir (an older LLVM) prints
-    return str(parse_module(module.as_bitcode(), file=state.source_file))
+    return _drop_loop_metadata(str(parse_module(module.as_bitcode(), file=state.source_file)))
+
+
+def _drop_loop_metadata(ir: str) -> str:
+    """Remove the `!llvm.loop` hints left on loops LLVM did not unroll, and the nodes nobody uses then."""
+    ir = re.sub(r", !llvm\.loop !\d+", "", ir)
+    while True:
+        definitions = list(re.finditer(r"^(!\d+) = (?:distinct )?!\{.*\}\n", ir, re.MULTILINE))
+        unused = [m for m in definitions if _mentions(ir, m.group(1)) == _mentions(m.group(0), m.group(1))]
+        if not unused:
+            return ir
+        for match in reversed(unused):
+            ir = ir[: match.start()] + ir[match.end():]
+
+
+def _unroll_hints(ir: str) -> str:
+    """Mark every branch as a possible loop latch asking for full unrolling (`llvm.loop.unroll.full`):
+    LLVM then unrolls each loop whose trip count it can compute up to its pragma threshold (16K
+    instructions) instead of the small default, and leaves loops of unknown trip count alone."""
+    numbers = [int(n) for n in re.findall(r"^!(\d+) = ", ir, re.MULTILINE)]
+    first = max(numbers, default=0) + 1
+    counter = iter(range(first + 1, first + 1 + ir.count("\n")))
+    nodes: list[str] = []
+
+    def hint(match: re.Match) -> str:
+        node = next(counter)
+        nodes.append(f"!{node} = distinct !{{!{node}, !{first}}}")
+        return f"{match.group(1)}, !llvm.loop !{node}"
+
+    text = re.sub(r"^(\s+br (?:label|i1) [^!;\n]*?)\s*$", hint, ir, flags=re.MULTILINE)
+    if not nodes:
+        return ir
+    return text.rstrip("\n") + f'\n\n!{first} = !{{!"llvm.loop.unroll.full"}}\n' + "\n".join(nodes) + "\n"
+
+
+def _mentions(text: str, node: str) -> int:
+    return len(re.findall(rf"{re.escape(node)}(?!\d)", text))
 
 
 def _reads_result(callee: str | None, position: int) -> bool:
@@ -108,7 +143,10 @@ def _reads_result(callee: str | None, position: int) -> bool:
     return callee is not None and _argument_kind(callee, position) == "result"
 
 
-def _drop_unused_write_results(state: State) -> None:
+def lower_write_results(state: State) -> None:
+    """`__quantum__rt__write_result(i1 v, r)` (qdk's initial value of a mutable `Result`): dropped where
+    the program never reads, records or measures into `r`; otherwise `r` is measured from a scratch
+    qubit prepared in |v⟩ (`x`, `mz`, `reset`: deterministic, the scratch qubit back in |0⟩)."""
     function = state.function
     writes = [(b, i) for b, _, i in function.instructions() if i.callee == _WRITE_RESULT]
     if not writes:
@@ -118,15 +156,42 @@ def _drop_unused_write_results(state: State) -> None:
         if instr.opcode == "call" and instr.callee != _WRITE_RESULT and "ptr" in instr.text:
             used.update(static_id(a.value) for position, a in enumerate(instr.args)
                         if a.type == "ptr" and _reads_result(instr.callee, position))
-    dropped = 0
+    dropped, scratch = 0, None
     for block, instr in writes:
-        result = static_id(instr.args[1].value) if len(instr.args) == 2 else None
+        value, result = (instr.args[0].value.strip(), static_id(instr.args[1].value)) if len(instr.args) == 2 \
+            else (None, None)
+        position = next(i for i, ins in enumerate(block.instrs) if ins is instr)
         if result is not None and result not in used:
-            block.instrs = [i for i in block.instrs if i is not instr]
+            del block.instrs[position]
             dropped += 1
+            continue
+        if result is None or value not in ("true", "false"):
+            raise state.error("QIR104", "`__quantum__rt__write_result` of a value computed at run time (or into a "
+                              "result chosen at run time): qirrt lowers only constant writes to static results",
+                              block=block, instr=instr)
+        if scratch is None:
+            scratch = count_ids(function, "qubit")
+        qubit = f"ptr {ptr(scratch)}"
+        lines = ([call_text(f"{QIS_PREFIX}x__body", [qubit])] if value == "true" else []) + [
+            call_text(f"{QIS_PREFIX}mz__body", [qubit, f"ptr {ptr(result)}"]),
+            call_text(f"{QIS_PREFIX}reset__body", [qubit])]
+        block.instrs[position:position + 1] = [Instr.parse(line) for line in lines]
     if dropped:
         state.note(f"dropped {dropped} `__quantum__rt__write_result` call(s) on results the program never "
                    f"reads, records or measures")
+    if scratch is not None:
+        _raise_required_qubits(state, scratch + 1)
+        state.note(f"lowered {len(writes) - dropped} `__quantum__rt__write_result` call(s) to a measurement of "
+                   f"scratch qubit {scratch} prepared in the written value")
 
 
-__all__ = ["needs_promotion", "promote_memory"]
+def _raise_required_qubits(state: State, count: int) -> None:
+    group = re.search(r"#(\d+)", state.function.suffix)
+    if group is None:
+        return
+    pattern = re.compile(rf'^(attributes #{group.group(1)} = \{{.*"required_num_qubits"=")(\d+)(")', re.MULTILINE)
+    module = state.module
+    module.after = pattern.sub(lambda m: f"{m.group(1)}{max(int(m.group(2)), count)}{m.group(3)}", module.after)
+
+
+__all__ = ["lower_write_results", "needs_promotion", "promote_memory"]

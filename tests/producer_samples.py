@@ -447,6 +447,35 @@ operation Main() : Result {
 }
 """
 
+QSHARP_WRITE_RESULT = """
+operation Main() : Result {
+    use (q, a) = (Qubit(), Qubit());
+    H(a);
+    mutable r = One;
+    if MResetZ(a) == One { set r = MResetZ(q); }
+    if r == One { X(q); }
+    MResetZ(q)
+}
+"""
+
+QSHARP_REGISTER_LOOP = """
+operation Main() : Result[] {
+    use qs = Qubit[20];
+    for i in 0..19 { if i % 2 == 0 { X(qs[i]); } }
+    for i in 0..18 { CNOT(qs[i], qs[i + 1]); }
+    MResetEachZ(qs)
+}
+"""
+
+
+def _register_loop_expected() -> dict[str, float]:
+    # X on even qubits, then q[i+1] ^= q[i] in order: the prefix parities 1,1,0,0,1,1,0,0,...
+    bits, parity = [], 0
+    for i in range(20):
+        parity ^= 1 if i % 2 == 0 else 0
+        bits.append(parity)
+    return {"".join(map(str, bits)): 1.0}
+
 
 def _rus_expected() -> dict[str, float]:
     # n = k with probability 2^-k for k < 4 (the k-th outcome is the first Zero), n = 4 with 1/8;
@@ -495,6 +524,11 @@ QDK_ADAPTIVE = [
            lambda: {"000 1": 0.5, "000 2": 0.25, "000 3": 0.25},
            notes=_ADAPTIVE_NOTES + ("dispatched 2 call(s) with run-time qubit/result operands",), profile="adaptive",
            detected="qdk"),
+    Sample("qdk", "write_result_adaptive", _qsharp(QSHARP_WRITE_RESULT, "Adaptive"), lambda: {"0": 0.5, "1": 0.5},
+           notes=_ADAPTIVE_NOTES + ("lowered 1 `__quantum__rt__write_result` call(s)",), profile="adaptive",
+           detected="qdk"),
+    Sample("qdk", "register_loop_adaptive", _qsharp(QSHARP_REGISTER_LOOP, "Adaptive"), _register_loop_expected,
+           notes=_ADAPTIVE_NOTES, profile="adaptive", detected="qdk"),
     Sample("qdk", "teleport_adaptive_ri", _qsharp(QSHARP_TELEPORT, "Adaptive_RI"),
            lambda: {"0": math.cos(0.35) ** 2, "1": math.sin(0.35) ** 2}, profile="adaptive", detected="qdk"),
     Sample("qdk", "teleport_adaptive", _qsharp(QSHARP_TELEPORT, "Adaptive"),

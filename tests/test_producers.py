@@ -110,6 +110,8 @@ def test_raised_circuit_has_the_source_distribution(sample: Sample):
         pytest.skip(f"not raisable: {exc}")
     if not _measurements_all_final(circuit):
         pytest.skip("mid-circuit measurement: covered by the exact interpreter")
+    if circuit.num_qubits > 12:
+        pytest.skip("too many qubits for a density matrix: covered by the exact interpreter")
     key = raising.key_function(circuit)
     distribution: dict[str, float] = {}
     for bits, p in clbit_distribution(circuit).items():
