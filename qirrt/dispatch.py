@@ -199,9 +199,9 @@ def dispatch_dynamic_operands(state: State) -> None:
     counter = itertools.count()
     for block, instr, operands in plans:
         _split(state, block, instr, operands, next(counter))
-    removed = _remove_dead_pointers(state)
+    removed = _remove_dead_code(state)
     state.note(f"dispatched {len(plans)} call(s) with run-time qubit/result operands over their static "
-               f"candidates ({removed} pointer instruction(s) removed)")
+               f"candidates ({removed} dead instruction(s) removed)")
 
 
 def _insert_id_computations(state: State, tracer: _Tracer) -> None:
@@ -282,11 +282,13 @@ def _retarget_phis(function, old: str, new: str, join: Block) -> None:
                 successor.instrs[i] = Instr.parse(new_text)
 
 
-_PURE = {"load", "getelementptr", "select", "phi", "icmp", "add", "mul"}
+_PURE = {"load", "getelementptr", "select", "phi", "icmp", "add", "sub", "mul", "and", "or", "xor", "shl", "lshr",
+         "ashr", "zext", "sext", "trunc"}
 
 
-def _remove_dead_pointers(state: State) -> int:
-    """Remove pointer loads/GEPs/selects/phis (and the index arithmetic only they used) left unused."""
+def _remove_dead_code(state: State) -> int:
+    """Remove pure instructions left without uses: the pointer loads, GEPs, selects and phis the
+    dispatch replaced, and the index arithmetic only they used."""
     function = state.function
     removed = 0
     while True:
@@ -297,10 +299,7 @@ def _remove_dead_pointers(state: State) -> int:
         dead = set()
         for _, _, instr in function.instructions():
             if instr.result and instr.opcode in _PURE and uses.get(instr.result, 0) <= 1 + _self_uses(instr):
-                if instr.opcode in ("load", "getelementptr") or " ptr " in f" {instr.text} ":
-                    dead.add(id(instr))
-                elif instr.opcode in ("icmp", "add", "mul", "select", "phi") and instr.result.startswith("%"):
-                    dead.add(id(instr))
+                dead.add(id(instr))
         if not dead:
             return removed
         for block in function.blocks:
