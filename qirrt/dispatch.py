@@ -24,7 +24,17 @@ import re
 from dataclasses import dataclass
 
 from .dialect import QIS_PREFIX, RT_PREFIX
-from .normalize import LOCAL_RE, Block, Instr, State, call_text, parse_arg, ptr, split_top, static_id
+from .normalize import (
+    LOCAL_RE,
+    Block,
+    Instr,
+    State,
+    call_text,
+    parse_arg,
+    ptr,
+    split_top,
+    static_id,
+)
 
 MAX_ARMS = 256
 """The most arms one call may dispatch over (the product of its operands' candidate sets)."""
@@ -79,10 +89,7 @@ class _Tracer:
     def __init__(self, state: State):
         self.state = state
         self.tables = _tables(state)
-        self.defs: dict[str, tuple[Block, Instr]] = {}
-        for block, _, instr in state.function.instructions():
-            if instr.result:
-                self.defs[instr.result] = (block, instr)
+        self.defs: dict[str, Instr] = {i.result: i for _, _, i in state.function.instructions() if i.result}
         self.ids: dict[str, _Id | None] = {}
         self.inserts: dict[int, list[str]] = {}  # id(instr) → lines emitted right after it
         self.phis: dict[int, list[str]] = {}     # id(instr) → phi lines emitted right after it
@@ -96,7 +103,7 @@ class _Tracer:
             return None
         if value in self.ids:
             return self.ids[value]
-        block, instr = self.defs[value]
+        instr = self.defs[value]
         body = instr.text.split(" = ", 1)[1]
         self.ids[value] = None  # a cycle through anything but a phi is not traceable
         result = None
@@ -118,7 +125,7 @@ class _Tracer:
         match = _LOAD_RE.match(body)
         if match is None or match.group("address") not in self.defs:
             return None
-        _, gep = self.defs[match.group("address")]
+        gep = self.defs[match.group("address")]
         gep_match = _GEP_RE.match(gep.text.split(" = ", 1)[1]) if gep.opcode == "getelementptr" else None
         if gep_match is None or gep_match.group("base") not in self.tables:
             return None

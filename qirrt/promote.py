@@ -20,7 +20,16 @@ import re
 
 from .dialect import QIS_PREFIX, RT_PREFIX
 from .errors import InvalidProgramError, Location
-from .normalize import Instr, State, _argument_kind, call_text, count_ids, ptr, split_module, static_id
+from .normalize import (
+    Instr,
+    State,
+    _argument_kind,
+    call_text,
+    count_ids,
+    ptr,
+    split_module,
+    static_id,
+)
 
 _MEMORY = ("alloca", "load", "store", "getelementptr")
 _WRITE_RESULT = f"{RT_PREFIX}write_result"
