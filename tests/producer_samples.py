@@ -238,12 +238,34 @@ def _pyqir_gates() -> str:
     return module.ir()
 
 
+def _pyqir_record_in_branch() -> str:
+    import pyqir
+    from pyqir import SimpleModule, qis, rt
+
+    module = SimpleModule("record_in_branch", num_qubits=2, num_results=2)
+    b, q, r = module.builder, module.qubits, module.results
+    null = pyqir.Constant.null(pyqir.PointerType(pyqir.IntType(module.context, 8)))
+    qis.h(b, q[0])
+    qis.mz(b, q[0], r[0])
+    rt.result_record_output(b, r[0], null)
+
+    def one() -> None:
+        qis.h(b, q[1])
+        qis.mz(b, q[1], r[1])
+        rt.result_record_output(b, r[1], null)
+
+    qis.if_result(b, r[0], one=one)
+    return module.ir()
+
+
 PYQIR = [
     Sample("pyqir", "bell", _pyqir_bell, lambda: {"00": 0.5, "11": 0.5},
            notes=("cnot__body to @__quantum__qis__cx__body", "added result records r0, r1",
                   "'custom' read as base_profile", "qir_major_version set from i32 2"), detected="pyqir"),
     Sample("pyqir", "if_result", _pyqir_if_result, lambda: {"00": 0.25, "01": 0.25, "11": 0.5},
            notes=("'custom' read as adaptive_profile",), profile="adaptive", detected="pyqir"),
+    Sample("pyqir", "record_in_branch", _pyqir_record_in_branch, lambda: {"0": 0.5, "10": 0.25, "11": 0.25},
+           notes=("record output on only some paths",), profile="adaptive", detected="pyqir"),
     Sample("pyqir", "gates", _pyqir_gates, lambda: keyed(clbit_distribution(_pyqir_gates_circuit()), [0, 1, 2]),
            notes=("'custom' read as base_profile",), detected="pyqir"),
 ]
@@ -534,6 +556,50 @@ QDK_ADAPTIVE = [
     Sample("qdk", "teleport_adaptive", _qsharp(QSHARP_TELEPORT, "Adaptive"),
            lambda: {"0": math.cos(0.35) ** 2, "1": math.sin(0.35) ** 2}, notes=_ADAPTIVE_NOTES, profile="adaptive",
            detected="qdk"),
+]
+
+
+OPENQASM_COUNT = """
+OPENQASM 3.0;
+include "stdgates.inc";
+qubit[3] q;
+bit[3] c;
+int count = 0;
+for int i in [0:2] {
+    h q[i];
+    c[i] = measure q[i];
+    if (c[i]) { count += 1; }
+}
+reset q;
+if (count >= 2) { x q[0]; }
+c[0] = measure q[0];
+"""
+
+
+def _openqasm(source: str, profile: str) -> Callable[[], str]:
+    def generate() -> str:
+        import qdk
+        from qdk.openqasm import compile as compile_openqasm
+
+        return str(compile_openqasm(source, target_profile=getattr(qdk.TargetProfile, profile)))
+
+    return generate
+
+
+def _openqasm_count_expected() -> dict[str, float]:
+    # three coin flips b; count = their sum; c[0] is measured again as (count >= 2); keys "c0c1c2 count"
+    out: dict[str, float] = {}
+    for outcome in range(8):
+        b = [(outcome >> i) & 1 for i in range(3)]
+        key = f"{int(sum(b) >= 2)}{b[1]}{b[2]} {sum(b)}"
+        out[key] = out.get(key, 0.0) + 0.125
+    return out
+
+
+QDK_OPENQASM = [
+    Sample("qdk", f"openqasm_count_{profile.lower()}", _openqasm(OPENQASM_COUNT, profile), _openqasm_count_expected,
+           notes=_ADAPTIVE_NOTES if profile == "Adaptive" else (), profile="adaptive", detected="qdk")
+    for profile in ("Adaptive_RI", "Adaptive")
 ]
 
 
@@ -1013,8 +1079,8 @@ HAND = [
            detected="unknown"),
 ]
 
-SAMPLES: list[Sample] = (PYQIR + QDK + QDK_ADAPTIVE + QDK_QISKIT_ADAPTIVE + PYTKET + QBRAID + CUDAQ + CUDAQ_DYNAMIC
-                         + HAND)
+SAMPLES: list[Sample] = (PYQIR + QDK + QDK_ADAPTIVE + QDK_OPENQASM + QDK_QISKIT_ADAPTIVE + PYTKET + QBRAID + CUDAQ
+                         + CUDAQ_DYNAMIC + HAND)
 
 
 def write_goldens(producers: set[str] | None = None) -> None:
