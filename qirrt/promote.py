@@ -5,7 +5,7 @@ Q# locals in `alloca`s (`load`/`store` of `i1`/`i64`/`double`/result pointers), 
 functions (`@H`, `@X`, ...) and indexes qubit arrays (constant globals) with loop counters. The
 dialect has none of that, so LLVM's own passes (llvmlite's new pass manager) bring the entry point
 into it: inline every internal function, promote memory to SSA (`sroa`, LLVM's mem2reg), propagate
-constants, fully unroll loops whose trip count is a constant (a `for` over a register), and fold
+constants, fully unroll counted loops that fit `qirrt.unroll`'s bounds (a `for` over a register), and fold
 loads from constant arrays into static qubit/result pointers. Loops whose exit depends on a
 measurement (repeat-until-success) stay loops, now over SSA values.
 
@@ -39,9 +39,13 @@ _PIPELINE = (
     "dead_code_elimination", "lower_switch", "simplify_cfg",
     "global_dead_code_eliminate", "strip_dead_prototype",
 )
-"""llvmlite `ModulePassManager.add_<name>_pass` calls, in order. No `instcombine`: it introduces
+"""llvmlite `ModulePassManager.add_<name>_pass` calls, in order (from `loop_rotate` on again after
+counted loops got their full-unroll hint, `qirrt.unroll`). No `instcombine`: it introduces
 intrinsics (`llvm.umin`, ...) and `freeze` that the dialect has no use for; `lower_switch` keeps the
 result in two-way branches."""
+
+_UNROLL_ROUNDS = 3
+"""Rounds of hinting and unrolling (a nested loop's bound is known once its outer loop unrolled)."""
 
 
 def needs_promotion(state: State) -> bool:
@@ -71,7 +75,7 @@ def promote_memory(state: State) -> None:
     after = _summary(state)
     state.note(f"promoted memory to SSA values with LLVM (inlined {before['calls']} IR function call(s), "
                f"{before['memory']} memory instruction(s) → {after['memory']}, "
-               f"{before['blocks']} block(s) → {after['blocks']}, loops with a constant trip count unrolled)")
+               f"{before['blocks']} block(s) → {after['blocks']})")
 
 
 def _summary(state: State) -> dict[str, int]:
@@ -87,7 +91,7 @@ def _optimise(state: State) -> str:
     from .program import parse_module
 
     try:
-        module = llvm.parse_assembly(_unroll_hints(state.ir))
+        module = llvm.parse_assembly(state.ir)
         module.verify()
     except RuntimeError as exc:
         raise InvalidProgramError(f"LLVM cannot read the module to promote its memory: {str(exc).strip()}",
@@ -99,15 +103,39 @@ def _optimise(state: State) -> str:
             attributes = {str(a) for a in function.attributes}
             if not any("noinline" in a for a in attributes):
                 function.add_function_attribute("alwaysinline")
+    _run(module, _PIPELINE)
+    for _ in range(_UNROLL_ROUNDS):
+        text = _hint_counted_loops(str(module), state.entry)
+        if text is None:
+            break
+        module = llvm.parse_assembly(text)
+        _run(module, _PIPELINE[4:])
+    # back through bitcode, so that the text is in the LLVM dialect pyqir (an older LLVM) prints
+    return _drop_loop_metadata(str(parse_module(module.as_bitcode(), file=state.source_file)))
+
+
+def _run(module, passes: tuple[str, ...]) -> None:
+    from .llvm import llvm
+
     machine = llvm.Target.from_default_triple().create_target_machine()
     options = llvm.create_pipeline_tuning_options(speed_level=2)
     builder = llvm.create_pass_builder(machine, options)
     manager = llvm.create_new_module_pass_manager()
-    for name in _PIPELINE:
+    for name in passes:
         getattr(manager, f"add_{name}_pass")()
     manager.run(module, builder)
-    # back through bitcode, so that the text is in the LLVM dialect pyqir (an older LLVM) prints
-    return _drop_loop_metadata(str(parse_module(module.as_bitcode(), file=state.source_file)))
+
+
+def _hint_counted_loops(ir: str, entry: str) -> str | None:
+    """`ir` with full-unroll hints on the entry point's counted loops that fit (`qirrt.unroll`), or None."""
+    from .unroll import hint_counted_loops
+
+    module = split_module(ir, entry)
+    numbers = [int(n) for n in re.findall(r"^!(\d+) = ", ir, re.MULTILINE)]
+    function, nodes = hint_counted_loops(module.function.print(), max(numbers, default=0) + 1)
+    if not nodes:
+        return None
+    return f"{module.before}{function}\n{module.after.rstrip()}\n\n" + "\n".join(nodes) + "\n"
 
 
 def _drop_loop_metadata(ir: str) -> str:
@@ -120,26 +148,6 @@ def _drop_loop_metadata(ir: str) -> str:
             return ir
         for match in reversed(unused):
             ir = ir[: match.start()] + ir[match.end():]
-
-
-def _unroll_hints(ir: str) -> str:
-    """Mark every branch as a possible loop latch asking for full unrolling (`llvm.loop.unroll.full`):
-    LLVM then unrolls each loop whose trip count it can compute up to its pragma threshold (16K
-    instructions) instead of the small default, and leaves loops of unknown trip count alone."""
-    numbers = [int(n) for n in re.findall(r"^!(\d+) = ", ir, re.MULTILINE)]
-    first = max(numbers, default=0) + 1
-    counter = iter(range(first + 1, first + 1 + ir.count("\n")))
-    nodes: list[str] = []
-
-    def hint(match: re.Match) -> str:
-        node = next(counter)
-        nodes.append(f"!{node} = distinct !{{!{node}, !{first}}}")
-        return f"{match.group(1)}, !llvm.loop !{node}"
-
-    text = re.sub(r"^(\s+br (?:label|i1) [^!;\n]*?)\s*$", hint, ir, flags=re.MULTILINE)
-    if not nodes:
-        return ir
-    return text.rstrip("\n") + f'\n\n!{first} = !{{!"llvm.loop.unroll.full"}}\n' + "\n".join(nodes) + "\n"
 
 
 def _mentions(text: str, node: str) -> int:

@@ -223,3 +223,51 @@ def test_cli_runs_a_program_with_memory(tmp_path):
                           check=False, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "promoted memory to SSA values with LLVM" in done.stdout
+
+
+def counted_loop(trip_count: int) -> str:
+    """x(qs[i % 3]) for i < trip_count, the counter in memory: small counts unroll into static calls,
+    large ones stay a loop whose operand is dispatched over the three qubits."""
+    return f"""
+@qs = internal constant [3 x ptr] [ptr null, ptr inttoptr (i64 1 to ptr), ptr inttoptr (i64 2 to ptr)]
+define void @main() #0 {{
+entry:
+  %i = alloca i64
+  store i64 0, ptr %i
+  br label %head
+head:
+  %n = load i64, ptr %i
+  %more = icmp slt i64 %n, {trip_count}
+  br i1 %more, label %body, label %exit
+body:
+  %k = urem i64 %n, 3
+  %e = getelementptr [3 x ptr], ptr @qs, i64 0, i64 %k
+  %q = load ptr, ptr %e
+  call void @__quantum__qis__x__body(ptr %q)
+  %next = add i64 %n, 1
+  store i64 %next, ptr %i
+  br label %head
+exit:
+  call void @__quantum__qis__mz__body(ptr null, ptr null)
+  call void @__quantum__qis__mz__body(ptr inttoptr (i64 1 to ptr), ptr inttoptr (i64 1 to ptr))
+  call void @__quantum__qis__mz__body(ptr inttoptr (i64 2 to ptr), ptr inttoptr (i64 2 to ptr))
+  ret void
+}}
+""" + _DECLARE + _attrs(3)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.integers(0, 40), st.integers(2000, 6000)))
+def test_counted_loops_unrolled_or_not_match_the_reference(trip_count):
+    program = Program.from_ir(counted_loop(trip_count))
+    key = "".join(str(len(range(j, trip_count, 3)) % 2) for j in range(3))
+    assert_same_distribution(exact_distribution(program), {key: 1.0})
+    if trip_count <= 40:
+        assert "br label" not in program.ir.split("define", 1)[1], "a small constant loop is unrolled"
+
+
+def test_a_long_counted_loop_runs_on_the_local_executor():
+    program = Program.from_ir(counted_loop(5000))
+    assert any("dispatched 1 call(s)" in note for note in program.normalisation), "too long to unroll"
+    key = "".join(str(len(range(j, 5000, 3)) % 2) for j in range(3))
+    assert qirrt.run(program, shots=100, seed=1).counts == {key: 100}
