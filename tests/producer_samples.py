@@ -894,7 +894,30 @@ def cudaq_kernels() -> dict:
             x(q[1])  # noqa: F821
         mz(q[1])  # noqa: F821
 
-    return {"bell": (bell, ()), "feed": (feed, ()), "gates": (gates, ()), "controls": (controls, ()),
+    @cudaq.kernel
+    def rus_index():
+        q = cudaq.qvector(3)
+        i = 0
+        h(q[0])  # noqa: F821
+        while mz(q[i]) and i < 2:  # noqa: F821
+            i += 1
+            h(q[i])  # noqa: F821
+
+    @cudaq.kernel
+    def walk():
+        q = cudaq.qvector(4)
+        a = cudaq.qubit()
+        pos = 0
+        for _step in range(3):
+            h(a)  # noqa: F821
+            if mz(a):  # noqa: F821
+                pos += 1
+            reset(a)  # noqa: F821
+        x(q[pos])  # noqa: F821
+        mz(q)  # noqa: F821
+
+    return {"rus_index": (rus_index, ()), "walk": (walk, ()),
+            "bell": (bell, ()), "feed": (feed, ()), "gates": (gates, ()), "controls": (controls, ()),
             "loop_feed": (loop_feed, ()), "repeat_until": (repeat_until, ()),
             "parametric": (parametric, (0.25,)), "branch_index": (branch_index, ()),
             "cond_measure": (cond_measure, ()), "rus_counter": (rus_counter, ())}
@@ -1039,6 +1062,16 @@ def _rus_counter_expected() -> dict[str, float]:
     return {"00": 0.5 + 0.125, "01": 0.25 + 0.0625, "11": 0.0625}
 
 
+def _walk_expected() -> dict[str, float]:
+    # three coin flips (recorded first), then q[pos] flipped with pos = their number of ones
+    out: dict[str, float] = {}
+    for flips in range(8):
+        bits = [(flips >> i) & 1 for i in range(3)]
+        key = "".join(map(str, bits)) + "".join("1" if j == sum(bits) else "0" for j in range(4))
+        out[key] = out.get(key, 0.0) + 0.125
+    return out
+
+
 _DISPATCH = ("dispatched 1 call(s) with run-time qubit/result operands",)
 _ON_PATHS = ("record output on only some paths",)
 
@@ -1051,6 +1084,10 @@ CUDAQ_DYNAMIC = [
     Sample("cudaq", "cond_measure_qir", _cudaq("cond_measure", "qir"),
            lambda: {"00": 0.5, "10": 0.25, "11": 0.25}, notes=_CUDAQ_FULL_NOTES, profile="adaptive"),
     *(Sample("cudaq", f"rus_counter_{_file_name(fmt)}", _cudaq("rus_counter", fmt), _rus_counter_expected,
+             profile="adaptive") for fmt in ("qir", "qir-adaptive", "qir-adaptive:1.0")),
+    *(Sample("cudaq", f"rus_index_{_file_name(fmt)}", _cudaq("rus_index", fmt), lambda: {"0": 0.875, "1": 0.125},
+             profile="adaptive") for fmt in ("qir", "qir-adaptive", "qir-adaptive:1.0")),
+    *(Sample("cudaq", f"walk_{_file_name(fmt)}", _cudaq("walk", fmt), _walk_expected, notes=_DISPATCH,
              profile="adaptive") for fmt in ("qir", "qir-adaptive", "qir-adaptive:1.0")),
     Sample("cudaq", "bell_qir-base_1.0", _cudaq("bell", "qir-base:1.0"),
            lambda: keyed(clbit_distribution(_cudaq_bell_circuit()), [0, 1, 2]), notes=("renamed to @",)),

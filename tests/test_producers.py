@@ -158,7 +158,8 @@ def test_cudaq_entry_point_hash_is_stable_across_kernel_objects():
 
 def test_cudaq_full_and_adaptive_agree():
     """cudaq's full QIR, lowered by qirrt, behaves exactly as cudaq's own adaptive lowering."""
-    for kernel in ("feed", "gates", "controls", "loop_feed", "repeat_until"):
+    for kernel in ("feed", "gates", "controls", "loop_feed", "repeat_until", "branch_index", "rus_counter",
+                   "rus_index", "walk"):
         full = next(s for s in SAMPLES if s.id == f"cudaq/{kernel}_qir")
         adaptive = next(s for s in SAMPLES if s.id == f"cudaq/{kernel}_qir-adaptive")
         assert_same_distribution(exact_distribution(Program.from_ir(full.golden())),
