@@ -28,6 +28,12 @@ class _Unknown(Exception):
     """The value depends on something other than the induction variable and constants."""
 
 
+def _wrap(value: int) -> int:
+    """Two's-complement i64 (the loop's arithmetic as LLVM does it)."""
+    value &= (1 << 64) - 1
+    return value - (1 << 64) if value >> 63 else value
+
+
 def _evaluate(text: str, defs: dict[str, Instr], env: dict[str, int], depth: int = 0) -> int:
     text = text.strip()
     if text in env:
@@ -44,19 +50,24 @@ def _evaluate(text: str, defs: dict[str, Instr], env: dict[str, int], depth: int
     opcode = words[0]
     flags = {"nuw", "nsw", "exact", "disjoint", "samesign"}
     operands = [w for w in words[1:] if w not in flags]
+    width = operands[1] if opcode == "icmp" and len(operands) > 1 else (operands[0] if operands else "")
+    if width not in ("i64", "i1"):
+        raise _Unknown(text)  # other widths wrap differently: not worth a hint
     if opcode in ("add", "sub", "mul", "and", "or", "xor", "shl") and len(operands) == 3:
         a, b = (_evaluate(x, defs, env, depth + 1) for x in operands[1:])
-        return {"add": a + b, "sub": a - b, "mul": a * b, "and": a & b, "or": a | b, "xor": a ^ b,
-                "shl": a << b}[opcode]
+        if opcode == "shl" and not 0 <= b < 64:
+            raise _Unknown(text)
+        return _wrap({"add": a + b, "sub": a - b, "mul": a * b, "and": a & b, "or": a | b, "xor": a ^ b,
+                      "shl": a << b}[opcode])
     if opcode == "icmp" and len(operands) == 4:
         predicate, _type, x, y = operands
         a, b = _evaluate(x, defs, env, depth + 1), _evaluate(y, defs, env, depth + 1)
-        if predicate.startswith("u") and (a < 0 or b < 0):
-            raise _Unknown(text)
+        if predicate.startswith("u"):
+            a, b = a & ((1 << 64) - 1), b & ((1 << 64) - 1)
         return int({"eq": a == b, "ne": a != b, "slt": a < b, "sle": a <= b, "sgt": a > b, "sge": a >= b,
                     "ult": a < b, "ule": a <= b, "ugt": a > b, "uge": a >= b}[predicate])
     if opcode == "select":
-        match = re.match(r"^select i1 (\S+), \S+ (\S+), \S+ (\S+)$", body)
+        match = re.match(r"^select i1 (\S+), i(?:64|1) (\S+), i(?:64|1) (\S+)$", body)
         if match:
             chosen = match.group(2) if _evaluate(match.group(1), defs, env, depth + 1) else match.group(3)
             return _evaluate(chosen, defs, env, depth + 1)
