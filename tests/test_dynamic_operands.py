@@ -271,3 +271,12 @@ def test_a_long_counted_loop_runs_on_the_local_executor():
     assert any("dispatched 1 call(s)" in note for note in program.normalisation), "too long to unroll"
     key = "".join(str(len(range(j, 5000, 3)) % 2) for j in range(3))
     assert qirrt.run(program, shots=100, seed=1).counts == {key: 100}
+
+
+def test_a_million_iteration_loop_stays_a_loop():
+    import time
+
+    started = time.perf_counter()
+    program = Program.from_ir(counted_loop(1_000_000))
+    assert time.perf_counter() - started < 30, "a loop too long to unroll must load quickly"
+    assert "backwards_branching" in program.ir and program.ir.count("__quantum__qis__x__body(") <= 10
