@@ -1,8 +1,8 @@
 """The producer corpus runs: every sample (tests/producer_samples.py) on the local executor, its counts
 held to the exact distribution by a G-test (p > 0.001), and that exact distribution is the source's.
 
-Golden copies run everywhere; `test_live_corpus_runs` regenerates each sample where its producer is
-installed. The corpus covers pyqir, qdk (Q# Base / Adaptive_RI / Adaptive_RIF / Adaptive, and its
+Golden copies run everywhere; `test_live_corpus_runs` (marked slow) regenerates each sample where its
+producer is installed. The corpus covers pyqir, qdk (Q# Base / Adaptive_RI / Adaptive_RIF / Adaptive, and its
 Qiskit path), cudaq (`qir`, `qir-base`, `qir-adaptive`; QIR 0.1 and 1.0), pytket-qir, qbraid-qir
 and hand-written modules.
 """
@@ -35,6 +35,7 @@ def test_golden_corpus_runs(sample: Sample):
     run_against_exact(sample, sample.golden(), seed=sum(map(ord, sample.id)))
 
 
+@pytest.mark.slow  # regenerating all 75 samples takes minutes; test_producers.py::test_live checks them too
 @pytest.mark.parametrize("sample", SAMPLES, ids=[s.id for s in SAMPLES])
 def test_live_corpus_runs(sample: Sample):
     pytest.importorskip(sample.module)
