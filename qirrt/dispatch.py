@@ -146,8 +146,12 @@ class _Tracer:
             flat = indices[0]
         step = table[1] - table[0] if len(table) > 1 else 0
         if all(table[j] == table[0] + j * step for j in range(len(table))):
-            scaled = flat if step == 1 else self._emit(instr, f"mul i64 {flat}, {step}")
-            value = scaled if table[0] == 0 else self._emit(instr, f"add i64 {scaled}, {table[0]}")
+            # non-negative constants only: `sub` rather than a multiplication by a negative step
+            scaled = flat if abs(step) == 1 else self._emit(instr, f"mul i64 {flat}, {abs(step)}")
+            if step < 0:
+                value = self._emit(instr, f"sub i64 {table[0]}, {scaled}")
+            else:
+                value = scaled if table[0] == 0 else self._emit(instr, f"add i64 {scaled}, {table[0]}")
         else:
             value = str(table[-1])
             for position in range(len(table) - 2, -1, -1):

@@ -11,10 +11,11 @@ Steps, in order (see `_STEPS`):
 * ``rename-v01-attributes``  QIR 0.1 attribute names (`requiredQubits`, ...) → QIR 1.0 names.
 * ``select-entry-point``     the function with `entry_point` (cudaq's full QIR has no attribute: its
   `__nvqpp__mlirgen__` kernel is taken); QIR010/QIR011 otherwise.
+* ``promote-memory``          (`qirrt.promote`) `alloca`/`load`/`store`, IR functions and counted
+  loops → SSA values and static qubits, by LLVM's own passes (qdk's full Adaptive); it reads the
+  module text as parsed, so it comes before any step that edits the entry point.
 * producer steps (`qirrt.producers`): cudaq's per-run entry name, pytket's `create_creg` helpers.
 * ``lower-entry-parameters``  unused parameters dropped, `double` parameters → `__qirrt__parameter`.
-* ``promote-memory``          (`qirrt.promote`) `alloca`/`load`/`store`, IR functions and loops with a
-  constant trip count → SSA values and static qubits, by LLVM's own passes (qdk's full Adaptive).
 * ``lower-dynamic-qubits``    `__quantum__rt__qubit_allocate*`, arrays, element pointers, loads,
   result-returning measurements and constant pointer phis → static `inttoptr` qubits and results.
 * ``dispatch-dynamic-operands`` (`qirrt.dispatch`) a call whose qubit/result operand is chosen at run
@@ -1082,9 +1083,9 @@ def _producer_steps(state: State) -> None:
 _STEPS: list[tuple[str, Step]] = [
     ("rename-v01-attributes", _rename_v01_attributes),
     ("select-entry-point", _select_entry_point),
+    ("promote-memory", _promote_memory),
     ("producer", _producer_steps),
     ("lower-entry-parameters", _lower_entry_parameters),
-    ("promote-memory", _promote_memory),
     ("lower-dynamic-qubits", _lower_dynamic_qubits),
     ("dispatch-dynamic-operands", _dispatch_dynamic_operands),
     ("lower-write-result", _lower_write_results),
