@@ -78,6 +78,14 @@ class _Slot:
     index: int
 
 
+@dataclass(eq=False)
+class _IndexedSlot:
+    """An element of a static qubit array at an index computed at run time (`qirrt.dispatch` resolves it)."""
+
+    array: _Array
+    index: str
+
+
 _ONE, _ZERO = _Literal("result-one"), _Literal("result-zero")
 
 _DROPPED_RT = {
@@ -112,7 +120,7 @@ class _Dynamic:
         self.sites: dict[tuple[str, int], object] = {}
         self.next_qubit = count_ids(self.function, "qubit")
         self.next_result = count_ids(self.function, "result")
-        self.allocated = self.measured = self.released = self.folded = 0
+        self.allocated = self.measured = self.released = self.folded = self.tables = 0
         self.cfg = Cfg(self.function) if len(self.function.blocks) > 1 else None
 
     def value(self, text: str):
@@ -178,6 +186,8 @@ class _Dynamic:
                 array, position = self.value(instr.args[0].value), _int_literal(instr.args[1].value)
                 if isinstance(array, _Array) and position is not None:
                     self.env[res] = _Slot(array, position)
+                elif isinstance(array, _Array) and array.items and all(isinstance(q, _Qubit) for q in array.items):
+                    self.env[res] = self._site(block, index, lambda: _IndexedSlot(array, instr.args[1].value))
             elif name == "array_get_size_1d":
                 array = self.value(instr.args[0].value)
                 if isinstance(array, _Array):
@@ -209,6 +219,8 @@ class _Dynamic:
             if match:
                 slot = self.env.get(match.group(2).rstrip(","))
                 value = self.value(match.group(1))
+                if isinstance(value, _Literal) and static_id(value.text) is not None:
+                    value = _Qubit(static_id(value.text))  # cudaq `qir-adaptive` fills arrays with static qubits
                 if isinstance(slot, _Slot) and isinstance(value, _Qubit):
                     slot.array.items[slot.index] = value
         elif instr.opcode == "bitcast" and res:  # typed-pointer producers: a no-op once pointers are opaque
@@ -281,6 +293,8 @@ class _Dynamic:
         resolved = res is not None and res in self.env
         if instr.opcode == "call":
             name = callee[len(RT_PREFIX):] if callee.startswith(RT_PREFIX) else None
+            if resolved and isinstance(self.env[res], _IndexedSlot):
+                return [self._table_element(res, self.env[res], subs)]
             if name in ("qubit_allocate", "qubit_allocate_array", "array_create_1d", "array_get_element_ptr_1d",
                         "array_get_size_1d", "array_concatenate", "array_copy", "result_get_one",
                         "result_get_zero") and resolved:
@@ -307,6 +321,15 @@ class _Dynamic:
                 return [call_text(READ_RESULT, [f"ptr {ptr(self.env[match.group(1).rstrip(',')].id)}"],
                                   ret="i1", result=res)]
         return [substitute(instr.text, subs)]
+
+    def _table_element(self, res: str, slot: _IndexedSlot, subs: dict[str, str]) -> str:
+        """The element's address in a constant table of the array's static qubits."""
+        name = f"@qirrt.qubits.{self.tables}"
+        self.tables += 1
+        items = ", ".join(f"ptr {ptr(q.id)}" for q in slot.array.items)
+        self.state.module.before += f"{name} = internal constant [{len(slot.array.items)} x ptr] [{items}]\n"
+        index = substitute(slot.index, subs)
+        return f"{res} = getelementptr [{len(slot.array.items)} x ptr], ptr {name}, i64 0, i64 {index}"
 
     def _result_equal(self, block: Block, instr: Instr, subs: dict[str, str]) -> list[str]:
         a, b = (self.value(x.value) for x in instr.args[:2])

@@ -13,11 +13,17 @@ Steps, in order (see `_STEPS`):
 * ``rename-v01-attributes``  QIR 0.1 attribute names (`requiredQubits`, ...) → QIR 1.0 names.
 * ``select-entry-point``     the function with `entry_point` (cudaq's full QIR has no attribute: its
   `__nvqpp__mlirgen__` kernel is taken); QIR010/QIR011 otherwise.
+* ``promote-memory``          (`qirrt.promote`) `alloca`/`load`/`store`, IR functions and counted
+  loops → SSA values and static qubits, by LLVM's own passes (qdk's full Adaptive); it reads the
+  module text as parsed, so it comes before any step that edits the entry point.
 * ``check-measurement-attributes``  measurements declared without `irreversible` (QIR056).
 * producer steps (`qirrt.producers`): cudaq's per-run entry name, pytket's `create_creg` helpers.
 * ``lower-entry-parameters``  unused parameters dropped, `double` parameters → `__qirrt__parameter`.
 * ``lower-dynamic-qubits``    `__quantum__rt__qubit_allocate*`, arrays, element pointers, loads,
   result-returning measurements and constant pointer phis → static `inttoptr` qubits and results.
+* ``dispatch-dynamic-operands`` (`qirrt.dispatch`) a call whose qubit/result operand is chosen at run
+  time from a finite set (a loaded table entry, `select`, `phi`) → a branch chain of static calls.
+* ``lower-write-result``      (`qirrt.promote`) qdk's `__quantum__rt__write_result` of a constant.
 * ``canonicalise-calls``      gate names and aliases, `__body` suffixes, adjoints, `r1`/`u3`,
   `m`/`mresetz` → `mz` (+ `reset`), `rt` read_result → `qis`, controlled gates (cudaq's variadic
   `generalizedInvokeWithRotationsControlsTargets`) decomposed, `__quantum__rt__initialize` dropped.
@@ -60,7 +66,7 @@ NORMALISATION_ERRORS = {
     "QIR102": "a qubit allocated inside a loop",
     "QIR103": "a controlled gate that cannot be lowered to the dialect's gates",
     "QIR104": "a producer runtime call with no static equivalent",
-    "QIR105": "an output record that runs on only some paths",
+    "QIR105": "an output record on only some paths inside a loop, or in too many blocks (`qirrt.records`)",
     "QIR106": "a result recorded before it is measured again",
     "QIR107": "a classical register written directly (pytket `set_creg_bit`/`set_creg_to_int`)",
     "QIR108": "an entry point with several return points where records must move",
@@ -571,6 +577,14 @@ class State:
             instruction=text)))
 
     @property
+    def qir2_adaptive(self) -> bool:
+        """QIR 2.x's Adaptive profile (qdk's Adaptive targets) has local memory and arrays of qubits indexed
+        at run time; QIR 1.x and the Base profile do not."""
+        major = re.search(r'!"qir_major_version", i32 (\d+)', self.ir)
+        claimed = _entry_string_attrs(self.ir, self.entry).get("qir_profiles") if self.entry else None
+        return major is not None and int(major.group(1)) >= 2 and (claimed or "").lower().startswith("adaptive")
+
+    @property
     def declares_profile(self) -> bool:
         """Whether the entry point claims the base or adaptive profile (whose rules repairs are judged by)."""
         if self._declares_profile is None:
@@ -671,6 +685,24 @@ def _lower_entry_parameters(state: State) -> None:
                      f"{', '.join(used_names)} became runtime parameters (@{PARAMETER_FN})")
 
 
+def _promote_memory(state: State) -> None:
+    from .promote import promote_memory
+
+    promote_memory(state)
+
+
+def _dispatch_dynamic_operands(state: State) -> None:
+    from .dispatch import dispatch_dynamic_operands
+
+    dispatch_dynamic_operands(state)
+
+
+def _lower_write_results(state: State) -> None:
+    from .promote import lower_write_results
+
+    lower_write_results(state)
+
+
 def _lower_dynamic_qubits(state: State) -> None:
     from .canonical import lower_dynamic
 
@@ -703,6 +735,10 @@ def _hoist_output_records(state: State) -> None:
     if exit_label is not None and _records_in_place(function.block(exit_label)) \
             and all(b.label == exit_label for b, _, _ in records) and exit_label not in cfg.cyclic:
         return
+    from .records import place_records_on_paths, records_at_returns
+
+    if records_at_returns(function, cfg):
+        return
     if exit_label is None:
         block, _, instr = records[0]
         raise state.error("QIR108", f"output records must move to the end of the program, but @{function.name} "
@@ -713,15 +749,14 @@ def _hoist_output_records(state: State) -> None:
         r = _measured_result(instr)
         if r is not None:
             writes.setdefault(r, []).append((block.label, index))
+    if any(block.label not in dominators for block, _, _ in records):
+        place_records_on_paths(state, cfg, exit_label, records, writes)
+        return
     ordered = sorted(records, key=lambda item: (cfg.order(item[0].label), item[1]))
     moved: list[Instr] = []
     seen: set[str] = set()
     in_loop = False
     for block, index, instr in ordered:
-        if block.label not in dominators:
-            raise state.error("QIR105", "this output record runs on only some paths through the program, so the "
-                              "number of outputs varies from shot to shot; record outputs unconditionally",
-                              block=block, instr=instr)
         if instr.callee == f"{RT_PREFIX}result_record_output":
             r = static_id(instr.args[0].value)
             later = cfg.reachable_from(block.label)
@@ -1019,6 +1054,7 @@ _FLOAT_OPS = {"fadd", "fsub", "fmul", "fdiv", "frem", "fneg", "fcmp", "sitofp", 
 def _features(function: Function) -> set[str]:
     """The adaptive-profile capabilities the entry point uses."""
     features: set[str] = set()
+    returns = 0
     for _, _, instr in function.instructions():
         body = instr.text.split(" = ", 1)[-1]
         if instr.opcode in _FLOAT_OPS or (instr.opcode == "call" and (instr.callee or "").startswith("llvm.")
@@ -1028,6 +1064,10 @@ def _features(function: Function) -> set[str]:
             features.add("int_computations")
         if instr.opcode == "switch":
             features.add("multiple_target_branching")
+        if instr.opcode == "ret":
+            returns += 1
+    if returns > 1:
+        features.add("multiple_return_points")
     if len(function.blocks) > 1 and Cfg(function).has_cycles:
         features.add("backwards_branching")
     return features
@@ -1038,11 +1078,12 @@ _FLAG_VALUES = {
     "float_computations": (5, '!{!"double"}'),
     "backwards_branching": (7, "i2 3"),
     "multiple_target_branching": (1, "i1 true"),
+    "multiple_return_points": (1, "i1 true"),
 }
 
 
 _CAPABILITY_RULES = {"int_computations": "QIR042", "float_computations": "QIR043", "backwards_branching": "QIR064",
-                     "multiple_target_branching": "QIR066"}
+                     "multiple_target_branching": "QIR066", "multiple_return_points": "QIR065"}
 """The rule a program breaks when it uses a capability without declaring it."""
 
 
@@ -1159,10 +1200,13 @@ def _producer_steps(state: State) -> None:
 _STEPS: list[tuple[str, Step]] = [
     ("rename-v01-attributes", _rename_v01_attributes),
     ("select-entry-point", _select_entry_point),
+    ("promote-memory", _promote_memory),
     ("check-measurement-attributes", _check_measurement_attributes),
     ("producer", _producer_steps),
     ("lower-entry-parameters", _lower_entry_parameters),
     ("lower-dynamic-qubits", _lower_dynamic_qubits),
+    ("dispatch-dynamic-operands", _dispatch_dynamic_operands),
+    ("lower-write-result", _lower_write_results),
     ("canonicalise-calls", _canonicalise_calls),
     ("hoist-output-records", _hoist_output_records),
     ("add-output-records", _add_output_records),

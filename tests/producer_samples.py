@@ -21,7 +21,7 @@ from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 
 GOLDEN = Path(__file__).parent / "golden" / "producers"
 PRODUCER_MODULES = {"pyqir": "pyqir", "qdk": "qdk", "qdk-qiskit": "qdk", "pytket": "pytket.qir",
-                    "qbraid": "qbraid_qir", "cudaq": "cudaq"}
+                    "qbraid": "qbraid_qir", "cudaq": "cudaq", "hand": "qirrt"}
 
 
 @dataclass(frozen=True)
@@ -238,12 +238,34 @@ def _pyqir_gates() -> str:
     return module.ir()
 
 
+def _pyqir_record_in_branch() -> str:
+    import pyqir
+    from pyqir import SimpleModule, qis, rt
+
+    module = SimpleModule("record_in_branch", num_qubits=2, num_results=2)
+    b, q, r = module.builder, module.qubits, module.results
+    null = pyqir.Constant.null(pyqir.PointerType(pyqir.IntType(module.context, 8)))
+    qis.h(b, q[0])
+    qis.mz(b, q[0], r[0])
+    rt.result_record_output(b, r[0], null)
+
+    def one() -> None:
+        qis.h(b, q[1])
+        qis.mz(b, q[1], r[1])
+        rt.result_record_output(b, r[1], null)
+
+    qis.if_result(b, r[0], one=one)
+    return module.ir()
+
+
 PYQIR = [
     Sample("pyqir", "bell", _pyqir_bell, lambda: {"00": 0.5, "11": 0.5},
            notes=("cnot__body to @__quantum__qis__cx__body", "added result records r0, r1",
                   "'custom' read as base_profile", "qir_major_version set from i32 2"), detected="pyqir"),
     Sample("pyqir", "if_result", _pyqir_if_result, lambda: {"00": 0.25, "01": 0.25, "11": 0.5},
            notes=("'custom' read as adaptive_profile",), profile="adaptive", detected="pyqir"),
+    Sample("pyqir", "record_in_branch", _pyqir_record_in_branch, lambda: {"0": 0.5, "10": 0.25, "11": 0.25},
+           notes=("record output on only some paths",), profile="adaptive", detected="pyqir"),
     Sample("pyqir", "gates", _pyqir_gates, lambda: keyed(clbit_distribution(_pyqir_gates_circuit()), [0, 1, 2]),
            notes=("'custom' read as base_profile",), detected="pyqir"),
 ]
@@ -351,6 +373,268 @@ QDK = [
            lambda: keyed(clbit_distribution(mixed_gates()), qiskit_order(mixed_gates())), detected="qdk"),
     Sample("qdk-qiskit", "two_registers", _qdk_qiskit(two_registers),
            lambda: keyed(clbit_distribution(two_registers()), [[2], [1, 0]]), detected="qdk"),
+]
+
+
+# -- qdk's Adaptive targets: Q# locals in memory, IR functions, loops (QIR 2.x with `alloca`) ------
+QSHARP_RUS = """
+operation Main() : (Result, Int) {
+    use (q, a) = (Qubit(), Qubit());
+    mutable n = 0;
+    mutable r = One;
+    repeat {
+        H(q);
+        set r = MResetZ(q);
+        set n += 1;
+    } until r == Zero or n >= 4;
+    if n % 2 == 1 { X(a); }
+    (MResetZ(a), n)
+}
+"""
+
+QSHARP_INT_COMPARE = """
+import Std.Convert.*;
+operation Main() : Result {
+    use qs = Qubit[3];
+    use t = Qubit();
+    ApplyToEach(H, qs);
+    let v = ResultArrayAsInt(MResetEachZ(qs));
+    if v > 4 { X(t); }
+    MResetZ(t)
+}
+"""
+
+QSHARP_LOOP = """
+import Std.Convert.*;
+operation Main() : (Result[], Double) {
+    use qs = Qubit[3];
+    mutable angle = 0.0;
+    for i in 0..2 {
+        set angle += 0.5;
+        Ry(angle * IntAsDouble(i + 1), qs[i]);
+    }
+    let rs = MResetEachZ(qs);
+    mutable f = 0.0;
+    for r in rs { if r == One { set f += 1.5; } }
+    (rs, f)
+}
+"""
+
+QSHARP_FLOAT_FEED = """
+import Std.Math.*;
+operation Main() : (Result, Result) {
+    use (a, b) = (Qubit(), Qubit());
+    H(a);
+    let r = MResetZ(a);
+    let theta = r == One ? PI() / 2.0 | PI() / 3.0;
+    Ry(2.0 * theta, b);
+    (r, MResetZ(b))
+}
+"""
+
+QSHARP_COUNT_ONES = """
+operation Main() : Int {
+    use qs = Qubit[4];
+    for q in qs { H(q); }
+    mutable n = 0;
+    for r in MResetEachZ(qs) { if r == One { set n += 1; } }
+    n
+}
+"""
+
+QSHARP_RUS_INDEX = """
+operation Main() : (Result[], Int) {
+    use qs = Qubit[3];
+    mutable i = 0;
+    mutable go = true;
+    while go and i < 3 {
+        H(qs[i]);
+        set go = MResetZ(qs[i]) == One;
+        set i += 1;
+    }
+    (MResetEachZ(qs), i)
+}
+"""
+
+QSHARP_TELEPORT = """
+operation Main() : Result {
+    use (msg, a, b) = (Qubit(), Qubit(), Qubit());
+    Ry(0.7, msg);
+    H(a); CNOT(a, b);
+    CNOT(msg, a); H(msg);
+    if M(a) == One { X(b); }
+    if M(msg) == One { Z(b); }
+    ResetAll([msg, a]);
+    MResetZ(b)
+}
+"""
+
+QSHARP_WRITE_RESULT = """
+operation Main() : Result {
+    use (q, a) = (Qubit(), Qubit());
+    H(a);
+    mutable r = One;
+    if MResetZ(a) == One { set r = MResetZ(q); }
+    if r == One { X(q); }
+    MResetZ(q)
+}
+"""
+
+QSHARP_REGISTER_LOOP = """
+operation Main() : Result[] {
+    use qs = Qubit[20];
+    for i in 0..19 { if i % 2 == 0 { X(qs[i]); } }
+    for i in 0..18 { CNOT(qs[i], qs[i + 1]); }
+    MResetEachZ(qs)
+}
+"""
+
+
+def _register_loop_expected() -> dict[str, float]:
+    # X on even qubits, then q[i+1] ^= q[i] in order: the prefix parities 1,1,0,0,1,1,0,0,...
+    bits, parity = [], 0
+    for i in range(20):
+        parity ^= 1 if i % 2 == 0 else 0
+        bits.append(parity)
+    return {"".join(map(str, bits)): 1.0}
+
+
+def _rus_expected() -> dict[str, float]:
+    # n = k with probability 2^-k for k < 4 (the k-th outcome is the first Zero), n = 4 with 1/8;
+    # `a` is flipped when n is odd
+    return {"1 1": 0.5, "0 2": 0.25, "1 3": 0.125, "0 4": 0.125}
+
+
+def _loop_expected() -> dict[str, float]:
+    p = [math.sin(0.5 * (i + 1) ** 2 / 2) ** 2 for i in range(3)]
+    out: dict[str, float] = {}
+    for bits in range(8):
+        b = [(bits >> i) & 1 for i in range(3)]
+        prob = math.prod(p[i] if b[i] else 1 - p[i] for i in range(3))
+        key = "".join(map(str, b)) + f" {1.5 * sum(b)!r}"
+        out[key] = out.get(key, 0.0) + prob
+    return out
+
+
+def _count_ones_expected() -> dict[str, float]:
+    return {str(k): math.comb(4, k) / 16 for k in range(5)}
+
+
+_ADAPTIVE_NOTES = ("promoted memory to SSA values with LLVM",)
+
+QDK_ADAPTIVE = [
+    Sample("qdk", "rus_adaptive", _qsharp(QSHARP_RUS, "Adaptive"), _rus_expected,
+           notes=_ADAPTIVE_NOTES + ("dropped 1 `__quantum__rt__write_result`",), profile="adaptive", detected="qdk"),
+    Sample("qdk", "int_compare_adaptive_ri", _qsharp(QSHARP_INT_COMPARE, "Adaptive_RI"),
+           lambda: {"0": 5 / 8, "1": 3 / 8}, profile="adaptive", detected="qdk"),
+    Sample("qdk", "int_compare_adaptive", _qsharp(QSHARP_INT_COMPARE, "Adaptive"),
+           lambda: {"0": 5 / 8, "1": 3 / 8}, notes=_ADAPTIVE_NOTES, profile="adaptive", detected="qdk"),
+    Sample("qdk", "loop_adaptive_rif", _qsharp(QSHARP_LOOP, "Adaptive_RIF"), _loop_expected, profile="adaptive",
+           detected="qdk"),
+    Sample("qdk", "loop_adaptive", _qsharp(QSHARP_LOOP, "Adaptive"), _loop_expected, notes=_ADAPTIVE_NOTES,
+           profile="adaptive", detected="qdk"),
+    Sample("qdk", "float_feed_adaptive_rif", _qsharp(QSHARP_FLOAT_FEED, "Adaptive_RIF"),
+           lambda: {"0 0": 0.125, "0 1": 0.375, "1 1": 0.5}, profile="adaptive", detected="qdk"),
+    Sample("qdk", "float_feed_adaptive", _qsharp(QSHARP_FLOAT_FEED, "Adaptive"),
+           lambda: {"0 0": 0.125, "0 1": 0.375, "1 1": 0.5}, notes=_ADAPTIVE_NOTES, profile="adaptive",
+           detected="qdk"),
+    Sample("qdk", "count_ones_adaptive_ri", _qsharp(QSHARP_COUNT_ONES, "Adaptive_RI"), _count_ones_expected,
+           profile="adaptive", detected="qdk"),
+    Sample("qdk", "count_ones_adaptive", _qsharp(QSHARP_COUNT_ONES, "Adaptive"), _count_ones_expected,
+           notes=_ADAPTIVE_NOTES, profile="adaptive", detected="qdk"),
+    Sample("qdk", "rus_index_adaptive", _qsharp(QSHARP_RUS_INDEX, "Adaptive"),
+           lambda: {"000 1": 0.5, "000 2": 0.25, "000 3": 0.25},
+           notes=_ADAPTIVE_NOTES + ("dispatched 2 call(s) with run-time qubit/result operands",), profile="adaptive",
+           detected="qdk"),
+    Sample("qdk", "write_result_adaptive", _qsharp(QSHARP_WRITE_RESULT, "Adaptive"), lambda: {"0": 0.5, "1": 0.5},
+           notes=_ADAPTIVE_NOTES + ("lowered 1 `__quantum__rt__write_result` call(s)",), profile="adaptive",
+           detected="qdk"),
+    Sample("qdk", "register_loop_adaptive", _qsharp(QSHARP_REGISTER_LOOP, "Adaptive"), _register_loop_expected,
+           notes=_ADAPTIVE_NOTES, profile="adaptive", detected="qdk"),
+    Sample("qdk", "teleport_adaptive_ri", _qsharp(QSHARP_TELEPORT, "Adaptive_RI"),
+           lambda: {"0": math.cos(0.35) ** 2, "1": math.sin(0.35) ** 2}, profile="adaptive", detected="qdk"),
+    Sample("qdk", "teleport_adaptive", _qsharp(QSHARP_TELEPORT, "Adaptive"),
+           lambda: {"0": math.cos(0.35) ** 2, "1": math.sin(0.35) ** 2}, notes=_ADAPTIVE_NOTES, profile="adaptive",
+           detected="qdk"),
+]
+
+
+OPENQASM_COUNT = """
+OPENQASM 3.0;
+include "stdgates.inc";
+qubit[3] q;
+bit[3] c;
+int count = 0;
+for int i in [0:2] {
+    h q[i];
+    c[i] = measure q[i];
+    if (c[i]) { count += 1; }
+}
+reset q;
+if (count >= 2) { x q[0]; }
+c[0] = measure q[0];
+"""
+
+
+def _openqasm(source: str, profile: str) -> Callable[[], str]:
+    def generate() -> str:
+        import qdk
+        from qdk.openqasm import compile as compile_openqasm
+
+        return str(compile_openqasm(source, target_profile=getattr(qdk.TargetProfile, profile)))
+
+    return generate
+
+
+def _openqasm_count_expected() -> dict[str, float]:
+    # three coin flips b; count = their sum; c[0] is measured again as (count >= 2); keys "c0c1c2 count"
+    out: dict[str, float] = {}
+    for outcome in range(8):
+        b = [(outcome >> i) & 1 for i in range(3)]
+        key = f"{int(sum(b) >= 2)}{b[1]}{b[2]} {sum(b)}"
+        out[key] = out.get(key, 0.0) + 0.125
+    return out
+
+
+QDK_OPENQASM = [
+    Sample("qdk", f"openqasm_count_{profile.lower()}", _openqasm(OPENQASM_COUNT, profile), _openqasm_count_expected,
+           notes=_ADAPTIVE_NOTES if profile == "Adaptive" else (), profile="adaptive", detected="qdk")
+    for profile in ("Adaptive_RI", "Adaptive")
+]
+
+
+def feedforward_circuit() -> QuantumCircuit:
+    qc = QuantumCircuit(2, 2, name="feedforward")
+    qc.h(0)
+    qc.measure(0, 0)
+    with qc.if_test((qc.clbits[0], 1)):
+        qc.x(1)
+    qc.ry(0.5, 0)
+    qc.measure(1, 1)
+    qc.measure(0, 0)
+    return qc
+
+
+def _feedforward_expected() -> dict[str, float]:
+    # c1 = the first outcome m; c0 = m, flipped by Ry(0.5) with probability sin²(0.25); Qiskit order c1 c0
+    flip = math.sin(0.25) ** 2
+    return {"00": 0.5 * (1 - flip), "01": 0.5 * flip, "11": 0.5 * (1 - flip), "10": 0.5 * flip}
+
+
+def _qdk_qiskit_adaptive(build: Callable[[], QuantumCircuit], profile: str) -> Callable[[], str]:
+    def generate() -> str:
+        from qdk import TargetProfile
+        from qdk.qiskit import QSharpBackend
+
+        return QSharpBackend(target_profile=getattr(TargetProfile, profile)).qir(build())
+
+    return generate
+
+
+QDK_QISKIT_ADAPTIVE = [
+    Sample("qdk-qiskit", f"feedforward_{profile.lower()}", _qdk_qiskit_adaptive(feedforward_circuit, profile),
+           _feedforward_expected, profile="adaptive", detected="qdk")
+    for profile in ("Adaptive_RI", "Adaptive_RIF")
 ]
 
 
@@ -577,9 +861,66 @@ def cudaq_kernels() -> dict:
         ry(theta * 2.0, q[1])  # noqa: F821
         mz(q)  # noqa: F821
 
-    return {"bell": (bell, ()), "feed": (feed, ()), "gates": (gates, ()), "controls": (controls, ()),
+    @cudaq.kernel
+    def branch_index():
+        q = cudaq.qvector(3)
+        h(q[0])  # noqa: F821
+        r = mz(q[0])  # noqa: F821
+        k = 1
+        if r:
+            k = 2
+        x(q[k])  # noqa: F821
+        mz(q[1])  # noqa: F821
+        mz(q[2])  # noqa: F821
+
+    @cudaq.kernel
+    def cond_measure():
+        q = cudaq.qvector(2)
+        h(q[0])  # noqa: F821
+        r = mz(q[0])  # noqa: F821
+        if r:
+            h(q[1])  # noqa: F821
+            b = mz(q[1])  # noqa: F821, F841
+
+    @cudaq.kernel
+    def rus_counter():
+        q = cudaq.qvector(2)
+        count = 0
+        h(q[0])  # noqa: F821
+        while mz(q[0]) and count < 3:  # noqa: F821
+            h(q[0])  # noqa: F821
+            count += 1
+        for i in range(count):
+            x(q[1])  # noqa: F821
+        mz(q[1])  # noqa: F821
+
+    @cudaq.kernel
+    def rus_index():
+        q = cudaq.qvector(3)
+        i = 0
+        h(q[0])  # noqa: F821
+        while mz(q[i]) and i < 2:  # noqa: F821
+            i += 1
+            h(q[i])  # noqa: F821
+
+    @cudaq.kernel
+    def walk():
+        q = cudaq.qvector(4)
+        a = cudaq.qubit()
+        pos = 0
+        for _step in range(3):
+            h(a)  # noqa: F821
+            if mz(a):  # noqa: F821
+                pos += 1
+            reset(a)  # noqa: F821
+        x(q[pos])  # noqa: F821
+        mz(q)  # noqa: F821
+
+    return {"rus_index": (rus_index, ()), "walk": (walk, ()),
+            "bell": (bell, ()), "feed": (feed, ()), "gates": (gates, ()), "controls": (controls, ()),
             "loop_feed": (loop_feed, ()), "repeat_until": (repeat_until, ()),
-            "parametric": (parametric, (0.25,))}
+            "parametric": (parametric, (0.25,)), "branch_index": (branch_index, ()),
+            "cond_measure": (cond_measure, ()), "rus_counter": (rus_counter, ())}
 
 
 def _cudaq(kernel: str, fmt: str) -> Callable[[], str]:
@@ -710,7 +1051,73 @@ CUDAQ = [
            notes=_CUDAQ_FULL_NOTES[:4] + ("1 unused parameter(s) removed", "@__quantum__qis__rx__body")),
 ]
 
-SAMPLES: list[Sample] = PYQIR + QDK + PYTKET + QBRAID + CUDAQ
+
+def _file_name(fmt: str) -> str:
+    return fmt.replace(":", "_")
+
+
+def _rus_counter_expected() -> dict[str, float]:
+    # the loop runs count = k times with probability 2^-(k+1) for k < 3 (its last mz reads 0), and
+    # stops at count = 3 with 1/8 (last mz 0 or 1, 1/16 each); q1 is flipped count times
+    return {"00": 0.5 + 0.125, "01": 0.25 + 0.0625, "11": 0.0625}
+
+
+def _walk_expected() -> dict[str, float]:
+    # three coin flips (recorded first), then q[pos] flipped with pos = their number of ones
+    out: dict[str, float] = {}
+    for flips in range(8):
+        bits = [(flips >> i) & 1 for i in range(3)]
+        key = "".join(map(str, bits)) + "".join("1" if j == sum(bits) else "0" for j in range(4))
+        out[key] = out.get(key, 0.0) + 0.125
+    return out
+
+
+_DISPATCH = ("dispatched 1 call(s) with run-time qubit/result operands",)
+_ON_PATHS = ("record output on only some paths",)
+
+CUDAQ_DYNAMIC = [
+    *(Sample("cudaq", f"branch_index_{_file_name(fmt)}", _cudaq("branch_index", fmt),
+             lambda: {"010": 0.5, "101": 0.5}, notes=_DISPATCH, profile="adaptive")
+      for fmt in ("qir", "qir:1.0", "qir-adaptive", "qir-adaptive:1.0")),
+    Sample("cudaq", "cond_measure_qir-adaptive", _cudaq("cond_measure", "qir-adaptive"),
+           lambda: {"0": 0.5, "10": 0.25, "11": 0.25}, notes=_ON_PATHS, profile="adaptive"),
+    Sample("cudaq", "cond_measure_qir", _cudaq("cond_measure", "qir"),
+           lambda: {"00": 0.5, "10": 0.25, "11": 0.25}, notes=_CUDAQ_FULL_NOTES, profile="adaptive"),
+    *(Sample("cudaq", f"rus_counter_{_file_name(fmt)}", _cudaq("rus_counter", fmt), _rus_counter_expected,
+             profile="adaptive") for fmt in ("qir", "qir-adaptive", "qir-adaptive:1.0")),
+    *(Sample("cudaq", f"rus_index_{_file_name(fmt)}", _cudaq("rus_index", fmt), lambda: {"0": 0.875, "1": 0.125},
+             profile="adaptive") for fmt in ("qir", "qir-adaptive", "qir-adaptive:1.0")),
+    *(Sample("cudaq", f"walk_{_file_name(fmt)}", _cudaq("walk", fmt), _walk_expected, notes=_DISPATCH,
+             profile="adaptive") for fmt in ("qir", "qir-adaptive", "qir-adaptive:1.0")),
+    Sample("cudaq", "bell_qir-base_1.0", _cudaq("bell", "qir-base:1.0"),
+           lambda: keyed(clbit_distribution(_cudaq_bell_circuit()), [0, 1, 2]), notes=("renamed to @",)),
+    Sample("cudaq", "feed_qir-adaptive_1.0", _cudaq("feed", "qir-adaptive:1.0"), lambda: {"00": 0.5, "11": 0.5},
+           profile="adaptive"),
+]
+
+
+# =============================================================================================
+# Hand-written modules (the golden copy is the source)
+# =============================================================================================
+def _hand(name: str) -> Callable[[], str]:
+    return lambda: (GOLDEN / "hand" / f"{name}.ll").read_text()
+
+
+HAND = [
+    Sample("hand", "records_on_paths", _hand("records_on_paths"),
+           lambda: {"0": 0.5, "1 0": 0.25, "1 1 7": 0.25}, notes=_ON_PATHS, profile="adaptive", detected="unknown"),
+    Sample("hand", "return_points", _hand("return_points"), lambda: {"0": 0.5, "11": 0.5},
+           profile="adaptive", detected="unknown"),
+    Sample("hand", "memory_loop", _hand("memory_loop"), lambda: {"0000": 0.5, "1111": 0.5},
+           notes=("promoted memory to SSA values with LLVM",), profile="adaptive", detected="unknown"),
+    Sample("hand", "table_dispatch", _hand("table_dispatch"),
+           lambda: {"10": 0.5, "01": 0.5},
+           notes=("dispatched 1 call(s) with run-time qubit/result operands",), profile="adaptive",
+           detected="unknown"),
+]
+
+SAMPLES: list[Sample] = (PYQIR + QDK + QDK_ADAPTIVE + QDK_OPENQASM + QDK_QISKIT_ADAPTIVE + PYTKET + QBRAID + CUDAQ
+                         + CUDAQ_DYNAMIC + HAND)
 
 
 def write_goldens(producers: set[str] | None = None) -> None:
@@ -724,6 +1131,8 @@ def write_goldens(producers: set[str] | None = None) -> None:
         except ImportError:
             print(f"skip {sample.id}: {sample.module} is not installed")
             continue
+        if sample.producer == "hand":
+            continue  # the golden copy is the source
         sample.path.parent.mkdir(parents=True, exist_ok=True)
         sample.path.write_text(sample.generate())
         print(f"wrote {sample.path.relative_to(GOLDEN.parent.parent.parent)}")

@@ -55,7 +55,7 @@ def test_live(sample: Sample):
 
 def test_every_producer_has_golden_samples():
     producers = {s.producer for s in SAMPLES}
-    assert producers == {"pyqir", "qdk", "qdk-qiskit", "pytket", "qbraid", "cudaq"}
+    assert producers == {"pyqir", "qdk", "qdk-qiskit", "pytket", "qbraid", "cudaq", "hand"}
     for sample in SAMPLES:
         assert sample.path.exists(), f"golden copy missing: run `python -m tests.producer_samples {sample.producer}`"
 
@@ -110,6 +110,8 @@ def test_raised_circuit_has_the_source_distribution(sample: Sample):
         pytest.skip(f"not raisable: {exc}")
     if not _measurements_all_final(circuit):
         pytest.skip("mid-circuit measurement: covered by the exact interpreter")
+    if circuit.num_qubits > 12:
+        pytest.skip("too many qubits for a density matrix: covered by the exact interpreter")
     key = raising.key_function(circuit)
     distribution: dict[str, float] = {}
     for bits, p in clbit_distribution(circuit).items():
@@ -156,7 +158,8 @@ def test_cudaq_entry_point_hash_is_stable_across_kernel_objects():
 
 def test_cudaq_full_and_adaptive_agree():
     """cudaq's full QIR, lowered by qirrt, behaves exactly as cudaq's own adaptive lowering."""
-    for kernel in ("feed", "gates", "controls", "loop_feed", "repeat_until"):
+    for kernel in ("feed", "gates", "controls", "loop_feed", "repeat_until", "branch_index", "rus_counter",
+                   "rus_index", "walk"):
         full = next(s for s in SAMPLES if s.id == f"cudaq/{kernel}_qir")
         adaptive = next(s for s in SAMPLES if s.id == f"cudaq/{kernel}_qir-adaptive")
         assert_same_distribution(exact_distribution(Program.from_ir(full.golden())),
