@@ -126,8 +126,7 @@ def _check_int_flags(op: str, a: int, b: int, width: int, result: int, flags) ->
     if "nuw" in flags and op in ("add", "sub", "mul", "shl") and not 0 <= result < 1 << width:
         raise poison("unsigned overflow is poison under nuw")
     if "nsw" in flags and op in ("add", "sub", "mul", "shl"):
-        x, y = signed(a, width), signed(b, width)
-        exact = {"add": x + y, "sub": x - y, "mul": x * y, "shl": x * (1 << b)}[op]
+        exact = INT_BINARY[op](signed(a, width), b if op == "shl" else signed(b, width), width)
         if not -(1 << (width - 1)) <= exact < 1 << (width - 1):
             raise poison("signed overflow is poison under nsw")
     if "exact" in flags:
