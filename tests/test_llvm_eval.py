@@ -87,17 +87,18 @@ def _functions() -> dict[str, tuple[str, str]]:
                     "  ret i64 %e\n}")
             out[name] = (text, "d_i")
     for op in FLOAT_OPS:
-        out[op] = (f"define double @{op}(double %a, double %b) {{\n  %r = {op} double %a, %b\n"
-                   f"  ret double %r\n}}", "dd")
+        text = f"define double @{op}(double %a, double %b) {{\n  %r = {op} double %a, %b\n  ret double %r\n}}"
+        out[op] = (text, "dd")
     out["fneg"] = ("define double @fneg(double %a, double %b) {\n  %r = fneg double %a\n  ret double %r\n}", "dd")
     for predicate in FCMP:
         name = f"fcmp_{predicate}"
-        out[name] = (f"define i64 @{name}(double %a, double %b) {{\n  %r = fcmp {predicate} double %a, %b\n"
-                     f"  %e = zext i1 %r to i64\n  ret i64 %e\n}}", "dd_i")
-    out["bitcast_d_i"] = ("define i64 @bitcast_d_i(double %x) {\n  %r = bitcast double %x to i64\n"
-                          "  ret i64 %r\n}", "d_i")
-    out["bitcast_i_d"] = ("define double @bitcast_i_d(i64 %x) {\n  %r = bitcast i64 %x to double\n"
-                          "  ret double %r\n}", "i_d")
+        text = (f"define i64 @{name}(double %a, double %b) {{\n  %r = fcmp {predicate} double %a, %b\n"
+                f"  %e = zext i1 %r to i64\n  ret i64 %e\n}}")
+        out[name] = (text, "dd_i")
+    out["bitcast_d_i"] = ("define i64 @bitcast_d_i(double %x) {\n  %r = bitcast double %x to i64\n  ret i64 %r\n}",
+                          "d_i")
+    out["bitcast_i_d"] = ("define double @bitcast_i_d(i64 %x) {\n  %r = bitcast i64 %x to double\n  ret double %r\n}",
+                          "i_d")
     return out
 
 
