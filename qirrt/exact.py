@@ -45,10 +45,7 @@ class _Pruned(Exception):
 class _Interpreter:
     def __init__(self, program, params, cutoff: float, max_steps: int):
         self.n = program.num_qubits
-        self.params = [float(v) for v in (params if params is not None else [])]
-        if len(self.params) != len(program.parameters):
-            raise ExecutionError(f"program has {len(program.parameters)} parameters "
-                                 f"{list(program.parameters)}, got {len(self.params)} values")
+        self.params = [float(v) for v in params]
         self.cutoff = cutoff
         self.max_steps = max_steps
         self._module = program.module
@@ -249,6 +246,17 @@ class _Interpreter:
 
 
 def exact_distribution(program, params=None, *, cutoff: float = 1e-14,
-                       max_steps: int = 1_000_000) -> dict[str, float]:
-    """Exact probabilities of the program's count keys (keys as `Result.counts` prints them)."""
-    return _Interpreter(program, params, cutoff, max_steps).run()
+                       max_steps: int = 1_000_000) -> dict[str, float] | list[dict[str, float]]:
+    """Exact probabilities of the program's count keys (keys as `Result.counts` prints them).
+
+    `program` is anything `qirrt.load` accepts; `params` takes the forms `qirrt.run` takes — a
+    mapping name → value, a sequence in `program.parameters` order, or a list of those, which gives
+    a list of distributions.
+    """
+    from .executors.base import bindings, is_binding_batch
+    from .loader import load
+
+    program = load(program)
+    distributions = [_Interpreter(program, vector.tolist(), cutoff, max_steps).run()
+                     for vector in bindings(program, params)]
+    return distributions if is_binding_batch(params) else distributions[0]
