@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import FrontendError, UnsupportedInputError
-from .program import Program, is_bitcode
+from .program import Program, decode_text, is_bitcode, read_text
 
 _SOURCE_SUFFIXES = {".qasm": "qasm", ".qs": "qsharp"}
 
@@ -23,7 +23,7 @@ def load(source: Any, **options) -> Program:
         data = bytes(source)
         if is_bitcode(data):
             return Program.from_bitcode(data, **options)
-        source = data.decode("utf-8")
+        source = decode_text(data)
     if isinstance(source, os.PathLike) or (isinstance(source, str) and _looks_like_path(source)):
         return load_file(Path(source), **options)
     if isinstance(source, str):
@@ -54,11 +54,11 @@ def load_file(path: Path, **options) -> Program:
     if suffix == ".qasm":
         from .bindings.qasm import from_qasm
 
-        return from_qasm(path.read_text(), source_file=str(path), **options)
+        return from_qasm(read_text(path), source_file=str(path), **options)
     if suffix == ".qs":
         from .bindings.qsharp import from_qsharp
 
-        return from_qsharp(path.read_text(), source_file=str(path), **options)
+        return from_qsharp(read_text(path), source_file=str(path), **options)
     program = Program.from_file(path, **_qir_options(options))
     return program
 

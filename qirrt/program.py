@@ -42,6 +42,21 @@ def is_bitcode(data: bytes) -> bool:
     return data[:4] in _BITCODE_MAGICS
 
 
+def decode_text(data: bytes, *, file: str | None = None) -> str:
+    """The UTF-8 text of input that is not bitcode; binary data is a `ParseError` naming the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"the input is neither LLVM bitcode (it lacks the 'BC' magic) nor UTF-8 text (byte "
+                         f"0x{data[exc.start]:02x} at offset {exc.start}); give QIR text (.ll), bitcode (.bc), "
+                         f"OpenQASM (.qasm) or Q# (.qs)", code="QIR001", location=Location(file=file)) from None
+
+
+def read_text(path: str | Path) -> str:
+    """A source file's text, through `decode_text`."""
+    return decode_text(Path(path).read_bytes(), file=str(path))
+
+
 def parse_module(source: str | bytes, *, name: str = "qirrt", file: str | None = None) -> pyqir.Module:
     """Parse LLVM text or bitcode into a pyqir module; a failure becomes a `ParseError` with its line.
 
@@ -179,7 +194,8 @@ class Program:
         data = path.read_bytes()
         if is_bitcode(data):
             return cls.from_bitcode(data, producer=producer, source_file=str(path), validate=validate)
-        return cls.from_ir(data.decode("utf-8"), producer=producer, source_file=str(path), validate=validate)
+        return cls.from_ir(decode_text(data, file=str(path)), producer=producer, source_file=str(path),
+                           validate=validate)
 
     @classmethod
     def _from_normalised(cls, normalised, *, source_file: str | None, validate: bool,
