@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 import json
@@ -57,10 +58,46 @@ def read_text(path: str | Path) -> str:
     return decode_text(Path(path).read_bytes(), file=str(path))
 
 
+@contextlib.contextmanager
+def pyqir_panics(file: str | None = None):
+    """Turn pyqir's Rust panics (a `BaseException`, e.g. printing a module whose bitcode holds names or
+    strings that are not UTF-8) into a `ParseError`."""
+    try:
+        yield
+    except BaseException as exc:
+        if type(exc).__name__ != "PanicException":
+            raise
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else "a pyqir panic"
+        hint = "; the module holds names or strings that are not UTF-8" if "Utf8Error" in detail else ""
+        raise ParseError(f"cannot read the module: {detail}{hint}", code="QIR001",
+                         location=Location(file=file)) from None
+
+
+_ESCAPED_STRING = re.compile(r'"([^"\n]*\\[0-9A-Fa-f]{2}[^"\n]*)"')
+_ESCAPE = re.compile(rb"\\([0-9A-Fa-f]{2})")
+
+
+def check_escaped_strings(text: str, *, file: str | None = None) -> None:
+    """LLVM text whose quoted names or strings spell bytes (``\\F7``) that are not UTF-8 is a `ParseError`:
+    pyqir cannot read such names back (it panics)."""
+    if "\\" not in text:
+        return
+    for match in _ESCAPED_STRING.finditer(text):
+        raw = _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1).encode("utf-8"))
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            line = text.count("\n", 0, match.start()) + 1
+            raise ParseError(f"the string or name \"{match.group(1)[:40]}\" spells bytes that are not UTF-8; "
+                             f"qirrt reads names and attributes as UTF-8", code="QIR001",
+                             location=Location(file=file, line=line)) from None
+
+
 def parse_module(source: str | bytes, *, name: str = "qirrt", file: str | None = None) -> pyqir.Module:
     """Parse LLVM text or bitcode into a pyqir module; a failure becomes a `ParseError` with its line.
 
     Text goes through llvmlite's parser and bitcode (ten times faster than pyqir's text parser).
+    Bitcode from outside is read in a child process first (`qirrt.bitcode_probe`).
     """
     context = pyqir.Context()
     if isinstance(source, str):
@@ -70,6 +107,9 @@ def parse_module(source: str | bytes, *, name: str = "qirrt", file: str | None =
             return pyqir.Module.from_bitcode(context, source, name)
         except (ValueError, RuntimeError):  # bitcode of a newer LLVM (e.g. intrinsic attributes)
             return pyqir.Module.from_ir(context, text, name)
+    from .bitcode_probe import probe_bitcode
+
+    probe_bitcode(source, file=file)
     try:
         return pyqir.Module.from_bitcode(context, source, name)
     except (ValueError, RuntimeError) as exc:
@@ -92,6 +132,23 @@ def _text_to_bitcode(text: str, file: str | None) -> bytes:
         raise ParseError(f"cannot parse LLVM IR: {detail}", code="QIR001",
                          location=Location(file=file, line=line)) from None
     return module.as_bitcode()
+
+
+def _normalize(module: pyqir.Module, producer: str | None, source_file: str | None):
+    """`normalize`, where a failure that is not a qirrt error (a normaliser bug on unusual input) is still a
+    one-line `InvalidProgramError` rather than a traceback."""
+    from .errors import InvalidProgramError, QirrtError
+    from .normalize import normalize
+
+    try:
+        with pyqir_panics(source_file):
+            return normalize(module, producer=producer, source_file=source_file)
+    except QirrtError:
+        raise
+    except Exception as exc:
+        raise InvalidProgramError(f"qirrt could not normalise this module ({type(exc).__name__}: {exc}); this "
+                                  f"is a qirrt bug on unusual input, please report it with the file",
+                                  code="QIR000", location=Location(file=source_file)) from exc
 
 
 @dataclass(frozen=True)
@@ -153,20 +210,17 @@ class Program:
     def from_ir(cls, text: str, *, producer: str | None = None, source_file: str | None = None,
                 validate: bool = True) -> Program:
         """Parse, normalise and validate LLVM text from any producer."""
-        from .normalize import normalize
-
+        check_escaped_strings(text, file=source_file)
         module = parse_module(text, file=source_file)
-        normalised = normalize(module, producer=producer, source_file=source_file)
+        normalised = _normalize(module, producer, source_file)
         return cls._from_normalised(normalised, source_file=source_file, validate=validate,
                                     source_text=text)
 
     @classmethod
     def from_bitcode(cls, data: bytes, *, producer: str | None = None, source_file: str | None = None,
                      validate: bool = True) -> Program:
-        from .normalize import normalize
-
         module = parse_module(data, file=source_file)
-        normalised = normalize(module, producer=producer, source_file=source_file)
+        normalised = _normalize(module, producer, source_file)
         return cls._from_normalised(normalised, source_file=source_file, validate=validate)
 
     @classmethod
