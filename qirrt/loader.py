@@ -24,7 +24,7 @@ def load(source: Any, **options) -> Program:
         if is_bitcode(data):
             return Program.from_bitcode(data, **options)
         source = decode_text(data)
-    if isinstance(source, os.PathLike) or (isinstance(source, str) and _looks_like_path(source)):
+    elif isinstance(source, os.PathLike) or (isinstance(source, str) and _looks_like_path(source)):
         return load_file(Path(source), **options)
     if isinstance(source, str):
         if _looks_like_ir(source):
@@ -50,6 +50,8 @@ def load(source: Any, **options) -> Program:
 def load_file(path: Path, **options) -> Program:
     if not path.exists():
         raise FrontendError(f"{path}: no such file")
+    if path.is_dir():
+        raise FrontendError(f"{path}: is a directory, not a program file")
     suffix = path.suffix.lower()
     if suffix == ".qasm":
         from .bindings.qasm import from_qasm
