@@ -5,6 +5,10 @@ transformations against it. It keeps a dense statevector per branch, so it is me
 up to ~20 qubits with few mid-circuit measurements. Measurements are decided lazily: an outcome
 splits the branch only when it is read or its qubit is used again; the rest are terminal and come
 from the final state's joint distribution.
+
+Classical instructions mean what `qirrt.llvm_eval` says, as in the raising to Qiskit and (tested op by op)
+as LLVM's JIT computes them; a branch that reaches undefined arithmetic (a division by zero, a shift by
+the width) raises `PoisonError` naming the instruction.
 """
 
 from __future__ import annotations

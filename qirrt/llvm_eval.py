@@ -34,16 +34,12 @@ from typing import Any
 import numpy as np
 import pyqir
 
-from .errors import ExecutionError
+from .errors import ExecutionError, PoisonError
 
 __all__ = [
     "CASTS", "FCMP", "FLOAT_BINARY", "ICMP", "INT_BINARY", "MATH", "OPCODES", "PoisonError", "evaluate",
     "fcmp", "float_binary", "fneg", "icmp", "int_binary", "intrinsic_name", "signed", "wrap",
 ]
-
-
-class PoisonError(ExecutionError):
-    """An instruction's result is poison or its behaviour undefined in LLVM (see `qirrt.llvm_eval`)."""
 
 
 # =============================================================================================
