@@ -18,10 +18,15 @@ def user_errors(command):
         try:
             return command(*args, **kwargs)
         except QirrtError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {one_line(str(exc))}", err=True)
             sys.exit(2)
         except OSError as exc:
             click.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
             sys.exit(2)
 
     return wrapper
+
+
+def one_line(text: str) -> str:
+    """A message as one line: multi-line details (LLVM's verifier lists one problem per line) joined by ' | '."""
+    return " | ".join(line.strip() for line in text.strip().splitlines() if line.strip())

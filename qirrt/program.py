@@ -93,6 +93,10 @@ def check_escaped_strings(text: str, *, file: str | None = None) -> None:
                              location=Location(file=file, line=line)) from None
 
 
+_DEBUG_VERSION_FLAG = '!"Debug Info Version"'
+_DEBUG_VERSION_DROPPED = '!"qirrt_dropped_debug_info_version"'
+
+
 def parse_module(source: str | bytes, *, name: str = "qirrt", file: str | None = None) -> pyqir.Module:
     """Parse LLVM text or bitcode into a pyqir module; a failure becomes a `ParseError` with its line.
 
@@ -101,7 +105,10 @@ def parse_module(source: str | bytes, *, name: str = "qirrt", file: str | None =
     """
     context = pyqir.Context()
     if isinstance(source, str):
-        text = source
+        # LLVM's parser verifies a module that declares the current "Debug Info Version" and aborts the whole
+        # process (report_fatal_error) when it is broken; without the flag it drops the debug info instead,
+        # which qirrt never reads. cudaq declares it.
+        text = source.replace(_DEBUG_VERSION_FLAG, _DEBUG_VERSION_DROPPED)
         source = _text_to_bitcode(text, file)
         try:
             return pyqir.Module.from_bitcode(context, source, name)
@@ -123,6 +130,9 @@ def _text_to_bitcode(text: str, file: str | None) -> bytes:
 
     try:
         module = llvm.parse_assembly(text)
+    except UnicodeDecodeError:  # llvmlite decodes LLVM's message, which may cut a character in two
+        raise ParseError("cannot parse LLVM IR (LLVM's message is not readable text)", code="QIR001",
+                         location=Location(file=file)) from None
     except RuntimeError as exc:
         message = str(exc).strip()
         match = re.search(r":(\d+):(\d+): (?:error: )?(.*)", message)

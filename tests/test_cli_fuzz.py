@@ -25,7 +25,9 @@ from qirrt.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
 TEXT_SEEDS = [ROOT / "examples" / "ghz3.ll", GOLDEN / "producers" / "pyqir" / "if_result.ll",
-              GOLDEN / "producers" / "pyqir" / "gates.ll"]
+              GOLDEN / "producers" / "pyqir" / "gates.ll", GOLDEN / "producers" / "qdk" / "int_output.ll",
+              GOLDEN / "producers" / "cudaq" / "feed_qir-adaptive.ll",
+              GOLDEN / "producers" / "pytket" / "adaptive_feed.ll"]
 QASM_SEEDS = [ROOT / "examples" / "bell.qasm"]
 COMMANDS = {"run": ["--shots", "2", "-q"], "compile": [], "inspect": []}
 FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
@@ -153,3 +155,16 @@ def test_corrupt_bitcode_on_the_terminal_is_one_line(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [done.stderr.strip()], done.stderr
     assert "LLVM's reader crashed on it (SIGSEGV)" in done.stderr
+
+
+def test_a_broken_cudaq_module_does_not_abort_the_process(tmp_path):
+    # cudaq declares "Debug Info Version": LLVM's parser then verifies while parsing and aborted the process
+    # (report_fatal_error) on a broken module — here duplicated module flags, found by the fuzzer
+    text = (GOLDEN / "producers" / "cudaq" / "bell_qir-adaptive.ll").read_text()
+    flags = next(line for line in text.splitlines() if line.startswith("!llvm.module.flags"))
+    path = tmp_path / "broken.ll"
+    path.write_text(text.replace(flags, flags + "\n" + flags))
+    done = _cli("inspect", str(path))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()], done.stderr
+    assert "[QIR002] module does not verify: module flag identifiers must be unique" in done.stderr
