@@ -142,3 +142,25 @@ def test_raising_refuses_undefined_constant_arithmetic_naming_it():
   call void @__quantum__qis__rx__body(double %f, ptr null)""", qubits=1, results=0))
     with pytest.raises(ExecutionError, match=re.escape("shl i64 1, 64: a shift by 64 ≥ the width 64 is poison")):
         to_qiskit(program)
+
+
+def test_switch_compares_cases_at_the_condition_width():
+    # d = zext(r0) - 1 is -1 (all ones) when r0 = 0: the `i64 -1` case flips qubit 1, the default leaves it
+    program = qirrt.load(module(MEASURE_R0 + """
+  %d = sub i64 %z, 1
+  switch i64 %d, label %join [ i64 -1, label %flip
+                               i64 7, label %join ]
+flip:
+  call void @__quantum__qis__rx__body(double 0x400921FB54442D18, ptr inttoptr (i64 1 to ptr))
+  br label %join
+join:
+  call void @__quantum__qis__mz__body(ptr inttoptr (i64 1 to ptr), ptr inttoptr (i64 1 to ptr))
+  call void @__quantum__rt__result_record_output(ptr null, ptr null)
+  call void @__quantum__rt__result_record_output(ptr inttoptr (i64 1 to ptr), ptr null)""", qubits=2, results=2)
+                         .replace('!{!"i64", !"i8"}}', '!{!"i64", !"i8"}}\n!6 = !{i32 1, !"multiple_target_branching", '
+                                  'i1 true}').replace("!{!0, !1, !2, !3, !4, !5}", "!{!0, !1, !2, !3, !4, !5, !6}"))
+    expected = {"01": 0.5, "10": 0.5}
+    assert_same_distribution(exact_distribution(program), expected)
+    result = qirrt.run(program, shots=2000, seed=9)
+    assert set(result.counts) == set(expected)
+    assert_distribution(result.counts, expected)
