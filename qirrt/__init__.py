@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import exact
 from .compiler import CompiledProgram, compile
 from .conformance import NonConformanceWarning
 from .errors import (
@@ -41,6 +42,7 @@ __all__ = [
     "__version__",
     "compile",
     "connect",
+    "exact",
     "load",
     "run",
     "run_batch",

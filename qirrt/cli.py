@@ -112,7 +112,7 @@ def inspect(input_path: Path, as_json: bool, profile: str | None, strict: bool =
 
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--shots", type=click.IntRange(min=1), default=1000, show_default=True, help="Number of shots.")
+@click.option("--shots", type=int, default=1000, show_default=True, help="Number of shots (≥ 1).")
 @click.option("--seed", type=int, help="Seed; the same seed gives the same counts.")
 @click.option("--executor", default="local", show_default=True,
               help="Executor name: local, null, or any registered plugin (see `qirrt targets`).")
@@ -155,15 +155,13 @@ def run(input_path: Path, shots: int, seed: int | None, executor: str, params_te
         _run_mitigated(program, mitigation, observable, mitigation_target, shots=shots, seed=seed,
                        executor=executor, as_json=as_json, quiet=quiet)
         return
-    if mitigation_target:
-        executor = _executor_for_target(executor, mitigation_target)
     options = {"memory": output_schema}
     if precision != "complex128":
         options["precision"] = precision
     if output_schema:
         options["output_schema"] = True
     result = _with_progress(lambda: run_program(program, shots=shots, seed=seed, executor=executor,
-                                                params=params, **options), quiet=quiet)
+                                                target=mitigation_target, params=params, **options), quiet=quiet)
     if plot is not None:
         _plot(result.counts, plot, title=str(input_path))
     if as_json:
@@ -189,22 +187,8 @@ def _run_mitigated(program, mitigation: str | None, observable: str | None, targ
     """`qirrt run --mitigate/--observable`: the mitigated and raw ⟨O⟩ (or quasi-probabilities) and the plan."""
     from .runtime import run as run_program
 
-    options = {}
-    runner = executor
-    if target_name:
-        # compile once for the device, then run the expanded programs as they are: an executor that
-        # re-transpiled them would cancel the folds, DD pulses and twirling Paulis
-        from .adapters import load_backend
-        from .compiler import compile_program
-
-        options["target"], options["calibration"] = load_backend(target_name)
-        program = compile_program(program, target=target_name).program
-        if executor == "aer":
-            from .executors.aer import AerExecutor
-
-            runner = AerExecutor(target=target_name, transpile=False)
-    result = _with_progress(lambda: run_program(program, shots=shots, seed=seed, executor=runner,
-                                                mitigation=mitigation, observable=observable, **options),
+    result = _with_progress(lambda: run_program(program, shots=shots, seed=seed, executor=executor,
+                                                target=target_name, mitigation=mitigation, observable=observable),
                             quiet=quiet)
     info = result.metadata.get("mitigation", {})
     plan = info.get("plan", {})
@@ -225,24 +209,6 @@ def _run_mitigated(program, mitigation: str | None, observable: str | None, targ
             click.echo(f"{key:<{width}}  {p:9.5f}")
     click.echo(f"pipeline {info.get('pipeline') or '(none)'}: {plan.get('circuits')} circuits, "
                f"{plan.get('batch_shots')} shots, ~{plan.get('estimated_time_s') or 0:.2f} s on a device", err=True)
-
-
-def _executor_for_target(name: str, target: str):
-    """An executor object that runs on `target`: Aer with its noise, or an adapter for that device."""
-    from .errors import ExecutionError
-    from .plugins import load_plugin
-
-    if name == "aer":
-        from .executors.aer import AerExecutor
-
-        return AerExecutor(target=target)
-    factory = load_plugin("qirrt.executors", name)
-    from .adapters.base import HardwareAdapter
-
-    if isinstance(factory, type) and issubclass(factory, HardwareAdapter):
-        return factory(target)
-    raise ExecutionError(f"--target {target} needs an executor that models a device (aer, or an adapter such as "
-                         f"emulated or qiskit-backend); '{name}' simulates ideal qubits")
 
 
 def _parse_params(text: str | None):

@@ -18,7 +18,7 @@ def user_errors(command):
         try:
             return command(*args, **kwargs)
         except QirrtError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {one_line(str(exc))}", err=True)
             sys.exit(2)
         except OSError as exc:
             click.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
@@ -44,3 +44,8 @@ def load_input(path, *, strict: bool = False, **options):
         else:  # not ours: let Python's own filters decide
             warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     return program
+
+
+def one_line(text: str) -> str:
+    """A message as one line: multi-line details (LLVM's verifier lists one problem per line) joined by ' | '."""
+    return " | ".join(line.strip() for line in text.strip().splitlines() if line.strip())

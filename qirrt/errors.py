@@ -86,6 +86,11 @@ class JobTimeoutError(ExecutionError):
     """Waiting for a job's result took longer than the caller allowed."""
 
 
+class PoisonError(ExecutionError):
+    """An instruction's result is poison or its behaviour undefined in LLVM (division by zero, a shift by the
+    width or more, a broken nsw/nuw/exact flag, ...); see `qirrt.llvm_eval`."""
+
+
 class AdapterError(QirrtError):
     """A hardware adapter or its vendor API failed."""
 

@@ -5,6 +5,10 @@ transformations against it. It keeps a dense statevector per branch, so it is me
 up to ~20 qubits with few mid-circuit measurements. Measurements are decided lazily: an outcome
 splits the branch only when it is read or its qubit is used again; the rest are terminal and come
 from the final state's joint distribution.
+
+Classical instructions mean what `qirrt.llvm_eval` says, as in the raising to Qiskit and (tested op by op)
+as LLVM's JIT computes them; a branch that reaches undefined arithmetic (a division by zero, a shift by
+the width) raises `PoisonError` naming the instruction.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import pyqir
 from .dialect import GATES, PARAMETER_FN, qis_name
 from .errors import ExecutionError
 from .gates import matrix
-from .llvm_ops import FLOAT_BINARY, ICMP, INT_BINARY, MATH, intrinsic_name
+from .llvm_eval import MATH, OPCODES, evaluate, intrinsic_name, signed, wrap
 from .result import Record, format_key
 
 
@@ -45,10 +49,7 @@ class _Pruned(Exception):
 class _Interpreter:
     def __init__(self, program, params, cutoff: float, max_steps: int):
         self.n = program.num_qubits
-        self.params = [float(v) for v in (params if params is not None else [])]
-        if len(self.params) != len(program.parameters):
-            raise ExecutionError(f"program has {len(program.parameters)} parameters "
-                                 f"{list(program.parameters)}, got {len(self.params)} values")
+        self.params = [float(v) for v in params]
         self.cutoff = cutoff
         self.max_steps = max_steps
         self._module = program.module
@@ -101,6 +102,9 @@ class _Interpreter:
                         target = successors[1] if self._value(instruction.operands[0], env) else successors[0]
                     previous, block, index = block, target, 0
                     break
+                elif opcode == pyqir.Opcode.SWITCH:
+                    previous, block, index = block, self._switch(instruction, env), 0
+                    break
                 elif opcode == pyqir.Opcode.RET:
                     self._finish(branch)
                     return
@@ -109,28 +113,18 @@ class _Interpreter:
             else:
                 raise ExecutionError(f"block %{block.name} has no terminator")
 
+    def _switch(self, switch, env):
+        width = switch.cond.type.width
+        value = wrap(self._value(switch.cond, env), width)
+        for case, target in switch.cases:
+            if wrap(case.value, width) == value:
+                return target
+        return switch.default
+
     def _compute(self, instruction, env, previous):
-        opcode = instruction.opcode
-        operands = instruction.operands
-        if opcode in FLOAT_BINARY:
-            return FLOAT_BINARY[opcode](self._value(operands[0], env), self._value(operands[1], env))
-        if opcode == pyqir.Opcode.FNEG:
-            return -self._value(operands[0], env)
-        if opcode in INT_BINARY:
-            return INT_BINARY[opcode](int(self._value(operands[0], env)), int(self._value(operands[1], env)))
-        if opcode == pyqir.Opcode.ICMP:
-            return int(ICMP[instruction.predicate](self._value(operands[0], env), self._value(operands[1], env)))
-        if opcode == pyqir.Opcode.TRUNC:
-            return int(self._value(operands[0], env)) & ((1 << instruction.type.width) - 1)
-        if opcode in (pyqir.Opcode.SI_TO_FP, pyqir.Opcode.UI_TO_FP):
-            return float(self._value(operands[0], env))
-        if opcode in (pyqir.Opcode.FP_TO_SI, pyqir.Opcode.FP_TO_UI):
-            return int(self._value(operands[0], env))
-        if opcode in (pyqir.Opcode.ZEXT, pyqir.Opcode.SEXT, pyqir.Opcode.INT_TO_PTR):
-            return self._value(operands[0], env)
-        if opcode == pyqir.Opcode.SELECT:
-            return self._value(operands[1] if self._value(operands[0], env) else operands[2], env)
-        if opcode == pyqir.Opcode.PHI:
+        if instruction.opcode in OPCODES:
+            return evaluate(instruction, [self._value(operand, env) for operand in instruction.operands])
+        if instruction.opcode == pyqir.Opcode.PHI:
             for value, block in instruction.incoming:
                 if block == previous:
                     return self._value(value, env)
@@ -173,6 +167,8 @@ class _Interpreter:
         elif callee.startswith("__quantum__rt__") and callee.endswith("_record_output"):
             kind = callee[len("__quantum__rt__"):-len("_record_output")]
             value = self._value(args[0], env)
+            if kind == "int":
+                value = signed(value, args[0].type.width)  # an i64 record prints as a signed number
             branch.records.append((kind, ("ref", value) if kind == "result" else value))
         elif not (callee == "__quantum__rt__initialize" or callee.startswith("__qirrt__")):
             raise ExecutionError(f"exact interpretation does not know @{callee}")
@@ -254,6 +250,17 @@ class _Interpreter:
 
 
 def exact_distribution(program, params=None, *, cutoff: float = 1e-14,
-                       max_steps: int = 1_000_000) -> dict[str, float]:
-    """Exact probabilities of the program's count keys (keys as `Result.counts` prints them)."""
-    return _Interpreter(program, params, cutoff, max_steps).run()
+                       max_steps: int = 1_000_000) -> dict[str, float] | list[dict[str, float]]:
+    """Exact probabilities of the program's count keys (keys as `Result.counts` prints them).
+
+    `program` is anything `qirrt.load` accepts; `params` takes the forms `qirrt.run` takes — a
+    mapping name → value, a sequence in `program.parameters` order, or a list of those, which gives
+    a list of distributions.
+    """
+    from .executors.base import bindings, is_binding_batch
+    from .loader import load
+
+    program = load(program)
+    distributions = [_Interpreter(program, vector.tolist(), cutoff, max_steps).run()
+                     for vector in bindings(program, params)]
+    return distributions if is_binding_batch(params) else distributions[0]

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import FrontendError, UnsupportedInputError
-from .program import Program
+from .program import Program, decode_text, read_text
 from .sniff import SUFFIX_KINDS, file_kind, is_bitcode, text_kind
 
 
@@ -29,8 +29,8 @@ def load(source: Any, *, strict: bool = False, **options) -> Program:
         data = bytes(source)
         if is_bitcode(data):
             return Program.from_bitcode(data, strict=strict, **options)
-        source = data.decode("utf-8")
-    if isinstance(source, os.PathLike) or (isinstance(source, str) and _looks_like_path(source)):
+        source = decode_text(data)
+    elif isinstance(source, os.PathLike) or (isinstance(source, str) and _looks_like_path(source)):
         return load_file(Path(source), strict=strict, **options)
     if isinstance(source, str):
         kind = text_kind(source)
@@ -66,11 +66,11 @@ def load_file(path: Path, *, strict: bool = False, **options) -> Program:
     if kind == "qasm":
         from .bindings.qasm import from_qasm
 
-        return from_qasm(path.read_text(), source_file=str(path), **options)
+        return from_qasm(read_text(path), source_file=str(path), **options)
     if kind == "qsharp":
         from .bindings.qsharp import from_qsharp
 
-        return from_qsharp(path.read_text(), source_file=str(path), **options)
+        return from_qsharp(read_text(path), source_file=str(path), **options)
     if kind is None:
         known = ", ".join(sorted(SUFFIX_KINDS))
         raise UnsupportedInputError(

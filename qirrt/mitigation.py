@@ -252,8 +252,10 @@ class _Batch:
 
     def __init__(self, items, *, observable, shots: int, shot_budget: int | None, ctx: PassContext,
                  reference: bool):
-        if shots is not None and shots < 1:
-            raise ExecutionError(f"shots must be ≥ 1, got {shots}")
+        if shots is not None:
+            from .executors.base import check_shots
+
+            check_shots(shots)
         self.ctx = ctx
         self.items: list[_Item] = []
         self.requests: list[_Request] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 import json
@@ -38,19 +39,80 @@ class Profile(str, enum.Enum):
             raise ValueError(f"unknown QIR profile {text!r}; expected base, adaptive or full") from None
 
 
+def decode_text(data: bytes, *, file: str | None = None) -> str:
+    """The UTF-8 text of input that is not bitcode; binary data is a `ParseError` naming the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"the input is neither LLVM bitcode (it lacks the 'BC' magic) nor UTF-8 text (byte "
+                         f"0x{data[exc.start]:02x} at offset {exc.start}); give QIR text (.ll), bitcode (.bc), "
+                         f"OpenQASM (.qasm) or Q# (.qs)", code="QIR001", location=Location(file=file)) from None
+
+
+def read_text(path: str | Path) -> str:
+    """A source file's text, through `decode_text`."""
+    return decode_text(Path(path).read_bytes(), file=str(path))
+
+
+@contextlib.contextmanager
+def pyqir_panics(file: str | None = None):
+    """Turn pyqir's Rust panics (a `BaseException`, e.g. printing a module whose bitcode holds names or
+    strings that are not UTF-8) into a `ParseError`."""
+    try:
+        yield
+    except BaseException as exc:
+        if type(exc).__name__ != "PanicException":
+            raise
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else "a pyqir panic"
+        hint = "; the module holds names or strings that are not UTF-8" if "Utf8Error" in detail else ""
+        raise ParseError(f"cannot read the module: {detail}{hint}", code="QIR001",
+                         location=Location(file=file)) from None
+
+
+_ESCAPED_STRING = re.compile(r'"([^"\n]*\\[0-9A-Fa-f]{2}[^"\n]*)"')
+_ESCAPE = re.compile(rb"\\([0-9A-Fa-f]{2})")
+
+
+def check_escaped_strings(text: str, *, file: str | None = None) -> None:
+    """LLVM text whose quoted names or strings spell bytes (``\\F7``) that are not UTF-8 is a `ParseError`:
+    pyqir cannot read such names back (it panics)."""
+    if "\\" not in text:
+        return
+    for match in _ESCAPED_STRING.finditer(text):
+        raw = _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1).encode("utf-8"))
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            line = text.count("\n", 0, match.start()) + 1
+            raise ParseError(f"the string or name \"{match.group(1)[:40]}\" spells bytes that are not UTF-8; "
+                             f"qirrt reads names and attributes as UTF-8", code="QIR001",
+                             location=Location(file=file, line=line)) from None
+
+
+_DEBUG_VERSION_FLAG = '!"Debug Info Version"'
+_DEBUG_VERSION_DROPPED = '!"qirrt_dropped_debug_info_version"'
+
+
 def parse_module(source: str | bytes, *, name: str = "qirrt", file: str | None = None) -> pyqir.Module:
     """Parse LLVM text or bitcode into a pyqir module; a failure becomes a `ParseError` with its line.
 
     Text goes through llvmlite's parser and bitcode (ten times faster than pyqir's text parser).
+    Bitcode from outside is read in a child process first (`qirrt.bitcode_probe`).
     """
     context = pyqir.Context()
     if isinstance(source, str):
-        text = source
+        # LLVM's parser verifies a module that declares the current "Debug Info Version" and aborts the whole
+        # process (report_fatal_error) when it is broken; without the flag it drops the debug info instead,
+        # which qirrt never reads. cudaq declares it.
+        text = source.replace(_DEBUG_VERSION_FLAG, _DEBUG_VERSION_DROPPED)
         source = _text_to_bitcode(text, file)
         try:
             return pyqir.Module.from_bitcode(context, source, name)
         except (ValueError, RuntimeError):  # bitcode of a newer LLVM (e.g. intrinsic attributes)
             return pyqir.Module.from_ir(context, text, name)
+    from .bitcode_probe import probe_bitcode
+
+    probe_bitcode(source, file=file)
     try:
         return pyqir.Module.from_bitcode(context, source, name)
     except (ValueError, RuntimeError) as exc:
@@ -64,6 +126,9 @@ def _text_to_bitcode(text: str, file: str | None) -> bytes:
 
     try:
         module = llvm.parse_assembly(text)
+    except UnicodeDecodeError:  # llvmlite decodes LLVM's message, which may cut a character in two
+        raise ParseError("cannot parse LLVM IR (LLVM's message is not readable text)", code="QIR001",
+                         location=Location(file=file)) from None
     except RuntimeError as exc:
         message = str(exc).strip()
         match = re.search(r":(\d+):(\d+): (?:error: )?(.*)", message)
@@ -73,6 +138,23 @@ def _text_to_bitcode(text: str, file: str | None) -> bytes:
         raise ParseError(f"cannot parse LLVM IR: {detail}", code="QIR001",
                          location=Location(file=file, line=line)) from None
     return module.as_bitcode()
+
+
+def _normalize(module: pyqir.Module, producer: str | None, source_file: str | None):
+    """`normalize`, where a failure that is not a qirrt error (a normaliser bug on unusual input) is still a
+    one-line `InvalidProgramError` rather than a traceback."""
+    from .errors import InvalidProgramError, QirrtError
+    from .normalize import normalize
+
+    try:
+        with pyqir_panics(source_file):
+            return normalize(module, producer=producer, source_file=source_file)
+    except QirrtError:
+        raise
+    except Exception as exc:
+        raise InvalidProgramError(f"qirrt could not normalise this module ({type(exc).__name__}: {exc}); this "
+                                  f"is a qirrt bug on unusual input, please report it with the file",
+                                  code="QIR000", location=Location(file=source_file)) from exc
 
 
 @dataclass(frozen=True)
@@ -139,10 +221,9 @@ class Program:
         Spec violations that normalisation repairs are warned about (`NonConformanceWarning`, one per
         repair) and listed in `repairs`; `strict=True` refuses them with `InvalidProgramError`.
         """
-        from .normalize import normalize
-
+        check_escaped_strings(text, file=source_file)
         module = parse_module(text, file=source_file)
-        normalised = normalize(module, producer=producer, source_file=source_file)
+        normalised = _normalize(module, producer, source_file)
         return cls._from_normalised(normalised, source_file=source_file, validate=validate,
                                     source_text=text, strict=strict)
 
@@ -150,10 +231,8 @@ class Program:
     def from_bitcode(cls, data: bytes, *, producer: str | None = None, source_file: str | None = None,
                      validate: bool = True, strict: bool = False) -> Program:
         """Parse, normalise and validate LLVM bitcode; `strict` as for `from_ir`."""
-        from .normalize import normalize
-
         module = parse_module(data, file=source_file)
-        normalised = normalize(module, producer=producer, source_file=source_file)
+        normalised = _normalize(module, producer, source_file)
         return cls._from_normalised(normalised, source_file=source_file, validate=validate, strict=strict)
 
     @classmethod
@@ -183,8 +262,8 @@ class Program:
         if is_bitcode(data):
             return cls.from_bitcode(data, producer=producer, source_file=str(path), validate=validate,
                                     strict=strict)
-        return cls.from_ir(data.decode("utf-8"), producer=producer, source_file=str(path), validate=validate,
-                           strict=strict)
+        return cls.from_ir(decode_text(data, file=str(path)), producer=producer, source_file=str(path),
+                           validate=validate, strict=strict)
 
     @classmethod
     def _from_normalised(cls, normalised, *, source_file: str | None, validate: bool,

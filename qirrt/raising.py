@@ -41,7 +41,7 @@ import pyqir
 
 from .dialect import GATES, PARAMETER_FN, QIS_PREFIX, RT_PREFIX, qis_name
 from .errors import ExecutionError, Location
-from .llvm_ops import FLOAT_BINARY, ICMP, INT_BINARY, MATH
+from .llvm_eval import MATH, OPCODES, evaluate, float_binary, fneg, signed
 from .result import Record, format_key
 
 if TYPE_CHECKING:
@@ -572,6 +572,8 @@ class _Raiser:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self._error(f"a {kind} record of a computed value cannot be raised (only constants)",
                               instruction=call)
+        if kind == "int":
+            value = signed(value, call.args[0].type.width)  # the bit pattern, printed as a signed number
         self.records.append((kind, "const", value))
 
     def _on_record_group(self, call, callee: str) -> None:
@@ -651,77 +653,53 @@ class _Raiser:
                 raise _Hazard(clbit)
 
     def _compute(self, instruction):
+        """Fold an instruction on constants (`qirrt.llvm_eval`), or build the i1 logic / parameter
+        expression it computes from measured bits and parameters."""
         opcode = instruction.opcode
-        operands = instruction.operands
-        if opcode in FLOAT_BINARY:
-            a, b = (self._float(v, instruction) for v in operands[:2])
-            return FLOAT_BINARY[opcode](a, b)
-        if opcode == pyqir.Opcode.FNEG:
-            return -self._float(operands[0], instruction)
-        if opcode in (pyqir.Opcode.AND, pyqir.Opcode.OR, pyqir.Opcode.XOR):
-            a, b = (self._value(v, instruction) for v in operands[:2])
-            if _is_bool_type(instruction):
-                return {pyqir.Opcode.AND: _and, pyqir.Opcode.OR: _or, pyqir.Opcode.XOR: _xor}[opcode](a, b)
-            return self._int_fold(instruction, a, b)
-        if opcode in INT_BINARY:
-            a, b = (self._value(v, instruction) for v in operands[:2])
-            return self._int_fold(instruction, a, b)
-        if opcode == pyqir.Opcode.ICMP:
-            a, b = (self._value(v, instruction) for v in operands[:2])
-            if isinstance(a, (bool, _Bool)) and isinstance(b, (bool, _Bool)):
-                predicate = instruction.predicate
-                if predicate == pyqir.IntPredicate.EQ:
-                    return _not(_xor(a, b))
-                if predicate == pyqir.IntPredicate.NE:
-                    return _xor(a, b)
-                if isinstance(a, bool) and isinstance(b, bool):
-                    return bool(ICMP[predicate](int(a), int(b)))
-                raise self._error("ordered comparison of measured i1 values cannot be raised",
-                                  instruction=instruction)
-            if isinstance(a, int) and isinstance(b, int):
-                return bool(ICMP[instruction.predicate](a, b))
-            raise self._error("integer computation on measured values cannot be raised", instruction=instruction)
-        if opcode == pyqir.Opcode.SELECT:
-            c, a, b = (self._value(v, instruction) for v in operands[:3])
-            if isinstance(c, bool):
-                return a if c else b
-            if _is_bool_type(instruction) and all(isinstance(v, (bool, _Bool)) for v in (a, b)):
-                return _or(_and(c, a), _and(_not(c), b))
+        mnemonic = OPCODES.get(opcode)
+        if mnemonic is None:
+            raise self._error(f"instruction `{opcode.name.lower()}` cannot be raised to Qiskit",
+                              instruction=instruction)
+        values = [self._value(v, instruction) for v in instruction.operands]
+        if all(isinstance(v, (int, float)) for v in values):
+            return self._fold(instruction, values)
+        if mnemonic in ("inttoptr", "freeze"):
+            return values[0]
+        if mnemonic in ("fadd", "fsub", "fmul", "fdiv", "frem", "fneg"):
+            values = [self._float(v, instruction) for v in instruction.operands]
+            try:
+                return fneg(values[0]) if mnemonic == "fneg" else float_binary(mnemonic, *values)
+            except ExecutionError as exc:
+                raise self._error(str(exc), instruction=instruction) from None
+        if mnemonic == "select" and isinstance(values[0], bool):
+            return values[1] if values[0] else values[2]
+        if any(not isinstance(v, (int, float, _Bool)) for v in values):
+            raise self._error(f"`{mnemonic}` of a symbolic parameter cannot be raised; bind the parameters "
+                              f"(params=...)", instruction=instruction)
+        boolean = all(isinstance(v, (bool, _Bool)) for v in values)
+        if mnemonic in ("and", "or", "xor") and boolean and _is_bool_type(instruction):
+            return {"and": _and, "or": _or, "xor": _xor}[mnemonic](*values)
+        if mnemonic == "icmp" and boolean:
+            predicate = str(instruction.predicate).rsplit(".", 1)[-1].lower()
+            if predicate == "eq":
+                return _not(_xor(*values))
+            if predicate == "ne":
+                return _xor(*values)
+            raise self._error("ordered comparison of measured i1 values cannot be raised", instruction=instruction)
+        if mnemonic == "select":
+            if _is_bool_type(instruction) and boolean:
+                return _or(_and(values[0], values[1]), _and(_not(values[0]), values[2]))
             raise self._error("a select on a measured condition of a non-i1 value cannot be raised",
                               instruction=instruction)
-        if opcode in (pyqir.Opcode.ZEXT, pyqir.Opcode.SEXT, pyqir.Opcode.TRUNC):
-            value = self._value(operands[0], instruction)
-            if isinstance(value, bool):
-                value = int(value)
-                if opcode == pyqir.Opcode.SEXT and value:
-                    value = -1
-            if isinstance(value, int) and not isinstance(value, bool):
-                if opcode == pyqir.Opcode.TRUNC:
-                    value &= (1 << instruction.type.width) - 1
-                    return bool(value) if instruction.type.width == 1 else value
-                return value
-            raise self._error("integer computation on measured values cannot be raised", instruction=instruction)
-        if opcode in (pyqir.Opcode.SI_TO_FP, pyqir.Opcode.UI_TO_FP):
-            value = self._value(operands[0], instruction)
-            if isinstance(value, (int, bool)):
-                return float(value)
-            raise self._error("integer computation on measured values cannot be raised", instruction=instruction)
-        if opcode in (pyqir.Opcode.INT_TO_PTR, pyqir.Opcode.FREEZE):
-            return self._value(operands[0], instruction)
-        raise self._error(f"instruction `{opcode.name.lower()}` cannot be raised to Qiskit",
-                          instruction=instruction)
+        raise self._error("integer computation on measured values cannot be raised", instruction=instruction)
 
-    def _int_fold(self, instruction, a, b):
-        if isinstance(a, int) and isinstance(b, int):
-            a, b = int(a), int(b)
-            width = instruction.type.width
-            if instruction.opcode in (pyqir.Opcode.AND, pyqir.Opcode.OR, pyqir.Opcode.XOR):
-                return {pyqir.Opcode.AND: a & b, pyqir.Opcode.OR: a | b, pyqir.Opcode.XOR: a ^ b}[
-                    instruction.opcode]
-            value = INT_BINARY[instruction.opcode](a, b)
-            return value if width >= 64 else value & ((1 << width) - 1)
-        raise self._error("integer computation on measured values cannot be raised (Qiskit conditions are "
-                          "built from i1 logic only)", instruction=instruction)
+    def _fold(self, instruction, values):
+        """The value of an instruction on constants: i1 results as bool, other integers as their bit pattern."""
+        try:
+            value = evaluate(instruction, values)
+        except ExecutionError as exc:
+            raise self._error(str(exc), instruction=instruction) from None
+        return bool(value) if _is_bool_type(instruction) else value
 
     def _float(self, value, instruction):
         result = self._value(value, instruction)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import qirrt
@@ -49,5 +51,36 @@ def test_qasm_file_keeps_its_path(tmp_path):
 def test_invalid_qasm_names_the_file(tmp_path):
     path = tmp_path / "broken.qasm"
     path.write_text("OPENQASM 2.0;\nqreg q[1];\nnotagate q[0];\n")
-    with pytest.raises(FrontendError, match=r"broken\.qasm: invalid OpenQASM 2: .*notagate"):
+    with pytest.raises(FrontendError, match=r"broken\.qasm:3:1: invalid OpenQASM 2: .*notagate"):
         qirrt.load(path)
+
+
+@pytest.mark.parametrize(("text", "position", "detail"), [
+    ("", "1:1", "the program is empty"),
+    ("// nothing but a comment\n", "1:1", "the program is empty"),
+    ("OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[2] q;\nh q[0]\ncx q[0], q[1];\n", "5:1",
+     "syntax error at 'cx' (a missing ';' or bracket before it?)"),
+    ("OPENQASM 3.0;\nqubit[2] q;\nh q[0]", "3:7", "syntax error at end of file"),
+    ("OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[1] q;\nfoo q[0];\n", "4:1", "gate 'foo' is not defined"),
+    ("OPENQASM 3.0;\nqubit[1] q;\n\"abc\n", "3:1", "token recognition error"),
+    ("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\nh q[0]\n", "4:1", "expecting to see ';'"),
+])
+def test_qasm_errors_name_line_and_column(tmp_path, text, position, detail):
+    path = tmp_path / "prog.qasm"
+    path.write_text(text)
+    with pytest.raises(FrontendError, match=re.escape(f"prog.qasm:{position}: invalid OpenQASM")) as caught:
+        qirrt.load(path)
+    assert detail in str(caught.value)
+
+
+def test_qasm_errors_on_the_cli_are_one_line_without_antlr_chatter(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "lex.qasm"
+    path.write_text("OPENQASM 3.0;\nqubit[1] q;\n\"abc\n")
+    done = subprocess.run([sys.executable, "-m", "qirrt.cli", "inspect", str(path)], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 2
+    expected = f"error: {path}:3:1: invalid OpenQASM 3: token recognition error at: '\"a'"
+    assert done.stderr.strip().splitlines() == [expected]

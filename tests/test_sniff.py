@@ -136,7 +136,7 @@ def test_unrecognisable_file_is_a_clear_error(tmp_path):
 def test_broken_qasm3_file_is_a_frontend_error_not_an_llvm_one(tmp_path):
     path = tmp_path / "broken.qasm3"
     path.write_text("OPENQASM 3.0;\nqubit q;\nnotagate q;\n")
-    with pytest.raises(FrontendError, match=r"broken\.qasm3: invalid OpenQASM 3"):
+    with pytest.raises(FrontendError, match=r"broken\.qasm3:3:1: invalid OpenQASM 3"):
         qirrt.load(path)
 
 

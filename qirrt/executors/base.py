@@ -138,7 +138,7 @@ class Executor(ABC):
         """Queue `programs` and return a `Job` at once; `job.result()` is a `Result` for a single
         Program with at most one parameter binding, else a list."""
         batch, single = self._batch(programs, params)
-        _check_shots(shots)
+        check_shots(shots)
         started = threading.Event()
 
         def work():
@@ -168,9 +168,11 @@ class Executor(ABC):
         return f"{type(self).__name__}()"
 
 
-def _check_shots(shots: int) -> None:
-    if not isinstance(shots, (int, np.integer)) or isinstance(shots, bool) or shots < 0:
-        raise ExecutionError(f"shots must be a non-negative integer, got {shots!r}")
+def check_shots(shots: Any) -> None:
+    """The one rule for shots, in the API, the CLI and every executor: an integer ≥ 1."""
+    if not isinstance(shots, (int, np.integer)) or isinstance(shots, bool) or shots < 1:
+        raise ExecutionError(f"shots must be a whole number ≥ 1, got {shots!r}: a run samples at least one shot "
+                             f"(for probabilities without sampling use qirrt.exact.exact_distribution)")
 
 
 # -- parameter bindings ----------------------------------------------------------------------------------
@@ -181,9 +183,9 @@ def is_binding_batch(params: Any) -> bool:
     if isinstance(params, np.ndarray):
         return params.ndim == 2
     if isinstance(params, Sequence) and not isinstance(params, (str, bytes)):
-        return len(params) > 0 and all(isinstance(p, Mapping) or (isinstance(p, (Sequence, np.ndarray))
-                                                                  and not isinstance(p, (str, bytes)))
-                                       for p in params)
+        return len(params) > 0 and all(isinstance(p, Mapping) or (isinstance(p, np.ndarray) and p.ndim >= 1)
+                                       or (isinstance(p, Sequence) and not isinstance(p, (str, bytes)))
+                                       for p in params)  # a 0-d array (a PennyLane tensor) is one value
     return False
 
 

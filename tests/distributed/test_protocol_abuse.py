@@ -94,17 +94,28 @@ def running(tmp_path_factory):
         cluster.close()
 
 
+SCHEMA_INVALID = {"unknown field": "x", "wrong type": "$.seq", "bool for int": "$.seq",
+                  "bad job id": "$.jobs[0].id", "zero shots": "$.jobs[0].shots", "msgpack ext type": "$.jobs[0]"}
+"""Client requests of a known command that carry a request number but break its schema: the broker answers
+them with a failed reply naming the field (and forgets nothing); everything else disconnects its sender."""
+
+
 @pytest.mark.parametrize("case", sorted(BAD_MESSAGES))
-def test_bad_message_disconnects_sender_and_changes_nothing(running, case, tmp_path):
+def test_bad_message_is_refused_and_changes_nothing(running, case, tmp_path):
     cluster, client = running
     before = _state(cluster)
     sock = _raw(cluster)
     sock.send_multipart(BAD_MESSAGES[case](tmp_path))
     reply = _reply(sock)
-    assert reply is not None and reply[1] in (P.C_DISCONNECT, P.W_DISCONNECT), reply
-    # The sender is forgotten: even a well-formed request from it is ignored now.
-    sock.send_multipart([P.CLIENT, P.C_STATUS, msgpack.packb({"seq": 99, "req": 2, "jobs": []})])
-    assert _reply(sock, 300) is None
+    if case in SCHEMA_INVALID:
+        assert reply is not None and reply[1] == P.C_REPLY, reply
+        body = msgpack.unpackb(reply[2])
+        assert body["ok"] is False and SCHEMA_INVALID[case] in body["error"], body
+    else:
+        assert reply is not None and reply[1] in (P.C_DISCONNECT, P.W_DISCONNECT), reply
+        # The sender is forgotten: even a well-formed request from it is ignored now.
+        sock.send_multipart([P.CLIENT, P.C_STATUS, msgpack.packb({"seq": 99, "req": 2, "jobs": []})])
+        assert _reply(sock, 300) is None
     sock.close(0)
     assert _state(cluster) == before
     assert not (tmp_path / "pwned").exists()

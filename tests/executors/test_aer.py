@@ -96,11 +96,12 @@ def test_seed_makes_runs_reproducible():
     assert a.counts == b.counts
 
 
-def test_zero_shots_and_programs_without_records():
+def test_zero_shots_are_refused_and_programs_without_records_run():
     from qiskit import QuantumCircuit
 
     program = qirrt.load(CORPUS["ghz3"]())
-    assert AerExecutor().run(program, shots=0).counts == {}
+    with pytest.raises(ExecutionError, match="shots must be a whole number ≥ 1, got 0"):
+        AerExecutor().run(program, shots=0)
     qc = QuantumCircuit(2)
     qc.h(0)
     qc.cx(0, 1)

@@ -44,6 +44,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
 import msgspec
 import zmq
@@ -124,6 +125,15 @@ class _RequestNumber(msgspec.Struct):
 
 
 _read_req = msgspec.msgpack.Decoder(_RequestNumber)
+
+
+class _RequiredRequestNumber(msgspec.Struct):
+    """The `req` of a client request that breaks its schema, which the broker answers with the reason."""
+
+    req: Annotated[int, msgspec.Meta(ge=0, le=P.MAX_INT64)]
+
+
+_read_request_number = msgspec.msgpack.Decoder(_RequiredRequestNumber)
 
 
 class Refused(Exception):  # control flow inside the broker, never seen outside
@@ -386,7 +396,7 @@ class Broker:
         except P.ProtocolError as exc:
             db.execute("ROLLBACK TO message")
             del self.outbox[outbox_mark:]
-            if message is None and self._answer_invalid_request(identity, frames, str(exc)):
+            if isinstance(exc, P.SchemaError) and self._answer_invalid_request(identity, frames, str(exc)):
                 return
             self._disconnect(identity, frames, str(exc))
         except Refused as exc:
@@ -426,8 +436,8 @@ class Broker:
         if len(frames) != 4 or bytes(frames[1]) != P.CLIENT:
             return False
         try:
-            req = _read_req.decode(bytes(frames[3])).req
-        except Exception:  # noqa: BLE001 -- unreadable: DISCONNECT as for any garbage
+            req = _read_request_number.decode(bytes(frames[3])).req
+        except Exception:  # noqa: BLE001 -- no request number to answer: DISCONNECT as for any garbage
             return False
         self.stats["refused"] += 1
         log.warning("refused an invalid request from %s: %s", identity.hex(), reason)

@@ -30,6 +30,7 @@ import zmq
 from msgspec import Meta, Struct
 
 from ...errors import ExecutionError
+from ...sniff import is_bitcode
 
 CLIENT = b"QRTC01"
 WORKER = b"QRTW01"
@@ -72,7 +73,6 @@ COMMAND_NAMES = {
 }
 
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
-_BITCODE_MAGICS = (b"BC\xc0\xde", b"\xde\xc0\x17\x0b")
 
 
 def context() -> zmq.Context:
@@ -82,6 +82,11 @@ def context() -> zmq.Context:
 
 class ProtocolError(ExecutionError):
     """A message broke the protocol: wrong frame count, header, command or body schema."""
+
+
+class SchemaError(ProtocolError):
+    """A well-formed message of a known command whose body breaks its schema (a field missing, out of range,
+    of the wrong type): the message names the field."""
 
 
 # -- schemas ---------------------------------------------------------------------------------------
@@ -302,7 +307,7 @@ def check_job_spec(spec: object) -> dict:
     if spec.kind == "program":
         if spec.program is None:
             raise ProtocolError("job: a program job needs a program")
-        if isinstance(spec.program, bytes) and spec.program[:4] not in _BITCODE_MAGICS:
+        if isinstance(spec.program, bytes) and not is_bitcode(spec.program):
             raise ProtocolError("job: a binary program must be LLVM bitcode (pickles and other binaries are refused)")
     elif spec.workload is None:
         raise ProtocolError("job: a workload job needs a workload")
@@ -378,7 +383,7 @@ def decode(frames: list, *, schemas: dict = SCHEMAS) -> Message:
     try:
         decoded = _DECODERS[schema].decode(body)
     except msgspec.ValidationError as exc:
-        raise ProtocolError(f"{where}: {exc}") from None
+        raise SchemaError(f"{where}: {exc}") from None
     except Exception as exc:  # noqa: BLE001 -- garbage may raise DecodeError, RecursionError, MemoryError...
         raise ProtocolError(f"{where}: body is not valid msgpack ({type(exc).__name__})") from None
     return Message(header, command, _asdict(decoded))
