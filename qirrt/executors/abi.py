@@ -57,7 +57,10 @@ H_FN_COLLAPSE = 43
 H_FN_COPY = 44
 H_FN_RESET = 45
 H_FN_SAMPLE = 46
-HEADER_SIZE = 48
+H_OPS = 47          # address of int64[n, 5]: the operations of an interpreted program (`straightline`)
+H_OPS_ANG = 48      # address of float64[n]: their rotation angles
+H_OPS_LEN = 49      # 0 for JIT-compiled programs
+HEADER_SIZE = 50
 
 # -- opcodes ------------------------------------------------------------------------------------------
 GATE_NAMES: tuple[str, ...] = tuple(GATES)
@@ -65,6 +68,7 @@ OPCODES: dict[str, int] = {name: i for i, name in enumerate(GATE_NAMES)}
 OP_MEASURE = 100
 OP_MRESETZ = 101
 OP_RESET = 102
+OP_RECORD = 200     # interpreted operations only: OP_RECORD + REC_* writes an output record
 OPCODES.update({"mz": OP_MEASURE, "m": OP_MEASURE, "mresetz": OP_MRESETZ, "reset": OP_RESET})
 GATE_ARITY = tuple(GATES[n].num_qubits for n in GATE_NAMES)
 NUM_GATES = len(GATE_NAMES)
