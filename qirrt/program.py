@@ -195,8 +195,10 @@ class Program:
             normalisation=tuple(normalised.changes),
             source_file=source_file,
         )
+        if normalised.module is not None:  # `ir` is what pyqir's LLVM printed: already canonical
+            program.__dict__["canonical_ir"] = normalised.ir
         if validate:
-            program.validate(source_text=source_text)
+            program.validate(source_text=source_text, module=normalised.module)
         return program
 
     def replace_ir(self, ir: str, *, note: str | None = None, validate: bool = True, **changes) -> Program:

@@ -165,6 +165,50 @@ def _shim(name: str, return_type: str, types: list[str]) -> str | None:
     return None
 
 
+_CONSTANT_CALL = re.compile(r"^\s+call void @[-\w$.]+\([^%]*\)(?:\s*#\d+)?$")
+OUTLINE_CALLS = 1000
+"""Largest run of constant-operand calls moved into one function of its own (`outline`)."""
+
+
+def outline(ir: str, run_length: int = OUTLINE_CALLS) -> str:
+    """`ir` with every run of calls whose operands are all constants (gates on static qubits, records)
+    moved into internal functions of at most `run_length` calls, each called once where the run was.
+
+    Such calls neither use nor define SSA values, so moving them keeps the program's meaning, and
+    LLVM's code generator, whose time grows faster than linearly with the size of a block (250,000
+    gates around one branch: 51 s, 2 GB), then compiles many small functions in linear time.
+    """
+    out: list[str] = []
+    chunks: list[str] = []
+    run: list[str] = []
+    in_body = False
+
+    def flush():
+        if len(run) >= 16:
+            name = f"__qirrt_run_of_calls.{len(chunks)}"
+            chunks.append(f"define internal void @{name}() noinline {{\nentry:\n" + "\n".join(run) + "\n  ret void\n}\n")
+            out.append(f"  call void @{name}()")
+        else:
+            out.extend(run)
+        run.clear()
+
+    for line in ir.split("\n"):
+        if in_body and _CONSTANT_CALL.match(line):
+            run.append(line)
+            if len(run) >= run_length:
+                flush()
+            continue
+        if run:
+            flush()
+        if line.startswith("define ") and line.rstrip().endswith("{"):
+            in_body = True
+        elif line.startswith("}"):
+            in_body = False
+        out.append(line)
+    flush()
+    return "\n".join(out) + "\n" + "\n".join(chunks)
+
+
 def instrument(ir: str, entry_point: str) -> str:
     """The program's IR with runtime shims, step guards and the `__qirrt_run` wrapper."""
     out: list[str] = []
@@ -328,7 +372,7 @@ def compile_program(program, *, opt_level: int | None = None, max_instructions: 
         from ..llvm import llvm
 
         machine = _target_machine(2 if opt_level > 0 else 0)
-        text = instrument(program.ir, program.entry_point)
+        text = instrument(outline(program.ir) if opt_level == 0 else program.ir, program.entry_point)
         try:
             module = llvm.parse_assembly(text)
             module.verify()

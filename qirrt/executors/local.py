@@ -66,7 +66,7 @@ class LocalOptions:
     interpret_straight_line: bool = True
     """Run programs without classical control flow from their operation list, without LLVM JIT
     compilation (`straightline`): load-to-result time then grows linearly with their length."""
-    max_jit_instructions: int = 250_000
+    max_jit_instructions: int = 1_000_000
     """Largest program with classical control flow that is JIT-compiled (instructions); a larger one
     raises ResourceLimitError before compilation (CLI: --max-jit-instructions)."""
 
