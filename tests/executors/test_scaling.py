@@ -1,0 +1,318 @@
+"""Very large and deeply nested programs on the local executor: linear time, bounded memory, clear limits.
+
+Straight-line programs run from their operation list (no LLVM JIT); programs with control flow are
+JIT-compiled, large ones without optimisation and with runs of gates outlined, and refused above
+`max_jit_instructions` with a `ResourceLimitError` that names the option. Distributions are checked
+against closed forms (`tests.large_programs`) or `qirrt.exact` with a G-test at p > 0.001
+(`tests.stats`); the interpreted and the compiled path must give identical counts for the same seed.
+Timing bounds are on process CPU time with wide margins (the test machine is shared).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from qiskit import QuantumCircuit
+from qiskit.circuit import Parameter
+
+import qirrt
+from qirrt.cli import main as cli
+from qirrt.dialect import GATES
+from qirrt.errors import ExecutionError, ResourceLimitError
+from qirrt.exact import exact_distribution
+from qirrt.executors import jit, straightline
+from qirrt.executors.local import LocalExecutor
+from qirrt.program import Program
+
+from .. import large_programs as large
+from ..corpus import CORPUS
+from ..producer_samples import SAMPLES
+from ..stats import assert_distribution
+
+SHOTS = 4000
+
+
+@pytest.fixture(scope="module")
+def interpreted() -> LocalExecutor:
+    return LocalExecutor()
+
+
+@pytest.fixture(scope="module")
+def compiled() -> LocalExecutor:
+    return LocalExecutor(interpret_straight_line=False)
+
+
+def _cpu(work):
+    start = time.process_time()
+    value = work()
+    return value, time.process_time() - start
+
+
+# -- straight-line programs: no JIT, linear time ---------------------------------------------------------
+def test_100k_gate_program_loads_and_runs_exactly_in_linear_time():
+    qirrt.run(qirrt.load(large.straight_line(10)), shots=10)  # numba kernels loaded
+    timings = {}
+    for size in (25_000, 100_000):
+        text = large.straight_line(size)
+        (result, program), seconds = _cpu(lambda: (lambda p: (qirrt.run(p, shots=SHOTS, seed=3), p))(
+            qirrt.load(text)))
+        timings[size] = seconds
+        assert program.resources().total_gates == size
+        assert result.metadata["interpreted"] is True
+        assert_distribution(result.counts, large.straight_line_distribution())
+    assert timings[100_000] < 30, f"10^5 gates took {timings[100_000]:.1f} s of CPU to load and run (goal < 10 s)"
+    ratio = timings[100_000] / timings[25_000]
+    assert ratio < 8, f"4x the gates took {ratio:.1f}x the CPU time (linear: 4x, quadratic: 16x): {timings}"
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_interpreted_and_compiled_runs_agree_on_the_corpus(interpreted, compiled, name):
+    program = qirrt.load(CORPUS[name]())
+    params = [0.3 + 0.2 * i for i in range(len(program.parameters))] or None
+    a = interpreted.run(program, shots=500, seed=11, params=params, memory=True)
+    b = compiled.run(program, shots=500, seed=11, params=params, memory=True)
+    assert (a.counts, a.memory) == (b.counts, b.memory)
+    assert b.metadata["interpreted"] is False
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[s.id for s in SAMPLES])
+def test_interpreted_and_compiled_runs_agree_on_every_producer_sample(interpreted, compiled, sample):
+    program = Program.from_ir(sample.golden())
+    a = interpreted.run(program, shots=500, seed=12, output_schema=True)
+    b = compiled.run(program, shots=500, seed=12, output_schema=True)
+    assert (a.counts, a.output_schema) == (b.counts, b.output_schema)
+
+
+def test_straight_line_programs_are_interpreted_and_branching_ones_are_not(interpreted):
+    assert interpreted.run(qirrt.load(CORPUS["ghz3"]()), shots=10).metadata["interpreted"] is True
+    for name in ("teleport", "rus", "ifelse", "switch"):
+        program = qirrt.load(CORPUS[name]())
+        assert straightline.extract(program.ir, program.entry_point) is None, name
+        assert interpreted.run(program, shots=10).metadata["interpreted"] is False
+
+
+def test_parameter_arithmetic_is_computed_per_binding(interpreted, compiled):
+    theta, phi = Parameter("theta"), Parameter("phi")
+    qc = QuantumCircuit(2, 2)
+    qc.ry(2 * theta + 1, 0)
+    qc.rx(theta * phi - phi / 3, 1)
+    qc.rz(-theta, 1)
+    qc.cx(0, 1)
+    qc.ry(phi, 0)
+    qc.measure([0, 1], [0, 1])
+    program = qirrt.load(qc)
+    operations = straightline.extract(program.ir, program.entry_point)
+    assert operations is not None and operations.parametric
+    batch = [[0.1, 0.2], [-1.2, 2.5], [3.0, -0.7]]
+    results = interpreted.run(program, shots=SHOTS, seed=4, params=batch)
+    for vector, result, other in zip(batch, results, compiled.run(program, shots=SHOTS, seed=4, params=batch)):
+        assert result.counts == other.counts
+        assert_distribution(result.counts, exact_distribution(program, vector))
+    state = interpreted.statevector(program, params=batch[1])
+    assert np.allclose(state, compiled.statevector(program, params=batch[1]), atol=1e-12)
+
+
+def test_labels_and_every_record_kind_survive_interpretation(interpreted, compiled):
+    text = """
+@a = internal constant [6 x i8] c"tuple\\00"
+@b = internal constant [4 x i8] c"r;0\\00"
+define void @main() #0 {
+entry:
+  call void @__quantum__qis__x__body(ptr null)
+  call void @__quantum__qis__mz__body(ptr null, ptr null)
+  br label %next
+next:                                             ; a comment with "quotes"
+  call void @__quantum__rt__tuple_record_output(i64 4, ptr @a)
+  call void @__quantum__rt__result_record_output(ptr null, ptr @b)
+  call void @__quantum__rt__bool_record_output(i1 true, ptr null)
+  call void @__quantum__rt__int_record_output(i64 -7, ptr @b)
+  call void @__quantum__rt__double_record_output(double 2.500000e-01, ptr @a)
+  ret void
+}
+declare void @__quantum__qis__x__body(ptr)
+declare void @__quantum__qis__mz__body(ptr, ptr writeonly) #1
+declare void @__quantum__rt__tuple_record_output(i64, ptr)
+declare void @__quantum__rt__result_record_output(ptr, ptr)
+declare void @__quantum__rt__bool_record_output(i1, ptr)
+declare void @__quantum__rt__int_record_output(i64, ptr)
+declare void @__quantum__rt__double_record_output(double, ptr)
+attributes #0 = { "entry_point" "output_labeling_schema"="labeled" "qir_profiles"="adaptive_profile" "required_num_qubits"="1" "required_num_results"="1" }
+attributes #1 = { "irreversible" }
+"""
+    program = qirrt.load(text)
+    a = interpreted.run(program, shots=5, seed=1, output_schema=True)
+    b = compiled.run(program, shots=5, seed=1, output_schema=True)
+    assert a.metadata["interpreted"] and not b.metadata["interpreted"]
+    assert a.counts == b.counts == {"1 1 -7 0.25": 5}  # a tuple of four: its items separated by spaces
+    assert a.output_schema == b.output_schema
+    assert "OUTPUT\tTUPLE\t4\ttuple" in a.output_schema and "OUTPUT\tINT\t-7\tr;0" in a.output_schema
+
+
+_QUBITS = 3
+_OPS = st.one_of(
+    st.tuples(st.sampled_from(sorted(GATES)), st.permutations(range(_QUBITS)),
+              st.floats(-7, 7, allow_nan=False).map(lambda x: round(x, 6))),
+    st.tuples(st.sampled_from(["mz", "reset", "br"]), st.permutations(range(_QUBITS)), st.just(0.0)),
+)
+
+
+def _random_program(ops) -> str:
+    lines, block = ["entry:"], 0
+    for name, order, angle in ops:
+        q = [("ptr null" if i == 0 else f"ptr inttoptr (i64 {i} to ptr)") for i in order]
+        if name == "br":  # an unconditional jump to the next block: still straight-line
+            block += 1
+            lines += [f"  br label %b{block}", f"b{block}:  ; block {block}"]
+        elif name == "mz":
+            lines.append(f"  call void @__quantum__qis__mz__body({q[0]}, {q[1]})")
+        elif name == "reset":
+            lines.append(f"  call void @__quantum__qis__reset__body({q[0]})")
+        else:
+            spec = GATES[name]
+            args = [f"double {angle!r}"] * spec.num_params + q[:spec.num_qubits]
+            lines.append(f"  call void @__quantum__qis__{name}__body({', '.join(args)})")
+    lines += [f"  call void @__quantum__qis__mz__body({q}, {q})" for q in
+              ("ptr null", "ptr inttoptr (i64 1 to ptr)", "ptr inttoptr (i64 2 to ptr)")]
+    decls = "\n".join(f"declare void @__quantum__qis__{g.name}__body("
+                      f"{', '.join(['double'] * g.num_params + ['ptr'] * g.num_qubits)})" for g in GATES.values())
+    return ("define void @main() #0 {\n" + "\n".join(lines) + "\n  ret void\n}\n" + decls +
+            "\ndeclare void @__quantum__qis__mz__body(ptr, ptr writeonly) #1\n"
+            "declare void @__quantum__qis__reset__body(ptr)\n"
+            f'attributes #0 = {{ "entry_point" "qir_profiles"="adaptive_profile" "required_num_qubits"="{_QUBITS}" '
+            f'"required_num_results"="{_QUBITS}" }}\nattributes #1 = {{ "irreversible" }}\n')
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_OPS, max_size=25), st.integers(0, 2**32 - 1))
+def test_random_straight_line_programs_run_alike_interpreted_and_compiled(ops, seed):
+    program = qirrt.load(_random_program(ops))
+    a = LocalExecutor().run(program, shots=300, seed=seed)
+    b = LocalExecutor(interpret_straight_line=False).run(program, shots=300, seed=seed)
+    assert a.metadata["interpreted"] is True
+    assert a.counts == b.counts
+
+
+# -- programs with control flow: the JIT, linear and bounded ------------------------------------------------
+def test_1000_nested_branches_run_with_the_exact_distribution():
+    program = qirrt.load(large.nested_branches(1000))
+    result, seconds = _cpu(lambda: qirrt.run(program, shots=SHOTS, seed=5))
+    assert result.metadata["interpreted"] is False
+    assert_distribution(result.counts, large.nested_branches_distribution(1000))
+    assert result.metadata["paths"] > 5
+    assert seconds < 60
+
+
+def test_nested_branches_match_qirrt_exact():
+    program = qirrt.load(large.nested_branches(6))
+    exact = exact_distribution(program)
+    expected = large.nested_branches_distribution(6)
+    assert all(math.isclose(exact[k], expected[k], abs_tol=1e-12) for k in expected)
+
+
+def test_large_branching_program_compiles_unoptimised_with_gates_outlined():
+    program = qirrt.load(large.branch_after(20_000))
+    size = jit.count_instructions(program.ir)
+    assert size > jit.OPTIMISE_INSTRUCTIONS
+    outlined = jit.outline(program.ir)
+    assert outlined.count("define internal void @__qirrt_run_of_calls.") == math.ceil(20_000 / jit.OUTLINE_CALLS)
+    result = qirrt.run(program, shots=200, seed=1)
+    assert result.counts == {"11": 200}
+
+
+def test_programs_over_max_jit_instructions_raise_a_resource_limit_error_naming_the_option():
+    program = qirrt.load(large.nested_branches(50))
+    size = jit.count_instructions(program.ir)
+    message = re.escape(f"max_jit_instructions={size}") + ".*" + re.escape(f"--max-jit-instructions {size}")
+    with pytest.raises(ResourceLimitError, match=message):
+        qirrt.run(program, shots=10, max_jit_instructions=size - 1)
+    with pytest.raises(ResourceLimitError, match="max_jit_instructions=100;"):
+        LocalExecutor(max_jit_instructions=100).run(program, shots=10)
+    result = qirrt.run(program, shots=SHOTS, seed=2, max_jit_instructions=size)
+    assert_distribution(result.counts, large.nested_branches_distribution(50))
+    with pytest.raises(ExecutionError, match="max_jit_instructions must be a positive integer"):
+        LocalExecutor(max_jit_instructions=0)
+
+
+def test_straight_line_programs_are_not_bound_by_max_jit_instructions():
+    program = qirrt.load(large.straight_line(5_000))
+    result = qirrt.run(program, shots=SHOTS, seed=8, max_jit_instructions=10)
+    assert_distribution(result.counts, large.straight_line_distribution())
+    with pytest.raises(ResourceLimitError, match="max_jit_instructions=10;"):
+        qirrt.run(program, shots=10, max_jit_instructions=10, interpret_straight_line=False)
+
+
+def test_cli_run_names_the_limit_and_runs_past_it_with_the_flag(tmp_path):
+    path = tmp_path / "nested.ll"
+    path.write_text(large.nested_branches(40))
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["run", str(path), "--max-jit-instructions", "20", "--seed", "1"])
+    assert refused.exit_code == 2
+    assert "Traceback" not in refused.output
+    error_lines = [line for line in refused.stderr.splitlines() if line.strip()]
+    assert len(error_lines) == 1 and error_lines[0].startswith("error: ")
+    assert "--max-jit-instructions" in error_lines[0] and "max_jit_instructions=20;" in error_lines[0]
+    ran = runner.invoke(cli, ["run", str(path), "--max-jit-instructions", "100000", "--shots", "4000",
+                              "--seed", "1", "--json"])
+    assert ran.exit_code == 0, ran.output
+    counts = json.loads(ran.stdout)["counts"]
+    assert_distribution(counts, large.nested_branches_distribution(40))
+    bad = runner.invoke(cli, ["run", str(path), "--max-jit-instructions", "0"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_cli_runs_a_long_straight_line_file(tmp_path):
+    path = tmp_path / "long.ll"
+    path.write_text(large.straight_line(20_000))
+    ran = CliRunner().invoke(cli, ["run", str(path), "--shots", "4000", "--seed", "3", "--json"])
+    assert ran.exit_code == 0, ran.output
+    assert_distribution(json.loads(ran.stdout)["counts"], large.straight_line_distribution())
+
+
+# -- the big sizes ---------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_5000_nested_branches_run_with_the_exact_distribution():
+    program = qirrt.load(large.nested_branches(5000))
+    result = qirrt.run(program, shots=SHOTS, seed=6)
+    assert_distribution(result.counts, large.nested_branches_distribution(5000))
+
+
+_MILLION = """
+import json, resource, time
+import qirrt
+from tests import large_programs as large
+text = large.straight_line(1_000_000)
+start = time.process_time()
+result = qirrt.run(qirrt.load(text), shots=4000, seed=9)
+print(json.dumps([time.process_time() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+                  result.counts]))
+"""
+
+
+@pytest.mark.slow
+def test_a_million_gate_program_runs_in_bounded_memory():
+    out = subprocess.run([sys.executable, "-c", _MILLION], capture_output=True, text=True, timeout=900,
+                         cwd=str(Path(__file__).resolve().parents[2]))
+    assert out.returncode == 0, out.stderr[-2000:]
+    cpu_s, peak_mb, counts = json.loads(out.stdout.strip().splitlines()[-1])
+    assert peak_mb < 3000, f"peak RSS {peak_mb} MB ({cpu_s:.0f} s CPU)"
+    assert_distribution(counts, large.straight_line_distribution())
+
+
+@pytest.mark.slow
+def test_jit_time_grows_linearly_with_a_large_branching_program():
+    times = {}
+    for size in (10_000, 40_000):
+        program = qirrt.load(large.branch_after(size))
+        _, times[size] = _cpu(lambda: qirrt.run(program, shots=10, seed=1))
+    assert times[40_000] / times[10_000] < 8, times
