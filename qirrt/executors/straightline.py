@@ -40,6 +40,7 @@ _QUBIT = r"ptr (?:nonnull )?(?:(null)|inttoptr \(i64 (-?\d+) to ptr\))"
 _GATE_CALL = re.compile(rf"^call void @__quantum__qis__(?P<name>[a-z_]+?)__body\((?:double (?P<angle>[^,()]+), )?"
                         rf"{_QUBIT}(?:, {_QUBIT})?(?:, {_QUBIT})?\)$")
 """The common case, a gate on constant qubits, in one match (everything else takes `_CALL`)."""
+_DEFINED = re.compile(rf"^define [^@\n]*@({_NAME})\(", re.MULTILINE)
 _SKIPPED = {f"{RT_PREFIX}initialize", "__qirrt__delay", f"{QIS_PREFIX}barrier__body"}
 _MEASURES = {"mz": abi.OP_MEASURE, "m": abi.OP_MEASURE, "mresetz": abi.OP_MRESETZ}
 _RECORD_TYPES = {"result": "ptr", "bool": "i1", "int": "i64", "double": "double", "array": "i64", "tuple": "i64"}
@@ -118,6 +119,10 @@ class _Reader:
 
     # -- the entry point's blocks ------------------------------------------------------------------
     def read(self, entry_point: str) -> Operations:
+        for match in _DEFINED.finditer(self.ir):
+            name = match.group(1).strip('"')
+            if name.startswith((QIS_PREFIX, RT_PREFIX)) or name == PARAMETER_FN:
+                raise _Declined  # the module gives a runtime function a body of its own: compiled code runs it
         blocks, first = self._blocks(entry_point)
         label, seen = first, set()
         while True:

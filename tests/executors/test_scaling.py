@@ -33,7 +33,7 @@ from qirrt.errors import ExecutionError, ResourceLimitError
 from qirrt.exact import exact_distribution
 from qirrt.executors import jit, straightline
 from qirrt.executors.local import LocalExecutor
-from qirrt.program import Program
+from qirrt.program import Profile, Program
 
 from .. import large_programs as large
 from ..corpus import CORPUS
@@ -157,6 +157,33 @@ attributes #1 = { "irreversible" }
     assert a.counts == b.counts == {"1 1 -7 0.25": 5}  # a tuple of four: its items separated by spaces
     assert a.output_schema == b.output_schema
     assert "OUTPUT\tTUPLE\t4\ttuple" in a.output_schema and "OUTPUT\tINT\t-7\tr;0" in a.output_schema
+
+
+def test_a_module_that_defines_a_runtime_function_is_left_to_the_jit(interpreted):
+    text = """
+define void @main() #0 {
+entry:
+  call void @__quantum__qis__h__body(ptr null)
+  call void @__quantum__qis__mz__body(ptr null, ptr null)
+  call void @__quantum__rt__result_record_output(ptr null, ptr null)
+  ret void
+}
+define void @__quantum__qis__h__body(ptr %q) {
+entry:
+  call void @__quantum__qis__x__body(ptr %q)
+  ret void
+}
+declare void @__quantum__qis__x__body(ptr)
+declare void @__quantum__qis__mz__body(ptr, ptr writeonly) #1
+declare void @__quantum__rt__result_record_output(ptr, ptr)
+attributes #0 = { "entry_point" "qir_profiles"="adaptive_profile" "required_num_qubits"="1" "required_num_results"="1" }
+attributes #1 = { "irreversible" }
+"""
+    program = Program(ir=text, entry_point="main", profile=Profile.ADAPTIVE, num_qubits=1, num_results=1)
+    assert straightline.extract(program.ir, "main") is None
+    result = interpreted.run(program, shots=100, seed=1)
+    assert result.metadata["interpreted"] is False
+    assert result.counts == {"1": 100}  # the module's own "h" is an X
 
 
 _QUBITS = 3
