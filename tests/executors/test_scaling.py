@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -304,6 +305,24 @@ def test_cli_runs_a_long_straight_line_file(tmp_path):
     ran = CliRunner().invoke(cli, ["run", str(path), "--shots", "4000", "--seed", "3", "--json"])
     assert ran.exit_code == 0, ran.output
     assert_distribution(json.loads(ran.stdout)["counts"], large.straight_line_distribution())
+
+
+def test_a_module_too_large_for_the_memory_left_is_refused_before_parsing(tmp_path):
+    text = large.straight_line(120_000)
+    assert len(text) > 8 * 2**20
+    path = tmp_path / "big.ll"
+    path.write_text(text)
+    bitcode = qirrt.load(large.straight_line(100)).to_bitcode() + b"\0" * (2**23)
+    with mock.patch("qirrt.executors.memory.available_bytes", return_value=64 * 2**20), \
+            mock.patch("qirrt.program.pyqir.Context", side_effect=AssertionError("parsed")):
+        with pytest.raises(ResourceLimitError, match=r"loading this 9 MiB module needs about 0\.2 GiB .* but only "
+                                                     r"0\.1 GiB of memory is available"):
+            qirrt.load(text)
+        with pytest.raises(ResourceLimitError, match="available"):
+            qirrt.load(bitcode)
+        refused = CliRunner().invoke(cli, ["run", str(path)])
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    assert refused.stderr.startswith(f"error: {path}: loading this 9 MiB module")
 
 
 # -- the big sizes ---------------------------------------------------------------------------------------
