@@ -11,7 +11,7 @@ Each size runs in a fresh process (after the numba kernels are loaded), which ti
 (parse, normalise, validate) and `qirrt.run(program, shots=1000)` (hash, operation list or JIT, run) in
 wall and process CPU time, records the peak resident memory ("+MB": above the process's own after the
 warm-up), and checks the counts against the exact distribution (G-test, p > 0.001). For the straight
-line it also times the run through the JIT (`interpret_straight_line=False`) up to 10⁵ gates, the path
+line it also times the run through the JIT (`interpret=False`) up to 10⁵ gates, the path
 every program took before (now unoptimised, with gates outlined, above 1,000 instructions). The growth
 exponent is the slope of log(CPU time) against log(size) fitted over all sizes (numpy.polyfit), and
 between the two largest sizes (constant costs flatten the small ones). Goal (issue 14): linear growth,

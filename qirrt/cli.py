@@ -110,8 +110,8 @@ def inspect(input_path: Path, as_json: bool, profile: str | None) -> None:
 @click.option("--precision", type=click.Choice(["complex128", "complex64"]), default="complex128",
               show_default=True, help="Statevector precision of the local executor.")
 @click.option("--max-jit-instructions", type=click.IntRange(min=1), metavar="N",
-              help="Local executor: JIT-compile programs with classical control flow of up to N instructions "
-                   "(default 1,000,000; programs without control flow run uncompiled at any length).")
+              help="Local executor: JIT-compile programs of up to N instructions (default 1,000,000); programs "
+                   "that branch only on measurement results run uncompiled at any length.")
 @click.option("--json", "as_json", is_flag=True, help='Print one JSON object: {"counts": ..., "shots": N, ...}.')
 @click.option("--output-schema", is_flag=True, help="Print the QIR output-schema text of every shot.")
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.png",

@@ -94,14 +94,21 @@ def straight_line_distribution() -> dict[str, float]:
     return {"00" + rest: 0.5, "11" + rest: 0.5}
 
 
-def nested_branches(depth: int) -> str:
-    """QIR text of `depth` nested ifs on mid-circuit measurements; see the module docstring."""
+def nested_branches(depth: int, *, computed: bool = False) -> str:
+    """QIR text of `depth` nested ifs on mid-circuit measurements; see the module docstring.
+
+    `computed` branches on `icmp eq i1 %c, true` instead of the read value itself: the same program
+    for the JIT, which the operation list does not express.
+    """
     body = ["entry:", "  br label %level0"]
     for d in range(depth):
+        condition = f"%k{d}" if computed else f"%c{d}"
         body += [f"level{d}:", _gate("h", (0,)),
                  f"  call void @__quantum__qis__mz__body({_q(0)}, {_q(0)})",
-                 f"  %c{d} = call i1 @__quantum__qis__read_result__body({_q(0)})",
-                 f"  br i1 %c{d}, label %then{d}, label %done",
+                 f"  %c{d} = call i1 @__quantum__qis__read_result__body({_q(0)})"]
+        if computed:
+            body.append(f"  %k{d} = icmp eq i1 %c{d}, true")
+        body += [f"  br i1 {condition}, label %then{d}, label %done",
                  f"then{d}:", _gate("x", (1,)), f"  br label %level{d + 1}"]
     body += [f"level{depth}:", "  br label %done", "done:",
              f"  call void @__quantum__qis__mz__body({_q(1)}, {_q(1)})",

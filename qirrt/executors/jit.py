@@ -302,7 +302,7 @@ class CompiledProgram:
     templates: dict = field(default_factory=dict, repr=False)
     """Rendered count-key templates by raw path records (`shots.build_counts`)."""
     operations: object = field(default=None, repr=False)
-    """The operation list (`straightline.Operations`) when the program runs without compiled code."""
+    """The operation list (`operations.Operations`) when the program runs without compiled code."""
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def label(self, address: int) -> str | None:
@@ -318,7 +318,6 @@ class CompiledProgram:
 
 _cache: OrderedDict[str, CompiledProgram] = OrderedDict()
 _CACHE_SIZE = 128
-_target_machines: dict[int, object] = {}
 
 OPTIMISE_INSTRUCTIONS = 1000
 """Programs up to this many instructions are optimised by LLVM (O1, codegen O2); larger ones are
@@ -332,14 +331,11 @@ def count_instructions(ir: str) -> int:
 
 
 def _target_machine(codegen_level: int):
-    machine = _target_machines.get(codegen_level)
-    if machine is None:
-        from ..llvm import llvm
+    """A new target machine: each MCJIT engine owns (and, when it is evicted, frees) the one it was given."""
+    from ..llvm import llvm
 
-        target = llvm.Target.from_default_triple()
-        machine = target.create_target_machine(opt=codegen_level, codemodel="jitdefault", jit=True)
-        _target_machines[codegen_level] = machine
-    return machine
+    target = llvm.Target.from_default_triple()
+    return target.create_target_machine(opt=codegen_level, codemodel="jitdefault", jit=True)
 
 
 def compile_program(program, *, opt_level: int | None = None, max_instructions: int | None = None
@@ -362,7 +358,7 @@ def compile_program(program, *, opt_level: int | None = None, max_instructions: 
             raise ResourceLimitError(
                 f"program @{program.entry_point} ({key[:12]}) has {size} instructions, more than the local "
                 f"executor JIT-compiles (max_jit_instructions={max_instructions}; compile time and memory "
-                f"grow with the program, and programs without classical control flow run without "
+                f"grow with the program; programs that branch only on measurement results run without "
                 f"compilation at any length). Raise the limit with max_jit_instructions={size} "
                 f"(LocalExecutor(...) or qirrt.run(...)) or `qirrt run --max-jit-instructions {size}`")
         if opt_level is None:

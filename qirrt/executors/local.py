@@ -63,12 +63,12 @@ class LocalOptions:
     """Saved branch states (memory permitting); deeper branches are replayed from the start."""
     tape_capacity: int = 8192
     memory_limit_bytes: int | None = None
-    interpret_straight_line: bool = True
-    """Run programs without classical control flow from their operation list, without LLVM JIT
-    compilation (`straightline`): load-to-result time then grows linearly with their length."""
+    interpret: bool = True
+    """Run programs whose control flow only branches on measurement results from their operation
+    list, without LLVM JIT compilation (`operations`): time then grows linearly with their length."""
     max_jit_instructions: int = 1_000_000
-    """Largest program with classical control flow that is JIT-compiled (instructions); a larger one
-    raises ResourceLimitError before compilation (CLI: --max-jit-instructions)."""
+    """Largest program that is JIT-compiled (instructions); a larger one raises ResourceLimitError
+    before compilation (CLI: --max-jit-instructions). Interpreted programs have no such limit."""
 
     def __post_init__(self):
         if self.precision not in _DTYPES:
@@ -284,12 +284,13 @@ class _Buffers:
         operations = compiled.operations
         if operations is None:
             self.angles = None
-            h[abi.H_OPS] = h[abi.H_OPS_ANG] = h[abi.H_OPS_LEN] = 0
+            h[abi.H_OPS] = h[abi.H_OPS_ANG] = h[abi.H_OPS_LEN] = h[abi.H_OPS_FLAGS] = 0
             return
         self.angles = operations.angles_for(vector)  # referenced here while the run uses it
         h[abi.H_OPS] = operations.ops.ctypes.data
         h[abi.H_OPS_ANG] = self.angles.ctypes.data
         h[abi.H_OPS_LEN] = len(operations)
+        h[abi.H_OPS_FLAGS] = operations.num_flags
 
 
 _REUSE_QUBITS = 12
@@ -321,10 +322,10 @@ def _buffers(program: Program, vector: np.ndarray, *, shots: int, opts: LocalOpt
 
 def _native_program(program: Program, vector: np.ndarray, opts: LocalOptions):
     """(what runs `program`: its operation list or JIT-compiled code, whether this call built it)."""
-    from . import jit, straightline
+    from . import jit, operations
 
-    if opts.interpret_straight_line:
-        compiled, fresh = straightline.compiled(program)
+    if opts.interpret:
+        compiled, fresh = operations.compiled(program)
         if compiled is not None:
             highest = compiled.operations.max_parameter
             if highest >= vector.size:

@@ -1,7 +1,7 @@
 """Very large and deeply nested programs on the local executor: linear time, bounded memory, clear limits.
 
-Straight-line programs run from their operation list (no LLVM JIT); programs with control flow are
-JIT-compiled, large ones without optimisation and with runs of gates outlined, and refused above
+Programs that branch only on measurement results run from their operation list (no LLVM JIT); others
+are JIT-compiled, large ones without optimisation and with runs of gates outlined, and refused above
 `max_jit_instructions` with a `ResourceLimitError` that names the option. Distributions are checked
 against closed forms (`tests.large_programs`) or `qirrt.exact` with a G-test at p > 0.001
 (`tests.stats`); the interpreted and the compiled path must give identical counts for the same seed.
@@ -32,7 +32,8 @@ from qirrt.cli import main as cli
 from qirrt.dialect import GATES
 from qirrt.errors import ExecutionError, ResourceLimitError
 from qirrt.exact import exact_distribution
-from qirrt.executors import jit, straightline
+from qirrt.normalize import double_literal
+from qirrt.executors import jit, operations
 from qirrt.executors.local import LocalExecutor
 from qirrt.program import Profile, Program
 
@@ -51,7 +52,7 @@ def interpreted() -> LocalExecutor:
 
 @pytest.fixture(scope="module")
 def compiled() -> LocalExecutor:
-    return LocalExecutor(interpret_straight_line=False)
+    return LocalExecutor(interpret=False)
 
 
 def _cpu(work):
@@ -95,12 +96,22 @@ def test_interpreted_and_compiled_runs_agree_on_every_producer_sample(interprete
     assert (a.counts, a.output_schema) == (b.counts, b.output_schema)
 
 
-def test_straight_line_programs_are_interpreted_and_branching_ones_are_not(interpreted):
-    assert interpreted.run(qirrt.load(CORPUS["ghz3"]()), shots=10).metadata["interpreted"] is True
-    for name in ("teleport", "rus", "ifelse", "switch"):
+def test_programs_that_compute_on_results_are_left_to_the_jit(interpreted):
+    for name in ("ghz3", "teleport", "rus", "midreset"):
+        assert interpreted.run(qirrt.load(CORPUS[name]()), shots=10).metadata["interpreted"] is True, name
+    for name in ("ifelse", "switch"):
         program = qirrt.load(CORPUS[name]())
-        assert straightline.extract(program.ir, program.entry_point) is None, name
+        assert operations.extract(program.ir, program.entry_point) is None, name
         assert interpreted.run(program, shots=10).metadata["interpreted"] is False
+
+
+def test_an_endless_interpreted_loop_stops_at_max_steps():
+    text = large.nested_branches(1).replace("br label %done\ndone:", "br label %level1\ndone:")
+    assert "level1:\n  br label %level1" in text
+    program = qirrt.load(text)
+    assert operations.extract(program.ir, program.entry_point) is not None
+    with pytest.raises(ExecutionError, match="did not finish within max_steps=1000 steps"):
+        qirrt.run(program, shots=100, seed=1, max_steps=1000)
 
 
 def test_parameter_arithmetic_is_computed_per_binding(interpreted, compiled):
@@ -113,8 +124,8 @@ def test_parameter_arithmetic_is_computed_per_binding(interpreted, compiled):
     qc.ry(phi, 0)
     qc.measure([0, 1], [0, 1])
     program = qirrt.load(qc)
-    operations = straightline.extract(program.ir, program.entry_point)
-    assert operations is not None and operations.parametric
+    extracted = operations.extract(program.ir, program.entry_point)
+    assert extracted is not None and extracted.parametric
     batch = [[0.1, 0.2], [-1.2, 2.5], [3.0, -0.7]]
     results = interpreted.run(program, shots=SHOTS, seed=4, params=batch)
     for vector, result, other in zip(batch, results, compiled.run(program, shots=SHOTS, seed=4, params=batch)):
@@ -181,7 +192,7 @@ attributes #0 = { "entry_point" "qir_profiles"="adaptive_profile" "required_num_
 attributes #1 = { "irreversible" }
 """
     program = Program(ir=text, entry_point="main", profile=Profile.ADAPTIVE, num_qubits=1, num_results=1)
-    assert straightline.extract(program.ir, "main") is None
+    assert operations.extract(program.ir, "main") is None
     result = interpreted.run(program, shots=100, seed=1)
     assert result.metadata["interpreted"] is False
     assert result.counts == {"1": 100}  # the module's own "h" is an X
@@ -191,7 +202,8 @@ _QUBITS = 3
 _OPS = st.one_of(
     st.tuples(st.sampled_from(sorted(GATES)), st.permutations(range(_QUBITS)),
               st.floats(-7, 7, allow_nan=False).map(lambda x: round(x, 6))),
-    st.tuples(st.sampled_from(["mz", "reset", "br"]), st.permutations(range(_QUBITS)), st.just(0.0)),
+    st.tuples(st.sampled_from(["mz", "reset", "br", "if", "record"]), st.permutations(range(_QUBITS)),
+              st.just(0.0)),
 )
 
 
@@ -199,16 +211,26 @@ def _random_program(ops) -> str:
     lines, block = ["entry:"], 0
     for name, order, angle in ops:
         q = [("ptr null" if i == 0 else f"ptr inttoptr (i64 {i} to ptr)") for i in order]
-        if name == "br":  # an unconditional jump to the next block: still straight-line
-            block += 1
+        block += 1
+        if name == "br":  # an unconditional jump to the next block
             lines += [f"  br label %b{block}", f"b{block}:  ; block {block}"]
+        elif name == "if":  # read a result; on 1, an X (and, at odd positions, a measurement)
+            then = [f"  call void @__quantum__qis__x__body({q[1]})"]
+            if block % 2:
+                then.append(f"  call void @__quantum__qis__mz__body({q[1]}, {q[2]})")
+            lines += [f"  %c{block} = call i1 @__quantum__qis__read_result__body({q[0]})",
+                      f"  br i1 %c{block}, label %t{block}, label %b{block}", f"t{block}:", *then,
+                      f"  br label %b{block}", f"b{block}:"]
+        elif name == "record":
+            lines += [f"  %c{block} = call i1 @__quantum__qis__read_result__body({q[0]})",
+                      f"  call void @__quantum__rt__bool_record_output(i1 %c{block}, ptr null)"]
         elif name == "mz":
             lines.append(f"  call void @__quantum__qis__mz__body({q[0]}, {q[1]})")
         elif name == "reset":
             lines.append(f"  call void @__quantum__qis__reset__body({q[0]})")
         else:
             spec = GATES[name]
-            args = [f"double {angle!r}"] * spec.num_params + q[:spec.num_qubits]
+            args = [f"double {double_literal(angle)}"] * spec.num_params + q[:spec.num_qubits]
             lines.append(f"  call void @__quantum__qis__{name}__body({', '.join(args)})")
     lines += [f"  call void @__quantum__qis__mz__body({q}, {q})" for q in
               ("ptr null", "ptr inttoptr (i64 1 to ptr)", "ptr inttoptr (i64 2 to ptr)")]
@@ -217,27 +239,35 @@ def _random_program(ops) -> str:
     return ("define void @main() #0 {\n" + "\n".join(lines) + "\n  ret void\n}\n" + decls +
             "\ndeclare void @__quantum__qis__mz__body(ptr, ptr writeonly) #1\n"
             "declare void @__quantum__qis__reset__body(ptr)\n"
+            "declare i1 @__quantum__qis__read_result__body(ptr)\n"
+            "declare void @__quantum__rt__bool_record_output(i1, ptr)\n"
             f'attributes #0 = {{ "entry_point" "qir_profiles"="adaptive_profile" "required_num_qubits"="{_QUBITS}" '
             f'"required_num_results"="{_QUBITS}" }}\nattributes #1 = {{ "irreversible" }}\n')
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_OPS, max_size=25), st.integers(0, 2**32 - 1))
-def test_random_straight_line_programs_run_alike_interpreted_and_compiled(ops, seed):
+def test_random_programs_run_alike_interpreted_and_compiled(ops, seed):
     program = qirrt.load(_random_program(ops))
     a = LocalExecutor().run(program, shots=300, seed=seed)
-    b = LocalExecutor(interpret_straight_line=False).run(program, shots=300, seed=seed)
+    b = LocalExecutor(interpret=False).run(program, shots=300, seed=seed)
     assert a.metadata["interpreted"] is True
     assert a.counts == b.counts
 
 
-# -- programs with control flow: the JIT, linear and bounded ------------------------------------------------
-def test_1000_nested_branches_run_with_the_exact_distribution():
+# -- programs with control flow: interpreted, or the JIT, linear and bounded ---------------------------------
+def test_1000_nested_branches_run_with_the_exact_distribution_interpreted_and_compiled():
+    expected = large.nested_branches_distribution(1000)
     program = qirrt.load(large.nested_branches(1000))
     result, seconds = _cpu(lambda: qirrt.run(program, shots=SHOTS, seed=5))
-    assert result.metadata["interpreted"] is False
-    assert_distribution(result.counts, large.nested_branches_distribution(1000))
+    assert result.metadata["interpreted"] is True
+    assert_distribution(result.counts, expected)
     assert result.metadata["paths"] > 5
+    assert seconds < 30
+    computed = qirrt.load(large.nested_branches(1000, computed=True))
+    result, seconds = _cpu(lambda: qirrt.run(computed, shots=SHOTS, seed=5))
+    assert result.metadata["interpreted"] is False
+    assert_distribution(result.counts, expected)
     assert seconds < 60
 
 
@@ -254,12 +284,13 @@ def test_large_branching_program_compiles_unoptimised_with_gates_outlined():
     assert size > jit.OPTIMISE_INSTRUCTIONS
     outlined = jit.outline(program.ir)
     assert outlined.count("define internal void @__qirrt_run_of_calls.") == math.ceil(20_000 / jit.OUTLINE_CALLS)
-    result = qirrt.run(program, shots=200, seed=1)
+    result = qirrt.run(program, shots=200, seed=1, interpret=False)
+    assert result.metadata["interpreted"] is False
     assert result.counts == {"11": 200}
 
 
 def test_programs_over_max_jit_instructions_raise_a_resource_limit_error_naming_the_option():
-    program = qirrt.load(large.nested_branches(50))
+    program = qirrt.load(large.nested_branches(50, computed=True))
     size = jit.count_instructions(program.ir)
     message = re.escape(f"max_jit_instructions={size}") + ".*" + re.escape(f"--max-jit-instructions {size}")
     with pytest.raises(ResourceLimitError, match=message):
@@ -272,17 +303,19 @@ def test_programs_over_max_jit_instructions_raise_a_resource_limit_error_naming_
         LocalExecutor(max_jit_instructions=0)
 
 
-def test_straight_line_programs_are_not_bound_by_max_jit_instructions():
-    program = qirrt.load(large.straight_line(5_000))
-    result = qirrt.run(program, shots=SHOTS, seed=8, max_jit_instructions=10)
-    assert_distribution(result.counts, large.straight_line_distribution())
-    with pytest.raises(ResourceLimitError, match="max_jit_instructions=10;"):
-        qirrt.run(program, shots=10, max_jit_instructions=10, interpret_straight_line=False)
+def test_interpreted_programs_are_not_bound_by_max_jit_instructions():
+    for text, expected in ((large.straight_line(5_000), large.straight_line_distribution()),
+                           (large.nested_branches(500), large.nested_branches_distribution(500))):
+        program = qirrt.load(text)
+        result = qirrt.run(program, shots=SHOTS, seed=8, max_jit_instructions=10)
+        assert_distribution(result.counts, expected)
+        with pytest.raises(ResourceLimitError, match="max_jit_instructions=10;"):
+            qirrt.run(program, shots=10, max_jit_instructions=10, interpret=False)
 
 
 def test_cli_run_names_the_limit_and_runs_past_it_with_the_flag(tmp_path):
     path = tmp_path / "nested.ll"
-    path.write_text(large.nested_branches(40))
+    path.write_text(large.nested_branches(40, computed=True))
     runner = CliRunner()
     refused = runner.invoke(cli, ["run", str(path), "--max-jit-instructions", "20", "--seed", "1"])
     assert refused.exit_code == 2
@@ -293,8 +326,7 @@ def test_cli_run_names_the_limit_and_runs_past_it_with_the_flag(tmp_path):
     ran = runner.invoke(cli, ["run", str(path), "--max-jit-instructions", "100000", "--shots", "4000",
                               "--seed", "1", "--json"])
     assert ran.exit_code == 0, ran.output
-    counts = json.loads(ran.stdout)["counts"]
-    assert_distribution(counts, large.nested_branches_distribution(40))
+    assert_distribution(json.loads(ran.stdout)["counts"], large.nested_branches_distribution(40))
     bad = runner.invoke(cli, ["run", str(path), "--max-jit-instructions", "0"])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
 
@@ -325,11 +357,32 @@ def test_a_module_too_large_for_the_memory_left_is_refused_before_parsing(tmp_pa
     assert refused.stderr.startswith(f"error: {path}: loading this 9 MiB module")
 
 
+_EVICTION = """
+import qirrt
+from qirrt.executors import jit
+from tests import large_programs as large
+jit._CACHE_SIZE = 2
+for depth in range(1, 9):   # each compile evicts (and frees) an older engine
+    program = qirrt.load(large.nested_branches(depth, computed=True))
+    assert qirrt.run(program, shots=50, seed=1).metadata["interpreted"] is False
+print("ok")
+"""
+
+
+def test_evicting_compiled_programs_keeps_the_jit_working():
+    # every MCJIT engine owns its target machine; a shared one was freed with the first evicted engine
+    out = subprocess.run([sys.executable, "-c", _EVICTION], capture_output=True, text=True, timeout=600,
+                         cwd=str(Path(__file__).resolve().parents[2]))
+    assert out.returncode == 0 and out.stdout.strip() == "ok", (out.returncode, out.stderr[-2000:])
+
+
 # -- the big sizes ---------------------------------------------------------------------------------------
 @pytest.mark.slow
-def test_5000_nested_branches_run_with_the_exact_distribution():
-    program = qirrt.load(large.nested_branches(5000))
+@pytest.mark.parametrize("computed", [False, True], ids=["interpreted", "compiled"])
+def test_5000_nested_branches_run_with_the_exact_distribution(computed):
+    program = qirrt.load(large.nested_branches(5000, computed=computed))
     result = qirrt.run(program, shots=SHOTS, seed=6)
+    assert result.metadata["interpreted"] is not computed
     assert_distribution(result.counts, large.nested_branches_distribution(5000))
 
 
@@ -360,5 +413,5 @@ def test_jit_time_grows_linearly_with_a_large_branching_program():
     times = {}
     for size in (10_000, 40_000):
         program = qirrt.load(large.branch_after(size))
-        _, times[size] = _cpu(lambda: qirrt.run(program, shots=10, seed=1))
+        _, times[size] = _cpu(lambda: qirrt.run(program, shots=10, seed=1, interpret=False))
     assert times[40_000] / times[10_000] < 8, times

@@ -1,12 +1,14 @@
-"""Straight-line programs run without LLVM: the entry point read into an operation list.
+"""Programs run without LLVM: the entry point read into an operation list.
 
-A program without classical control flow — its blocks chained by unconditional branches, no result
-read, every qubit and result a constant, every angle a constant or arithmetic on runtime parameters —
-needs no JIT compilation. `compiled` reads its calls into arrays (`Operations`) that
-`interpreter.run_operations` feeds to the same runtime callbacks compiled code calls, so loading and
-running grow linearly with the program's length (LLVM's code generator does not, on one huge
-block: 10⁴ gates took 15 s, 10⁵ more than 5 minutes). Anything else is declined (None) and left to
-the JIT, which also gives the errors for malformed calls.
+A program whose classical control flow branches only on measurement results read as they are —
+gates and measurements on constant qubits and results, angles that are constants or arithmetic on
+runtime parameters, `br` on a `read_result` value, results recorded as they are read — needs no JIT
+compilation. `compiled` reads it into arrays (`Operations`) that `interpreter.run_operations` feeds to
+the same runtime callbacks compiled code calls, so loading and running grow linearly with the
+program's length (LLVM's code generator does not, on one huge block: 10⁴ gates took 15 s, 10⁵ more
+than 5 minutes; 5,000 nested ifs 105 s). Anything else (integer or boolean arithmetic on results,
+phi nodes, switch, calls to IR-defined functions) is declined (None) and left to the JIT, which also
+gives the errors for malformed calls.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ _CALL = re.compile(rf"^(?:(?P<res>%{_NAME}) = )?(?:(?:tail|musttail|notail) )?ca
 _FLOAT_OP = re.compile(rf"^(?P<res>%{_NAME}) = (?P<op>fadd|fsub|fmul|fdiv|frem|fneg)"
                        r"(?P<flags>(?: (?:fast|nnan|ninf|nsz|arcp|contract|afn|reassoc))*) double (?P<args>.*)$")
 _BRANCH = re.compile(rf"^br label %(?P<target>{_NAME})$")
+_COND_BRANCH = re.compile(rf"^br i1 (?P<flag>%{_NAME}), label %(?P<then>{_NAME}), label %(?P<else>{_NAME})$")
 _LABEL = re.compile(rf"^(?P<label>{_NAME}):(?:\s*;.*)?$")
 _STATIC_PTR = re.compile(r"^ptr (?:nonnull )?(?:(null)|inttoptr \(i64 (-?\d+) to ptr\))$")
 _LABEL_PTR = re.compile(rf"^ptr (?:nonnull )?(?:(null)|(@{_NAME})|getelementptr (?:inbounds )?"
@@ -41,6 +44,7 @@ _GATE_CALL = re.compile(rf"^call void @__quantum__qis__(?P<name>[a-z_]+?)__body\
                         rf"{_QUBIT}(?:, {_QUBIT})?(?:, {_QUBIT})?\)$")
 """The common case, a gate on constant qubits, in one match (everything else takes `_CALL`)."""
 _DEFINED = re.compile(rf"^define [^@\n]*@({_NAME})\(", re.MULTILINE)
+READ_RESULT_RT = f"{RT_PREFIX}read_result"
 _SKIPPED = {f"{RT_PREFIX}initialize", "__qirrt__delay", f"{QIS_PREFIX}barrier__body"}
 _MEASURES = {"mz": abi.OP_MEASURE, "m": abi.OP_MEASURE, "mresetz": abi.OP_MRESETZ}
 _RECORD_TYPES = {"result": "ptr", "bool": "i1", "int": "i64", "double": "double", "array": "i64", "tuple": "i64"}
@@ -54,12 +58,12 @@ _FLOAT_FNS = {
 
 
 class _Declined(Exception):
-    """The program is not straight-line (or uses something the operation list cannot express)."""
+    """The program uses something the operation list cannot express."""
 
 
 @dataclass(frozen=True)
 class Operations:
-    """A straight-line program as arrays: `ops[i]` is (code, q0, q1, q2, label address)."""
+    """A program as arrays: `ops[i]` is (code, q0, q1, q2, label address) — see the `OP_*` codes in `abi`."""
 
     ops: np.ndarray
     """int64[n, 5]: a gate/measure/reset opcode with its qubits (q1 is the result of a measurement), or
@@ -72,6 +76,8 @@ class Operations:
     parametric: tuple[tuple[int, int], ...] = ()
     """(row, expression index) of each operation whose angle is computed from parameters."""
     max_parameter: int = -1
+    num_flags: int = 0
+    """i1 values the program reads from results (`abi.OP_READ`) and branches on or records."""
     labels: dict[int, str | None] = field(default_factory=dict, repr=False)
     buffers: tuple = field(default=(), repr=False)
     """The label strings the addresses point into (kept alive with the operations)."""
@@ -96,7 +102,7 @@ class Operations:
 
 
 def extract(ir: str, entry_point: str) -> Operations | None:
-    """The operation list of `entry_point` in module text `ir`, or None when it is not straight-line."""
+    """The operation list of `entry_point` in module text `ir`, or None when it cannot express it."""
     try:
         return _Reader(ir).read(entry_point)
     except _Declined:
@@ -112,6 +118,7 @@ class _Reader:
         self.expressions: list[tuple] = []
         self.parametric: list[tuple[int, int]] = []
         self.max_parameter = -1
+        self.flags: dict[str, int] = {}      # SSA i1 read from a result → its flag slot
         self._strings: dict[str, bytes] | None = None
         self.label_address: dict[str, int] = {}
         self.labels: dict[int, str | None] = {}
@@ -123,40 +130,52 @@ class _Reader:
             name = match.group(1).strip('"')
             if name.startswith((QIS_PREFIX, RT_PREFIX)) or name == PARAMETER_FN:
                 raise _Declined  # the module gives a runtime function a body of its own: compiled code runs it
-        blocks, first = self._blocks(entry_point)
-        label, seen = first, set()
-        while True:
-            if label in seen or label not in blocks:
-                raise _Declined  # a loop (the JIT's step guard handles it) or a malformed jump
-            seen.add(label)
-            next_label = None
-            for line in blocks[label]:
+        blocks = self._blocks(entry_point)
+        starts: dict[str, int] = {}
+        jumps: list[tuple[int, str]] = []   # (index into rows, target label) to fill in at the end
+        for label, lines in blocks.items():  # source order: the entry block first, at row 0
+            starts[label] = len(self.angles)
+            terminated = False
+            for line in lines:
+                if terminated:
+                    raise _Declined
                 if line.startswith("call void @__quantum__qis__") and self._gate(line):
                     continue
                 if line.startswith("call ") or " call " in line:
                     self._call(line)
                 elif line.startswith("ret"):
-                    next_label = ""
-                    break
+                    self._row(abi.OP_END, -1)
+                    terminated = True
                 elif line.startswith("br "):
-                    match = _BRANCH.match(line)
-                    if match is None:
-                        raise _Declined
-                    next_label = match.group("target").strip('"')
-                    break
+                    self._branch(line, jumps)
+                    terminated = True
                 else:
                     self._float_op(line)
-            if next_label is None:
+            if not terminated:
                 raise _Declined
-            if next_label == "":
-                break
-            label = next_label
+        for index, label in jumps:
+            if label not in starts:
+                raise _Declined
+            self.rows[index] = starts[label]
         ops = np.frombuffer(self.rows, np.int64).reshape(-1, 5)
         return Operations(ops=ops, angles=np.frombuffer(self.angles, np.float64), expressions=tuple(self.expressions),
                           parametric=tuple(self.parametric), max_parameter=self.max_parameter,
-                          labels=self.labels, buffers=tuple(self.buffers))
+                          num_flags=len(self.flags), labels=self.labels, buffers=tuple(self.buffers))
 
-    def _blocks(self, entry_point: str) -> tuple[dict[str, list[str]], str]:
+    def _branch(self, line: str, jumps: list[tuple[int, str]]) -> None:
+        match = _BRANCH.match(line)
+        if match is not None:
+            jumps.append((len(self.rows) + 1, match.group("target").strip('"')))
+            self._row(abi.OP_JUMP, -1)
+            return
+        match = _COND_BRANCH.match(line)
+        if match is None or match.group("flag") not in self.flags:
+            raise _Declined  # a branch on computed values: the JIT evaluates those
+        row = len(self.rows)
+        jumps += [(row + 2, match.group("then").strip('"')), (row + 3, match.group("else").strip('"'))]
+        self._row(abi.OP_BRANCH, self.flags[match.group("flag")], -1, -1)
+
+    def _blocks(self, entry_point: str) -> dict[str, list[str]]:
         name = re.escape(entry_point) if re.fullmatch(r"[-a-zA-Z$._][-a-zA-Z$._0-9]*", entry_point) \
             else re.escape(f'"{entry_point}"')
         header = re.search(rf"^define [^\n]*@{name}\(\)[^\n]*\{{[ \t]*$", self.ir, re.MULTILINE)
@@ -166,7 +185,6 @@ class _Reader:
         if end < 0:
             raise _Declined
         blocks: dict[str, list[str]] = {}
-        first = None
         current: list[str] | None = None
         for raw in self.ir[header.end():end].split("\n"):
             line = raw.strip()
@@ -178,16 +196,16 @@ class _Reader:
                 match = _LABEL.match(line)
                 if match:
                     label = match.group("label").strip('"')
-                    current = blocks.setdefault(label, [])
-                    first = label if first is None else first
+                    if label in blocks:
+                        raise _Declined
+                    current = blocks[label] = []
                     continue
             if current is None:
-                first = "0"
-                current = blocks.setdefault(first, [])
+                current = blocks["0"] = []
             current.append(line)
-        if first is None:
+        if not blocks:
             raise _Declined
-        return blocks, first
+        return blocks
 
     # -- instructions ------------------------------------------------------------------------------------
     def _gate(self, line: str) -> bool:
@@ -227,12 +245,22 @@ class _Reader:
             if name == "reset" and ret == "void" and len(args) == 1:
                 self._row(abi.OP_RESET, self._static(args[0]))
                 return
+            if name == "read_result" and ret == "i1" and len(args) == 1 and match.group("res"):
+                self._read(match.group("res"), args[0])
+                return
+        elif callee == READ_RESULT_RT and ret == "i1" and len(args) == 1 and match.group("res"):
+            self._read(match.group("res"), args[0])
+            return
         elif callee.startswith(RT_PREFIX) and callee.endswith("_record_output"):
             kind = callee[len(RT_PREFIX):-len("_record_output")]
             if kind in _RECORD_TYPES and ret == "void" and 1 <= len(args) <= 2:
-                value = self._record_value(_RECORD_TYPES[kind], args[0])
                 label = self._label(args[1]) if len(args) == 2 else 0
-                self.rows.extend((abi.OP_RECORD + abi.RECORD_KINDS[kind], value, -1, -1, label))
+                flag = self.flags.get(args[0][3:]) if kind == "bool" and args[0].startswith("i1 %") else None
+                if flag is not None:
+                    self.rows.extend((abi.OP_RECORD_FLAG, flag, -1, -1, label))
+                else:
+                    value = self._record_value(_RECORD_TYPES[kind], args[0])
+                    self.rows.extend((abi.OP_RECORD + abi.RECORD_KINDS[kind], value, -1, -1, label))
                 self.angles.append(0.0)
                 return
         elif callee == PARAMETER_FN and ret == "double" and match.group("res") and len(args) == 1:
@@ -246,6 +274,12 @@ class _Reader:
         if callee in _SKIPPED and ret == "void":
             return
         raise _Declined
+
+    def _read(self, name: str, arg: str) -> None:
+        if name in self.flags:
+            raise _Declined
+        self.flags[name] = len(self.flags)
+        self._row(abi.OP_READ, self._static(arg), self.flags[name])
 
     def _row(self, code: int, q0: int, q1: int = -1, q2: int = -1, *, angle: float | tuple = 0.0) -> None:
         if isinstance(angle, tuple):
@@ -365,7 +399,7 @@ _DECLINED = object()
 
 def compiled(program):
     """(`jit.CompiledProgram` running `program`'s operation list, whether this call built it), or
-    (None, ...) when the program is not straight-line. Both answers are cached per program hash."""
+    (None, ...) when the operation list cannot express it. Both answers are cached per program hash."""
     from .interpreter import run_operations
     from .jit import CompiledProgram
 
