@@ -2,17 +2,17 @@
 
 Two families of QIR programs whose exact distributions are known (`tests/large_programs.py`):
 
-* straight line   N gate calls without classical control flow (cancelling pairs, then H and CX):
-                  run from the operation list, without LLVM JIT compilation
-* nested branches D nested ifs on mid-circuit measurements (about 8 instructions a level):
-                  JIT-compiled (unoptimised above 1,000 instructions)
+* straight line   N gate calls without classical control flow (cancelling pairs, then H and CX)
+* nested branches D nested ifs on mid-circuit measurements (about 6 instructions a level)
+
+Both run from their operation list, without LLVM JIT compilation; each is also run through the JIT
+(`interpret=False`, the path every program took before; unoptimised, with runs of gates outlined,
+above 1,000 instructions), the straight line up to 10⁵ gates.
 
 Each size runs in a fresh process (after the numba kernels are loaded), which times `qirrt.load(text)`
 (parse, normalise, validate) and `qirrt.run(program, shots=1000)` (hash, operation list or JIT, run) in
 wall and process CPU time, records the peak resident memory ("+MB": above the process's own after the
-warm-up), and checks the counts against the exact distribution (G-test, p > 0.001). For the straight
-line it also times the run through the JIT (`interpret=False`) up to 10⁵ gates, the path
-every program took before (now unoptimised, with gates outlined, above 1,000 instructions). The growth
+warm-up), and checks the counts against the exact distribution (G-test, p > 0.001). The growth
 exponent is the slope of log(CPU time) against log(size) fitted over all sizes (numpy.polyfit), and
 between the two largest sizes (constant costs flatten the small ones). Goal (issue 14): linear growth,
 10⁵ gates loaded and run in < 10 s. Prints a table, then one JSON line.
@@ -20,12 +20,12 @@ between the two largest sizes (constant costs flatten the small ones). Goal (iss
     python benchmarks/load_scaling.py           # 10³…10⁶ gates, 10…5,000 nested branches
     python benchmarks/load_scaling.py --quick   # 10³…10⁵ gates, 10…1,000 nested branches
 
-Last full run (2026-12-03, shared 2-core machine at load average 6.7, Python 3.11; CPU seconds, wall in
-brackets): straight line 10³ / 10⁴ / 10⁵ / 10⁶ gates loaded and run in 0.03 / 0.25 / 3.1 (4.4) / 41 (137)
-s, +1 / 10 / 111 / 999 MB, exponent 1.04 (1.12 between 10⁵ and 10⁶); through the JIT 0.11 /
-0.63 / 8.8 s (main took 15 s for 10⁴ and over 5 minutes for 10⁵). Nested branches 10 / 100 / 1,000 /
-5,000 in 0.05 / 0.26 / 1.3 / 9.1 (48) s, exponent 0.82 (main: 105 s for 5,000). Every count matched
-its exact distribution.
+Last full run (2026-12-03, shared 2-core machine at load average 2.4, Python 3.11; load + run, CPU
+seconds): straight line 10³ / 10⁴ / 10⁵ / 10⁶ gates 0.03 / 0.26 / 3.2 / 38 s (10⁵: 4.9 s wall), +1 /
+11 / 111 / 999 MB, exponent 1.04 (1.08 between 10⁵ and 10⁶); through the JIT 0.09 / 0.69 / 7.9 s
+(main took 15 s for 10⁴ and over 5 minutes for 10⁵). Nested branches 10 / 100 / 1,000 / 5,000:
+0.006 / 0.026 / 0.20 / 1.7 s, exponent 0.90 (1.33 between the two largest, from the loader); through
+the JIT 0.03 / 0.25 / 0.87 / 5.3 s (main: 105 s for 5,000). Every count matched its exact distribution.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def measure(kind: str, size: int, jit: bool) -> dict:
         text, expected = large.straight_line(size), large.straight_line_distribution()
     else:
         text, expected = large.nested_branches(size), large.nested_branches_distribution(size)
-    options = {"interpret_straight_line": False, "max_jit_instructions": 10**9} if jit else {}
+    options = {"interpret": False, "max_jit_instructions": 10**9} if jit else {}
     baseline_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     wall, cpu = time.perf_counter(), time.process_time()
     program = qirrt.load(text)
@@ -110,13 +110,14 @@ def exponents(rows: list[dict], field: str) -> dict:
 
 
 def run(straight: tuple[int, ...], nested: tuple[int, ...], timeout_s: float) -> dict:
-    rows = {"straight": [], "straight_jit": [], "nested": []}
+    rows = {"straight": [], "straight_jit": [], "nested": [], "nested_jit": []}
     for size in straight:
         rows["straight"].append(child("straight", size, False, timeout_s))
         if size <= JIT_MAX_GATES:
             rows["straight_jit"].append(child("straight", size, True, timeout_s))
     for depth in nested:
         rows["nested"].append(child("nested", depth, False, timeout_s))
+        rows["nested_jit"].append(child("nested", depth, True, timeout_s))
     report = {"benchmark": "load_scaling", "shots": SHOTS, "python": platform.python_version(),
               "machine": platform.machine(), "cpus": os.cpu_count(),
               "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
@@ -134,7 +135,7 @@ def run(straight: tuple[int, ...], nested: tuple[int, ...], timeout_s: float) ->
 
 def print_table(report: dict) -> None:
     titles = {"straight": "straight line (operation list, no JIT)", "straight_jit": "straight line through the JIT",
-              "nested": "nested branches (JIT)"}
+              "nested": "nested branches (operation list, no JIT)", "nested_jit": "nested branches through the JIT"}
     head = (f"{'size':>9} {'instr':>9} {'load':>9} {'load cpu':>9} {'run':>9} {'run cpu':>9} "
             f"{'total':>9} {'+MB':>7} {'paths':>6} {'p-value':>8}")
     print(f"Load and run on the local executor ({report['shots']} shots; times in seconds, wall and CPU)")

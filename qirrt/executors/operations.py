@@ -44,7 +44,7 @@ _GATE_CALL = re.compile(rf"^call void @__quantum__qis__(?P<name>[a-z_]+?)__body\
                         rf"{_QUBIT}(?:, {_QUBIT})?(?:, {_QUBIT})?\)$")
 """The common case, a gate on constant qubits, in one match (everything else takes `_CALL`)."""
 _DEFINED = re.compile(rf"^define [^@\n]*@({_NAME})\(", re.MULTILINE)
-READ_RESULT_RT = f"{RT_PREFIX}read_result"
+_READ_RESULT_RT = f"{RT_PREFIX}read_result"
 _SKIPPED = {f"{RT_PREFIX}initialize", "__qirrt__delay", f"{QIS_PREFIX}barrier__body"}
 _MEASURES = {"mz": abi.OP_MEASURE, "m": abi.OP_MEASURE, "mresetz": abi.OP_MRESETZ}
 _RECORD_TYPES = {"result": "ptr", "bool": "i1", "int": "i64", "double": "double", "array": "i64", "tuple": "i64"}
@@ -66,8 +66,9 @@ class Operations:
     """A program as arrays: `ops[i]` is (code, q0, q1, q2, label address) — see the `OP_*` codes in `abi`."""
 
     ops: np.ndarray
-    """int64[n, 5]: a gate/measure/reset opcode with its qubits (q1 is the result of a measurement), or
-    `abi.OP_RECORD + kind` with the recorded value in column 1 and the label's address in column 4."""
+    """int64[n, 5]: a gate/measure/reset opcode with its qubits (q1 is the result of a measurement),
+    `abi.OP_RECORD + kind` with the recorded value in column 1 and the label's address in column 4, or
+    a control code (`abi.OP_READ`, `OP_RECORD_FLAG`, `OP_JUMP`, `OP_BRANCH`, `OP_END`)."""
     angles: np.ndarray
     """float64[n]: the constant rotation angle of each operation."""
     expressions: tuple[tuple, ...] = ()
@@ -248,7 +249,7 @@ class _Reader:
             if name == "read_result" and ret == "i1" and len(args) == 1 and match.group("res"):
                 self._read(match.group("res"), args[0])
                 return
-        elif callee == READ_RESULT_RT and ret == "i1" and len(args) == 1 and match.group("res"):
+        elif callee == _READ_RESULT_RT and ret == "i1" and len(args) == 1 and match.group("res"):
             self._read(match.group("res"), args[0])
             return
         elif callee.startswith(RT_PREFIX) and callee.endswith("_record_output"):
