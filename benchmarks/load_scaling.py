@@ -88,7 +88,7 @@ def measure(kind: str, size: int, jit: bool) -> dict:
 def child(kind: str, size: int, jit: bool, timeout_s: float) -> dict:
     args = [sys.executable, __file__, "--child", kind, str(size)] + (["--jit"] if jit else [])
     try:
-        out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout_s)
+        out = subprocess.run(args, cwd=ROOT, check=False, capture_output=True, text=True, timeout=timeout_s)
     except subprocess.TimeoutExpired:
         return {"kind": kind, "size": size, "jit": jit, "error": f"timed out after {timeout_s:.0f} s"}
     if out.returncode != 0:

@@ -9,6 +9,8 @@ Used by the scaling tests and by `benchmarks/load_scaling.py`.
   qubit 1 and enters level d + 1. The number k of flips is the number of leading 1 outcomes (P(k) =
   2^-(k+1) below `depth`, 2^-depth at it), and the recorded bit is k mod 2.
 * `branch_after(n)`: `n` gate calls (cancelling pairs) followed by one measured branch.
+* `measured_chain(n)`: `n` times X then a measurement of qubit 0 into a new result, all recorded:
+  the key is always `1010…` (n bits).
 """
 
 from __future__ import annotations
@@ -133,3 +135,14 @@ def branch_after(num_gates: int) -> str:
         f"  call void @__quantum__rt__result_record_output({_q(1)}, ptr null)", "  ret void"]
     return _HEADER + "\n".join(body) + "\n" + _declarations("adaptive_profile", 4, 2)
 
+
+
+def measured_chain(num_measurements: int) -> str:
+    """QIR text of `num_measurements` mid-circuit measurements of qubit 0, each into its own result."""
+    n = num_measurements
+    body = ["entry:"]
+    for r in range(n):
+        body += [_gate("x", (0,)), f"  call void @__quantum__qis__mz__body({_q(0)}, {_q(r)})"]
+    body += [f"  call void @__quantum__rt__result_record_output({_q(r)}, ptr null)" for r in range(n)]
+    body.append("  ret void")
+    return _HEADER + "\n".join(body) + "\n" + _declarations("adaptive_profile", 1, n)

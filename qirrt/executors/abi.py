@@ -61,7 +61,8 @@ H_OPS = 47          # address of int64[n, 5]: the operations of an interpreted p
 H_OPS_ANG = 48      # address of float64[n]: their rotation angles
 H_OPS_LEN = 49      # 0 for JIT-compiled programs
 H_OPS_FLAGS = 50    # i1 values (result reads) the interpreted program keeps
-HEADER_SIZE = 51
+H_QLAST = 51        # address of int64[nq]: the result each qubit was last measured into (a hint)
+HEADER_SIZE = 52
 
 # -- opcodes ------------------------------------------------------------------------------------------
 GATE_NAMES: tuple[str, ...] = tuple(GATES)

@@ -239,6 +239,8 @@ class _Buffers:
         h[abi.H_RES] = self.results.ctypes.data
         h[abi.H_NRES] = program.num_results
         h[abi.H_QPEND] = self.pending.ctypes.data
+        self.last_result = np.full(max(nq, 1), -1, np.int64)
+        h[abi.H_QLAST] = self.last_result.ctypes.data
         h[abi.H_PARAMS] = self.params.ctypes.data
         h[abi.H_REC] = self.records.ctypes.data
         h[abi.H_REC_CAP] = record_cap

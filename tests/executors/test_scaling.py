@@ -32,9 +32,9 @@ from qirrt.cli import main as cli
 from qirrt.dialect import GATES
 from qirrt.errors import ExecutionError, ResourceLimitError
 from qirrt.exact import exact_distribution
-from qirrt.normalize import double_literal
 from qirrt.executors import jit, operations
 from qirrt.executors.local import LocalExecutor
+from qirrt.normalize import double_literal
 from qirrt.program import Profile, Program
 
 from .. import large_programs as large
@@ -55,10 +55,16 @@ def compiled() -> LocalExecutor:
     return LocalExecutor(interpret=False)
 
 
-def _cpu(work):
+def _cpu(work, *args, **kwargs):
+    """(work(*args, **kwargs), the process CPU seconds it took)."""
     start = time.process_time()
-    value = work()
+    value = work(*args, **kwargs)
     return value, time.process_time() - start
+
+
+def _load_and_run(text: str, **options):
+    program = qirrt.load(text)
+    return program, qirrt.run(program, **options)
 
 
 # -- straight-line programs: no JIT, linear time ---------------------------------------------------------
@@ -67,8 +73,7 @@ def test_100k_gate_program_loads_and_runs_exactly_in_linear_time():
     timings = {}
     for size in (25_000, 100_000):
         text = large.straight_line(size)
-        (result, program), seconds = _cpu(lambda: (lambda p: (qirrt.run(p, shots=SHOTS, seed=3), p))(
-            qirrt.load(text)))
+        (program, result), seconds = _cpu(_load_and_run, text, shots=SHOTS, seed=3)
         timings[size] = seconds
         assert program.resources().total_gates == size
         assert result.metadata["interpreted"] is True
@@ -76,6 +81,22 @@ def test_100k_gate_program_loads_and_runs_exactly_in_linear_time():
     assert timings[100_000] < 30, f"10^5 gates took {timings[100_000]:.1f} s of CPU to load and run (goal < 10 s)"
     ratio = timings[100_000] / timings[25_000]
     assert ratio < 8, f"4x the gates took {ratio:.1f}x the CPU time (linear: 4x, quadratic: 16x): {timings}"
+
+
+@pytest.mark.parametrize("small, large_", [
+    (5_000, 20_000),
+    pytest.param(10_000, 100_000, marks=pytest.mark.slow),  # where a scan over every result per decision shows
+])
+def test_mid_circuit_measurements_into_many_results_run_in_linear_time(small, large_):
+    timings = {}
+    for n in (small, large_):
+        program = qirrt.load(large.measured_chain(n))
+        result, timings[n] = _cpu(qirrt.run, program, shots=100, seed=1)
+        assert result.counts == {"10" * (n // 2): 100}
+        assert result.metadata["decisions"] == n - 1
+    ratio, factor = timings[large_] / timings[small], large_ // small
+    assert ratio < 1.6 * factor, (f"{factor}x the measurements took {ratio:.1f}x the CPU time (linear: {factor}x, "
+                                f"quadratic: {factor ** 2}x): {timings}")
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
@@ -208,10 +229,9 @@ _OPS = st.one_of(
 
 
 def _random_program(ops) -> str:
-    lines, block = ["entry:"], 0
-    for name, order, angle in ops:
+    lines = ["entry:"]
+    for block, (name, order, angle) in enumerate(ops, start=1):
         q = [("ptr null" if i == 0 else f"ptr inttoptr (i64 {i} to ptr)") for i in order]
-        block += 1
         if name == "br":  # an unconditional jump to the next block
             lines += [f"  br label %b{block}", f"b{block}:  ; block {block}"]
         elif name == "if":  # read a result; on 1, an X (and, at odd positions, a measurement)
@@ -259,13 +279,13 @@ def test_random_programs_run_alike_interpreted_and_compiled(ops, seed):
 def test_1000_nested_branches_run_with_the_exact_distribution_interpreted_and_compiled():
     expected = large.nested_branches_distribution(1000)
     program = qirrt.load(large.nested_branches(1000))
-    result, seconds = _cpu(lambda: qirrt.run(program, shots=SHOTS, seed=5))
+    result, seconds = _cpu(qirrt.run, program, shots=SHOTS, seed=5)
     assert result.metadata["interpreted"] is True
     assert_distribution(result.counts, expected)
     assert result.metadata["paths"] > 5
     assert seconds < 30
     computed = qirrt.load(large.nested_branches(1000, computed=True))
-    result, seconds = _cpu(lambda: qirrt.run(computed, shots=SHOTS, seed=5))
+    result, seconds = _cpu(qirrt.run, computed, shots=SHOTS, seed=5)
     assert result.metadata["interpreted"] is False
     assert_distribution(result.counts, expected)
     assert seconds < 60
@@ -371,7 +391,7 @@ print("ok")
 
 def test_evicting_compiled_programs_keeps_the_jit_working():
     # every MCJIT engine owns its target machine; a shared one was freed with the first evicted engine
-    out = subprocess.run([sys.executable, "-c", _EVICTION], capture_output=True, text=True, timeout=600,
+    out = subprocess.run([sys.executable, "-c", _EVICTION], check=False, capture_output=True, text=True, timeout=600,
                          cwd=str(Path(__file__).resolve().parents[2]))
     assert out.returncode == 0 and out.stdout.strip() == "ok", (out.returncode, out.stderr[-2000:])
 
@@ -400,7 +420,7 @@ print(json.dumps([time.process_time() - start, resource.getrusage(resource.RUSAG
 
 @pytest.mark.slow
 def test_a_million_gate_program_runs_in_bounded_memory():
-    out = subprocess.run([sys.executable, "-c", _MILLION], capture_output=True, text=True, timeout=900,
+    out = subprocess.run([sys.executable, "-c", _MILLION], check=False, capture_output=True, text=True, timeout=900,
                          cwd=str(Path(__file__).resolve().parents[2]))
     assert out.returncode == 0, out.stderr[-2000:]
     cpu_s, peak_mb, counts = json.loads(out.stdout.strip().splitlines()[-1])
@@ -413,5 +433,5 @@ def test_jit_time_grows_linearly_with_a_large_branching_program():
     times = {}
     for size in (10_000, 40_000):
         program = qirrt.load(large.branch_after(size))
-        _, times[size] = _cpu(lambda: qirrt.run(program, shots=10, seed=1, interpret=False))
+        _, times[size] = _cpu(qirrt.run, program, shots=10, seed=1, interpret=False)
     assert times[40_000] / times[10_000] < 8, times
