@@ -73,7 +73,8 @@ class LocalOptions:
     def __post_init__(self):
         if self.precision not in _DTYPES:
             raise ExecutionError(f"precision must be 'complex128' or 'complex64', not {self.precision!r}")
-        if not isinstance(self.max_jit_instructions, int) or self.max_jit_instructions < 1:
+        limit = self.max_jit_instructions
+        if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1:
             raise ExecutionError(f"max_jit_instructions must be a positive integer, not {self.max_jit_instructions!r}")
 
 
