@@ -120,6 +120,9 @@ def inspect(input_path: Path, as_json: bool, profile: str | None, strict: bool =
               help='Parameter values: "0.1,0.2" in the program\'s parameter order, or JSON {"theta": 0.1}.')
 @click.option("--precision", type=click.Choice(["complex128", "complex64"]), default="complex128",
               show_default=True, help="Statevector precision of the local executor.")
+@click.option("--max-jit-instructions", type=click.IntRange(min=1), metavar="N",
+              help="Local executor: JIT-compile programs of up to N instructions (default 1,000,000); programs "
+                   "that branch only on measurement results run uncompiled at any length.")
 @click.option("--json", "as_json", is_flag=True, help='Print one JSON object: {"counts": ..., "shots": N, ...}.')
 @click.option("--output-schema", is_flag=True, help="Print the QIR output-schema text of every shot.")
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.png",
@@ -138,8 +141,8 @@ def inspect(input_path: Path, as_json: bool, profile: str | None, strict: bool =
 @click.option("--strict", is_flag=True, help=STRICT_HELP)
 @user_errors
 def run(input_path: Path, shots: int, seed: int | None, executor: str, params_text: str | None,
-        precision: str, as_json: bool, output_schema: bool, plot: Path | None, quiet: bool,
-        mitigation: str | None = None, observable: str | None = None,
+        precision: str, max_jit_instructions: int | None, as_json: bool, output_schema: bool,
+        plot: Path | None, quiet: bool, mitigation: str | None = None, observable: str | None = None,
         mitigation_target: str | None = None, strict: bool = False) -> None:
     """Run INPUT and print its counts.
 
@@ -158,6 +161,8 @@ def run(input_path: Path, shots: int, seed: int | None, executor: str, params_te
     options = {"memory": output_schema}
     if precision != "complex128":
         options["precision"] = precision
+    if max_jit_instructions is not None:
+        options["max_jit_instructions"] = max_jit_instructions
     if output_schema:
         options["output_schema"] = True
     result = _with_progress(lambda: run_program(program, shots=shots, seed=seed, executor=executor,

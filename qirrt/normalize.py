@@ -104,6 +104,8 @@ class NormalizedModule:
     producer: str
     changes: list[str] = field(default_factory=list)
     repairs: list[Repair] = field(default_factory=list)
+    module: pyqir.Module | None = None
+    """The verified module `ir` was printed from (saves the Program a re-parse)."""
 
 
 def _string_attr(function: pyqir.Function, key: str) -> str | None:
@@ -1243,6 +1245,7 @@ def normalize(module: pyqir.Module, *, producer: str | None = None,
         ir=str(normalised), entry_point=attrs.entry_point, profile=attrs.profile,
         num_qubits=attrs.num_qubits, num_results=attrs.num_results, parameters=attrs.parameters,
         producer=attrs.producer or state.producer or "unknown", changes=state.changes, repairs=state.repairs,
+        module=normalised,
     )
 
 

@@ -99,6 +99,7 @@ def parse_module(source: str | bytes, *, name: str = "qirrt", file: str | None =
     Text goes through llvmlite's parser and bitcode (ten times faster than pyqir's text parser).
     Bitcode from outside is read in a child process first (`qirrt.bitcode_probe`).
     """
+    _check_load_memory(source, file)
     context = pyqir.Context()
     if isinstance(source, str):
         # LLVM's parser verifies a module that declares the current "Debug Info Version" and aborts the whole
@@ -119,6 +120,29 @@ def parse_module(source: str | bytes, *, name: str = "qirrt", file: str | None =
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
         raise ParseError(f"cannot parse bitcode: {message}", code="QIR001",
                          location=Location(file=file)) from None
+
+
+_LOAD_BYTES_PER_TEXT_BYTE = 20
+"""Peak memory of loading a module (parse, normalise, validate, run from its operation list) per byte of
+its LLVM text, measured at 14-17 for 10⁵-10⁶ gate calls; bitcode is about eight times denser."""
+_LOAD_CHECK_BYTES = 1 << 23
+
+
+def _check_load_memory(source: str | bytes, file: str | None) -> None:
+    """`ResourceLimitError` before a module too large for the memory left is parsed (large inputs only)."""
+    if len(source) < _LOAD_CHECK_BYTES:
+        return
+    from .errors import ResourceLimitError
+    from .executors.memory import HEADROOM, available_bytes
+
+    need = len(source) * _LOAD_BYTES_PER_TEXT_BYTE * (1 if isinstance(source, str) else 8)
+    room = int(available_bytes() * HEADROOM)
+    if need > room:
+        where = f"{file}: " if file else ""
+        raise ResourceLimitError(
+            f"{where}loading this {len(source) / 2**20:.0f} MiB module needs about {need / 2**30:.1f} GiB "
+            f"(about {_LOAD_BYTES_PER_TEXT_BYTE} bytes per byte of LLVM text), but only {room / 2**30:.1f} GiB "
+            f"of memory is available; free memory, or split the program into smaller ones")
 
 
 def _text_to_bitcode(text: str, file: str | None) -> bytes:
@@ -284,8 +308,10 @@ class Program:
             source_file=source_file,
             repairs=tuple(normalised.repairs),
         )
+        if normalised.module is not None:  # `ir` is what pyqir's LLVM printed: already canonical
+            program.__dict__["canonical_ir"] = normalised.ir
         if validate:
-            program.validate(source_text=source_text)
+            program.validate(source_text=source_text, module=normalised.module)
         conformance.warn(program.repairs)
         return program
 

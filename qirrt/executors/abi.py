@@ -57,7 +57,12 @@ H_FN_COLLAPSE = 43
 H_FN_COPY = 44
 H_FN_RESET = 45
 H_FN_SAMPLE = 46
-HEADER_SIZE = 48
+H_OPS = 47          # address of int64[n, 5]: the operations of an interpreted program (`operations`)
+H_OPS_ANG = 48      # address of float64[n]: their rotation angles
+H_OPS_LEN = 49      # 0 for JIT-compiled programs
+H_OPS_FLAGS = 50    # i1 values (result reads) the interpreted program keeps
+H_QLAST = 51        # address of int64[nq]: the result each qubit was last measured into (a hint)
+HEADER_SIZE = 52
 
 # -- opcodes ------------------------------------------------------------------------------------------
 GATE_NAMES: tuple[str, ...] = tuple(GATES)
@@ -65,6 +70,13 @@ OPCODES: dict[str, int] = {name: i for i, name in enumerate(GATE_NAMES)}
 OP_MEASURE = 100
 OP_MRESETZ = 101
 OP_RESET = 102
+# interpreted operations only (`operations.Operations`)
+OP_RECORD = 200     # OP_RECORD + REC_*: an output record of a constant (column 1) with a label (column 4)
+OP_READ = 300       # flag[column 2] = the value of result column 1
+OP_RECORD_FLAG = 301  # a bool record of flag[column 1], label in column 4
+OP_JUMP = 302       # continue at row column 1
+OP_BRANCH = 303     # continue at row column 2 if flag[column 1] else at row column 3
+OP_END = 304        # return from the entry point
 OPCODES.update({"mz": OP_MEASURE, "m": OP_MEASURE, "mresetz": OP_MRESETZ, "reset": OP_RESET})
 GATE_ARITY = tuple(GATES[n].num_qubits for n in GATE_NAMES)
 NUM_GATES = len(GATE_NAMES)

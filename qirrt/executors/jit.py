@@ -22,7 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from ..dialect import GATES, PARAMETER_FN, QIS_PREFIX, RT_PREFIX
-from ..errors import ExecutionError
+from ..errors import ExecutionError, ResourceLimitError
 from . import abi
 
 _DECLARE = re.compile(r"^declare\s+(?P<head>[^@]*?)\s*@(?P<name>\"[^\"]+\"|[-\w$.]+)\((?P<params>[^)]*)\)(?P<tail>.*)$")
@@ -165,6 +165,50 @@ def _shim(name: str, return_type: str, types: list[str]) -> str | None:
     return None
 
 
+_CONSTANT_CALL = re.compile(r"^\s+call void @[-\w$.]+\([^%]*\)(?:\s*#\d+)?$")
+OUTLINE_CALLS = 1000
+"""Largest run of constant-operand calls moved into one function of its own (`outline`)."""
+
+
+def outline(ir: str, run_length: int = OUTLINE_CALLS) -> str:
+    """`ir` with every run of calls whose operands are all constants (gates on static qubits, records)
+    moved into internal functions of at most `run_length` calls, each called once where the run was.
+
+    Such calls neither use nor define SSA values, so moving them keeps the program's meaning, and
+    LLVM's code generator, whose time grows faster than linearly with the size of a block (250,000
+    gates around one branch: 51 s, 2 GB), then compiles many small functions in linear time.
+    """
+    out: list[str] = []
+    chunks: list[str] = []
+    run: list[str] = []
+    in_body = False
+
+    def flush():
+        if len(run) >= 16:
+            name = f"__qirrt_run_of_calls.{len(chunks)}"
+            chunks.append(f"define internal void @{name}() noinline {{\nentry:\n" + "\n".join(run) + "\n  ret void\n}\n")
+            out.append(f"  call void @{name}()")
+        else:
+            out.extend(run)
+        run.clear()
+
+    for line in ir.split("\n"):
+        if in_body and _CONSTANT_CALL.match(line):
+            run.append(line)
+            if len(run) >= run_length:
+                flush()
+            continue
+        if run:
+            flush()
+        if line.startswith("define ") and line.rstrip().endswith("{"):
+            in_body = True
+        elif line.startswith("}"):
+            in_body = False
+        out.append(line)
+    flush()
+    return "\n".join(out) + "\n" + "\n".join(chunks)
+
+
 def instrument(ir: str, entry_point: str) -> str:
     """The program's IR with runtime shims, step guards and the `__qirrt_run` wrapper."""
     out: list[str] = []
@@ -257,6 +301,8 @@ class CompiledProgram:
     labels: dict[int, str | None] = field(default_factory=dict, repr=False)
     templates: dict = field(default_factory=dict, repr=False)
     """Rendered count-key templates by raw path records (`shots.build_counts`)."""
+    operations: object = field(default=None, repr=False)
+    """The operation list (`operations.Operations`) when the program runs without compiled code."""
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def label(self, address: int) -> str | None:
@@ -272,11 +318,33 @@ class CompiledProgram:
 
 _cache: OrderedDict[str, CompiledProgram] = OrderedDict()
 _CACHE_SIZE = 128
-_target_machine = None
+
+OPTIMISE_INSTRUCTIONS = 1000
+"""Programs up to this many instructions are optimised by LLVM (O1, codegen O2); larger ones are
+compiled without optimisation, whose time grows linearly (the optimiser's and the O2 code
+generator's grow faster: 2,000 nested branches took 6 s, 10⁴ straight-line gates 15 s)."""
 
 
-def compile_program(program, *, opt_level: int = 1) -> CompiledProgram:
-    """The native code of `program` (a `qirrt.Program`), compiled once per process."""
+def count_instructions(ir: str) -> int:
+    """The number of instruction lines in the module text (an upper bound on what LLVM compiles)."""
+    return ir.count("\n  ") + ir.count("\n\t")
+
+
+def _target_machine(codegen_level: int):
+    """A new target machine: each MCJIT engine owns (and, when it is evicted, frees) the one it was given."""
+    from ..llvm import llvm
+
+    target = llvm.Target.from_default_triple()
+    return target.create_target_machine(opt=codegen_level, codemodel="jitdefault", jit=True)
+
+
+def compile_program(program, *, opt_level: int | None = None, max_instructions: int | None = None
+                    ) -> CompiledProgram:
+    """The native code of `program` (a `qirrt.Program`), compiled once per process.
+
+    `opt_level` None picks by size (`OPTIMISE_INSTRUCTIONS`). A program of more than
+    `max_instructions` instructions is refused with `ResourceLimitError` before LLVM sees it.
+    """
     import time
 
     key = program.hash
@@ -285,32 +353,40 @@ def compile_program(program, *, opt_level: int = 1) -> CompiledProgram:
         if cached is not None:
             _cache.move_to_end(key)
             return cached
+        size = count_instructions(program.ir)
+        if max_instructions is not None and size > max_instructions:
+            raise ResourceLimitError(
+                f"program @{program.entry_point} ({key[:12]}) has {size} instructions, more than the local "
+                f"executor JIT-compiles (max_jit_instructions={max_instructions}; compile time and memory "
+                f"grow with the program; programs that branch only on measurement results run without "
+                f"compilation at any length). Raise the limit with max_jit_instructions={size} "
+                f"(LocalExecutor(...) or qirrt.run(...)) or `qirrt run --max-jit-instructions {size}`")
+        if opt_level is None:
+            opt_level = 1 if size <= OPTIMISE_INSTRUCTIONS else 0
         start = time.perf_counter()
         _bind_callbacks()
         from ..llvm import llvm
 
-        global _target_machine
-        if _target_machine is None:
-            target = llvm.Target.from_default_triple()
-            _target_machine = target.create_target_machine(opt=2, codemodel="jitdefault", jit=True)
-        text = instrument(program.ir, program.entry_point)
+        machine = _target_machine(2 if opt_level > 0 else 0)
+        text = instrument(outline(program.ir) if opt_level == 0 else program.ir, program.entry_point)
         try:
             module = llvm.parse_assembly(text)
             module.verify()
         except RuntimeError as exc:
             raise ExecutionError(f"the local executor could not compile program {key[:12]}: "
                                  f"{str(exc).strip().splitlines()[0]}") from None
-        module.triple = _target_machine.triple
-        module.data_layout = str(_target_machine.target_data)
+        del text
+        module.triple = machine.triple
+        module.data_layout = str(machine.target_data)
         pto = llvm.create_pipeline_tuning_options(speed_level=opt_level)
-        builder = llvm.create_pass_builder(_target_machine, pto)
+        builder = llvm.create_pass_builder(machine, pto)
         if opt_level > 0:
             builder.getModulePassManager().run(module, builder)
         else:
             passes = llvm.create_new_module_pass_manager()
             passes.add_always_inliner_pass()
             passes.run(module, builder)
-        engine = llvm.create_mcjit_compiler(module, _target_machine)
+        engine = llvm.create_mcjit_compiler(module, machine)
         engine.finalize_object()
         address = engine.get_function_address("__qirrt_run")
         compiled = CompiledProgram(program_hash=key, run_address=address,

@@ -63,10 +63,19 @@ class LocalOptions:
     """Saved branch states (memory permitting); deeper branches are replayed from the start."""
     tape_capacity: int = 8192
     memory_limit_bytes: int | None = None
+    interpret: bool = True
+    """Run programs whose control flow only branches on measurement results from their operation
+    list, without LLVM JIT compilation (`operations`): time then grows linearly with their length."""
+    max_jit_instructions: int = 1_000_000
+    """Largest program that is JIT-compiled (instructions); a larger one raises ResourceLimitError
+    before compilation (CLI: --max-jit-instructions). Interpreted programs have no such limit."""
 
     def __post_init__(self):
         if self.precision not in _DTYPES:
             raise ExecutionError(f"precision must be 'complex128' or 'complex64', not {self.precision!r}")
+        limit = self.max_jit_instructions
+        if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1:
+            raise ExecutionError(f"max_jit_instructions must be a positive integer, not {self.max_jit_instructions!r}")
 
 
 class LocalExecutor(Executor):
@@ -115,14 +124,15 @@ class LocalExecutor(Executor):
         (vector,) = bindings(program, params) if not is_binding_batch(params) else (None,)
         if vector is None:
             raise ExecutionError("statevector() takes one parameter binding")
-        from . import jit, native
+        from . import native
 
         spare = check_register(program.num_qubits, opts.precision, limit_bytes=opts.memory_limit_bytes)
-        compiled = jit.compile_program(program)
+        compiled, _ = _native_program(program, vector, opts)
         bufs = _Buffers(program, vector, shots=1, opts=opts, spare=spare, trace_cap=1 << 16,
                         record_cap=64 + 4 * program.num_results)
         with _EXECUTION_LOCK:
             bufs.configure(program, vector, shots=1, opts=opts)
+            bufs.attach(compiled, vector)
             out = native.execute(bufs.header, compiled.run_address, derive_seed(seed, 0)[1], 1, False)
         if int(out[0]):
             raise _execution_error(program, int(out[0]), int(out[1]), opts, 1 << 16, bufs.records.shape[0])
@@ -130,15 +140,14 @@ class LocalExecutor(Executor):
 
     def _run_one(self, program: Program, vector: np.ndarray, *, shots: int, seed: int, stream: int,
                  memory: bool, output_schema: bool, opts: LocalOptions, index: int) -> Result:
-        from . import jit, native
+        from . import native
         from . import shots as shots_mod
 
         start = time.perf_counter()
         nq = program.num_qubits
         spare = check_register(nq, opts.precision, limit_bytes=opts.memory_limit_bytes)
-        compiled_before = program.hash in jit._cache
-        compiled = jit.compile_program(program)
-        jit_time = 0.0 if compiled_before else compiled.compile_time_s
+        compiled, fresh = _native_program(program, vector, opts)
+        jit_time = compiled.compile_time_s if fresh else 0.0
         keep_memory = memory or output_schema
         trace_cap = 1 << 12
         record_cap = 64 + 4 * program.num_results
@@ -146,6 +155,7 @@ class LocalExecutor(Executor):
             with _EXECUTION_LOCK:
                 bufs = _buffers(program, vector, shots=shots, opts=opts, spare=spare, trace_cap=trace_cap,
                                 record_cap=record_cap)
+                bufs.attach(compiled, vector)
                 out = native.execute(bufs.header, compiled.run_address, stream, shots, keep_memory)
                 stats = bufs.header[abi.H_STAT_OPS:abi.H_STAT_DECISIONS + 1].tolist()
                 gates = int(bufs.header[abi.H_STAT_GATES])
@@ -176,6 +186,7 @@ class LocalExecutor(Executor):
             "wall_time_s": time.perf_counter() - start,
             "jit_time_s": jit_time,
             "program_hash": program.hash,
+            "interpreted": compiled.operations is not None,
             "num_qubits": nq,
             "num_results": program.num_results,
             "precision": opts.precision,
@@ -216,6 +227,7 @@ class _Buffers:
         self.trace = np.empty(trace_cap, np.int8)
         self.pushes = np.empty((shots + 1, 4), np.int64)
         self._configured: LocalOptions | None = None
+        self.angles: np.ndarray | None = None
         h = np.zeros(abi.HEADER_SIZE, np.int64)
         h[abi.H_NQ] = nq
         h[abi.H_PREC] = 0 if opts.precision == "complex128" else 1
@@ -228,6 +240,8 @@ class _Buffers:
         h[abi.H_RES] = self.results.ctypes.data
         h[abi.H_NRES] = program.num_results
         h[abi.H_QPEND] = self.pending.ctypes.data
+        self.last_result = np.full(max(nq, 1), -1, np.int64)
+        h[abi.H_QLAST] = self.last_result.ctypes.data
         h[abi.H_PARAMS] = self.params.ctypes.data
         h[abi.H_REC] = self.records.ctypes.data
         h[abi.H_REC_CAP] = record_cap
@@ -267,6 +281,20 @@ class _Buffers:
         h[abi.H_ERROR:abi.H_ERROR_ARG + 1] = 0
         h[abi.H_STAT_OPS:abi.H_STAT_DECISIONS + 1] = 0
 
+    def attach(self, compiled, vector: np.ndarray) -> None:
+        """Point the header at the operation list of an interpreted program (none for compiled code)."""
+        h = self.header
+        operations = compiled.operations
+        if operations is None:
+            self.angles = None
+            h[abi.H_OPS] = h[abi.H_OPS_ANG] = h[abi.H_OPS_LEN] = h[abi.H_OPS_FLAGS] = 0
+            return
+        self.angles = operations.angles_for(vector)  # referenced here while the run uses it
+        h[abi.H_OPS] = operations.ops.ctypes.data
+        h[abi.H_OPS_ANG] = self.angles.ctypes.data
+        h[abi.H_OPS_LEN] = len(operations)
+        h[abi.H_OPS_FLAGS] = operations.num_flags
+
 
 _REUSE_QUBITS = 12
 """Buffers of registers up to this size are kept per program and reused (small runs are dominated
@@ -293,6 +321,22 @@ def _buffers(program: Program, vector: np.ndarray, *, shots: int, opts: LocalOpt
             _reusable.move_to_end(key)
     bufs.configure(program, vector, shots=shots, opts=opts)
     return bufs
+
+
+def _native_program(program: Program, vector: np.ndarray, opts: LocalOptions):
+    """(what runs `program`: its operation list or JIT-compiled code, whether this call built it)."""
+    from . import jit, operations
+
+    if opts.interpret:
+        compiled, fresh = operations.compiled(program)
+        if compiled is not None:
+            highest = compiled.operations.max_parameter
+            if highest >= vector.size:
+                raise _execution_error(program, abi.ERR_PARAM_RANGE, highest, opts, 0, 0)
+            return compiled, fresh
+    before = program.hash in jit._cache
+    compiled = jit.compile_program(program, max_instructions=opts.max_jit_instructions)
+    return compiled, not before
 
 
 _services: dict[str, dict[int, int]] = {}

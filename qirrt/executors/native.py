@@ -44,6 +44,7 @@ from .abi import (
     H_PUSH,
     H_PUSH_CAP,
     H_PUSH_LEN,
+    H_QLAST,
     H_QPEND,
     H_REC,
     H_REC_CAP,
@@ -223,10 +224,14 @@ def decide(hdr, q):
     # every result and record waiting on this qubit now has its value
     res = carray(as_i64(hdr[H_RES]), hdr[H_NRES])
     pending = -1 - q
-    for r in range(hdr[H_NRES]):
-        if res[r] == pending:
-            res[r] = outcome
     qpend = carray(as_i64(hdr[H_QPEND]), hdr[H_NQ])
+    last = carray(as_i64(hdr[H_QLAST]), hdr[H_NQ])[q]
+    if qpend[q] == 1 and 0 <= last < hdr[H_NRES] and res[last] == pending:
+        res[last] = outcome  # the common case, found without a scan over every result
+    elif qpend[q] > 0:
+        for r in range(hdr[H_NRES]):
+            if res[r] == pending:
+                res[r] = outcome
     qpend[q] = 0
     recs = carray(as_i64(hdr[H_REC]), (hdr[H_REC_CAP], 3))
     for i in range(hdr[H_REC_LEN]):
@@ -246,6 +251,7 @@ def _measure(hdr, q, r):
         qpend[-1 - old] -= 1
     res[r] = -1 - q
     qpend[q] += 1
+    carray(as_i64(hdr[H_QLAST]), hdr[H_NQ])[q] = r
 
 
 @njit(cache=True)

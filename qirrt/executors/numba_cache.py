@@ -16,7 +16,7 @@ from numba.core import caching
 
 _DIR = os.path.dirname(os.path.abspath(__file__))
 KERNEL_MODULES = ("abi.py", "gates.py", "fusion.py", "statevector.py", "pointers.py", "services.py",
-                  "native.py", "numba_cache.py")
+                  "native.py", "interpreter.py", "numba_cache.py")
 
 
 def _stamp() -> str:
