@@ -268,7 +268,7 @@ class Instr:
     def parse(cls, text: str) -> Instr:
         text = text.strip()
         if ";" in text:
-            text = _strip_comment(text)
+            text = strip_comment(text)
         if "call " in text:
             match = _CALL_RE.match(text)
             if match:
@@ -292,7 +292,8 @@ class Instr:
         return [m[len("label %"):] for m in re.findall(r'label %(?:[-a-zA-Z$._0-9]+|"[^"]+")', self.text)]
 
 
-def _strip_comment(line: str) -> str:
+def strip_comment(line: str) -> str:
+    """An LLVM text line without its `;` comment (a `;` inside a quoted name is kept)."""
     if ";" not in line:
         return line
     quoted = False

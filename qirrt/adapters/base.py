@@ -13,9 +13,10 @@ other `AdapterError` is final.
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -24,6 +25,8 @@ from ..errors import AdapterError
 from ..executors.base import Executor, Job, JobStatus
 from ..program import Program
 from ..result import Result
+
+log = logging.getLogger(__name__)
 
 __all__ = ["AdapterJob", "Capabilities", "Clock", "HardwareAdapter", "ManualClock", "QueueInfo", "Reservation",
            "SystemClock", "TransientAdapterError", "utc"]
@@ -143,10 +146,13 @@ class Reservation:
 class AdapterJob(Job):
     """A handle on one job of an adapter: everything goes through the adapter by id."""
 
-    def __init__(self, adapter: HardwareAdapter, job_id: str, *, single: bool):
+    def __init__(self, adapter: HardwareAdapter, job_id: str, *, single: bool,
+                 resubmit: Callable[[], str] | None = None):
         self.adapter = adapter
         self.id = job_id
         self._single = single
+        self._resubmit = resubmit
+        self.resubmissions = 0
 
     def status(self) -> JobStatus:
         return self.adapter.status(self.id)
@@ -155,7 +161,19 @@ class AdapterJob(Job):
         return self.adapter.cancel(self.id)
 
     def result(self, timeout_s: float | None = None) -> Result | list[Result]:
-        results = self.adapter.result(self.id, timeout_s=timeout_s)
+        """The job's Results; a transient failure (a device reset, a dropped connection) is resubmitted up to
+        the adapter's `transient_retries` times before it is raised."""
+        while True:
+            try:
+                results = self.adapter.result(self.id, timeout_s=timeout_s)
+                break
+            except TransientAdapterError as exc:
+                if self._resubmit is None or self.resubmissions >= self.adapter.transient_retries:
+                    raise
+                self.resubmissions += 1
+                log.warning("%s: %s; resubmitting (%d of %d)", self.adapter.name, exc, self.resubmissions,
+                            self.adapter.transient_retries)
+                self.id = self._resubmit()
         return results[0] if self._single and len(results) == 1 else results
 
     def eta(self) -> datetime | None:
@@ -167,6 +185,8 @@ class HardwareAdapter(Executor):
     """A QPU behind a vendor API. Subclasses implement the abstract methods; see the module docstring."""
 
     name: ClassVar[str] = "adapter"
+    transient_retries: ClassVar[int] = 2
+    """How often a job that failed transiently (`TransientAdapterError`) is resubmitted before it fails."""
     _ids = itertools.count(1)
     _ids_lock = threading.Lock()
 
@@ -218,13 +238,17 @@ class HardwareAdapter(Executor):
         limit = self.capabilities().max_shots
         if shots > limit:
             raise AdapterError(f"{self.name}: {shots} shots exceed the device's limit of {limit}; split the job")
-        job_id = self.submit_programs(batch, shots=shots, seed=seed, params=params, **options)
-        return AdapterJob(self, job_id, single=single)
+        def send() -> str:
+            return self.submit_programs(batch, shots=shots, seed=seed, params=params, **options)
+
+        return AdapterJob(self, send(), single=single, resubmit=send)
 
     def execute(self, programs: list[Program], *, shots: int, seed: int | None = None, params: Any = None,
                 **options) -> list[Result]:
-        job_id = self.submit_programs(list(programs), shots=shots, seed=seed, params=params, **options)
-        return self.result(job_id)
+        def send() -> str:
+            return self.submit_programs(list(programs), shots=shots, seed=seed, params=params, **options)
+
+        return AdapterJob(self, send(), single=False, resubmit=send).result()
 
     @classmethod
     def _new_id(cls, prefix: str) -> str:

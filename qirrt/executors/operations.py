@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..dialect import GATES, PARAMETER_FN, QIS_PREFIX, RT_PREFIX
-from ..normalize import parse_double, split_top
+from ..normalize import parse_double, split_top, strip_comment
 from . import abi
 
 _NAME = r'(?:[-a-zA-Z$._][-a-zA-Z$._0-9]*|\d+|"[^"]*")'
@@ -192,7 +192,7 @@ class _Reader:
             if not line or line.startswith(";"):
                 continue
             if ";" in line:
-                line = _strip_comment(line)
+                line = strip_comment(line)
             if not raw[:1].isspace():
                 match = _LABEL.match(line)
                 if match:
@@ -379,16 +379,6 @@ class _Reader:
 
 def _unescape(text: str) -> bytes:
     return re.sub(rb"\\([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), text.encode("latin-1"))
-
-
-def _strip_comment(line: str) -> str:
-    quoted = False
-    for i, ch in enumerate(line):
-        if ch == '"':
-            quoted = not quoted
-        elif ch == ";" and not quoted:
-            return line[:i].rstrip()
-    return line
 
 
 # -- the compiled form the local executor runs ----------------------------------------------------------

@@ -111,6 +111,30 @@ def test_transient_failures_are_seeded_and_say_retry(clock):
     assert TransientAdapterError.transient
 
 
+class _FailsOnce(EmulatedQPU):
+    """Its first job fails as a device reset would; later ones run."""
+
+    def submit_programs(self, programs, **options):
+        job_id = super().submit_programs(programs, **options)
+        self.failure_rate = 0.0
+        return job_id
+
+
+def test_a_transient_failure_is_resubmitted_and_a_persistent_one_raised(clock):
+    program = qirrt.load(CORPUS["ghz3"]())
+    flaky = _FailsOnce("FakeKolkata", seed=1, clock=clock, queue=QUEUE, failure_rate=1.0)
+    job = flaky.submit(program, shots=200, seed=3)
+    result = job.result()
+    assert job.resubmissions == 1 and result.shots == 200
+    assert qirrt.run(program, executor=_FailsOnce("FakeKolkata", seed=2, clock=clock, queue=QUEUE,
+                                                   failure_rate=1.0), shots=100, seed=3).shots == 100
+    broken = EmulatedQPU("FakeKolkata", seed=1, clock=clock, queue=QUEUE, failure_rate=1.0)
+    job = broken.submit(program, shots=10)
+    with pytest.raises(TransientAdapterError, match="resubmitting it should work"):
+        job.result()
+    assert job.resubmissions == broken.transient_retries == 2
+
+
 def test_reservations_skip_the_queue_and_keep_others_out(qpu, clock):
     program = qirrt.load(CORPUS["ghz3"]())
     start = clock.now() + timedelta(minutes=10)

@@ -16,7 +16,7 @@ from qirrt.errors import QirrtError
 from qirrt.executors.distributed import endpoint, security
 from qirrt.executors.distributed.endpoint import Endpoint, EndpointError
 
-from .helpers import ROOT, free_port
+from .helpers import ROOT, free_port, wait_until
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -98,8 +98,15 @@ def test_bind_checks_the_address_zeromq_bound(context, monkeypatch):
             security.bind(sock, f"tcp://0.0.0.0:{port}", insecure_loopback=True, what="the broker")
     finally:
         sock.close(0)
-    with socket.socket() as probe:  # the port is free again: nothing listens there
-        probe.bind(("0.0.0.0", port))
+    def port_free() -> bool:  # ZeroMQ unbinds in its I/O thread: give it a moment
+        with socket.socket() as probe:
+            try:
+                probe.bind(("0.0.0.0", port))
+            except OSError:
+                return False
+            return True
+
+    wait_until(port_free, 10, f"port {port} free again: nothing listens there")
 
 
 def test_bind_error_is_a_qirrt_error(context):

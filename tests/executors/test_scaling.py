@@ -1,11 +1,11 @@
-"""Very large and deeply nested programs on the local executor: linear time, bounded memory, clear limits.
+"""Very large and deeply nested programs on the local executor: they run, exactly, in bounded memory, with clear limits.
 
 Programs that branch only on measurement results run from their operation list (no LLVM JIT); others
 are JIT-compiled, large ones without optimisation and with runs of gates outlined, and refused above
 `max_jit_instructions` with a `ResourceLimitError` that names the option. Distributions are checked
 against closed forms (`tests.large_programs`) or `qirrt.exact` with a G-test at p > 0.001
 (`tests.stats`); the interpreted and the compiled path must give identical counts for the same seed.
-Timing bounds are on process CPU time with wide margins (the test machine is shared).
+Their time and its growth are measured in `benchmarks/load_scaling.py`, never asserted here.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import math
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 from unittest import mock
 
@@ -55,48 +54,29 @@ def compiled() -> LocalExecutor:
     return LocalExecutor(interpret=False)
 
 
-def _cpu(work, *args, **kwargs):
-    """(work(*args, **kwargs), the process CPU seconds it took)."""
-    start = time.process_time()
-    value = work(*args, **kwargs)
-    return value, time.process_time() - start
-
-
 def _load_and_run(text: str, **options):
     program = qirrt.load(text)
     return program, qirrt.run(program, **options)
 
 
-# -- straight-line programs: no JIT, linear time ---------------------------------------------------------
-def test_100k_gate_program_loads_and_runs_exactly_in_linear_time():
-    qirrt.run(qirrt.load(large.straight_line(10)), shots=10)  # numba kernels loaded
-    timings = {}
+# -- straight-line programs: no JIT -----------------------------------------------------------------------
+def test_100k_gate_program_loads_and_runs_exactly_without_the_jit():
+    """Time and its growth are measured in benchmarks/load_scaling.py; here, that the path is taken and exact."""
     for size in (25_000, 100_000):
-        text = large.straight_line(size)
-        (program, result), seconds = _cpu(_load_and_run, text, shots=SHOTS, seed=3)
-        timings[size] = seconds
+        program, result = _load_and_run(large.straight_line(size), shots=SHOTS, seed=3)
         assert program.resources().total_gates == size
         assert result.metadata["interpreted"] is True
         assert_distribution(result.counts, large.straight_line_distribution())
-    assert timings[100_000] < 30, f"10^5 gates took {timings[100_000]:.1f} s of CPU to load and run (goal < 10 s)"
-    ratio = timings[100_000] / timings[25_000]
-    assert ratio < 8, f"4x the gates took {ratio:.1f}x the CPU time (linear: 4x, quadratic: 16x): {timings}"
 
 
-@pytest.mark.parametrize("small, large_", [
-    (5_000, 20_000),
-    pytest.param(10_000, 100_000, marks=pytest.mark.slow),  # where a scan over every result per decision shows
+@pytest.mark.parametrize("n", [
+    20_000,
+    pytest.param(100_000, marks=pytest.mark.slow),  # where a scan over every result per decision showed
 ])
-def test_mid_circuit_measurements_into_many_results_run_in_linear_time(small, large_):
-    timings = {}
-    for n in (small, large_):
-        program = qirrt.load(large.measured_chain(n))
-        result, timings[n] = _cpu(qirrt.run, program, shots=100, seed=1)
-        assert result.counts == {"10" * (n // 2): 100}
-        assert result.metadata["decisions"] == n - 1
-    ratio, factor = timings[large_] / timings[small], large_ // small
-    assert ratio < 1.6 * factor, (f"{factor}x the measurements took {ratio:.1f}x the CPU time (linear: {factor}x, "
-                                f"quadratic: {factor ** 2}x): {timings}")
+def test_mid_circuit_measurements_into_many_results_run_exactly(n):
+    result = qirrt.run(qirrt.load(large.measured_chain(n)), shots=100, seed=1)
+    assert result.counts == {"10" * (n // 2): 100}
+    assert result.metadata["decisions"] == n - 1
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
@@ -279,16 +259,14 @@ def test_random_programs_run_alike_interpreted_and_compiled(ops, seed):
 def test_1000_nested_branches_run_with_the_exact_distribution_interpreted_and_compiled():
     expected = large.nested_branches_distribution(1000)
     program = qirrt.load(large.nested_branches(1000))
-    result, seconds = _cpu(qirrt.run, program, shots=SHOTS, seed=5)
+    result = qirrt.run(program, shots=SHOTS, seed=5)
     assert result.metadata["interpreted"] is True
     assert_distribution(result.counts, expected)
     assert result.metadata["paths"] > 5
-    assert seconds < 30
     computed = qirrt.load(large.nested_branches(1000, computed=True))
-    result, seconds = _cpu(qirrt.run, computed, shots=SHOTS, seed=5)
+    result = qirrt.run(computed, shots=SHOTS, seed=5)
     assert result.metadata["interpreted"] is False
     assert_distribution(result.counts, expected)
-    assert seconds < 60
 
 
 def test_nested_branches_match_qirrt_exact():
@@ -429,9 +407,7 @@ def test_a_million_gate_program_runs_in_bounded_memory():
 
 
 @pytest.mark.slow
-def test_jit_time_grows_linearly_with_a_large_branching_program():
-    times = {}
-    for size in (10_000, 40_000):
-        program = qirrt.load(large.branch_after(size))
-        _, times[size] = _cpu(qirrt.run, program, shots=10, seed=1, interpret=False)
-    assert times[40_000] / times[10_000] < 8, times
+def test_a_large_branching_program_runs_through_the_jit():
+    program = qirrt.load(large.branch_after(40_000))
+    result = qirrt.run(program, shots=10, seed=1, interpret=False)
+    assert result.metadata["interpreted"] is False and result.shots == 10

@@ -77,6 +77,7 @@ class WorkerRecord:
     running: dict[str, int] = field(default_factory=dict)  # job id -> attempt
     speed: float = 1.0  # observed duration / estimated duration (EWMA)
     acks: list[tuple[str, int]] = field(default_factory=list)  # results to acknowledge at the next heartbeat
+    incarnation: str = ""  # the worker process; the same one reconnecting has not died
 
     @property
     def free(self) -> int:
@@ -536,11 +537,16 @@ class Broker:
                     if listed.get(job_id) == attempt:
                         carried[job_id] = attempt
                         del other.running[job_id]
-                self._purge(other, "re-registered without it (the worker restarted)", death=True)
+                if body.get("incarnation") and other.incarnation == body["incarnation"]:
+                    # the same process on a new connection: a job it does not list never reached it
+                    self._purge(other, "reconnected without it (the job message was lost)", death=False)
+                else:
+                    self._purge(other, "re-registered without it (the worker restarted)", death=True)
         slots = capabilities.get("slots", 1)
         capabilities["name"] = name
         worker = WorkerRecord(identity, name, user, capabilities, slots,
-                              time.monotonic() + self.heartbeat_interval_s * self.heartbeat_liveness)
+                              time.monotonic() + self.heartbeat_interval_s * self.heartbeat_liveness,
+                              incarnation=body.get("incarnation", ""))
         self.workers[identity] = worker
         self.queue.add_worker(identity, capabilities)
         self.store.register_worker(name, capabilities, now)

@@ -182,6 +182,7 @@ class Ready(_Body):
     worker: _Name
     capabilities: Capabilities
     running: Annotated[list[tuple[_JobId, _Attempt]], Meta(max_length=100_000)] = []
+    incarnation: Annotated[str, Meta(max_length=64)] = ""  # one per worker process: a reconnect is not a restart
 
 
 class WorkerResult(_Body):

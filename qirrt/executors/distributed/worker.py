@@ -192,6 +192,7 @@ class Worker:
         self.backoff = P.Backoff(initial_ms=min(P.RECONNECT_INITIAL_MS, heartbeat_interval_ms // 2),
                                  max_ms=min(P.RECONNECT_MAX_MS, heartbeat_interval_ms))
         self.registrations = 0
+        self.incarnation = uuid.uuid4().hex  # this process: the broker tells a reconnect from a restart
         self._stopped = False
         self._loop_thread = None
 
@@ -210,7 +211,8 @@ class Worker:
         self.seq = 0
         running = [[job_id, attempt] for job_id, (attempt, _) in self.running.items()]
         running += [[job_id, attempt] for job_id, (attempt, _body) in self.unsent.items()]
-        self._send(P.W_READY, {"worker": self.name, "capabilities": self.capabilities, "running": running})
+        self._send(P.W_READY, {"worker": self.name, "capabilities": self.capabilities, "running": running,
+                               "incarnation": self.incarnation})
         self.registrations += 1
         for _attempt, body in list(self.unsent.values()):  # kept until the broker acknowledges them
             self._send(P.W_RESULT, dict(body))
