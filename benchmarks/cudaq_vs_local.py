@@ -64,7 +64,7 @@ def brickwork_circuit(n: int, depth: int, seed: int):
 
 
 def engines(include_gpu: bool) -> list[tuple[str, object]]:
-    from qirrt.executors.local import LocalExecutor
+    from qirrt.executors.local.executor import LocalExecutor
 
     found: list[tuple[str, object]] = [("local", LocalExecutor())]
     try:

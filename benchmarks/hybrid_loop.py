@@ -151,7 +151,7 @@ def main() -> None:
     a_times = timed(run_a, iterations_a, values)
 
     # -- sanity: both sample the exact distribution (total variation distance at 20,000 shots) -------
-    from qirrt.exact import exact_distribution
+    from qirrt.qir.exact import exact_distribution
 
     exact = exact_distribution(qirrt.load(circuit.assign_parameters(dict(zip(parameters, values[0])))))
     q_counts = compiled.run(values[0], shots=20000, seed=5).counts

@@ -131,8 +131,8 @@ def child(engine: str, kind: str, n: int, shots: int) -> dict:
     out: dict = {"engine": engine, "kind": kind, "n": n}
     if engine == "qirrt":
         import qirrt
-        from qirrt.executors import jit
-        from qirrt.executors.local import LocalExecutor
+        from qirrt.executors.local import jit
+        from qirrt.executors.local.executor import LocalExecutor
 
         executor = LocalExecutor()
         start = time.perf_counter()
@@ -318,8 +318,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.skip_adaptive:
         import qirrt
-        from qirrt.executors import jit
-        from qirrt.executors.local import LocalExecutor
+        from qirrt.executors.local import jit
+        from qirrt.executors.local.executor import LocalExecutor
 
         executor = LocalExecutor()
         start = time.perf_counter()

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import qirrt
 from qirrt.adapters import resolve_backend, resolve_calibration, resolve_target
-from qirrt.compiler import compile_program
+from qirrt.api.compile import compile_program
 from tests.corpus import CONTROL_FLOW, CORPUS
 
 QUICK = ["ghz5", "qft4", "grover3", "random4x12", "random6x10", "ra5", "su25", "ising6", "toffoli", "bell_phase"]

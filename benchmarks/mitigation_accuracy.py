@@ -4,7 +4,7 @@ For 10 circuits (GHZ, a 6-qubit QAOA layer, mirror circuits, 4-qubit VQE ansätz
 ones) it measures |⟨O⟩ − ⟨O⟩_ideal| for: unmitigated, ZNE, DDD, twirling+ZNE, readout, ZNE∘DDD
 (``ddd,zne``: ZNE of DDD-padded circuits), PEC — every method with the same total shot budget per
 circuit — and, when mitiq is importable, mitiq's implementation of the same method on the same
-circuits, noise and budget (mitiq runs through `qirrt.mitigation.mitiq_executor`, i.e. on the same
+circuits, noise and budget (mitiq runs through `qirrt.api.mitigate.pipeline.mitiq_executor`, i.e. on the same
 qirrt executor). Prints a table and, last, one JSON line.
 
 Noise: Aer's `NoiseModel.from_backend(FakeKolkataV2)` — depolarizing + thermal relaxation per gate,
@@ -14,7 +14,7 @@ uniform in ``--detuning-khz LOW HIGH``, default 5–20 kHz, random sign, drawn f
 applied as Rz(2π·δ_q·t) over each idle gap t; ``--no-detuning`` turns it off. Aer's model is
 Markovian, and no dynamical decoupling can undo Markovian relaxation; real devices also have coherent
 idle errors (static ZZ crosstalk, quasi-static detuning), which are what DD exists to refocus. The
-ideal values come from `qirrt.exact` on the same transpiled programs.
+ideal values come from `qirrt.qir.exact` on the same transpiled programs.
 
 ZNE: every method that folds (ZNE, twirl+ZNE, ZNE∘DDD, ZNE+readout), qirrt's and mitiq's alike,
 extrapolates with Richardson through the same scale factors (``--scale-factors``, default 1,3,5,7).
@@ -25,7 +25,7 @@ right qubits' calibration. The executor here (`NoisyKolkata`) is a qirrt `Execut
 straight-line programs to Qiskit itself because it needs `__qirrt__delay` as timed idles. The two
 idle-heavy circuits are built so that even an as-late-as-possible schedule must leave qubits waiting
 (a GHZ state handed to a busy pair; mirror-circuit spectators pinned by a CZ before and after).
-mitiq runs through `qirrt.mitigation.mitiq_executor(..., batched=True)` on the same executor.
+mitiq runs through `qirrt.api.mitigate.pipeline.mitiq_executor(..., batched=True)` on the same executor.
 
 "No worse than mitiq" is decided per method on the paired difference of mean |error| (qirrt − mitiq)
 over circuits: lower, or higher by less than two shot-noise standard errors estimated from the
@@ -127,9 +127,9 @@ import numpy as np
 from qiskit import QuantumCircuit, transpile
 from qiskit.circuit.library import RZGate
 
-from qirrt.bindings.qiskit import from_qiskit
+from qirrt.api.mitigate.pipeline import run as mitigated_run
+from qirrt.bindings.qiskit.from_circuit import from_qiskit
 from qirrt.executors.base import Executor
-from qirrt.mitigation import run as mitigated_run
 from qirrt.observables import PauliObservable, exact_expectation
 from qirrt.passes.base import PassContext
 from qirrt.passes.circuit import Circuit, Gate, Op, parse_double
@@ -435,7 +435,7 @@ def run_mitiq(prepared: Prepared, method: str, executor, calibration, budget: in
     from mitiq import ddd, pec, pt, rem, zne
     from mitiq.zne.scaling import fold_global
 
-    from qirrt.mitigation import mitiq_executor
+    from qirrt.api.mitigate.pipeline import mitiq_executor
 
     groups = len(prepared.observable.groups())
     circuit = native_circuit(prepared)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from . import exact
-from .compiler import CompiledProgram, compile
-from .conformance import NonConformanceWarning
-from .errors import (
+from qirrt.api.compile import CompiledProgram, compile
+from qirrt.api.load import load
+from qirrt.api.mitigate.pipeline import run_batch
+from qirrt.api.run import run
+from qirrt.errors import (
     AdapterError,
     CalibrationError,
     ExecutionError,
@@ -16,11 +17,10 @@ from .errors import (
     PluginError,
     QirrtError,
 )
-from .executors.distributed.client import connect
-from .loader import load
-from .mitigation import run_batch
-from .program import Profile, Program, Resources
-from .runtime import run
+from qirrt.executors.distributed.client import connect
+from qirrt.qir import exact
+from qirrt.qir.conformance import NonConformanceWarning
+from qirrt.qir.program import Profile, Program, Resources
 
 __version__ = "0.1.0"
 

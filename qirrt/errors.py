@@ -88,7 +88,7 @@ class JobTimeoutError(ExecutionError):
 
 class PoisonError(ExecutionError):
     """An instruction's result is poison or its behaviour undefined in LLVM (division by zero, a shift by the
-    width or more, a broken nsw/nuw/exact flag, ...); see `qirrt.llvm_eval`."""
+    width or more, a broken nsw/nuw/exact flag, ...); see `qirrt.qir.values`."""
 
 
 class AdapterError(QirrtError):

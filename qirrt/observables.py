@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .errors import PassError
+from qirrt.errors import PassError
 
 _LABEL_RE = re.compile(r"^[IXYZ]+$")
 _TERM_RE = re.compile(r"^\s*(?:([-+]?\s*(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*\*?\s*)?([IXYZ]+)\s*$")
@@ -284,7 +284,7 @@ def with_basis_change(program, basis: Mapping[int, str]):
     """`program` with X/Y measurements turned into Z ones: gates inserted before each qubit's final mz."""
     if not any(p in ("X", "Y") for p in basis.values()):
         return program
-    from .passes.circuit import Circuit, Gate, Op
+    from qirrt.passes.circuit import Circuit, Gate, Op
 
     circuit = Circuit.from_program(program)
     last: dict[int, tuple[int, int]] = {}  # qubit -> (block index, item index) of its final measurement
@@ -341,8 +341,8 @@ def expectation(counts: Mapping[str, float], observable, program) -> float:
 
 
 def exact_expectation(program, observable, params: Sequence[float] | None = None) -> float:
-    """⟨O⟩ from `qirrt.exact.exact_distribution`, group by group (the noiseless reference)."""
-    from .exact import exact_distribution
+    """⟨O⟩ from `qirrt.qir.exact.exact_distribution`, group by group (the noiseless reference)."""
+    from qirrt.qir.exact import exact_distribution
 
     total = 0.0
     for measured, bound, _ in measurement_circuits(program, observable):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from importlib.metadata import entry_points
 
-from .errors import MissingOptionalDependencyError, PluginError
+from qirrt.errors import MissingOptionalDependencyError, PluginError
 
 
 @functools.cache

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KIND_NAMES = ("RESULT", "BOOL", "INT", "DOUBLE", "ARRAY", "TUPLE")
-"""Record kinds by code (`qirrt.executors.abi.REC_*`), as the QIR output schema spells them."""
+"""Record kinds by code (`qirrt.executors.local.abi.REC_*`), as the QIR output schema spells them."""
 
 _SPACED = {"INT", "DOUBLE", "TUPLE"}
 

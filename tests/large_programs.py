@@ -49,7 +49,7 @@ def _cancelling_pairs(num_gates: int) -> list[str]:
 
 
 def _declarations(profile: str, num_qubits: int, num_results: int) -> str:
-    from qirrt.dialect import GATES
+    from qirrt.qir.dialect import GATES
 
     gates = "\n".join(f"declare void @__quantum__qis__{g.name}__body("
                       f"{', '.join(['double'] * g.num_params + ['ptr'] * g.num_qubits)})" for g in GATES.values())

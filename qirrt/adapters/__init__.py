@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .qiskit_backend_source import (
+from qirrt.device.from_backend import (
     calibration_from_backend,
     load_backend,
     resolve_backend,
@@ -36,7 +36,7 @@ _LAZY = {
     "AdapterJob": "base", "Capabilities": "base", "HardwareAdapter": "base", "ManualClock": "base",
     "QueueInfo": "base", "Reservation": "base", "TransientAdapterError": "base",
     "QiskitBackendAdapter": "qiskit_backend", "EmulatedQPU": "emulated", "CalibrationManager": "calibration_manager",
-    "noise_model_from_calibration": "noise",
+    "noise_model_from_calibration": "qirrt.device.noise_model",
 }
 
 
@@ -47,4 +47,4 @@ def __getattr__(name: str):
         raise AttributeError(f"module 'qirrt.adapters' has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(f".{module}", __name__), name)
+    return getattr(importlib.import_module(module if "." in module else f"{__name__}.{module}"), name)

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from ..errors import AdapterError
-from ..executors.base import Executor, Job, JobStatus
-from ..program import Program
-from ..result import Result
+from qirrt.errors import AdapterError
+from qirrt.executors.base import Executor, Job, JobStatus
+from qirrt.qir.program import Program
+from qirrt.result import Result
 
 log = logging.getLogger(__name__)
 

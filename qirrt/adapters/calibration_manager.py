@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Self
 
-from ..errors import AdapterError, QirrtError
-from .base import Clock, SystemClock
+from qirrt.adapters.base import Clock, SystemClock
+from qirrt.errors import AdapterError, QirrtError
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class CalibrationManager:
 
     def __init__(self, store=None, *, clock: Clock | None = None):
         if store is None:
-            from ..calibration_store import CalibrationStore
+            from qirrt.device.calibration_store import CalibrationStore
 
             store = CalibrationStore(":memory:")
         self.store = store

@@ -30,11 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import AdapterError, JobCancelledError, JobTimeoutError
-from ..executors.base import JobStatus
-from ..program import Program
-from ..result import Result
-from .base import (
+from qirrt.adapters.base import (
     Capabilities,
     Clock,
     HardwareAdapter,
@@ -44,6 +40,10 @@ from .base import (
     TransientAdapterError,
     utc,
 )
+from qirrt.errors import AdapterError, JobCancelledError, JobTimeoutError
+from qirrt.executors.base import JobStatus
+from qirrt.qir.program import Program
+from qirrt.result import Result
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class EmulatedQPU(HardwareAdapter):
     def __init__(self, backend: Any = "FakeKolkata", *, seed: int = 0, clock: Clock | None = None,
                  queue: QueueModel | None = None, drift: DriftModel | None = None, failure_rate: float = 0.02,
                  method: str = "automatic", origin: datetime | float | None = None):
-        from . import resolve_backend
+        from qirrt.adapters import resolve_backend
 
         if not 0.0 <= failure_rate <= 1.0:
             raise AdapterError(f"failure_rate must be in [0, 1], got {failure_rate}")
@@ -134,13 +134,13 @@ class EmulatedQPU(HardwareAdapter):
                             max_shots=100_000, mid_circuit_measurement=True, reservations=True, simulator=True)
 
     def target(self):
-        from . import target_from_backend
+        from qirrt.adapters import target_from_backend
 
         return target_from_backend(self.backend)
 
     def _base_calibration(self):
         if self._base is None:
-            from . import calibration_from_backend
+            from qirrt.adapters import calibration_from_backend
 
             self._base = calibration_from_backend(self.backend)
         return self._base
@@ -186,7 +186,7 @@ class EmulatedQPU(HardwareAdapter):
         return self._walk[index]
 
     def _snapshot(self, index: int):
-        from ..calibration import Calibration
+        from qirrt.device.calibration import Calibration
 
         base = self._base_calibration()
         factors = self._factors(index)
@@ -358,7 +358,7 @@ class EmulatedQPU(HardwareAdapter):
             return list(job.results)
 
     def _simulate(self, job: _EmulatedJob) -> list[Result]:
-        from ..executors.aer import AerExecutor
+        from qirrt.executors.aer import AerExecutor
 
         if self._executor is None:
             self._executor = AerExecutor(target=self.backend, method=self.method)

@@ -2,7 +2,7 @@
 
 IBM Runtime, IQM, or any provider's BackendV2 with its credentials; offline, the fake backends
 (``"FakeKolkata"``, ``"FakeSherbrooke"``, ``"generic:5"``: `qirrt.adapters.resolve_backend`). Each
-program is raised to a circuit (`qirrt.raising`), transpiled for the backend (control flow allowed
+program is raised to a circuit (`qirrt.bindings.qiskit.to_circuit`), transpiled for the backend (control flow allowed
 where the backend is a local simulator or its target lists it), bound per parameter point and sent
 with ``backend.run`` or, with ``primitive="sampler"``, a `SamplerV2` in the backend's mode (IBM's
 local mode for fake backends). Counts come back in the program's own keys. Calibration and target
@@ -19,11 +19,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import AdapterError, ExecutionError, JobCancelledError, JobTimeoutError
-from ..executors.base import JobStatus, bindings, derive_seed
-from ..program import Program
-from ..result import Result
-from .base import Capabilities, HardwareAdapter, QueueInfo, TransientAdapterError, utc
+from qirrt.adapters.base import Capabilities, HardwareAdapter, QueueInfo, TransientAdapterError, utc
+from qirrt.errors import AdapterError, ExecutionError, JobCancelledError, JobTimeoutError
+from qirrt.executors.base import JobStatus, bindings, derive_seed
+from qirrt.qir.program import Program
+from qirrt.result import Result
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class QiskitBackendAdapter(HardwareAdapter):
 
     def __init__(self, backend: Any = "FakeKolkata", *, primitive: str = "run", optimization_level: int = 1,
                  seed_transpiler: int | None = 0):
-        from . import resolve_backend
+        from qirrt.adapters import resolve_backend
 
         if primitive not in ("run", "sampler"):
             raise AdapterError(f"primitive must be 'run' or 'sampler', not {primitive!r}")
@@ -90,12 +90,12 @@ class QiskitBackendAdapter(HardwareAdapter):
             mid_circuit_measurement=self.dynamic(), reservations=False, simulator=self.local)
 
     def target(self):
-        from . import target_from_backend
+        from qirrt.adapters import target_from_backend
 
         return target_from_backend(self.backend)
 
     def calibration(self):
-        from . import calibration_from_backend
+        from qirrt.adapters import calibration_from_backend
 
         return calibration_from_backend(self.backend)
 
@@ -122,7 +122,7 @@ class QiskitBackendAdapter(HardwareAdapter):
                 return found
         from qiskit import transpile
 
-        from ..raising import to_qiskit
+        from qirrt.bindings.qiskit.to_circuit import to_qiskit
 
         raised = to_qiskit(program)
         dynamic = any(i.operation.name in ("if_else", "while_loop", "store") for i in raised.data)
@@ -143,7 +143,7 @@ class QiskitBackendAdapter(HardwareAdapter):
     def _target_for_transpile(self):
         if self._transpile_target is None:
             if self.local and self.primitive == "run":
-                from ..executors.aer import _with_control_flow
+                from qirrt.executors.aer import _with_control_flow
 
                 self._transpile_target = _with_control_flow(self.backend.target)
             else:
@@ -186,7 +186,7 @@ class QiskitBackendAdapter(HardwareAdapter):
 
     def _sampler(self, seed: int | None):
         """qiskit-ibm-runtime's SamplerV2 in the backend's mode (local mode for fake backends)."""
-        from ..errors import require
+        from qirrt.errors import require
 
         SamplerV2 = require("qiskit_ibm_runtime", extra="fake-backends", feature="The SamplerV2 primitive").SamplerV2
         with warnings.catch_warnings():  # runtime 0.50 deprecates SamplerV2 for a client-side Sampler
@@ -222,7 +222,7 @@ class QiskitBackendAdapter(HardwareAdapter):
             return False
 
     def result(self, job_id: str, timeout_s: float | None = None) -> list[Result]:
-        from ..raising import key_function, map_counts
+        from qirrt.bindings.qiskit.to_circuit import key_function, map_counts
 
         submitted = self._get(job_id)
         start = time.perf_counter()

@@ -6,7 +6,7 @@ registered under the `qirrt.frontends` entry-point group (qirrt's own included).
 
 from __future__ import annotations
 
-from ..plugins import load_group
+from qirrt.plugins import load_group
 
 
 def frontends() -> dict:

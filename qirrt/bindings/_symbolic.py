@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..emitter import QirEmitter, double
-from ..errors import FrontendError
+from qirrt.errors import FrontendError
+from qirrt.qir.emitter import QirEmitter, double
 
 Step = tuple[str, tuple[int, ...], tuple[Any, ...]]
-"""One QIS gate: canonical name (see `qirrt.dialect.GATES`), qubit indices, angles."""
+"""One QIS gate: canonical name (see `qirrt.qir.dialect.GATES`), qubit indices, angles."""
 
 
 def is_number(value: Any) -> bool:

@@ -27,10 +27,7 @@ import itertools
 import math
 from typing import TYPE_CHECKING, Any
 
-from ..emitter import QirEmitter
-from ..errors import FrontendError, require
-from ..program import Profile, Program
-from ._symbolic import (
+from qirrt.bindings._symbolic import (
     AngleLowering,
     Step,
     controlled_phase,
@@ -38,6 +35,9 @@ from ._symbolic import (
     is_number,
     truth_table_condition,
 )
+from qirrt.errors import FrontendError, require
+from qirrt.qir.emitter import QirEmitter
+from qirrt.qir.program import Profile, Program
 
 if TYPE_CHECKING:
     import cirq as _cirq

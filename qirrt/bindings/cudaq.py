@@ -18,8 +18,8 @@ import os
 import tempfile
 from typing import Any
 
-from ..errors import FrontendError, require
-from ..program import Profile, Program
+from qirrt.errors import FrontendError, require
+from qirrt.qir.program import Profile, Program
 
 _FORMATS = {
     None: ("qir-base", "qir-adaptive"),

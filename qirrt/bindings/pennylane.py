@@ -36,10 +36,7 @@ import logging
 import math
 from typing import Any
 
-from ..emitter import QirEmitter
-from ..errors import FrontendError, require
-from ..program import Profile, Program
-from ._symbolic import (
+from qirrt.bindings._symbolic import (
     AngleLowering,
     controlled_phase,
     controlled_rotation,
@@ -48,6 +45,9 @@ from ._symbolic import (
     multi_rz,
     truth_table_condition,
 )
+from qirrt.errors import FrontendError, require
+from qirrt.qir.emitter import QirEmitter
+from qirrt.qir.program import Profile, Program
 
 logger = logging.getLogger(__name__)
 

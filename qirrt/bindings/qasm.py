@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..errors import FrontendError
-from ..program import Program
+from qirrt.errors import FrontendError
+from qirrt.qir.program import Program
 
 _HEADER = re.compile(r"^\s*(?://[^\n]*\n\s*)*OPENQASM\s+(\d+)(?:\.\d+)?\s*;", re.DOTALL)
 
@@ -20,7 +20,7 @@ def qasm_version(text: str) -> int:
 def from_qasm(text: str, *, source_file: str | None = None, **options: Any) -> Program:
     """Parse OpenQASM 2 or 3 and lower it; parse errors name the file and line."""
     circuit = parse_qasm(text, source_file=source_file)
-    from .qiskit import from_qiskit
+    from qirrt.bindings.qiskit.from_circuit import from_qiskit
 
     program = from_qiskit(circuit, **options)
     program.source_file = source_file

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..errors import FrontendError, require
-from ..program import Profile, Program
+from qirrt.errors import FrontendError, require
+from qirrt.qir.program import Profile, Program
 
 _CHAINS = {
     None: ("Base", "Adaptive_RI", "Adaptive_RIF"),

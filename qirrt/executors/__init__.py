@@ -3,7 +3,7 @@ under the ``qirrt.executors`` entry-point group (`local`, `null`, ...)."""
 
 from __future__ import annotations
 
-from .base import DoneJob, Executor, FutureJob, Job, JobStatus
+from qirrt.executors.base import DoneJob, Executor, FutureJob, Job, JobStatus
 
 __all__ = ["DoneJob", "Executor", "FutureJob", "Job", "JobStatus", "LocalExecutor", "NullExecutor"]
 
@@ -11,11 +11,11 @@ __all__ = ["DoneJob", "Executor", "FutureJob", "Job", "JobStatus", "LocalExecuto
 def __getattr__(name: str):
     # imported lazily: the local executor pulls in numba and llvmlite
     if name == "LocalExecutor":
-        from .local import LocalExecutor
+        from qirrt.executors.local.executor import LocalExecutor
 
         return LocalExecutor
     if name == "NullExecutor":
-        from .null import NullExecutor
+        from qirrt.executors.null import NullExecutor
 
         return NullExecutor
     raise AttributeError(name)

@@ -1,12 +1,12 @@
 """`AerExecutor`: Programs on Qiskit Aer — raised to circuits, noiseless or with a device's noise.
 
-Each program is raised to a Qiskit circuit by `qirrt.raising` (adaptive control flow included) and
+Each program is raised to a Qiskit circuit by `qirrt.bindings.qiskit.to_circuit` (adaptive control flow included) and
 run on `AerSimulator` with the method asked for (``statevector``, ``density_matrix``,
 ``matrix_product_state``, or Aer's ``automatic`` choice). Count keys are the program's own (the
-circuit's Qiskit counts go through `qirrt.raising.map_counts`), so results compare directly with the
+circuit's Qiskit counts go through `qirrt.bindings.qiskit.to_circuit.map_counts`), so results compare directly with the
 local executor's.
 
-Noise comes from a `Calibration` (`qirrt.adapters.noise`): give ``target="FakeKolkata"`` (any fake
+Noise comes from a `Calibration` (`qirrt.device.noise_model`): give ``target="FakeKolkata"`` (any fake
 backend name, ``"generic:N"``, a Qiskit `BackendV2` or a qirrt `Target`) to lay the circuit out,
 route and translate it for that device with Qiskit's transpiler and simulate the device's calibrated
 noise; give ``calibration=`` to simulate another snapshot of it (a stored or drifted one), or
@@ -29,10 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import CalibrationError, ExecutionError, ResourceLimitError
-from ..program import Program
-from ..result import Result
-from .base import Executor, each_binding, merge_options
+from qirrt.errors import CalibrationError, ExecutionError, ResourceLimitError
+from qirrt.executors.base import Executor, each_binding, merge_options
+from qirrt.qir.program import Program
+from qirrt.result import Result
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class AerExecutor(Executor):
                  stream: int, memory: bool, opts: AerOptions) -> Result:
         from qiskit_aer import AerSimulator
 
-        from ..raising import key_function
+        from qirrt.bindings.qiskit.to_circuit import key_function
 
         start = time.perf_counter()
         metadata = {"executor": self.name, "seed": seed, "program_hash": program.hash,
@@ -163,13 +163,13 @@ class AerExecutor(Executor):
         return prepared
 
     def _prepare(self, program: Program, opts: AerOptions) -> _Prepared:
-        from ..raising import records_of, to_qiskit
+        from qirrt.bindings.qiskit.to_circuit import records_of, to_qiskit
 
         circuit = to_qiskit(program)
         records = records_of(circuit)
         constant_key = None
         if not any(source == "clbit" for _, source, _ in records):
-            from ..raising import format_records
+            from qirrt.bindings.qiskit.to_circuit import format_records
 
             constant_key = format_records([(kind, value) for kind, _, value in records])
         description: dict[str, Any] = {"method": opts.method}
@@ -207,7 +207,7 @@ class AerExecutor(Executor):
 def _target_key(target: Any) -> Any:
     if target is None or isinstance(target, str):
         return target
-    from ..target import Target
+    from qirrt.device.target import Target
 
     if isinstance(target, Target):
         return ("target", hash(target))
@@ -220,8 +220,8 @@ def _calibration_key(calibration: Any) -> Any:
 
 def _resolve(opts: AerOptions):
     """(Qiskit backend or None, Calibration or None, qirrt Target or None) of the options."""
-    from ..calibration import Calibration
-    from ..target import Target
+    from qirrt.device.calibration import Calibration
+    from qirrt.device.target import Target
 
     calibration = opts.calibration
     if calibration is not None and not isinstance(calibration, Calibration):
@@ -234,7 +234,7 @@ def _resolve(opts: AerOptions):
             raise CalibrationError(f"target {target.name!r} is a bare Target without calibration data; pass "
                                    f"calibration=... for its noise, or noise=False")
         return None, calibration, target
-    from ..adapters import resolve_backend, resolve_calibration
+    from qirrt.adapters import resolve_backend, resolve_calibration
 
     backend = resolve_backend(target)
     if calibration is None:
@@ -271,7 +271,7 @@ def _transpile(circuit, backend, qirrt_target, calibration, opts: AerOptions):
                              seed_transpiler=opts.seed_transpiler)
         from qiskit.transpiler import CouplingMap
 
-        from ..adapters.noise import qiskit_gate_name
+        from qirrt.device.noise_model import qiskit_gate_name
 
         basis = sorted({qiskit_gate_name(g) for g in qirrt_target.native_gates})
         edges = list(qirrt_target.coupling.edges)
@@ -297,7 +297,7 @@ def _translate(circuit, calibration, opts: AerOptions):
     """Translate to the calibrated gates on the program's own qubits (no layout, no routing)."""
     from qiskit import transpile
 
-    from ..adapters.noise import basis_gates_of
+    from qirrt.device.noise_model import basis_gates_of
 
     basis = basis_gates_of(calibration)
     try:
@@ -314,7 +314,7 @@ _NOISE_LOCK = threading.Lock()
 
 def _noise_model(calibration, dt_s: float | None, asymmetric: bool, qubits: frozenset[int]):
     """The noise model of `calibration` on `qubits` (built once per epoch and qubit set)."""
-    from ..adapters.noise import noise_model_from_calibration
+    from qirrt.device.noise_model import noise_model_from_calibration
 
     key = (calibration.epoch, dt_s, asymmetric, qubits)
     with _NOISE_LOCK:
@@ -331,7 +331,7 @@ def _noise_model(calibration, dt_s: float | None, asymmetric: bool, qubits: froz
 
 
 def _check_memory(circuit, opts: AerOptions) -> None:
-    from .memory import available_bytes
+    from qirrt.executors.local.memory import available_bytes
 
     active = {q for instruction in circuit.data for q in instruction.qubits}
     n = len(active) if active else circuit.num_qubits

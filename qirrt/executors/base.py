@@ -20,9 +20,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import ExecutionError, JobCancelledError, JobTimeoutError
-from ..program import Program
-from ..result import Result
+from qirrt.errors import ExecutionError, JobCancelledError, JobTimeoutError
+from qirrt.qir.program import Program
+from qirrt.result import Result
 
 
 class JobStatus(str, enum.Enum):
@@ -172,7 +172,7 @@ def check_shots(shots: Any) -> None:
     """The one rule for shots, in the API, the CLI and every executor: an integer ≥ 1."""
     if not isinstance(shots, (int, np.integer)) or isinstance(shots, bool) or shots < 1:
         raise ExecutionError(f"shots must be a whole number ≥ 1, got {shots!r}: a run samples at least one shot "
-                             f"(for probabilities without sampling use qirrt.exact.exact_distribution)")
+                             f"(for probabilities without sampling use qirrt.qir.exact.exact_distribution)")
 
 
 # -- parameter bindings ----------------------------------------------------------------------------------

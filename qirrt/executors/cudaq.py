@@ -1,6 +1,6 @@
 """`CudaqExecutor`: Programs on NVIDIA CUDA-Q — a kernel built gate by gate, then `cudaq.sample`.
 
-The program is raised to a circuit (`qirrt.raising`) and each gate becomes a `cudaq.make_kernel`
+The program is raised to a circuit (`qirrt.bindings.qiskit.to_circuit`) and each gate becomes a `cudaq.make_kernel`
 builder call (``rxx``/``ryy``/``rzz`` through CNOTs, ``sx`` as ``rx(π/2)`` up to a global phase,
 ``ccx`` as a doubly controlled ``x``). Rotation angles that depend on the program's parameters become
 elements of the kernel's one ``list[float]`` argument, evaluated on the host per binding, so a
@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ExecutionError, require
-from ..program import Program
-from ..result import Result
-from .base import Executor, each_binding, merge_options
+from qirrt.errors import ExecutionError, require
+from qirrt.executors.base import Executor, each_binding, merge_options
+from qirrt.qir.program import Program
+from qirrt.result import Result
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ class CudaqExecutor(Executor):
 
     def _run_one(self, cudaq, target: str, program: Program, built: _Kernel, vector: np.ndarray, *, shots: int,
                  seed: int, stream: int, memory: bool, index: int) -> Result:
-        from ..raising import format_records
+        from qirrt.bindings.qiskit.to_circuit import format_records
 
         start = time.perf_counter()
         metadata = {"executor": self.name, "seed": seed, "program_hash": program.hash,
@@ -188,7 +188,7 @@ class CudaqExecutor(Executor):
         if program.parameters:
             metadata["parameters"] = dict(zip(program.parameters, vector.tolist()))
         if target not in GPU_TARGETS:
-            from .memory import check_register
+            from qirrt.executors.local.memory import check_register
 
             check_register(built.num_qubits, "complex128")
         args = _angles(built, program, vector)
@@ -250,7 +250,7 @@ def _angles(built: _Kernel, program: Program, vector: np.ndarray) -> list[float]
 def build_kernel(program: Program) -> _Kernel:
     """Build the CUDA-Q kernel of a program whose measurements are terminal."""
     cudaq = require("cudaq", extra="cudaq", feature="The cudaq executor")
-    from ..raising import records_of, to_qiskit
+    from qirrt.bindings.qiskit.to_circuit import records_of, to_qiskit
 
     circuit = to_qiskit(program)
     records = records_of(circuit)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..program import Program
-from ..result import Result
-from .base import DoneJob, Executor, Job, is_binding_batch
+from qirrt.executors.base import DoneJob, Executor, Job, is_binding_batch
+from qirrt.qir.program import Program
+from qirrt.result import Result
 
 
 class NullExecutor(Executor):

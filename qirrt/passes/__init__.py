@@ -8,10 +8,10 @@ the contract and `qirrt.passes.circuit` for the view of the module passes edit.
 
 from __future__ import annotations
 
-from .base import Pass, PassContext
-from .manager import PassManager
-from .pipeline import format_pass, format_pipeline, parse_pass, parse_pipeline
-from .registry import available_passes, pass_class, register_pass
+from qirrt.passes.base import Pass, PassContext
+from qirrt.passes.manager import PassManager
+from qirrt.passes.pipeline import format_pass, format_pipeline, parse_pass, parse_pipeline
+from qirrt.passes.registry import available_passes, pass_class, register_pass
 
 __all__ = ["Pass", "PassContext", "PassManager", "available_passes", "format_pass", "format_pipeline",
            "parse_pass", "parse_pipeline", "pass_class", "register_pass"]

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from ..calibration import Calibration
-    from ..program import Program
-    from ..target import Target
+    from qirrt.device.calibration import Calibration
+    from qirrt.device.target import Target
+    from qirrt.qir.program import Program
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Pass:
         raise NotImplementedError
 
     def __str__(self) -> str:
-        from .pipeline import format_pass
+        from qirrt.passes.pipeline import format_pass
 
         return format_pass(self)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..dialect import GATES, INVERSES
-from .base import Pass, PassContext
-from .circuit import Circuit, Gate, earlier_partners
+from qirrt.passes.base import Pass, PassContext
+from qirrt.passes.circuit import Circuit, Gate, earlier_partners
+from qirrt.qir.dialect import GATES, INVERSES
 
 _SYMMETRIC = {"cz", "swap"}
 _LOOKBACK = 64

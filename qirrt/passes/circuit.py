@@ -22,8 +22,8 @@ import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ..dialect import GATES, PARAMETER_FN, QIS_PREFIX
-from ..errors import PassError
+from qirrt.errors import PassError
+from qirrt.qir.dialect import GATES, PARAMETER_FN, QIS_PREFIX
 
 PHYSICAL_ATTR = "qirrt_physical_qubits"
 """Entry-point attribute: module qubit i runs on physical qubit `physical[i]` (comma-separated)."""
@@ -110,7 +110,7 @@ def parse_double(text: str) -> float | None:
 # -- items ----------------------------------------------------------------------------------------
 @dataclass
 class Gate:
-    """A unitary QIS gate (a `qirrt.dialect.GATES` name) on module qubit indices."""
+    """A unitary QIS gate (a `qirrt.qir.dialect.GATES` name) on module qubit indices."""
 
     name: str
     qubits: tuple[int, ...]

@@ -15,10 +15,10 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..dialect import GATES
-from ..errors import PassError
-from .base import Pass, PassContext
-from .circuit import Angle, Circuit, Gate, Raw
+from qirrt.errors import PassError
+from qirrt.passes.base import Pass, PassContext
+from qirrt.passes.circuit import Angle, Circuit, Gate, Raw
+from qirrt.qir.dialect import GATES
 
 PI = math.pi
 Rule = Callable[[tuple[Angle, ...], tuple[int, ...]], list[Gate]]

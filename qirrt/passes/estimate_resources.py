@@ -13,8 +13,8 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .base import Pass, PassContext
-from .circuit import Circuit, Gate, Op
+from qirrt.passes.base import Pass, PassContext
+from qirrt.passes.circuit import Circuit, Gate, Op
 
 _MEASURE = {"mz", "m", "mresetz"}
 

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 import networkx as nx
 from networkx.algorithms import isomorphism
 
-from ..errors import PassError
-from .base import Pass, PassContext
-from .circuit import Circuit, Gate, Op
-from .noise import NoiseModel
+from qirrt.errors import PassError
+from qirrt.passes.base import Pass, PassContext
+from qirrt.passes.circuit import Circuit, Gate, Op
+from qirrt.passes.noise_weights import NoiseModel
 
 log = logging.getLogger(__name__)
 
@@ -241,7 +241,7 @@ def choose_layout(circuit: Circuit, target, calibration, *, embeddings: int = 20
 def _best_routed(circuit: Circuit, target, calibration, problem: _Problem, candidates: list[list[int]],
                  deadline: float) -> tuple[list[int], float]:
     """Route each candidate (and its SABRE forward–backward refinement); keep the cheapest."""
-    from .route import trial_cost
+    from qirrt.passes.route import trial_cost
 
     items = circuit.blocks[0].items
     model = problem.model

@@ -6,9 +6,9 @@ import logging
 import time
 from collections.abc import Iterable
 
-from ..errors import PassError, QirrtError
-from .base import Pass, PassContext
-from .pipeline import format_pipeline, parse_pipeline
+from qirrt.errors import PassError, QirrtError
+from qirrt.passes.base import Pass, PassContext
+from qirrt.passes.pipeline import format_pipeline, parse_pipeline
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class PassManager:
 
 
 def _verify(program, p: Pass) -> None:
-    from ..program import parse_module
+    from qirrt.qir.program import parse_module
 
     module = parse_module(program.ir)
     error = module.verify()

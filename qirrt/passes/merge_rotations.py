@@ -17,8 +17,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .base import Pass, PassContext
-from .circuit import Angle, Circuit, Gate, earlier_partners
+from qirrt.passes.base import Pass, PassContext
+from qirrt.passes.circuit import Angle, Circuit, Gate, earlier_partners
 
 _AXIS = {"rx": "X", "ry": "Y", "rz": "Z"}
 _FIXED = {"x": ("X", math.pi), "sx": ("X", math.pi / 2), "y": ("Y", math.pi), "z": ("Z", math.pi),

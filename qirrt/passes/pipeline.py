@@ -17,8 +17,8 @@ import types
 import typing
 from functools import cache
 
-from ..errors import PassError
-from .base import Pass
+from qirrt.errors import PassError
+from qirrt.passes.base import Pass
 
 _NAME_RE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 _OPTION_RE = re.compile(r"\s*([a-z][a-z0-9-]*)\s*=")
@@ -138,7 +138,7 @@ def _split_options(body: str) -> list[tuple[str, str]]:
 
 
 def parse_pass(text: str) -> Pass:
-    from .registry import pass_class
+    from qirrt.passes.registry import pass_class
 
     text = text.strip()
     match = re.fullmatch(r"([^{}\s]+)\s*(?:\{(.*)\})?", text, re.DOTALL)

@@ -6,9 +6,9 @@ distributions, or at run time over an entry point with another class — is a `P
 
 from __future__ import annotations
 
-from ..errors import PassError, PluginError
-from ..plugins import load_plugin, names
-from .base import Pass
+from qirrt.errors import PassError, PluginError
+from qirrt.passes.base import Pass
+from qirrt.plugins import load_plugin, names
 
 GROUP = "qirrt.passes"
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .base import Pass, PassContext
-from .circuit import Circuit, Gate, Op
+from qirrt.passes.base import Pass, PassContext
+from qirrt.passes.circuit import Circuit, Gate, Op
 
 _MEASURE = {"mz", "m", "mresetz"}
 

@@ -22,11 +22,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..errors import PassError
-from ..gates import matrix
-from .base import Pass, PassContext
-from .circuit import Angle, Circuit, Gate, Op, Raw
-from .decompose import expand, plan
+from qirrt.errors import PassError
+from qirrt.passes.base import Pass, PassContext
+from qirrt.passes.circuit import Angle, Circuit, Gate, Op, Raw
+from qirrt.passes.decompose import expand, plan
+from qirrt.qir.gates import matrix
 
 _EULER_BASES = (("ZSXX", {"rz", "sx", "x"}), ("ZSX", {"rz", "sx"}), ("ZYZ", {"rz", "ry"}), ("XZX", {"rx", "rz"}),
                 ("XYX", {"rx", "ry"}))

@@ -30,11 +30,11 @@ from itertools import pairwise
 
 import networkx as nx
 
-from ..errors import PassError
-from .base import Pass, PassContext
-from .circuit import Circuit, Gate, Op, Raw, segments
-from .decompose import RULES
-from .noise import NoiseModel, swap_distances
+from qirrt.errors import PassError
+from qirrt.passes.base import Pass, PassContext
+from qirrt.passes.circuit import Circuit, Gate, Op, Raw, segments
+from qirrt.passes.decompose import RULES
+from qirrt.passes.noise_weights import NoiseModel, swap_distances
 
 _EXTENDED_SIZE = 20
 _EXTENDED_WEIGHT = 0.5

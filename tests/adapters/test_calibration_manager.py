@@ -7,7 +7,7 @@ import re
 import pytest
 
 from qirrt.adapters.base import ManualClock
-from qirrt.calibration_store import CalibrationStore
+from qirrt.device.calibration_store import CalibrationStore
 from qirrt.errors import AdapterError
 
 pytest.importorskip("qiskit_ibm_runtime")

@@ -11,10 +11,9 @@ import pytest
 import qirrt
 from qirrt.adapters.base import ManualClock, TransientAdapterError
 from qirrt.errors import AdapterError, JobCancelledError, JobTimeoutError
-from qirrt.exact import exact_distribution
 from qirrt.executors.base import JobStatus
-
-from ..corpus import CORPUS
+from qirrt.qir.exact import exact_distribution
+from tests.corpus import CORPUS
 
 pytest.importorskip("qiskit_ibm_runtime")
 
@@ -155,7 +154,7 @@ def test_reservations_skip_the_queue_and_keep_others_out(qpu, clock):
 
 
 def test_usable_as_an_executor_by_name():
-    executor = qirrt.runtime.get_executor("emulated")
+    executor = qirrt.api.run.get_executor("emulated")
     assert isinstance(executor, EmulatedQPU)
 
 

@@ -9,12 +9,11 @@ import pytest
 import qirrt
 from qirrt.adapters.base import Capabilities, HardwareAdapter
 from qirrt.errors import AdapterError
-from qirrt.exact import exact_distribution
 from qirrt.executors.base import JobStatus
-
-from ..corpus import CORPUS, expression_ansatz
-from ..executors.test_aer import assert_same_sample
-from ..stats import assert_distribution
+from qirrt.qir.exact import exact_distribution
+from tests.corpus import CORPUS, expression_ansatz
+from tests.executors.test_aer import assert_same_sample
+from tests.stats import assert_distribution
 
 pytest.importorskip("qiskit_ibm_runtime")
 

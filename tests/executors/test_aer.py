@@ -16,14 +16,13 @@ import pytest
 from scipy import stats
 
 import qirrt
-from qirrt.calibration import Calibration
+from qirrt.device.calibration import Calibration
 from qirrt.errors import CalibrationError, ExecutionError
-from qirrt.exact import exact_distribution
 from qirrt.executors.aer import AerExecutor
 from qirrt.executors.base import JobStatus
-
-from ..corpus import CORPUS, expression_ansatz
-from ..stats import P_THRESHOLD, assert_distribution
+from qirrt.qir.exact import exact_distribution
+from tests.corpus import CORPUS, expression_ansatz
+from tests.stats import P_THRESHOLD, assert_distribution
 
 SHOTS = 4000
 
@@ -136,7 +135,7 @@ def test_bad_options_are_refused_with_the_known_ones():
 
 
 def test_a_bare_target_needs_a_calibration_for_noise():
-    from qirrt.target import Target
+    from qirrt.device.target import Target
 
     program = qirrt.load(CORPUS["ghz3"]())
     target = Target.line(3)
@@ -167,7 +166,7 @@ def kolkata_aer(kolkata):
 @pytest.mark.parametrize("name", NOISY)
 def test_fake_kolkata_noise_matches_qiskits_from_backend(kolkata_aer, name):
     """Same transpiled circuit, qirrt's noise model vs Aer's own: two-sample G-test, p > 0.001."""
-    from qirrt.raising import map_counts
+    from qirrt.bindings.qiskit.to_circuit import map_counts
 
     program = qirrt.load(CORPUS[name]())
     executor = AerExecutor(target="FakeKolkata")
@@ -191,7 +190,7 @@ def test_noise_model_equals_aers_from_backend_channel_by_channel(kolkata):
     from qiskit_aer.noise import NoiseModel
 
     from qirrt.adapters import calibration_from_backend
-    from qirrt.adapters.noise import noise_model_from_calibration
+    from qirrt.device.noise_model import noise_model_from_calibration
 
     qubits = [0, 1, 2, 3]
     reference = NoiseModel.from_backend(kolkata)

@@ -12,11 +12,10 @@ import pytest
 
 import qirrt
 from qirrt.errors import ExecutionError
-from qirrt.exact import exact_distribution
-
-from ..corpus import CONTROL_FLOW, CORPUS, expression_ansatz
-from ..stats import assert_distribution
-from .test_aer import assert_same_sample
+from qirrt.qir.exact import exact_distribution
+from tests.corpus import CONTROL_FLOW, CORPUS, expression_ansatz
+from tests.executors.test_aer import assert_same_sample
+from tests.stats import assert_distribution
 
 cudaq = pytest.importorskip("cudaq")
 

@@ -3,7 +3,7 @@
 Programs that branch only on measurement results run from their operation list (no LLVM JIT); others
 are JIT-compiled, large ones without optimisation and with runs of gates outlined, and refused above
 `max_jit_instructions` with a `ResourceLimitError` that names the option. Distributions are checked
-against closed forms (`tests.large_programs`) or `qirrt.exact` with a G-test at p > 0.001
+against closed forms (`tests.large_programs`) or `qirrt.qir.exact` with a G-test at p > 0.001
 (`tests.stats`); the interpreted and the compiled path must give identical counts for the same seed.
 Their time and its growth are measured in `benchmarks/load_scaling.py`, never asserted here.
 """
@@ -27,19 +27,18 @@ from qiskit import QuantumCircuit
 from qiskit.circuit import Parameter
 
 import qirrt
-from qirrt.cli import main as cli
-from qirrt.dialect import GATES
+from qirrt.cli.app import main as cli
 from qirrt.errors import ExecutionError, ResourceLimitError
-from qirrt.exact import exact_distribution
-from qirrt.executors import jit, operations
-from qirrt.executors.local import LocalExecutor
-from qirrt.normalize import double_literal
-from qirrt.program import Profile, Program
-
-from .. import large_programs as large
-from ..corpus import CORPUS
-from ..producer_samples import SAMPLES
-from ..stats import assert_distribution
+from qirrt.executors.local import jit, operations
+from qirrt.executors.local.executor import LocalExecutor
+from qirrt.qir.dialect import GATES
+from qirrt.qir.exact import exact_distribution
+from qirrt.qir.normalize.core import double_literal
+from qirrt.qir.program import Profile, Program
+from tests import large_programs as large
+from tests.corpus import CORPUS
+from tests.producer_samples import SAMPLES
+from tests.stats import assert_distribution
 
 SHOTS = 4000
 
@@ -343,8 +342,8 @@ def test_a_module_too_large_for_the_memory_left_is_refused_before_parsing(tmp_pa
     path = tmp_path / "big.ll"
     path.write_text(text)
     bitcode = qirrt.load(large.straight_line(100)).to_bitcode() + b"\0" * (2**23)
-    with mock.patch("qirrt.executors.memory.available_bytes", return_value=64 * 2**20), \
-            mock.patch("qirrt.program.pyqir.Context", side_effect=AssertionError("parsed")):
+    with mock.patch("qirrt.executors.local.memory.available_bytes", return_value=64 * 2**20), \
+            mock.patch("qirrt.qir.program.pyqir.Context", side_effect=AssertionError("parsed")):
         with pytest.raises(ResourceLimitError, match=r"loading this 9 MiB module needs about 0\.2 GiB .* but only "
                                                      r"0\.1 GiB of memory is available"):
             qirrt.load(text)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 import qirrt
-from qirrt.exact import exact_distribution
+from qirrt.qir.exact import exact_distribution
 from tests.corpus import CORPUS
 
 SMALL = [name for name, build in CORPUS.items() if build().num_qubits <= 6]

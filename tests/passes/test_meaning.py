@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import qirrt
-from qirrt.exact import exact_distribution
 from qirrt.passes import PassContext, PassManager
+from qirrt.qir.exact import exact_distribution
 from tests.corpus import ansatz, expression_ansatz
 from tests.passes.conftest import SMALL, corpus_distribution, corpus_program
 from tests.stats import assert_same_distribution

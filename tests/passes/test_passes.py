@@ -10,12 +10,12 @@ from qiskit import QuantumCircuit
 from qiskit.circuit import Parameter
 
 import qirrt
-from qirrt.calibration import Calibration, GateCalibration, QubitCalibration
-from qirrt.exact import exact_distribution
+from qirrt.device.calibration import Calibration, GateCalibration, QubitCalibration
+from qirrt.device.target import Target
 from qirrt.passes import PassContext, PassManager
 from qirrt.passes.circuit import Angle, Circuit, Gate, commutes
 from qirrt.passes.decompose import RULES, plan
-from qirrt.target import Target
+from qirrt.qir.exact import exact_distribution
 from tests.stats import assert_same_distribution
 
 
@@ -31,7 +31,7 @@ def _counts(program):
 def _unitary(gates, n):
     import numpy as np
 
-    from qirrt.gates import matrix
+    from qirrt.qir.gates import matrix
 
     u = np.eye(2 ** n, dtype=complex).reshape((2,) * (2 * n))
     for g in gates:
@@ -46,7 +46,7 @@ def _unitary(gates, n):
 def test_every_rewrite_rule_is_exact_up_to_phase(gate):
     import numpy as np
 
-    from qirrt.dialect import GATES
+    from qirrt.qir.dialect import GATES
 
     spec = GATES[gate]
     qubits = tuple(range(spec.num_qubits))
@@ -62,7 +62,7 @@ def test_every_rewrite_rule_is_exact_up_to_phase(gate):
 @pytest.mark.parametrize("basis", [("rz", "sx", "x", "cx"), ("rz", "sx", "x", "cz"), ("rx", "ry", "rz", "cz"),
                                    ("rz", "sx", "cx")])
 def test_decompose_reaches_every_gate(basis):
-    from qirrt.dialect import GATES
+    from qirrt.qir.dialect import GATES
 
     assert set(plan(frozenset(basis))) == set(GATES)
 

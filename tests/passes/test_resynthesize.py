@@ -11,13 +11,13 @@ from qiskit.circuit import Parameter
 from qiskit.circuit.random import random_circuit
 
 import qirrt
-from qirrt.compiler import compile_program
+from qirrt.api.compile import compile_program
+from qirrt.device.target import Target
 from qirrt.errors import PassError
-from qirrt.exact import exact_distribution
 from qirrt.passes import PassContext, PassManager
 from qirrt.passes.circuit import Circuit, Gate
 from qirrt.passes.resynthesize import collect_runs, equal_up_to_phase
-from qirrt.target import Target
+from qirrt.qir.exact import exact_distribution
 from tests.passes.conftest import SMALL, corpus_distribution, corpus_program
 from tests.passes.test_passes import _unitary
 from tests.stats import assert_same_distribution

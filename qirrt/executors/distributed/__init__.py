@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from .client import Client, DistributedJob, Session, connect
-from .link import BrokerUnreachableError, KeyRefusedError
+from qirrt.executors.distributed.client import Client, DistributedJob, Session, connect
+from qirrt.executors.distributed.link import BrokerUnreachableError, KeyRefusedError
 
 __all__ = ["BrokerUnreachableError", "Client", "DistributedJob", "KeyRefusedError", "Session", "connect"]

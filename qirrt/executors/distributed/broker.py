@@ -49,10 +49,10 @@ from typing import Annotated
 import msgspec
 import zmq
 
-from . import protocol as P
-from . import security
-from .jobqueue import JobQueue, QueueEntry, matches
-from .store import DONE, FAILED, FINAL_STATES, QUEUED, RUNNING, Store, StoreError
+from qirrt.executors.distributed import protocol as P
+from qirrt.executors.distributed import security
+from qirrt.executors.distributed.jobqueue import JobQueue, QueueEntry, matches
+from qirrt.executors.distributed.store import DONE, FAILED, FINAL_STATES, QUEUED, RUNNING, Store, StoreError
 
 log = logging.getLogger(__name__)
 

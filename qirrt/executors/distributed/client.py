@@ -23,11 +23,11 @@ from pathlib import Path
 
 import zmq
 
-from ...errors import ExecutionError, JobCancelledError, JobTimeoutError
-from ...resources import estimated_simulation_s
-from . import protocol as P
-from . import security
-from .link import BrokerUnreachableError, KeyRefusedError, Link
+from qirrt.errors import ExecutionError, JobCancelledError, JobTimeoutError
+from qirrt.executors.distributed import protocol as P
+from qirrt.executors.distributed import security
+from qirrt.executors.distributed.link import BrokerUnreachableError, KeyRefusedError, Link
+from qirrt.qir.resources import estimated_simulation_s
 
 RESEND_S = 2.0
 _SNDMORE = int(zmq.SNDMORE)
@@ -38,7 +38,7 @@ _POLLOUT = int(zmq.POLLOUT)
 
 def _to_result(data: dict):
     try:
-        from ...result import Result
+        from qirrt.result import Result
     except ImportError:  # the local executor's Result is not available in this build
         return data
     from_dict = getattr(Result, "from_dict", None)

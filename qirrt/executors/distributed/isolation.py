@@ -217,7 +217,7 @@ def check(isolation: Isolation | None = None, *, key_files: tuple[str, ...] = ()
     import socket
     import tempfile
 
-    from .workload import DEFAULT_LIMITS, discover, run_sandboxed
+    from qirrt.executors.distributed.workload import DEFAULT_LIMITS, discover, run_sandboxed
 
     isolation = isolation or detect()
     limits = {**DEFAULT_LIMITS, "wall_s": 60.0, **(limits or {})}
@@ -270,7 +270,7 @@ def check(isolation: Isolation | None = None, *, key_files: tuple[str, ...] = ()
                           _how(isolation, name, CONSEQUENCE[name])))
     rows.append(Check("memory, CPU, file size", True, f"rlimits: {limits['memory_mb']} MB address space, "
                                                        f"{limits['cpu_s']} s CPU, {limits['file_mb']} MB per file"))
-    from .workload import _pids_cgroup
+    from qirrt.executors.distributed.workload import _pids_cgroup
 
     cgroup = _pids_cgroup(1)
     if cgroup is not None:

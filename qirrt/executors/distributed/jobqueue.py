@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import protocol as P
+from qirrt.executors.distributed import protocol as P
 
 
 def matches(requires: dict, capabilities: dict, *, now: float | None = None) -> bool:

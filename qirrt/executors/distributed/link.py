@@ -12,8 +12,8 @@ from __future__ import annotations
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from ...errors import JobTimeoutError
-from .security import SecurityError
+from qirrt.errors import JobTimeoutError
+from qirrt.executors.distributed.security import SecurityError
 
 _E = zmq.Event
 EVENTS = int(_E.CONNECTED | _E.DISCONNECTED | _E.CLOSED | _E.CONNECT_RETRIED | _E.HANDSHAKE_SUCCEEDED

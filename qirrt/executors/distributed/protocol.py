@@ -29,8 +29,8 @@ import msgspec
 import zmq
 from msgspec import Meta, Struct
 
-from ...errors import ExecutionError
-from ...sniff import is_bitcode
+from qirrt.errors import ExecutionError
+from qirrt.qir.sniff import is_bitcode
 
 CLIENT = b"QRTC01"
 WORKER = b"QRTW01"

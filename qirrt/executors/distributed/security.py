@@ -23,8 +23,8 @@ import zmq
 import zmq.auth
 from zmq.utils import z85
 
-from ...errors import ExecutionError
-from . import endpoint
+from qirrt.errors import ExecutionError
+from qirrt.executors.distributed import endpoint
 
 log = logging.getLogger(__name__)
 

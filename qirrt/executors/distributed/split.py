@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ...errors import ExecutionError
+from qirrt.errors import ExecutionError
 
 
 @dataclass(frozen=True)

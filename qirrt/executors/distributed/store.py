@@ -17,8 +17,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...errors import ExecutionError
-from . import protocol
+from qirrt.errors import ExecutionError
+from qirrt.executors.distributed import protocol
 
 SCHEMA_VERSION = 2  # 2: jobs.worker_deaths, worker_names
 

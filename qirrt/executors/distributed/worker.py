@@ -33,16 +33,16 @@ from pathlib import Path
 
 import zmq
 
-from ...errors import (
+from qirrt.errors import (
     ExecutionError,
     InvalidProgramError,
     QirrtError,
     ResourceLimitError,
 )
-from . import isolation, security
-from . import protocol as P
-from .link import KeyRefusedError, Link
-from .spool import ResultSpool
+from qirrt.executors.distributed import isolation, security
+from qirrt.executors.distributed import protocol as P
+from qirrt.executors.distributed.link import KeyRefusedError, Link
+from qirrt.executors.distributed.spool import ResultSpool
 
 log = logging.getLogger(__name__)
 _SNDMORE = int(zmq.SNDMORE)
@@ -71,11 +71,11 @@ def load_executor(spec: str):
         try:
             obj = getattr(importlib.import_module(module_name), attr)
         except (ImportError, AttributeError) as exc:
-            from ...errors import PluginError
+            from qirrt.errors import PluginError
 
             raise PluginError(f"cannot load executor {spec!r}: {exc}") from exc
     else:
-        from ...plugins import load_plugin
+        from qirrt.plugins import load_plugin
 
         obj = load_plugin("qirrt.executors", spec)
     return obj() if isinstance(obj, type) else obj
@@ -378,7 +378,7 @@ class Worker:
         started = time.monotonic()
         try:
             if spec["kind"] == "workload":
-                from .workload import run_sandboxed
+                from qirrt.executors.distributed.workload import run_sandboxed
 
                 # A workload that crashes or hits a limit is a failed job (WorkloadError is permanent:
                 # not retried elsewhere); it cannot signal this process, which goes on.
@@ -403,7 +403,7 @@ class Worker:
             self._job_socket().send_multipart(P.encode(P.WORKER, P.W_RESULT, body))
 
     def _program(self, source: str | bytes):
-        from ...program import Program
+        from qirrt.qir.program import Program
 
         key = hashlib.sha256(source if isinstance(source, bytes) else source.encode()).hexdigest()
         program = self.programs.get(key)

@@ -35,9 +35,9 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 from typing import ClassVar
 
-from ...errors import ExecutionError
-from . import protocol as P
-from .isolation import (
+from qirrt.errors import ExecutionError
+from qirrt.executors.distributed import protocol as P
+from qirrt.executors.distributed.isolation import (
     SANDBOX_SCRIPT,
     SANDBOX_USER,
     Isolation,
@@ -45,7 +45,7 @@ from .isolation import (
     qirrt_root,
     read_only_paths,
 )
-from .sandbox import SETUP_EXIT
+from qirrt.executors.distributed.sandbox import SETUP_EXIT
 
 DEFAULT_LIMITS = {"memory_mb": 2048, "cpu_s": 3600, "wall_s": 7200.0, "nproc": 64, "file_mb": 64}
 JOB_DIR = "/job"  # where the workload's files are, inside its sandbox
@@ -78,8 +78,8 @@ class RuntimeWorkerBase:
 
     def execute(self, program, *, shots: int = 1000, seed: int | None = None, params: dict | None = None) -> dict:
         """Run one program (a `Program` or QIR text) on `backend_name` and return its result as a dict."""
-        from ...program import Program
-        from .worker import JobContext, load_executor, run_program
+        from qirrt.executors.distributed.worker import JobContext, load_executor, run_program
+        from qirrt.qir.program import Program
 
         if isinstance(program, str):
             program = Program.from_ir(program)

@@ -3,17 +3,17 @@
 One step per module — `zne`, `ddd`, `twirl`, `readout`, `pec` — each a frozen dataclass with a
 kebab-case `name`, registered in the ``qirrt.passes`` entry-point group like every other pass, so
 ``"ddd,zne{scale-factors=1,3,5}"`` parses with `qirrt.passes.parse_pipeline`. Composition, planning
-and execution live in `qirrt.mitigation`.
+and execution live in `qirrt.api.mitigate.pipeline`.
 """
 
 from __future__ import annotations
 
-from .base import Estimate, MitigationStep, QuasiDistribution
-from .ddd import DigitalDynamicalDecoupling
-from .pec import ProbabilisticErrorCancellation
-from .readout import ReadoutMitigation
-from .twirl import PauliTwirling
-from .zne import ZeroNoiseExtrapolation
+from qirrt.passes.mitigation.base import Estimate, MitigationStep, QuasiDistribution
+from qirrt.passes.mitigation.ddd import DigitalDynamicalDecoupling
+from qirrt.passes.mitigation.pec import ProbabilisticErrorCancellation
+from qirrt.passes.mitigation.readout import ReadoutMitigation
+from qirrt.passes.mitigation.twirl import PauliTwirling
+from qirrt.passes.mitigation.zne import ZeroNoiseExtrapolation
 
 __all__ = ["DigitalDynamicalDecoupling", "Estimate", "MitigationStep", "PauliTwirling", "ProbabilisticErrorCancellation",
            "QuasiDistribution", "ReadoutMitigation", "ZeroNoiseExtrapolation"]

@@ -4,7 +4,7 @@
 instances, calibration circuits, PEC samples); ``combine(results, programs=..., observable=...)``
 turns their outcomes, in the same order, back into one outcome. Steps compose by nesting: in
 ``["ddd", "zne"]`` ZNE expands each DDD-padded program and combines first, DDD combines last (see
-`qirrt.mitigation.Pipeline`).
+`qirrt.api.mitigate.pipeline.Pipeline`).
 
 Outcomes are `QuasiDistribution`s (probabilities over count keys, possibly negative, as readout
 inversion or PEC produce) or `Estimate`s (an expectation value). A step whose combination is
@@ -20,13 +20,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ...errors import PassError
-from ..base import Pass
+from qirrt.errors import PassError
+from qirrt.passes.base import Pass
 
 if TYPE_CHECKING:
-    from ...observables import BoundObservable
-    from ...program import Program
-    from ..base import PassContext
+    from qirrt.observables import BoundObservable
+    from qirrt.passes.base import PassContext
+    from qirrt.qir.program import Program
 
 TAGS = "mitigation"
 """``Program.metadata`` key of the list of tags mitigation steps leave on the programs they expand."""
@@ -207,7 +207,7 @@ class MitigationStep(Pass):
         expanded = self.expand(program, ctx)
         if len(expanded) != 1:
             raise PassError(f"mitigation step '{self}' expands one program into {len(expanded)}: run it "
-                            "through qirrt.mitigation (run, run_batch or Pipeline), which combines the results")
+                            "through qirrt.api.mitigate.pipeline (run, run_batch or Pipeline), which combines the results")
         return expanded[0]
 
     def _check(self, results: Sequence, programs: Sequence | None, *, need_programs: bool = False) -> None:

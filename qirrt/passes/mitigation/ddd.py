@@ -17,10 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ...errors import PassError
-from ..circuit import Circuit, Gate, Op, double_literal
-from .base import MitigationStep, tagged
-from .schedule import Durations, idle_windows
+from qirrt.errors import PassError
+from qirrt.passes.circuit import Circuit, Gate, Op, double_literal
+from qirrt.passes.mitigation.base import MitigationStep, tagged
+from qirrt.passes.mitigation.schedule import Durations, idle_windows
 
 SEQUENCES: dict[str, tuple[str, ...]] = {"xx": ("x", "x"), "yy": ("y", "y"), "xy4": ("x", "y", "x", "y")}
 

@@ -22,7 +22,7 @@ gate or an idle window), a Pauli P with probability |η_P|/γ and inserts it the
 P = I); the instance's sign is the product of the signs of the η drawn. `combine` returns
 γ_total/M · Σ signᵢ·outcomeᵢ with γ_total the product of the sites' γ; the sampling overhead γ_total² (how many
 more shots PEC needs for the same standard error) is in the outcome's details and in
-`qirrt.mitigation.plan`.
+`qirrt.api.mitigate.pipeline.plan`.
 
 **Readout.** Measurement error is noise of the circuit too. With ``readout=auto`` (the default) and a
 `Calibration` that has readout errors for every measured qubit, each sample's distribution is
@@ -30,7 +30,7 @@ corrected by the inverse of the measured bits' tensored confusion matrices befor
 sum: that is the quasi-probability representation of the measurement noise, A_q⁻¹ = Σ η·(I or X
 before the measurement), with its expectation taken exactly instead of sampled (no extra circuits;
 the one-norm of A⁻¹ multiplies γ in the reported overhead). ``readout=off`` cancels gate noise only;
-`qirrt.mitigation.Pipeline` switches ``auto`` off when the pipeline has its own ``readout`` step.
+`qirrt.api.mitigate.pipeline.Pipeline` switches ``auto`` off when the pipeline has its own ``readout`` step.
 """
 
 from __future__ import annotations
@@ -43,9 +43,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from ...errors import CalibrationError, PassError
-from ..circuit import Circuit, Gate
-from .base import (
+from qirrt.errors import CalibrationError, PassError
+from qirrt.passes.circuit import Circuit, Gate
+from qirrt.passes.mitigation.base import (
     Estimate,
     MitigationStep,
     as_distribution,
@@ -53,7 +53,7 @@ from .base import (
     tag_of,
     tagged,
 )
-from .schedule import Durations, idle_windows
+from qirrt.passes.mitigation.schedule import Durations, idle_windows
 
 _ONE_QUBIT_PAULIS = ("i", "x", "y", "z")
 
@@ -213,7 +213,7 @@ class ProbabilisticErrorCancellation(MitigationStep):
                    "readout_gamma": readout_gamma}
         outcome = linear_combination(results, weights, observable, details)
         if isinstance(outcome, Estimate):  # the sample spread dominates the shot noise: report it
-            from .base import value_of
+            from qirrt.passes.mitigation.base import value_of
 
             values = [gamma * t["sign"] * value_of(r, observable)[0] for r, t in zip(results, tags)]
             if len(values) > 1:
@@ -227,7 +227,7 @@ class ProbabilisticErrorCancellation(MitigationStep):
         calibration = getattr(ctx, "calibration", None) if ctx is not None else None
         if self.readout == "off" or calibration is None or any(isinstance(r, Estimate) for r in results):
             return list(results), 1.0
-        from .readout import ReadoutLayout, ReadoutMitigation, _has_readout
+        from qirrt.passes.mitigation.readout import ReadoutLayout, ReadoutMitigation, _has_readout
 
         layout = ReadoutLayout.of(programs[0])
         if not layout.measured or not all(_has_readout(calibration, layout.physical_qubit(p))

@@ -31,10 +31,10 @@ from typing import ClassVar
 
 import numpy as np
 
-from ...errors import CalibrationError, PassError
-from ...observables import MeasurementLayout, strip_key
-from ..circuit import Circuit, Gate, Op, Raw
-from .base import (
+from qirrt.errors import CalibrationError, PassError
+from qirrt.observables import MeasurementLayout, strip_key
+from qirrt.passes.circuit import Circuit, Gate, Op, Raw
+from qirrt.passes.mitigation.base import (
     MitigationStep,
     QuasiDistribution,
     as_distribution,

@@ -16,10 +16,10 @@ from typing import ClassVar
 
 import numpy as np
 
-from ...errors import PassError
-from ...gates import matrix
-from ..circuit import Circuit, Gate
-from .base import MitigationStep, linear_combination, tagged
+from qirrt.errors import PassError
+from qirrt.passes.circuit import Circuit, Gate
+from qirrt.passes.mitigation.base import MitigationStep, linear_combination, tagged
+from qirrt.qir.gates import matrix
 
 PAULIS = ("i", "x", "y", "z")
 TWIRLABLE = ("cx", "cy", "cz", "swap")

@@ -23,7 +23,7 @@ Richardson through 1, 3, 5 leaves a bias on the near-exponential decay ⟨O⟩ �
 (≈ 0.02–0.03 on the circuits of `benchmarks/mitigation_accuracy.py`); a fourth point (1, 3, 5, 7) cuts
 it about 3× at 1.7× the shot noise (Σ|wᵢ| = 6 against 3.5), the better trade at ~10⁵ shots.
 
-**Shots.** Under a total shot budget (`qirrt.mitigation.run(..., shot_budget=N)`) the scale factors
+**Shots.** Under a total shot budget (`qirrt.api.mitigate.pipeline.run(..., shot_budget=N)`) the scale factors
 get shares ∝ |wᵢ|, the extrapolation weights (``shot-allocation=weighted``, the default): with equal
 per-circuit variance σ² that minimises the extrapolated value's variance Σ wᵢ²σ²/nᵢ at fixed Σ nᵢ
 (for Richardson at 1,3,5: shares 0.54/0.36/0.11, variance × 0.78 against an even split).
@@ -39,7 +39,7 @@ is then A_q^λ, and the extrapolation to λ = 0 removes it with the gate noise. 
 processing of the counts (no extra circuits, no matrix inversion), applied only to distributions; it
 assumes the calibration describes the device, as readout mitigation does. ``readout-scaling=off``
 scales gates only (mitiq's behaviour), and so does a pipeline with a ``readout`` step, which corrects
-measurement error itself (`qirrt.mitigation.Pipeline` switches ``auto`` off there).
+measurement error itself (`qirrt.api.mitigate.pipeline.Pipeline` switches ``auto`` off there).
 """
 
 from __future__ import annotations
@@ -52,10 +52,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from ...dialect import GATES, INVERSES
-from ...errors import PassError
-from ..circuit import Angle, Circuit, Gate, Op, Raw, is_barrier, qubits_of
-from .base import (
+from qirrt.errors import PassError
+from qirrt.passes.circuit import Angle, Circuit, Gate, Op, Raw, is_barrier, qubits_of
+from qirrt.passes.mitigation.base import (
     Estimate,
     MitigationStep,
     QuasiDistribution,
@@ -65,6 +64,7 @@ from .base import (
     tagged,
     value_of,
 )
+from qirrt.qir.dialect import GATES, INVERSES
 
 FOLDINGS = ("global", "local", "random")
 EXTRAPOLATIONS = ("linear", "richardson", "polynomial", "exponential")
@@ -328,7 +328,7 @@ class ZeroNoiseExtrapolation(MitigationStep):
         calibration = getattr(ctx, "calibration", None) if ctx is not None else None
         if calibration is None or any(isinstance(r, Estimate) for r in results):
             return list(results), False
-        from .readout import (
+        from qirrt.passes.mitigation.readout import (
             ReadoutLayout,
             ReadoutMitigation,
             _apply_per_axis,

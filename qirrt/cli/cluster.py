@@ -1,0 +1,244 @@
+"""`qirrt broker`, `qirrt worker`, `qirrt submit`, `qirrt status`, `qirrt result` and `qirrt keys`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from qirrt.cli.common import user_errors
+
+SECURITY_HELP = "Directory of CurveZMQ keys (see `qirrt keys generate`)."
+LOOPBACK_HELP = "Run without keys; allowed only on a loopback address (127.0.0.0/8, ::1, ipc://)."
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
+
+
+def scaled_clock(scale: float, origin: float | None):
+    """A clock running `scale` times faster than real time from `origin` (tests of day-long jobs)."""
+    if scale == 1.0:
+        return time.time
+    origin = time.time() if origin is None else origin
+    return lambda: origin + (time.time() - origin) * scale
+
+
+@click.command()
+@click.option("--bind", default="tcp://127.0.0.1:5555", show_default=True, help="ZeroMQ address to listen on.")
+@click.option("--store", "store_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite file for jobs, sessions and workers (created if missing).")
+@click.option("--keys", "keys_dir", type=click.Path(file_okay=False, path_type=Path), help=SECURITY_HELP)
+@click.option("--insecure-loopback", is_flag=True, help=LOOPBACK_HELP)
+@click.option("--heartbeat-interval-ms", default=1000, show_default=True, type=click.IntRange(10, 600_000))
+@click.option("--heartbeat-liveness", default=3, show_default=True, type=click.IntRange(1, 100))
+@click.option("--max-attempts", default=5, show_default=True, type=click.IntRange(1, 1000),
+              help="Default attempts per job before it fails.")
+@click.option("--retry-backoff-s", default=0.1, show_default=True, type=float)
+@click.option("--user-max-running", type=click.IntRange(1), help="Jobs one user may have running at once.")
+@click.option("--user-rate", type=float, help="Jobs one user may submit per second (token bucket).")
+@click.option("--user-max-queued", default=100_000, show_default=True, type=click.IntRange(1),
+              help="Jobs one user may have queued at once; submissions past it are refused.")
+@click.option("--user-max-queued-bytes", default=1 << 30, show_default=True, type=click.IntRange(1),
+              help="Bytes of job specs (programs, params) one user may have queued at once.")
+@click.option("--max-message-bytes", default=16 << 20, show_default=True, type=click.IntRange(1024),
+              help="Largest message accepted (ZMQ_MAXMSGSIZE); libzmq drops a connection that sends more.")
+@click.option("--peer-burst-bytes", default=64 << 20, show_default=True, type=click.IntRange(1),
+              help="Bytes one client connection may send at once before its messages are refused.")
+@click.option("--peer-bytes-per-s", default=float(16 << 20), show_default=True, type=click.FloatRange(min=1.0),
+              help="Rate at which a client connection's byte budget refills.")
+@click.option("--operator", "operators", multiple=True,
+              help="A user allowed to reserve workers (repeatable); nobody else may reserve.")
+@click.option("--max-reservation-s", default=86400.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Longest reservation an operator may make, in seconds.")
+@click.option("--max-worker-deaths", default=2, show_default=True, type=click.IntRange(1),
+              help="Workers that may die while running one job before it is failed as poisonous "
+                   "(the first death marks it suspect and retries it).")
+@click.option("--synchronous", type=click.Choice(["NORMAL", "FULL"]), default="NORMAL", show_default=True,
+              help="SQLite durability: NORMAL survives process crashes, FULL power loss too.")
+@click.option("--clock-scale", default=1.0, type=float, hidden=True)
+@click.option("--clock-origin", default=None, type=float, hidden=True)
+@click.option("-v", "--verbose", is_flag=True)
+@user_errors
+def broker(bind, store_path, keys_dir, insecure_loopback, heartbeat_interval_ms, heartbeat_liveness,
+           max_attempts, retry_backoff_s, user_max_running, user_rate, user_max_queued, user_max_queued_bytes,
+           max_message_bytes, peer_burst_bytes, peer_bytes_per_s, operators, max_reservation_s, max_worker_deaths,
+           synchronous, clock_scale, clock_origin, verbose):
+    """Run the broker: a persistent job queue that workers register with and clients submit to."""
+    import signal
+
+    from qirrt.executors.distributed.broker import Broker
+
+    _logging(verbose)
+    server = Broker(bind, store_path, keys_dir=keys_dir, insecure_loopback=insecure_loopback,
+                    clock=scaled_clock(clock_scale, clock_origin), heartbeat_interval_ms=heartbeat_interval_ms,
+                    heartbeat_liveness=heartbeat_liveness, default_max_attempts=max_attempts,
+                    retry_backoff_s=retry_backoff_s, user_max_running=user_max_running,
+                    user_rate_per_s=user_rate, user_max_queued=user_max_queued,
+                    user_max_queued_bytes=user_max_queued_bytes, max_message_bytes=max_message_bytes,
+                    peer_burst_bytes=peer_burst_bytes, peer_bytes_per_s=peer_bytes_per_s, operators=operators,
+                    max_reservation_s=max_reservation_s, max_worker_deaths=max_worker_deaths,
+                    synchronous=synchronous)
+    signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    click.echo(f"qirrt broker listening on {server.endpoint} (store {store_path}, "
+               f"{'CurveZMQ' if keys_dir else 'insecure loopback'})")
+    sys.stdout.flush()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+
+
+@click.command()
+@click.option("--connect", "connect_url", default="tcp://127.0.0.1:5555", show_default=True)
+@click.option("--executor", default="local", show_default=True,
+              help="Executor plugin name (local, aer, cudaq, an adapter) or module:Class.")
+@click.option("--keys", "keys_dir", type=click.Path(file_okay=False, path_type=Path), help=SECURITY_HELP)
+@click.option("--key-name", help="Which key pair in --keys (default: the only one besides server).")
+@click.option("--insecure-loopback", is_flag=True, help=LOOPBACK_HELP)
+@click.option("--name", help="Worker name (default: host-pid-random).")
+@click.option("--slots", default=1, show_default=True, type=click.IntRange(1, 1024), help="Jobs run at once.")
+@click.option("--heartbeat-interval-ms", default=1000, show_default=True, type=click.IntRange(10, 600_000))
+@click.option("--heartbeat-liveness", default=3, show_default=True, type=click.IntRange(1, 100))
+@click.option("--workload-memory-mb", default=2048, show_default=True, type=int)
+@click.option("--workload-cpu-s", default=3600, show_default=True, type=int)
+@click.option("--workload-wall-s", default=7200.0, show_default=True, type=float)
+@click.option("--workload-nproc", default=64, show_default=True, type=int)
+@click.option("--workload-network", is_flag=True,
+              help="Let workloads whose job asks for the network (requires network) use the host's network.")
+@click.option("--check-sandbox", is_flag=True,
+              help="Run a probe workload that tries to escape, print what is and is not isolated, and exit "
+                   "(exit code 1 when anything is not).")
+@click.option("--spool", type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite file keeping finished results until the broker acknowledges them, across restarts "
+                   "of this worker (it also keeps the worker's name).")
+@click.option("-v", "--verbose", is_flag=True)
+@user_errors
+def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, slots, heartbeat_interval_ms,
+           heartbeat_liveness, workload_memory_mb, workload_cpu_s, workload_wall_s, workload_nproc,
+           workload_network, check_sandbox, spool, verbose):
+    """Run a worker: register with the broker and run jobs through EXECUTOR."""
+    import signal
+
+    _logging(verbose)
+    keys = None if keys_dir is None else (keys_dir, key_name) if key_name else keys_dir
+    limits = {"memory_mb": workload_memory_mb, "cpu_s": workload_cpu_s, "wall_s": workload_wall_s,
+              "nproc": workload_nproc}
+    if check_sandbox:
+        from qirrt.executors.distributed.isolation import check, detect, render
+
+        key_files = tuple(str(p) for p in sorted(keys_dir.rglob("*.key_secret"))) if keys_dir else ()
+        rows = check(detect(workload_network), key_files=key_files, limits={**limits, "wall_s": 60.0})
+        click.echo(render(rows))
+        sys.exit(0 if all(row.isolated for row in rows) else 1)
+    from qirrt.executors.distributed.worker import Worker
+
+    server = Worker(connect_url, executor, name=name, keys=keys, insecure_loopback=insecure_loopback,
+                    slots=slots, heartbeat_interval_ms=heartbeat_interval_ms,
+                    heartbeat_liveness=heartbeat_liveness, workload_limits=limits,
+                    workload_network=workload_network, spool=spool)
+    signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    click.echo(f"qirrt worker {server.name} connecting to {connect_url} with executor {executor}")
+    sys.stdout.flush()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+
+
+CLIENT_TIMEOUT_S = 10.0
+
+
+def _client(url, keys_dir, key_name, insecure_loopback, timeout_s):
+    from qirrt.executors.distributed.client import connect
+
+    keys = None if keys_dir is None else (keys_dir, key_name) if key_name else keys_dir
+    return connect(url, keys=keys, insecure_loopback=insecure_loopback,
+                   timeout_s=CLIENT_TIMEOUT_S if timeout_s is None else timeout_s)
+
+
+def _client_options(command):
+    command = click.option("--connect", "url", default="tcp://127.0.0.1:5555", show_default=True)(command)
+    command = click.option("--keys", "keys_dir", type=click.Path(file_okay=False, path_type=Path),
+                           help=SECURITY_HELP)(command)
+    command = click.option("--key-name")(command)
+    command = click.option("--insecure-loopback", is_flag=True, help=LOOPBACK_HELP)(command)
+    command = click.option("--timeout-s", type=click.FloatRange(0, min_open=True),
+                           help=f"Give up after this many seconds (exit code 2). Default: {CLIENT_TIMEOUT_S:g} s to "
+                                f"reach the broker and for each answer; a job's result is waited for as long "
+                                f"as it takes.")(command)
+    return command
+
+
+@click.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
+@_client_options
+@click.option("--shots", default=1000, show_default=True, type=click.IntRange(1))
+@click.option("--seed", type=int)
+@click.option("--priority", default=0, type=int)
+@click.option("--executor", help="Require a worker with this executor.")
+@click.option("--wait", is_flag=True, help="Wait for the result and print it as JSON.")
+@user_errors
+def submit(input_path, url, keys_dir, key_name, insecure_loopback, timeout_s, shots, seed, priority, executor,
+           wait):
+    """Submit INPUT (QIR, OpenQASM, Q#) to a broker; prints the job id."""
+    from qirrt.cli.common import load_input
+
+    program = load_input(input_path)
+    with _client(url, keys_dir, key_name, insecure_loopback, timeout_s) as client:
+        job = client.submit(program, shots=shots, seed=seed, priority=priority,
+                            requires={"executor": executor} if executor else None)
+        click.echo(job.id)
+        if wait:
+            result = job.result(timeout_s=timeout_s)
+            click.echo(json.dumps(result.to_dict() if hasattr(result, "to_dict") else result, indent=2))
+
+
+@click.command()
+@click.argument("job_ids", nargs=-1, required=True)
+@_client_options
+@user_errors
+def status(job_ids, url, keys_dir, key_name, insecure_loopback, timeout_s):
+    """Print the state, progress, queue position and ETA of JOB_IDS as JSON lines."""
+    with _client(url, keys_dir, key_name, insecure_loopback, timeout_s) as client:
+        for item in client.status(list(job_ids)):
+            click.echo(json.dumps(item))
+
+
+@click.command()
+@click.argument("job_id")
+@_client_options
+@user_errors
+def result(job_id, url, keys_dir, key_name, insecure_loopback, timeout_s):
+    """Wait for JOB_ID's result and print it as JSON."""
+    with _client(url, keys_dir, key_name, insecure_loopback, timeout_s) as client:
+        outcome = client.result(job_id, timeout_s=timeout_s)
+        click.echo(json.dumps(outcome.to_dict() if hasattr(outcome, "to_dict") else outcome, indent=2))
+
+
+@click.group()
+def keys():
+    """CurveZMQ key pairs for the broker, its users and its workers."""
+
+
+@keys.command("generate")
+@click.argument("keys_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--user", "users", multiple=True, help="A user key pair to make and allowlist (repeatable).")
+@click.option("--worker", "workers", multiple=True, help="A worker key pair to make and allowlist (repeatable).")
+@user_errors
+def generate(keys_dir, users, workers):
+    """Make DIR/server.key(_secret) and key pairs for users and workers, allowlisted in DIR/clients
+    and DIR/workers. Give each user their .key_secret and a copy of server.key."""
+    from qirrt.executors.distributed.security import generate as make
+
+    made = make(keys_dir, users=tuple(users) or ("client",), workers=tuple(workers) or ("worker",))
+    for name, path in made.items():
+        click.echo(f"{name}: {path}")
+
+
+COMMANDS = (broker, worker, submit, status, result, keys)
