@@ -130,7 +130,8 @@ def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, s
     limits = {"memory_mb": workload_memory_mb, "cpu_s": workload_cpu_s, "wall_s": workload_wall_s,
               "nproc": workload_nproc}
     if check_sandbox:
-        from qirrt.executors.distributed.isolation import check, detect, render
+        from qirrt.executors.distributed.isolation import detect
+        from qirrt.executors.distributed.sandbox_check import check, render
 
         key_files = tuple(str(p) for p in sorted(keys_dir.rglob("*.key_secret"))) if keys_dir else ()
         rows = check(detect(workload_network), key_files=key_files, limits={**limits, "wall_s": 60.0})

@@ -10,7 +10,8 @@
   (a weaker separation, reported as such); without them it refuses workloads, saying why.
 
 What is not available is logged once by the worker and shown by ``qirrt worker --check-sandbox``,
-which also runs a probe workload that tries each escape and reports what it could reach.
+which also runs a probe workload that tries each escape and reports what it could reach
+(`sandbox_check.py`). The pids cgroup that caps a workload's processes is made here too.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +35,7 @@ SANDBOX_USER = "qirrt-sandbox"
 SANDBOX_SCRIPT = Path(__file__).with_name("sandbox.py")
 NAMESPACES = ("mount", "pid", "net", "ipc", "uts")
 PROBE_TIMEOUT_S = 30.0
+_PACKAGE_DIR = Path(__file__).resolve().parents[2]  # the qirrt package this file belongs to
 
 
 @dataclass(frozen=True)
@@ -169,13 +172,11 @@ def detect(network_allowed: bool = False) -> Isolation:
 @functools.cache
 def read_only_paths() -> tuple[str, ...]:
     """What the sandbox binds read-only besides /usr: the interpreter, its packages, qirrt itself."""
-    import qirrt
-
     out = subprocess.run([sys.executable, "-I", "-c", "import sys, json; print(json.dumps(sys.path))"],
                          capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, check=True,
                          env={"PATH": os.defpath})
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-             str(Path(qirrt.__file__).resolve().parent), *json.loads(out.stdout)}
+             str(_PACKAGE_DIR), *json.loads(out.stdout)}
     system = tuple(f"/{name}" for name in ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"))
     kept = []
     for path in sorted(p for p in paths if p and os.path.isabs(p) and os.path.exists(p)):
@@ -190,102 +191,32 @@ def read_only_paths() -> tuple[str, ...]:
 
 def qirrt_root() -> str:
     """The directory that holds the worker's qirrt package (put first on the workload's sys.path)."""
-    import qirrt
-
-    return str(Path(qirrt.__file__).resolve().parent.parent)
+    return str(_PACKAGE_DIR.parent)
 
 
-# -- qirrt worker --check-sandbox ------------------------------------------------------------------
-@dataclass(frozen=True)
-class Check:
-    """One row of the check: a property, whether the probe workload was kept from it, and how."""
-
-    what: str
-    isolated: bool
-    how: str
+# -- cgroups ---------------------------------------------------------------------------------------
+PIDS_CGROUP_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
 
 
-def _how(isolation: Isolation, namespace: str, otherwise: str) -> str:
-    if namespace in isolation.namespaces:
-        return f"{namespace} namespace"
-    return f"no {namespace} namespace ({isolation.missing.get(namespace, 'not used')}); {otherwise}"
+def pids_cgroup(nproc: int) -> Path | None:
+    """A fresh pids cgroup (v1 or v2) capped at `nproc` tasks, or None where cgroups are not writable.
+
+    RLIMIT_NPROC does not bind root, so a worker running as root contains fork bombs this way."""
+    for root in PIDS_CGROUP_ROOTS:
+        if not (root / "cgroup.procs").exists():
+            continue
+        group = root / f"qirrt-{uuid.uuid4().hex[:12]}"
+        try:
+            group.mkdir()
+            (group / "pids.max").write_text(str(nproc))
+            return group
+        except OSError:
+            try:
+                group.rmdir()
+            except OSError:
+                pass
+    return None
 
 
-def check(isolation: Isolation | None = None, *, key_files: tuple[str, ...] = (),
-          limits: dict | None = None) -> list[Check]:
-    """Run `sandbox_probe` in the sandbox and say, for each escape it tries, whether it was refused."""
-    import socket
-    import tempfile
-
-    from qirrt.executors.distributed.workload import DEFAULT_LIMITS, discover, run_sandboxed
-
-    isolation = isolation or detect()
-    limits = {**DEFAULT_LIMITS, "wall_s": 60.0, **(limits or {})}
-    if isolation.refused:
-        return [Check("workloads", False, f"refused: {isolation.refused}")]
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="qirrt-check-") as tmp, socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        outside = Path(tmp)
-        os.chmod(outside, 0o777)  # only the sandbox keeps the workload out of it, not permissions
-        (outside / "worker-file").write_text("the worker's")
-        os.chmod(outside / "worker-file", 0o666)
-        bundle = discover(Path(__file__).with_name("sandbox_probe.py"))
-        bundle["inputs"] = {"worker_pid": os.getpid(), "port": listener.getsockname()[1],
-                            "read": ["/etc/shadow", str(outside / "worker-file"), *key_files],
-                            "write_dir": str(outside), "package_dir": str(Path(__file__).parent)}
-        seen = run_sandboxed(bundle, limits=limits, isolation=isolation)["value"]
-        written = (outside / "written-by-workload").exists()
-    stray = Path(__file__).with_name("written-by-workload")
-    if stray.exists():
-        stray.unlink()
-    refused = lambda outcome: outcome != "reached"
-    if isolation.user_namespace:
-        rows.append(Check("separate user", False, f"runs as {isolation.user}: the worker's own uid {os.geteuid()} "
-                                                  "outside; only the namespaces keep it from the worker"))
-    else:
-        rows.append(Check("separate user", seen["uid"] not in (0, os.geteuid()),
-                          f"runs as {isolation.user} (uid {seen['uid']})"))
-    files_how = _how(isolation, "mount", "file permissions only")
-    if "mount" in isolation.namespaces:
-        files_how = "mount namespace: a private root"
-    for path, outcome in seen["read"].items():
-        rows.append(Check(f"read {path}", refused(outcome), f"{files_how} ({outcome})"))
-    rows.append(Check("write outside /job and /tmp", refused(seen["write"]) and not written,
-                      f"{files_how} ({seen['write']})"))
-    rows.append(Check("write the interpreter or qirrt", refused(seen["package"]),
-                      f"read-only binds ({seen['package']})" if "mount" in isolation.namespaces
-                      else f"file permissions only ({seen['package']})"))
-    pid_how = _how(isolation, "pid", "other users' processes are hidden only where /proc is its own")
-    rows.append(Check("read the worker's environment", refused(seen["environ"]) and refused(seen["parent_environ"]),
-                      f"{pid_how} ({seen['environ']})"))
-    rows.append(Check("signal the worker", refused(seen["signal"]), f"{pid_how} ({seen['signal']})"))
-    rows.append(Check("see other processes", seen["processes"] <= 2,
-                      f"{pid_how} ({seen['processes']} visible)"))
-    rows.append(Check("TCP to 127.0.0.1 (the broker)", refused(seen["connect"]),
-                      _how(isolation, "net", "the workload shares the worker's network") + f" ({seen['connect']})"))
-    for name in ("ipc", "uts"):
-        rows.append(Check(f"{name.upper()} namespace", name in isolation.namespaces,
-                          _how(isolation, name, CONSEQUENCE[name])))
-    rows.append(Check("memory, CPU, file size", True, f"rlimits: {limits['memory_mb']} MB address space, "
-                                                       f"{limits['cpu_s']} s CPU, {limits['file_mb']} MB per file"))
-    from qirrt.executors.distributed.workload import _pids_cgroup
-
-    cgroup = _pids_cgroup(1)
-    if cgroup is not None:
-        cgroup.rmdir()
-    rows.append(Check("processes", True, f"{'a pids cgroup' if cgroup else 'RLIMIT_NPROC (shared by all sandboxes)'}"
-                                         f" of {limits['nproc']}"))
-    return rows
-
-
-def render(rows: list[Check]) -> str:
-    width = max(len(row.what) for row in rows)
-    lines = [f"{'property':<{width}}  isolated  how", f"{'-' * width}  --------  ---"]
-    lines += [f"{row.what:<{width}}  {'yes' if row.isolated else 'NO':<8}  {row.how}" for row in rows]
-    return "\n".join(lines)
-
-
-__all__ = ["SANDBOX_USER", "Check", "Isolation", "check", "detect", "ensure_sandbox_user", "read_only_paths",
-           "render"]
+__all__ = ["PIDS_CGROUP_ROOTS", "SANDBOX_USER", "Isolation", "detect", "ensure_sandbox_user", "pids_cgroup",
+           "qirrt_root", "read_only_paths"]

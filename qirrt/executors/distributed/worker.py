@@ -19,7 +19,6 @@ separate, resource-limited process (`qirrt.executors.distributed.workload`), nev
 from __future__ import annotations
 
 import hashlib
-import importlib
 import logging
 import os
 import socket as _socket
@@ -28,7 +27,6 @@ import time
 import uuid
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import zmq
@@ -41,44 +39,14 @@ from qirrt.errors import (
 )
 from qirrt.executors.distributed import isolation, security
 from qirrt.executors.distributed import protocol as P
+from qirrt.executors.distributed.job import JobContext, run_program
 from qirrt.executors.distributed.link import KeyRefusedError, Link
 from qirrt.executors.distributed.spool import ResultSpool
+from qirrt.executors.registry import new_executor
 
 log = logging.getLogger(__name__)
 _SNDMORE = int(zmq.SNDMORE)
 _NOBLOCK = int(zmq.NOBLOCK)
-
-
-@dataclass
-class JobContext:
-    """What a distributed-aware executor's `run_job(program, spec, context)` gets."""
-
-    job_id: str
-    attempt: int
-    checkpoint: bytes | None
-    cancelled: threading.Event
-    _report: object = field(repr=False, default=None)
-
-    def report(self, progress: float, checkpoint: bytes | None = None) -> None:
-        """Tell the broker how far the job is (0..1) and, optionally, a checkpoint to resume from."""
-        self._report(self.job_id, self.attempt, float(progress), checkpoint)
-
-
-def load_executor(spec: str):
-    """An executor instance from a plugin name (``local``, ``aer``) or ``package.module:Class``."""
-    if ":" in spec:
-        module_name, _, attr = spec.partition(":")
-        try:
-            obj = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError) as exc:
-            from qirrt.errors import PluginError
-
-            raise PluginError(f"cannot load executor {spec!r}: {exc}") from exc
-    else:
-        from qirrt.plugins import load_plugin
-
-        obj = load_plugin("qirrt.executors", spec)
-    return obj() if isinstance(obj, type) else obj
 
 
 def installed_packages() -> list[str]:
@@ -113,23 +81,6 @@ def describe(executor, executor_name: str, *, slots: int, extra: dict | None = N
     return capabilities
 
 
-def run_program(executor, program, spec: dict, context: JobContext) -> dict:
-    """Run one program job on `executor` and return the result as a plain dict (`Result.to_dict`)."""
-    if hasattr(executor, "run_job"):
-        result = executor.run_job(program, spec, context)
-    else:
-        kwargs = {"shots": spec["shots"], "seed": spec.get("seed")}
-        if spec.get("params"):
-            kwargs["params"] = spec["params"]
-        if hasattr(executor, "execute"):  # qirrt's Executor: synchronous, already on a job thread
-            result = executor.execute([program], **kwargs)
-        else:
-            result = executor.submit([program], **kwargs).result()
-    if isinstance(result, list) and len(result) == 1:
-        result = result[0]
-    return result.to_dict() if hasattr(result, "to_dict") else dict(result)
-
-
 class Worker:
     """A worker connected to the broker at `connect`, running jobs through `executor`."""
 
@@ -143,7 +94,7 @@ class Worker:
                                             what="the worker")
         self.connect_url = connect
         self.executor_name = executor
-        self.executor = load_executor(executor)
+        self.executor = new_executor(executor)
         self.spool = None if spool is None else ResultSpool(spool)
         if self.spool is not None:
             try:
@@ -452,5 +403,7 @@ def main_loop(connect: str, executor: str, **options) -> None:
     except KeyboardInterrupt:
         worker.stop()
 
+
+load_executor = new_executor  # the name before issue 16; executors load in `qirrt.executors.registry`
 
 __all__ = ["ExecutionError", "JobContext", "Worker", "describe", "load_executor", "run_program"]

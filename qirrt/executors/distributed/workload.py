@@ -42,9 +42,11 @@ from qirrt.executors.distributed.isolation import (
     SANDBOX_USER,
     Isolation,
     detect,
+    pids_cgroup,
     qirrt_root,
     read_only_paths,
 )
+from qirrt.executors.distributed.job import JobContext, run_program
 from qirrt.executors.distributed.sandbox import SETUP_EXIT
 
 DEFAULT_LIMITS = {"memory_mb": 2048, "cpu_s": 3600, "wall_s": 7200.0, "nproc": 64, "file_mb": 64}
@@ -78,12 +80,12 @@ class RuntimeWorkerBase:
 
     def execute(self, program, *, shots: int = 1000, seed: int | None = None, params: dict | None = None) -> dict:
         """Run one program (a `Program` or QIR text) on `backend_name` and return its result as a dict."""
-        from qirrt.executors.distributed.worker import JobContext, load_executor, run_program
+        from qirrt.executors.registry import new_executor
         from qirrt.qir.program import Program
 
         if isinstance(program, str):
             program = Program.from_ir(program)
-        executor = load_executor(self.backend_name)
+        executor = new_executor(self.backend_name)
         spec = {"id": uuid.uuid4().hex, "shots": shots, "seed": seed, "params": params,
                 "execution_options": dict(self.execution_options)}
         return run_program(executor, program, spec, JobContext(spec["id"], 1, None, threading.Event()))
@@ -215,29 +217,6 @@ class RuntimeProvider:
 
 
 # -- the worker side: a limited, separate process ---------------------------------------------------
-PIDS_CGROUP_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
-
-
-def _pids_cgroup(nproc: int) -> Path | None:
-    """A fresh pids cgroup (v1 or v2) capped at `nproc` tasks, or None where cgroups are not writable.
-
-    RLIMIT_NPROC does not bind root, so a worker running as root contains fork bombs this way."""
-    for root in PIDS_CGROUP_ROOTS:
-        if not (root / "cgroup.procs").exists():
-            continue
-        group = root / f"qirrt-{uuid.uuid4().hex[:12]}"
-        try:
-            group.mkdir()
-            (group / "pids.max").write_text(str(nproc))
-            return group
-        except OSError:
-            try:
-                group.rmdir()
-            except OSError:
-                pass
-    return None
-
-
 def _start(launch: dict, folder: Path, cgroup: Path | None) -> subprocess.Popen:
     """Start `sandbox.py` on `launch` in its own session (and cgroup), output to files in `folder`."""
     config = folder / "launch.json"
@@ -355,7 +334,7 @@ def run_sandboxed(workload: dict, *, limits: dict | None = None, cancelled: thre
         _write_job(workload, job)
         if not found.user_namespace:
             _chown_tree(job, found.uid, found.gid)
-        cgroup = _pids_cgroup(int(limits["nproc"]) + 2)  # + the sandbox's launcher and init
+        cgroup = pids_cgroup(int(limits["nproc"]) + 2)  # + the sandbox's launcher and init
         launch = {"job_dir": str(job), "root_dir": str(folder / "root"),
                   "namespaces": found.namespaces_for(network=network), "network": network,
                   "uid": found.uid, "gid": found.gid, "user": SANDBOX_USER,

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 import qirrt.executors.distributed as dist
 from qirrt.errors import ExecutionError
 from qirrt.executors.distributed import isolation, security
-from qirrt.executors.distributed.isolation import Isolation, check, detect
+from qirrt.executors.distributed.isolation import Isolation, detect
+from qirrt.executors.distributed.sandbox_check import check
 from qirrt.executors.distributed.workload import (
     RuntimeProvider,
     SandboxSetupError,
