@@ -8,8 +8,11 @@ program it was given and leaves its findings in `ctx.properties[name]`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
+
+from qirrt.passes.spec import format_spec, kebab, render_value
 
 if TYPE_CHECKING:
     from qirrt.device.calibration import Calibration
@@ -43,10 +46,26 @@ class Pass:
     def apply(self, program: Program, ctx: PassContext) -> Program:
         raise NotImplementedError
 
-    def __str__(self) -> str:
-        from qirrt.passes.pipeline import format_pass
+    def _options(self) -> list[tuple[str, str]]:
+        """(option, value text) for each option that differs from its default, in field order."""
+        options = []
+        for f in dataclasses.fields(self):
+            if not f.init:
+                continue
+            value = getattr(self, f.name)
+            if f.default is not dataclasses.MISSING:
+                default = f.default
+            elif f.default_factory is not dataclasses.MISSING:
+                default = f.default_factory()
+            else:
+                default = dataclasses.MISSING
+            if value != default:
+                options.append((kebab(f.name), render_value(value)))
+        return options
 
-        return format_pass(self)
+    def __str__(self) -> str:
+        """The pass as pipeline text: its name and the options that differ from their defaults."""
+        return format_spec(self.name, self._options())
 
 
 __all__ = ["Pass", "PassContext"]
