@@ -568,12 +568,12 @@ class CompiledProgram:
 
 def _execute(program: Program, rows: np.ndarray, *, shots: int, seed: int | None, executor) -> list:
     """Run the parametric `program` once per row of runtime values: one batch call, one JIT."""
-    try:
-        from qirrt.api.run import run
-    except ImportError:
-        raise ExecutionError("no executor is available to run compiled programs (qirrt.api.run is missing); "
-                             "use CompiledProgram.bind and run the Programs yourself") from None
-    results = run(program, shots=shots, seed=seed, params=[list(row) for row in rows], executor=executor)
+    from qirrt.executors.base import check_shots
+    from qirrt.executors.registry import get_executor
+
+    check_shots(shots)
+    runner = get_executor(executor) if isinstance(executor, str) else executor
+    results = runner.run(program, shots=shots, seed=seed, params=[list(row) for row in rows])
     return results if isinstance(results, list) else [results]
 
 

@@ -45,7 +45,7 @@ _GATES = ["x", "y", "z", "h", "s", "sdg", "t", "tdg", "sx", "rx", "ry", "rz", "c
 
 def _executor(executor: str | Any):
     if isinstance(executor, str):
-        from qirrt.api.run import get_executor
+        from qirrt.executors.registry import get_executor
 
         return get_executor(executor)
     return executor

@@ -1,27 +1,16 @@
-"""`qirrt.run`: anything `qirrt.load` accepts → `Result`, on an executor found by name."""
+"""`qirrt.run`: anything `qirrt.load` accepts → `Result`, on an executor found by name
+(`qirrt.executors.registry`; `get_executor` is re-exported here)."""
 
 from __future__ import annotations
 
 import threading
 from typing import Any
 
+from qirrt.executors.registry import executor_factory, get_executor
 from qirrt.result import Result
 
-_executors: dict[str, Any] = {}
+_for_target: dict[tuple, Any] = {}  # (name, target name, transpile) -> its shared executor
 _lock = threading.Lock()
-
-
-def get_executor(name: str = "local"):
-    """The shared instance of the executor registered as `name` in ``qirrt.executors``."""
-    with _lock:
-        executor = _executors.get(name)
-        if executor is None:
-            from qirrt.plugins import load_plugin
-
-            obj = load_plugin("qirrt.executors", name)
-            executor = obj() if isinstance(obj, type) else obj
-            _executors[name] = executor
-        return executor
 
 
 def executor_for_target(name: str, target: Any, *, transpile: bool = True):
@@ -33,24 +22,23 @@ def executor_for_target(name: str, target: Any, *, transpile: bool = True):
     """
     key = (name, target, transpile) if isinstance(target, str) else None
     with _lock:
-        if key is not None and key in _executors:
-            return _executors[key]
+        if key is not None and key in _for_target:
+            return _for_target[key]
     executor = _make_executor_for_target(name, target, transpile)
     if key is not None:
         with _lock:
-            executor = _executors.setdefault(key, executor)
+            executor = _for_target.setdefault(key, executor)
     return executor
 
 
 def _make_executor_for_target(name: str, target: Any, transpile: bool):
     from qirrt.errors import ExecutionError
-    from qirrt.plugins import load_plugin
 
     if name == "aer":
         from qirrt.executors.aer import AerExecutor
 
         return AerExecutor(target=target, transpile=transpile)
-    factory = load_plugin("qirrt.executors", name)
+    factory = executor_factory(name)
     from qirrt.adapters.base import HardwareAdapter
 
     if isinstance(factory, type) and issubclass(factory, HardwareAdapter):
@@ -132,3 +120,6 @@ def _run_mitigated(program, mitigation, observable, *, executor, target, shots: 
         if target is not None:
             options["target"] = target
     return run_mitigated(program, mitigation, observable, executor=runner, shots=shots, seed=seed, **options)
+
+
+__all__ = ["executor_for_target", "get_executor", "run"]

@@ -292,13 +292,14 @@ def targets(as_json: bool) -> None:
     Targets are device snapshots usable as --target NAME (IBM fake backends, short names accepted:
     FakeKolkata for FakeKolkataV2) and generic:N (a generic N-qubit device).
     """
-    from qirrt.plugins import load_group, names
+    from qirrt.executors.registry import executor_names
+    from qirrt.plugins import load_group
 
     fake = _fake_backend_names()
     adapters = load_group("qirrt.adapters")
     payload = {
         "targets": fake + ["generic:N"],
-        "executors": names("qirrt.executors"),
+        "executors": executor_names(),
         "adapters": {name: (getattr(cls, "__doc__", "") or "").strip().splitlines()[0] for name, cls in
                      adapters.items()},
     }

@@ -356,7 +356,7 @@ def test_a_module_too_large_for_the_memory_left_is_refused_before_parsing(tmp_pa
 
 _EVICTION = """
 import qirrt
-from qirrt.executors import jit
+from qirrt.executors.local import jit
 from tests import large_programs as large
 jit._CACHE_SIZE = 2
 for depth in range(1, 9):   # each compile evicts (and frees) an older engine

@@ -459,7 +459,7 @@ def _split(counts: Mapping[str, int], sizes: Sequence[int], rng: np.random.Gener
 def _run(executor, programs: list[Program], shots: list[int], seed: int | None) -> list[dict[str, int]]:
     """Counts of each program with its shots: qirrt executors (grouped by shot count) or a callable."""
     if executor is None or isinstance(executor, str):
-        from qirrt.api.run import get_executor
+        from qirrt.executors.registry import get_executor
 
         executor = get_executor(executor or "local")
     out: list[dict[str, int] | None] = [None] * len(programs)
