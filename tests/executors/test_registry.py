@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 
@@ -46,11 +47,11 @@ def test_options_go_to_the_class():
     assert isinstance(executor, LocalExecutor) and executor.options.precision == "complex64"
 
 
-def test_an_instance_takes_no_options(monkeypatch):
-    import tests.executors.test_registry as here
+AN_INSTANCE = NullExecutor()
 
-    monkeypatch.setattr(here, "AN_INSTANCE", NullExecutor(), raising=False)
-    assert registry.new_executor("tests.executors.test_registry:AN_INSTANCE") is here.AN_INSTANCE
+
+def test_an_instance_takes_no_options():
+    assert registry.new_executor("tests.executors.test_registry:AN_INSTANCE") is AN_INSTANCE
     with pytest.raises(PluginError, match=re.escape("is an instance, not a class, so it takes no options (shots)")):
         registry.new_executor("tests.executors.test_registry:AN_INSTANCE", shots=3)
 
@@ -68,8 +69,6 @@ def test_unknown_executors_are_plugin_errors(spec, message):
 def test_the_cli_lists_the_registry_names():
     out = CliRunner().invoke(main, ["targets", "--json"])
     assert out.exit_code == 0, out.output
-    import json
-
     assert json.loads(out.output)["executors"] == registry.executor_names()
     assert {"local", "null"} <= set(registry.executor_names())
 
