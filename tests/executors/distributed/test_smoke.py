@@ -28,7 +28,7 @@ def test_submit_and_result_round_trip(cluster):
 
 PROBE = """
 from qirrt.plugins import load_plugin
-from qirrt.program import Program
+from qirrt.qir.program import Program
 import sys
 program = Program.from_ir(open(sys.argv[1]).read())
 load_plugin("qirrt.executors", sys.argv[2])().execute([program], shots=10, seed=1)
