@@ -406,7 +406,11 @@ class Cfg:
         return result
 
 
+# =============================================================================================
+# Entry-point attributes and static ids, read from the text
+# =============================================================================================
 def entry_string_attrs(ir: str, entry: str) -> dict[str, str | None]:
+    """The string attributes of the entry point's attribute group (a valueless one maps to None)."""
     header = re.search(rf"^define [^\n]*@{quote_name(entry)}\([^\n]*\)([^\n{{]*)\{{", ir, re.MULTILINE)
     group = re.search(r"#(\d+)", header.group(1)) if header else None
     if group is None:
@@ -444,6 +448,7 @@ def count_ids(function: Function, kind: str) -> int:
 
 
 def argument_kind(callee: str, position: int) -> str | None:
+    """Whether operand `position` of a call to `callee` is a "qubit" or a "result" (None: neither)."""
     if callee.startswith(QIS_PREFIX):
         if "read_result" in callee:
             return "result"
@@ -453,3 +458,30 @@ def argument_kind(callee: str, position: int) -> str | None:
     if callee == f"{RT_PREFIX}result_record_output" and position == 0:
         return "result"
     return None
+
+
+__all__ = [
+    "LOCAL_RE",
+    "Arg",
+    "Block",
+    "Cfg",
+    "Function",
+    "Instr",
+    "ModuleText",
+    "argument_kind",
+    "call_text",
+    "count_ids",
+    "double_literal",
+    "entry_string_attrs",
+    "parse_arg",
+    "parse_double",
+    "parse_function",
+    "ptr",
+    "quote_name",
+    "renumber",
+    "split_module",
+    "split_top",
+    "static_id",
+    "strip_comment",
+    "substitute",
+]

@@ -2,7 +2,7 @@
 
 The normaliser works on the module as LLVM prints it (one instruction a line, opaque pointers: LLVM
 upgrades typed-pointer input while parsing). The entry point is read into a small instruction model
-(`Function`, `Block`, `Instr`) and rewritten by a fixed sequence of named steps; every step that
+(`Function`, `Block`, `Instr` of `qirrt.qir.text`) and rewritten by a fixed sequence of named steps; every step that
 changes something appends a human-readable line to `changes` (→ `Program.normalisation`); a change
 that repairs a violation of a QIR profile rule is also recorded as a `qirrt.qir.conformance.Repair` with
 the rule's code (→ `Program.repairs`, warned about, refused with `strict=True`). The result is
@@ -95,7 +95,6 @@ from qirrt.qir.text import (  # noqa: F401  (the text model is re-exported for o
     strip_comment,
     substitute,
 )
-
 
 NORMALISATION_ERRORS = {
     "QIR100": "an entry-point parameter that is used and is not a double",
