@@ -127,10 +127,11 @@ import numpy as np
 from qiskit import QuantumCircuit, transpile
 from qiskit.circuit.library import RZGate
 
+from qirrt.api.exact import exact_expectation
 from qirrt.api.mitigate.pipeline import run as mitigated_run
 from qirrt.bindings.qiskit.from_circuit import from_qiskit
 from qirrt.executors.base import Executor
-from qirrt.observables import PauliObservable, exact_expectation
+from qirrt.observables import PauliObservable
 from qirrt.passes.base import PassContext
 from qirrt.passes.circuit import Circuit, Gate, Op, parse_double
 from qirrt.result import Result

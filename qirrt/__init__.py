@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qirrt.api import exact
 from qirrt.api.compile import CompiledProgram, compile
 from qirrt.api.load import load
 from qirrt.api.mitigate.pipeline import run_batch
@@ -18,7 +19,6 @@ from qirrt.errors import (
     QirrtError,
 )
 from qirrt.executors.distributed.client import connect
-from qirrt.qir import exact
 from qirrt.qir.conformance import NonConformanceWarning
 from qirrt.qir.program import Profile, Program, Resources
 

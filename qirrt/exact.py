@@ -1,4 +1,4 @@
-"""Deprecated: moved to `qirrt.qir.exact`. This module re-exports it for one release."""
+"""Deprecated: moved to `qirrt.api.exact`. This module re-exports it for one release."""
 # qirrt-move: re-export of a moved module
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import importlib as _importlib
 import warnings as _warnings
 
-_new = _importlib.import_module("qirrt.qir.exact")
-_warnings.warn("qirrt.exact is deprecated: import from qirrt.qir.exact instead",
+_new = _importlib.import_module("qirrt.api.exact")
+_warnings.warn("qirrt.exact is deprecated: import from qirrt.api.exact instead",
                DeprecationWarning, stacklevel=2)
 
 globals().update({k: v for k, v in vars(_new).items() if not k.startswith("__")})

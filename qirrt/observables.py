@@ -12,7 +12,8 @@ program's ``mz`` and ``result_record_output`` calls, so the convention holds wha
 producer records in (for Qiskit-sourced programs the key is Qiskit's, qubit 0 measured into c[0]
 being rightmost). Every qubit the observable acts on must be measured and its result recorded.
 
-**X and Y terms.** Counts only give diagonal (Z-type) observables. `measurement_circuits` splits an
+**X and Y terms.** Counts only give diagonal (Z-type) observables.
+`qirrt.passes.basis_change.measurement_circuits` splits an
 observable into qubit-wise commuting groups and, per group, appends the basis change (H for X;
 S† then H for Y) just before each qubit's final measurement; each group's counts are then read with a
 diagonal observable (`BoundObservable`). The sum over groups is ⟨O⟩.
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from qirrt.errors import PassError
@@ -276,79 +277,15 @@ class BoundObservable:
         return math.sqrt(self.variance(distribution) / shots) if shots > 0 else math.inf
 
 
-# -- basis change ---------------------------------------------------------------------------------
-_BASIS_GATES = {"X": ("h",), "Y": ("s__adj", "h"), "Z": ()}
-
-
-def with_basis_change(program, basis: Mapping[int, str]):
-    """`program` with X/Y measurements turned into Z ones: gates inserted before each qubit's final mz."""
-    if not any(p in ("X", "Y") for p in basis.values()):
-        return program
-    from qirrt.passes.circuit import Circuit, Gate, Op
-
-    circuit = Circuit.from_program(program)
-    last: dict[int, tuple[int, int]] = {}  # qubit -> (block index, item index) of its final measurement
-    for b, block in enumerate(circuit.blocks):
-        for i, item in enumerate(block.items):
-            if isinstance(item, Op) and item.name in ("mz", "m", "mresetz"):
-                last[item.qubit] = (b, i)
-    inserts: dict[int, list[tuple[int, list]]] = {}
-    for q, pauli in basis.items():
-        gates = _BASIS_GATES[pauli]
-        if not gates:
-            continue
-        if q not in last:
-            raise PassError(f"the observable measures {pauli} on qubit {q}, which @{program.entry_point} never "
-                            "measures: measure every qubit the observable acts on")
-        b, i = last[q]
-        inserts.setdefault(b, []).append((i, [Gate(g, (q,)) for g in gates]))
-    for b, edits in inserts.items():
-        items = circuit.blocks[b].items
-        for i, gates in sorted(edits, key=lambda e: e[0], reverse=True):
-            items[i:i] = gates
-    label = ",".join(f"{p}{q}" for q, p in sorted(basis.items()))
-    return circuit.to_program(program, note=f"measure-basis{{{label}}}")
-
-
-def measurement_circuits(program, observable) -> list[tuple[object, BoundObservable, MeasurementGroup]]:
-    """One (program, diagonal observable, group) per qubit-wise commuting group of `observable`."""
-    observable = PauliObservable.parse(observable)
-    if observable.num_qubits > program.num_qubits and any(
-            q >= program.num_qubits for q in observable.support()):
-        raise PassError(f"observable {observable} acts on {observable.num_qubits} qubits but "
-                        f"@{program.entry_point} has {program.num_qubits}")
-    out = []
-    for group in observable.groups():
-        measured = with_basis_change(program, group.basis)
-        layout = MeasurementLayout.of(measured)
-        diagonal = MeasurementGroup(group.basis, tuple((_diagonal(label), c) for label, c in group.terms))
-        out.append((measured, BoundObservable.bind(diagonal, layout, f"@{program.entry_point}"), group))
-    return out
-
-
-def _diagonal(label: str) -> str:
-    return "".join("I" if p == "I" else "Z" for p in label)
-
-
 def expectation(counts: Mapping[str, float], observable, program) -> float:
     """⟨O⟩ for a diagonal observable from counts of `program`; X/Y terms need `measurement_circuits`."""
     observable = PauliObservable.parse(observable)
     if not observable.is_diagonal:
         raise PassError(f"observable {observable} has X or Y terms: counts of the program as written only give "
-                        "Z-type terms; run the circuits of qirrt.observables.measurement_circuits instead")
+                        "Z-type terms; run the circuits of qirrt.passes.basis_change.measurement_circuits instead")
     bound = BoundObservable.bind(observable, MeasurementLayout.of(program), f"@{program.entry_point}")
     return bound.expectation(counts)
 
 
-def exact_expectation(program, observable, params: Sequence[float] | None = None) -> float:
-    """⟨O⟩ from `qirrt.qir.exact.exact_distribution`, group by group (the noiseless reference)."""
-    from qirrt.qir.exact import exact_distribution
-
-    total = 0.0
-    for measured, bound, _ in measurement_circuits(program, observable):
-        total += bound.expectation(exact_distribution(measured, params))
-    return total
-
-
-__all__ = ["BoundObservable", "MeasurementGroup", "MeasurementLayout", "PauliObservable", "exact_expectation",
-           "expectation", "measurement_circuits", "strip_key", "with_basis_change"]
+__all__ = ["BoundObservable", "MeasurementGroup", "MeasurementLayout", "PauliObservable", "expectation",
+           "strip_key"]

@@ -13,7 +13,7 @@ import os
 import threading
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, ClassVar
@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from qirrt.errors import ExecutionError, JobCancelledError, JobTimeoutError
+from qirrt.qir.params import bindings, is_binding_batch
 from qirrt.qir.program import Program
 from qirrt.result import Result
 
@@ -175,20 +176,7 @@ def check_shots(shots: Any) -> None:
                              f"(for probabilities without sampling use qirrt.qir.exact.exact_distribution)")
 
 
-# -- parameter bindings ----------------------------------------------------------------------------------
-def is_binding_batch(params: Any) -> bool:
-    """True when `params` holds several bindings (a list of mappings/vectors or a 2-D array)."""
-    if params is None or isinstance(params, Mapping):
-        return False
-    if isinstance(params, np.ndarray):
-        return params.ndim == 2
-    if isinstance(params, Sequence) and not isinstance(params, (str, bytes)):
-        return len(params) > 0 and all(isinstance(p, Mapping) or (isinstance(p, np.ndarray) and p.ndim >= 1)
-                                       or (isinstance(p, Sequence) and not isinstance(p, (str, bytes)))
-                                       for p in params)  # a 0-d array (a PennyLane tensor) is one value
-    return False
-
-
+# -- options and parameter bindings (the binding forms live in qirrt.qir.params) ------------------------------
 def merge_options(base, options: dict, *, executor: str, also: str = "memory"):
     """`base` (an options dataclass) with `options` replaced; unknown names are a clear error."""
     known = {f.name for f in dataclasses.fields(base)}
@@ -210,50 +198,6 @@ def each_binding(programs, params: Any, seed: int | None):
             user_seed, stream = derive_seed(seed, index)
             yield program, vector, user_seed, stream, index
             index += 1
-
-
-def bindings(program: Program, params: Any) -> list[np.ndarray]:
-    """`params` as a list of float64 vectors in `program.parameters` order (one per binding)."""
-    names = program.parameters
-    if params is None:
-        items: list[Any] = [None]
-    elif is_binding_batch(params):
-        items = list(params)
-    else:
-        items = [params]
-    vectors = []
-    for item in items:
-        vectors.append(_vector(names, item))
-    return vectors
-
-
-def _vector(names: tuple[str, ...], item: Any) -> np.ndarray:
-    if item is None:
-        if names:
-            raise ExecutionError(
-                f"the program has {len(names)} unbound parameter(s) ({_list(names)}) and no values were "
-                f"given; pass params={{name: value, ...}} or a sequence of {len(names)} floats")
-        return np.zeros(0)
-    if isinstance(item, Mapping):
-        values = {str(getattr(k, "name", k)): v for k, v in item.items()}
-        missing = [n for n in names if n not in values]
-        if missing:
-            raise ExecutionError(f"missing values for parameter(s) {_list(missing)}; the program needs "
-                                 f"{_list(names)}")
-        unknown = [k for k in values if k not in names]
-        if unknown:
-            raise ExecutionError(f"unknown parameter(s) {_list(unknown)}; the program has "
-                                 f"{_list(names) if names else 'none'}")
-        return np.array([float(values[n]) for n in names], dtype=np.float64)
-    vector = np.asarray(item, dtype=np.float64).ravel()
-    if vector.size != len(names):
-        raise ExecutionError(f"got {vector.size} parameter value(s) for {len(names)} parameter(s)"
-                             f"{' (' + _list(names) + ')' if names else ''}")
-    return vector
-
-
-def _list(names) -> str:
-    return ", ".join(repr(n) for n in names)
 
 
 _MASK64 = (1 << 64) - 1

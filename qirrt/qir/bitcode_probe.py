@@ -15,6 +15,7 @@ import subprocess
 import sys
 
 from qirrt.errors import Location, ParseError
+from qirrt.qir.encoding import check_escaped_strings
 
 MEMORY_LIMIT_BYTES = 4 << 30
 """Address-space limit of the child reading the bitcode."""
@@ -48,8 +49,6 @@ def probe_bitcode(data: bytes, *, file: str | None = None) -> None:
         raise ParseError(f"cannot parse bitcode: reading it took over {TIMEOUT_S:.0f} s (corrupt?)", code="QIR001",
                          location=where) from None
     if done.returncode == 0:
-        from qirrt.qir.program import check_escaped_strings
-
         check_escaped_strings(done.stdout.decode("utf-8", "replace"), file=file)
         return
     if done.returncode == 3:

@@ -4,7 +4,7 @@ Normalisation brings QIR from every producer into qirrt's dialect. Most of what 
 dialect (gate spellings, typed pointers, QIR 0.1 attribute names); some of it repairs a module that
 breaks a rule of the QIR profiles (a missing `required_num_qubits`, an entry point with parameters,
 output recorded between gates, a loop without `backwards_branching`, ...). Each such repair is a
-`Repair` carrying the rule's code (see `qirrt.qir.validate.core.RULES`) and lands in `Program.repairs`.
+`Repair` carrying the rule's code (see `qirrt.qir.validate.rules.RULES`) and lands in `Program.repairs`.
 
 By default a repaired program loads, and each repair is reported once as a
 `NonConformanceWarning` (filter it with the `warnings` module); `strict=True` refuses it with an
@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from qirrt.errors import InvalidProgramError, Location
+from qirrt.qir.validate.rules import RULES
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,6 @@ class Repair:
 
     @property
     def rule(self) -> str:
-        from qirrt.qir.validate.core import RULES
-
         return RULES[self.code].name if self.code in RULES else ""
 
     def __str__(self) -> str:

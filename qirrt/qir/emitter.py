@@ -16,7 +16,7 @@ from qirrt.qir.dialect import (
     QIS_PREFIX,
     RT_PREFIX,
 )
-from qirrt.qir.program import Profile, encode_parameters
+from qirrt.qir.module import Profile, encode_parameters
 
 _NANOSECONDS_PER = {"s": 1e9, "ms": 1e6, "us": 1e3, "µs": 1e3, "ns": 1.0, "ps": 1e-3}
 _INTRINSICS = {"sin", "cos", "exp", "log", "sqrt", "fabs", "pow", "tan", "asin", "acos", "atan"}

@@ -22,6 +22,8 @@ import pyqir
 from qirrt.errors import ExecutionError
 from qirrt.qir.dialect import GATES, PARAMETER_FN, qis_name
 from qirrt.qir.gates import matrix
+from qirrt.qir.params import bindings, is_binding_batch
+from qirrt.qir.program import Program
 from qirrt.qir.values import MATH, OPCODES, evaluate, intrinsic_name, signed, wrap
 from qirrt.result import Record, format_key
 
@@ -249,18 +251,21 @@ class _Interpreter:
         self.distribution[key] = self.distribution.get(key, 0.0) + probability
 
 
-def exact_distribution(program, params=None, *, cutoff: float = 1e-14,
+def exact_distribution(program: Program, params=None, *, cutoff: float = 1e-14,
                        max_steps: int = 1_000_000) -> dict[str, float] | list[dict[str, float]]:
-    """Exact probabilities of the program's count keys (keys as `Result.counts` prints them).
+    """Exact probabilities of a `Program`'s count keys (keys as `Result.counts` prints them).
 
-    `program` is anything `qirrt.load` accepts; `params` takes the forms `qirrt.run` takes — a
-    mapping name → value, a sequence in `program.parameters` order, or a list of those, which gives
-    a list of distributions.
+    `params` takes the forms `qirrt.run` takes — a mapping name → value, a sequence in
+    `program.parameters` order, or a list of those, which gives a list of distributions.
+    `qirrt.exact.exact_distribution` takes anything `qirrt.load` accepts.
     """
-    from qirrt.api.load import load
-    from qirrt.executors.base import bindings, is_binding_batch
-
-    program = load(program)
+    if not isinstance(program, Program):
+        raise ExecutionError(f"qirrt.qir.exact.exact_distribution takes a qirrt Program, got "
+                             f"{type(program).__name__}; use qirrt.exact.exact_distribution, which loads "
+                             f"anything qirrt.load accepts")
     distributions = [_Interpreter(program, vector.tolist(), cutoff, max_steps).run()
                      for vector in bindings(program, params)]
     return distributions if is_binding_batch(params) else distributions[0]
+
+
+__all__ = ["exact_distribution"]

@@ -3,20 +3,49 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import pyqir
 
 from qirrt.qir.dialect import GATES, MEASUREMENTS, NON_UNITARY, qis_name
-
-if TYPE_CHECKING:
-    from qirrt.qir.program import Program, Resources
+from qirrt.qir.module import entry_points
 
 
-def summarize(program: Program) -> Resources:
-    from qirrt.qir.normalize.core import entry_points
-    from qirrt.qir.program import Resources
+@dataclass(frozen=True)
+class Resources:
+    """Static resource summary of a program."""
 
+    num_qubits: int
+    num_results: int
+    gate_counts: dict[str, int]
+    two_qubit_gates: int
+    multi_qubit_gates: int
+    depth: int
+    measurements: int
+    branches: int
+    parameters: int
+
+    @property
+    def total_gates(self) -> int:
+        return sum(self.gate_counts.values())
+
+    def to_dict(self) -> dict:
+        return {
+            "num_qubits": self.num_qubits,
+            "num_results": self.num_results,
+            "gate_counts": dict(sorted(self.gate_counts.items())),
+            "total_gates": self.total_gates,
+            "two_qubit_gates": self.two_qubit_gates,
+            "multi_qubit_gates": self.multi_qubit_gates,
+            "depth": self.depth,
+            "measurements": self.measurements,
+            "branches": self.branches,
+            "parameters": self.parameters,
+        }
+
+
+def summarize(program) -> Resources:
+    """The `Resources` of a `qirrt.qir.program.Program` (read from its module)."""
     module = program.module
     entry = entry_points(module)[0]
     counts: Counter[str] = Counter()

@@ -104,14 +104,14 @@ def test_exact_is_reachable_from_the_package_and_takes_runs_parameter_forms():
     import math
 
     expected = {"0": one(math.cos(0.6) ** 2), "1": one(math.sin(0.6) ** 2)}
-    assert qirrt.qir.exact.exact_distribution(program, {"theta": 1.2}) == expected
-    assert qirrt.qir.exact.exact_distribution(program, [1.2]) == expected
-    batch = qirrt.qir.exact.exact_distribution(program, [{"theta": 1.2}, [0.0]])
+    assert qirrt.exact.exact_distribution(program, {"theta": 1.2}) == expected
+    assert qirrt.exact.exact_distribution(program, [1.2]) == expected
+    batch = qirrt.exact.exact_distribution(program, [{"theta": 1.2}, [0.0]])
     assert batch == [expected, {"0": one(1.0)}]
     assert len(qirrt.run(program, params=[{"theta": 1.2}, [0.0]], shots=10)) == 2  # the same forms
     with pytest.raises(ExecutionError, match=re.escape("missing values for parameter(s) 'theta'")):
-        qirrt.qir.exact.exact_distribution(program, {"phi": 1.0})
-    assert qirrt.qir.exact.exact_distribution(GHZ) == {"000": one(0.5), "111": one(0.5)}  # anything load takes
+        qirrt.exact.exact_distribution(program, {"phi": 1.0})
+    assert qirrt.exact.exact_distribution(GHZ) == {"000": one(0.5), "111": one(0.5)}  # anything load takes
 
 
 @pytest.mark.parametrize("data", [b"\xf7" + bytes(range(256)), bytes((i * 131 + 7) % 256 for i in range(300))])

@@ -342,7 +342,7 @@ def test_a_module_too_large_for_the_memory_left_is_refused_before_parsing(tmp_pa
     path = tmp_path / "big.ll"
     path.write_text(text)
     bitcode = qirrt.load(large.straight_line(100)).to_bitcode() + b"\0" * (2**23)
-    with mock.patch("qirrt.executors.local.memory.available_bytes", return_value=64 * 2**20), \
+    with mock.patch("qirrt.qir.memory.available_bytes", return_value=64 * 2**20), \
             mock.patch("qirrt.qir.program.pyqir.Context", side_effect=AssertionError("parsed")):
         with pytest.raises(ResourceLimitError, match=r"loading this 9 MiB module needs about 0\.2 GiB .* but only "
                                                      r"0\.1 GiB of memory is available"):

@@ -54,8 +54,9 @@ import numpy as np
 
 from qirrt.errors import ExecutionError, PassError
 from qirrt.executors.base import derive_seed
-from qirrt.observables import BoundObservable, PauliObservable, measurement_circuits
+from qirrt.observables import BoundObservable, PauliObservable
 from qirrt.passes.base import PassContext
+from qirrt.passes.basis_change import measurement_circuits
 from qirrt.passes.mitigation.base import (
     Estimate,
     MitigationStep,

@@ -20,13 +20,20 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from qirrt.qir.dialect import ALIASES, GATES, INVERSES, QIS_PREFIX, RT_PREFIX, gate_symbol
-from qirrt.qir.normalize.core import (
+from qirrt.qir.dialect import (
+    ALIASES,
+    GATES,
+    INVERSES,
+    QIS_PREFIX,
+    RT_PREFIX,
+    gate_symbol,
+)
+from qirrt.qir.normalize.state import State
+from qirrt.qir.text import (
     LOCAL_RE,
     Block,
     Cfg,
     Instr,
-    State,
     call_text,
     count_ids,
     double_literal,

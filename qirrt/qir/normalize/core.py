@@ -2,7 +2,7 @@
 
 The normaliser works on the module as LLVM prints it (one instruction a line, opaque pointers: LLVM
 upgrades typed-pointer input while parsing). The entry point is read into a small instruction model
-(`Function`, `Block`, `Instr`) and rewritten by a fixed sequence of named steps; every step that
+(`Function`, `Block`, `Instr` of `qirrt.qir.text`) and rewritten by a fixed sequence of named steps; every step that
 changes something appends a human-readable line to `changes` (→ `Program.normalisation`); a change
 that repairs a violation of a QIR profile rule is also recorded as a `qirrt.qir.conformance.Repair` with
 the rule's code (→ `Program.repairs`, warned about, refused with `strict=True`). The result is
@@ -41,7 +41,6 @@ entry points) and the QIR1xx codes of `NORMALISATION_ERRORS`.
 from __future__ import annotations
 
 import re
-import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -58,7 +57,44 @@ from qirrt.qir.dialect import (
     RECORDS,
     RT_PREFIX,
 )
-from qirrt.qir.program import Profile, decode_parameters, encode_parameters, parse_module
+from qirrt.qir.module import (
+    EntryAttributes,
+    Profile,
+    encode_parameters,
+    entry_points,
+    parse_module,
+    read_entry_attributes,
+)
+from qirrt.qir.normalize import calls, dispatch, producers, promote
+from qirrt.qir.normalize.records import place_records_on_paths, records_at_returns
+from qirrt.qir.normalize.state import State
+from qirrt.qir.text import (  # noqa: F401  (the text model is re-exported for older imports)
+    _GLOBAL_NAME,
+    LOCAL_RE,
+    Arg,
+    Block,
+    Cfg,
+    Function,
+    Instr,
+    ModuleText,
+    _first_token,
+    argument_kind,
+    call_text,
+    count_ids,
+    double_literal,
+    entry_string_attrs,
+    parse_arg,
+    parse_double,
+    parse_function,
+    ptr,
+    quote_name,
+    renumber,
+    split_module,
+    split_top,
+    static_id,
+    strip_comment,
+    substitute,
+)
 
 NORMALISATION_ERRORS = {
     "QIR100": "an entry-point parameter that is used and is not a double",
@@ -84,16 +120,6 @@ _V01_ATTRIBUTES = {
 # Results
 # =============================================================================================
 @dataclass
-class EntryAttributes:
-    entry_point: str
-    profile: Profile
-    num_qubits: int
-    num_results: int
-    parameters: tuple[str, ...]
-    producer: str | None
-
-
-@dataclass
 class NormalizedModule:
     ir: str
     entry_point: str
@@ -108,506 +134,9 @@ class NormalizedModule:
     """The verified module `ir` was printed from (saves the Program a re-parse)."""
 
 
-def _string_attr(function: pyqir.Function, key: str) -> str | None:
-    attribute = function.attributes.func[key] if key in function.attributes.func else None
-    return attribute.string_value if attribute is not None else None
-
-
-def entry_points(module: pyqir.Module) -> list[pyqir.Function]:
-    return [f for f in module.functions if pyqir.is_entry_point(f)]
-
-
-def read_entry_attributes(module: pyqir.Module) -> EntryAttributes:
-    """Read the entry point and its QIR attributes from a module already in the dialect."""
-    entries = entry_points(module)
-    if len(entries) != 1:
-        raise InvalidProgramError(f"expected exactly one entry point, found {len(entries)}", code="QIR010")
-    entry = entries[0]
-    profile_text = _string_attr(entry, "qir_profiles") or "adaptive_profile"
-    return EntryAttributes(
-        entry_point=entry.name,
-        profile=Profile.parse(profile_text),
-        num_qubits=int(_string_attr(entry, "required_num_qubits") or 0),
-        num_results=int(_string_attr(entry, "required_num_results") or 0),
-        parameters=decode_parameters(_string_attr(entry, PARAMETER_ATTR)),
-        producer=_string_attr(entry, PRODUCER_ATTR),
-    )
-
-
-# =============================================================================================
-# LLVM text: values, operands, instructions
-# =============================================================================================
-LOCAL_RE = re.compile(r'%(?:[-a-zA-Z$._][-a-zA-Z$._0-9]*|\d+|"[^"]*")')
-_GLOBAL_NAME = r'(?:[-a-zA-Z$._][-a-zA-Z$._0-9]*|\d+|"[^"]*")'
-_CALL_RE = re.compile(
-    rf"^(?:(?P<res>%\S+) = )?(?:(?:tail|musttail|notail) )?call (?P<pre>[^@]*)@(?P<callee>{_GLOBAL_NAME})"
-    r"\((?P<args>.*)\)(?P<post>[^()]*)$")
-_LABEL_RE = re.compile(r'^(?P<label>[-a-zA-Z$._0-9]+|"[^"]+"):(?:\s*;.*)?$')
-_INTTOPTR_RE = re.compile(r"^(?:nonnull )?inttoptr \(i64 (-?\d+) to ptr\)$")
-_PARAM_ATTRS = {"noundef", "zeroext", "signext", "nonnull", "writeonly", "readonly", "readnone",
-                "nocapture", "noalias", "inreg", "immarg", "returned", "nofree"}
-_OPEN, _CLOSE = "([{<", ")]}>"
-
-
-_FLAT_SPLIT = re.compile(r",\s*(?![^()]*\))")
-
-
-def split_top(text: str, sep: str = ",") -> list[str]:
-    """Split at `sep` outside brackets and quotes."""
-    if sep == "," and '"' not in text and "{" not in text and "<" not in text \
-            and not re.search(r"\([^()]*\(", text):
-        return [part.strip() for part in _FLAT_SPLIT.split(text)] if text.strip() else []
-    parts, depth, start, quoted = [], 0, 0, False
-    for i, ch in enumerate(text):
-        if ch == '"':
-            quoted = not quoted
-        elif quoted:
-            continue
-        elif ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE:
-            depth -= 1
-        elif ch == sep and depth == 0:
-            parts.append(text[start:i].strip())
-            start = i + 1
-    tail = text[start:].strip()
-    if tail or parts:
-        parts.append(tail)
-    return parts
-
-
-def _first_token(text: str) -> tuple[str, str]:
-    """The first whitespace-separated token of `text`, keeping bracketed types whole."""
-    text = text.strip()
-    if text and text[0] in _OPEN:
-        depth = 0
-        for i, ch in enumerate(text):
-            if ch in _OPEN:
-                depth += 1
-            elif ch in _CLOSE:
-                depth -= 1
-                if depth == 0:
-                    return text[: i + 1], text[i + 1:].strip()
-    head, _, rest = text.partition(" ")
-    return head, rest.strip()
-
-
-@dataclass
-class Arg:
-    type: str
-    value: str
-
-    def __str__(self) -> str:
-        return f"{self.type} {self.value}"
-
-
-def parse_arg(text: str) -> Arg:
-    type_, rest = _first_token(text)
-    while True:
-        word, remainder = _first_token(rest)
-        if word in _PARAM_ATTRS:
-            rest = remainder
-        elif word == "align" or word.startswith(("dereferenceable", "align(")):
-            rest = remainder.split(" ", 1)[1] if word == "align" and " " in remainder else remainder
-        else:
-            break
-    return Arg(type_, rest)
-
-
-def ptr(index: int) -> str:
-    """The operand text of static qubit or result `index`."""
-    return "null" if index == 0 else f"inttoptr (i64 {index} to ptr)"
-
-
-def static_id(value: str) -> int | None:
-    """`null` → 0, `inttoptr (i64 N to ptr)` → N, anything else → None."""
-    value = value.strip()
-    if value in ("null", "nonnull null"):
-        return 0
-    match = _INTTOPTR_RE.match(value)
-    return int(match.group(1)) if match else None
-
-
-def parse_double(text: str) -> float | None:
-    text = text.strip()
-    if text.startswith("0x") and len(text) == 18:
-        return struct.unpack(">d", bytes.fromhex(text[2:]))[0]
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def double_literal(value: float) -> str:
-    """An exact LLVM double literal."""
-    return "0x%016X" % struct.unpack("<Q", struct.pack("<d", float(value)))[0]
-
-
-class Instr:
-    """One instruction line; call instructions are parsed into callee, return type and arguments
-    (the arguments on first use)."""
-
-    __slots__ = ("_args", "_args_text", "callee", "opcode", "result", "ret", "text")
-
-    def __init__(self, text: str, result: str | None = None, opcode: str = "", callee: str | None = None,
-                 ret: str | None = None, args: list[Arg] | None = None, args_text: str | None = None):
-        self.text, self.result, self.opcode, self.callee, self.ret = text, result, opcode, callee, ret
-        self._args = args
-        self._args_text = args_text
-
-    @property
-    def args(self) -> list[Arg]:
-        if self._args is None:
-            self._args = [parse_arg(a) for a in split_top(self._args_text)] if self._args_text else []
-        return self._args
-
-    def __repr__(self) -> str:
-        return f"Instr({self.text!r})"
-
-    @classmethod
-    def parse(cls, text: str) -> Instr:
-        text = text.strip()
-        if ";" in text:
-            text = strip_comment(text)
-        if "call " in text:
-            match = _CALL_RE.match(text)
-            if match:
-                pre = match.group("pre").strip()
-                if pre.endswith(")"):  # explicit function type of a variadic call
-                    pre = pre[: pre.rfind("(")].strip()
-                ret = pre.split()[-1] if pre else "void"
-                return cls(text, match.group("res"), "call", match.group("callee").strip('"'), ret,
-                           args_text=match.group("args"))
-        result = None
-        body = text
-        if text.startswith("%") and " = " in text:
-            result, body = text.split(" = ", 1)
-        return cls(text, result, body.split(" ", 1)[0])
-
-    @property
-    def is_terminator(self) -> bool:
-        return self.opcode in ("br", "ret", "switch", "unreachable", "indirectbr", "callbr")
-
-    def successors(self) -> list[str]:
-        return [m[len("label %"):] for m in re.findall(r'label %(?:[-a-zA-Z$._0-9]+|"[^"]+")', self.text)]
-
-
-def strip_comment(line: str) -> str:
-    """An LLVM text line without its `;` comment (a `;` inside a quoted name is kept)."""
-    if ";" not in line:
-        return line
-    quoted = False
-    for i, ch in enumerate(line):
-        if ch == '"':
-            quoted = not quoted
-        elif ch == ";" and not quoted:
-            return line[:i].rstrip()
-    return line
-
-
-def call_text(callee: str, args: list[str] | list[Arg], *, ret: str = "void", result: str | None = None) -> str:
-    head = f"{result} = " if result else ""
-    return f"{head}call {ret} @{callee}({', '.join(str(a) for a in args)})"
-
-
-@dataclass
-class Block:
-    label: str
-    explicit: bool
-    instrs: list[Instr]
-
-    @property
-    def terminator(self) -> Instr | None:
-        return self.instrs[-1] if self.instrs and self.instrs[-1].is_terminator else None
-
-
-@dataclass
-class Function:
-    """The entry point's definition: `define <ret> @<name>(<params>) <attrs> {` and its blocks."""
-
-    ret: str
-    name: str
-    params: list[str]
-    suffix: str
-    blocks: list[Block]
-    prefix: str = "define"
-
-    def instructions(self):
-        for block in self.blocks:
-            for index, instr in enumerate(block.instrs):
-                yield block, index, instr
-
-    def block(self, label: str) -> Block:
-        for block in self.blocks:
-            if block.label == label:
-                return block
-        raise KeyError(label)
-
-    def print(self) -> str:
-        lines = [f"{self.prefix} {self.ret} @{self.name}({', '.join(self.params)}){self.suffix}{{"]
-        for block in self.blocks:
-            lines.append(f"{block.label}:")
-            lines.extend(f"  {instr.text}" for instr in block.instrs)
-        lines.append("}")
-        return "\n".join(lines)
-
-
-_DEFINE_RE = re.compile(rf"^(?P<prefix>define[^@]*?) (?P<ret>\S+) @(?P<name>{_GLOBAL_NAME})\((?P<params>.*)\)"
-                        r"(?P<suffix>[^{]*)\{$")
-
-
-def parse_function(text: str) -> Function:
-    lines = text.splitlines()
-    header = _DEFINE_RE.match(lines[0])
-    if header is None:
-        raise InvalidProgramError(f"cannot read the definition `{lines[0]}`", code="QIR001")
-    params = split_top(header.group("params"))
-    unnamed_args = sum(1 for p in params if re.search(r"%\d+$", p))
-    blocks: list[Block] = []
-    current: Block | None = None
-    for line in lines[1:-1]:
-        stripped = line.strip()
-        if not stripped or stripped.startswith(";"):
-            continue
-        label = _LABEL_RE.match(stripped) if not line.startswith(" ") else None
-        if label:
-            current = Block(label.group("label"), True, [])
-            blocks.append(current)
-            continue
-        if current is None:
-            current = Block(str(unnamed_args), False, [])
-            blocks.append(current)
-        current.instrs.append(Instr.parse(stripped))
-    return Function(header.group("ret"), header.group("name").strip('"'), params,
-                    header.group("suffix"), blocks, header.group("prefix"))
-
-
-def substitute(text: str, env: dict[str, str]) -> str:
-    """Replace local value names by the texts `env` gives them."""
-    if not env:
-        return text
-    return LOCAL_RE.sub(lambda m: env.get(m.group(0), m.group(0)), text)
-
-
-def renumber(function: Function) -> None:
-    """Give unnamed values and blocks consecutive numbers again after instructions were removed."""
-    mapping: dict[str, str] = {}
-    counter = 0
-    new_params = []
-    for param in function.params:
-        match = re.search(r"%(\d+)$", param)
-        if match:
-            mapping[f"%{match.group(1)}"] = f"%{counter}"
-            param = param[: match.start()] + f"%{counter}"
-            counter += 1
-        new_params.append(param)
-    function.params = new_params
-    for block in function.blocks:
-        if block.label.isdigit():
-            mapping[f"%{block.label}"] = f"%{counter}"
-            block.label = str(counter)
-            counter += 1
-        for instr in block.instrs:
-            if instr.result and instr.result[1:].isdigit():
-                mapping[instr.result] = f"%{counter}"
-                counter += 1
-    for block in function.blocks:
-        for i, instr in enumerate(block.instrs):
-            new = LOCAL_RE.sub(lambda m: mapping.get(m.group(0), m.group(0)) if m.group(0)[1:].isdigit()
-                               else m.group(0), instr.text)
-            if new != instr.text:
-                block.instrs[i] = Instr.parse(new)
-
-
-# =============================================================================================
-# Module text
-# =============================================================================================
-@dataclass
-class ModuleText:
-    """The printed module split around the entry point's definition."""
-
-    before: str
-    function: Function
-    after: str
-
-    def print(self) -> str:
-        return f"{self.before}{self.function.print()}\n{self.after}"
-
-
-def split_module(ir: str, entry: str) -> ModuleText:
-    pattern = re.compile(rf"^define [^\n]*@{_quote_name(entry)}\(", re.MULTILINE)
-    match = pattern.search(ir)
-    if match is None:
-        raise InvalidProgramError(f"cannot find the definition of @{entry}", code="QIR010")
-    end = ir.find("\n}\n", match.start())
-    end = len(ir) - 2 if end < 0 else end
-    return ModuleText(ir[: match.start()], parse_function(ir[match.start(): end + 2]), ir[end + 3:])
-
-
-def _quote_name(name: str) -> str:
-    if re.fullmatch(r"[-a-zA-Z$._][-a-zA-Z$._0-9]*", name):
-        return re.escape(name)
-    return re.escape(f'"{name}"')
-
-
-# =============================================================================================
-# Control-flow facts
-# =============================================================================================
-class Cfg:
-    """Successors, dominators, cycles and an execution order of the entry point's blocks."""
-
-    def __init__(self, function: Function):
-        self.labels = [b.label for b in function.blocks]
-        self.succ = {b.label: (b.terminator.successors() if b.terminator else []) for b in function.blocks}
-        self.entry = self.labels[0]
-        self.exits = [b.label for b in function.blocks if b.terminator and b.terminator.opcode == "ret"]
-        self._order = self._reverse_postorder()
-        self.cyclic = self._cyclic_blocks()
-
-    def _reverse_postorder(self) -> list[str]:
-        seen, order = set(), []
-        stack = [(self.entry, iter(self.succ.get(self.entry, [])))]
-        seen.add(self.entry)
-        while stack:
-            node, children = stack[-1]
-            for child in children:
-                if child not in seen:
-                    seen.add(child)
-                    stack.append((child, iter(self.succ.get(child, []))))
-                    break
-            else:
-                order.append(node)
-                stack.pop()
-        return order[::-1]
-
-    def order(self, label: str) -> int:
-        return self._order.index(label) if label in self._order else len(self._order)
-
-    def _cyclic_blocks(self) -> set[str]:
-        if len(self.labels) == 1:
-            return {self.entry} if self.entry in self.succ[self.entry] else set()
-        import networkx as nx
-
-        graph = nx.DiGraph()
-        graph.add_nodes_from(self.labels)
-        graph.add_edges_from((a, b) for a, bs in self.succ.items() for b in bs)
-        cyclic: set[str] = set()
-        for component in nx.strongly_connected_components(graph):
-            if len(component) > 1 or any(n in self.succ[n] for n in component):
-                cyclic |= component
-        return cyclic
-
-    def reachable_from(self, label: str) -> set[str]:
-        """Blocks reachable from the end of `label` (itself only through a cycle)."""
-        seen: set[str] = set()
-        stack = list(self.succ.get(label, []))
-        while stack:
-            node = stack.pop()
-            if node not in seen:
-                seen.add(node)
-                stack.extend(self.succ.get(node, []))
-        return seen
-
-    @property
-    def has_cycles(self) -> bool:
-        return bool(self.cyclic)
-
-    def dominators_of(self, label: str) -> set[str]:
-        """Blocks that every path from the entry to `label` passes through (itself included)."""
-        if len(self.labels) == 1:
-            return {label}
-        import networkx as nx
-
-        graph = nx.DiGraph()
-        graph.add_nodes_from(self.labels)
-        graph.add_edges_from((a, b) for a, bs in self.succ.items() for b in bs)
-        idom = nx.immediate_dominators(graph, self.entry)
-        result = {label}
-        node = label
-        while node in idom and idom[node] != node:
-            node = idom[node]
-            result.add(node)
-        return result
-
-
 # =============================================================================================
 # The normalisation state and its steps
 # =============================================================================================
-@dataclass
-class State:
-    """What the steps share: the module text, the entry function, the notes and a name supply."""
-
-    ir: str
-    producer: str
-    source_file: str | None
-    changes: list[str] = field(default_factory=list)
-    repairs: list[Repair] = field(default_factory=list)
-    module: ModuleText | None = None
-    entry: str = ""
-    add_entry_attribute: bool = False
-    parameters: tuple[str, ...] = ()
-    features: set[str] = field(default_factory=set)
-    dynamic_lowered: bool = False
-    profile: Profile | None = None
-    source_module: pyqir.Module | None = None
-    _temp: int = 0
-    _declares_profile: bool | None = None
-
-    @property
-    def function(self) -> Function:
-        assert self.module is not None
-        return self.module.function
-
-    def note(self, text: str) -> None:
-        """Record a rewrite that keeps the program's meaning and conformance (dialect normalisation)."""
-        self.changes.append(text)
-
-    def repair(self, code: str, violation: str, action: str, *, block: Block | None = None,
-               instr: Instr | str | None = None, note: bool = True, in_entry: bool = True) -> None:
-        """Record a rewrite that repaired a violation of rule `code` (also listed among the changes unless
-        `note` is false, for a repair whose steps were noted one by one).
-
-        Full QIR without an entry point attribute claims no profile: its one repair is QIR010 (taking an
-        entry point), and what follows from lowering it is dialect."""
-        if note:
-            self.changes.append(action)
-        if self.add_entry_attribute and code != "QIR010":
-            return
-        text = instr.text if isinstance(instr, Instr) else instr
-        self.repairs.append(Repair(code, violation, action, Location(
-            file=self.source_file, function=(self.entry or None) if in_entry else None,
-            block=block.label if block else None,
-            instruction=text)))
-
-    @property
-    def qir2_adaptive(self) -> bool:
-        """QIR 2.x's Adaptive profile (qdk's Adaptive targets) has local memory and arrays of qubits indexed
-        at run time; QIR 1.x and the Base profile do not."""
-        major = re.search(r'!"qir_major_version", i32 (\d+)', self.ir)
-        claimed = _entry_string_attrs(self.ir, self.entry).get("qir_profiles") if self.entry else None
-        return major is not None and int(major.group(1)) >= 2 and (claimed or "").lower().startswith("adaptive")
-
-    @property
-    def declares_profile(self) -> bool:
-        """Whether the entry point claims the base or adaptive profile (whose rules repairs are judged by)."""
-        if self._declares_profile is None:
-            claimed = _entry_string_attrs(self.ir, self.entry).get("qir_profiles") if self.entry else None
-            self._declares_profile = claimed is not None and \
-                claimed.lower().removesuffix("_profile") in ("base", "adaptive")
-        return self._declares_profile
-
-    def temp(self) -> str:
-        self._temp += 1
-        return f"%qirrt.{self._temp}"
-
-    def error(self, code: str, message: str, *, block: Block | None = None,
-              instr: Instr | str | None = None) -> InvalidProgramError:
-        text = instr.text if isinstance(instr, Instr) else instr
-        return InvalidProgramError(message, code=code, location=Location(
-            file=self.source_file, function=self.entry or None, block=block.label if block else None,
-            instruction=text))
-
-
 Step = Callable[[State], None]
 
 
@@ -623,8 +152,6 @@ def _rename_v01_attributes(state: State) -> None:
 
 
 def _select_entry_point(state: State) -> None:
-    from qirrt.qir.normalize import producers
-
     module = state.source_module
     entries = [f for f in module.functions
                if any(key in f.attributes.func for key in ("entry_point", "EntryPoint"))]
@@ -689,33 +216,23 @@ def _lower_entry_parameters(state: State) -> None:
 
 
 def _promote_memory(state: State) -> None:
-    from qirrt.qir.normalize.promote import promote_memory
-
-    promote_memory(state)
+    promote.promote_memory(state)
 
 
 def _dispatch_dynamic_operands(state: State) -> None:
-    from qirrt.qir.normalize.dispatch import dispatch_dynamic_operands
-
-    dispatch_dynamic_operands(state)
+    dispatch.dispatch_dynamic_operands(state)
 
 
 def _lower_write_results(state: State) -> None:
-    from qirrt.qir.normalize.promote import lower_write_results
-
-    lower_write_results(state)
+    promote.lower_write_results(state)
 
 
 def _lower_dynamic_qubits(state: State) -> None:
-    from qirrt.qir.normalize.calls import lower_dynamic
-
-    lower_dynamic(state)
+    calls.lower_dynamic(state)
 
 
 def _canonicalise_calls(state: State) -> None:
-    from qirrt.qir.normalize.calls import canonicalise_calls
-
-    canonicalise_calls(state)
+    calls.canonicalise_calls(state)
 
 
 def _is_record(instr: Instr) -> bool:
@@ -738,7 +255,6 @@ def _hoist_output_records(state: State) -> None:
     if exit_label is not None and _records_in_place(function.block(exit_label)) \
             and all(b.label == exit_label for b, _, _ in records) and exit_label not in cfg.cyclic:
         return
-    from qirrt.qir.normalize.records import place_records_on_paths, records_at_returns
 
     if records_at_returns(function, cfg):
         return
@@ -855,13 +371,13 @@ def _assemble(state: State) -> None:
         match = re.match(rf"^declare [^@]*@({_GLOBAL_NAME})\(", line)
         if match:
             symbol = match.group(1).strip('"')
-            other_uses = len(re.findall(rf"@{_quote_name(symbol)}(?![-a-zA-Z$._0-9])", rest)) - 1
+            other_uses = len(re.findall(rf"@{quote_name(symbol)}(?![-a-zA-Z$._0-9])", rest)) - 1
             if symbol not in called and other_uses <= 0:
                 continue
             declared.add(symbol)
         kept_lines.append(line)
     missing = sorted(s for s in called if s not in declared and _declaration(s, "") is not None
-                     and not re.search(rf"^define [^\n]*@{_quote_name(s)}\(", rest, re.MULTILINE))
+                     and not re.search(rf"^define [^\n]*@{quote_name(s)}\(", rest, re.MULTILINE))
     after = "\n".join(kept_lines)
     if missing:
         irreversible, group = "", ""
@@ -904,7 +420,7 @@ def _drop_dead_globals(text: str) -> str:
 
 def _set_entry_attributes(ir: str, entry: str, values: dict[str, str | None]) -> str:
     """Set string attributes of the entry point's attribute group, adding any that are missing."""
-    header = re.search(rf"^define [^\n]*@{_quote_name(entry)}\([^\n]*\)([^\n{{]*)\{{", ir, re.MULTILINE)
+    header = re.search(rf"^define [^\n]*@{quote_name(entry)}\([^\n]*\)([^\n{{]*)\{{", ir, re.MULTILINE)
     if header is None:
         raise InvalidProgramError(f"cannot find the definition of @{entry}", code="QIR010")
     group = re.search(r"#(\d+)", header.group(1))
@@ -922,18 +438,6 @@ def _set_entry_attributes(ir: str, entry: str, values: dict[str, str | None]) ->
         new = f'"{key}"="{value}"' if value is not None else f'"{key}"'
         body = attr_re.sub(lambda _m: new, body) if attr_re.search(body) else f"{body.rstrip()} {new} "
     return ir[: match.start(1)] + body + ir[match.end(1):]
-
-
-def _entry_string_attrs(ir: str, entry: str) -> dict[str, str | None]:
-    header = re.search(rf"^define [^\n]*@{_quote_name(entry)}\([^\n]*\)([^\n{{]*)\{{", ir, re.MULTILINE)
-    group = re.search(r"#(\d+)", header.group(1)) if header else None
-    if group is None:
-        return {}
-    match = re.search(rf"^attributes #{group.group(1)} = \{{(.*)\}}$", ir, re.MULTILINE)
-    attrs: dict[str, str | None] = {}
-    for key, value in re.findall(r'"([^"]+)"(?:="((?:[^"\\]|\\.)*)")?', match.group(1) if match else ""):
-        attrs[key] = value if value != "" or f'"{key}"=""' in match.group(1) else None
-    return attrs
 
 
 def infer_profile(function: Function) -> Profile:
@@ -959,46 +463,9 @@ def infer_profile(function: Function) -> Profile:
     return Profile.BASE
 
 
-_STATIC_PTR = re.compile(r"ptr (?:nonnull )?(?:(null)|inttoptr \(i64 (\d+) to ptr\))")
-
-
-def count_ids(function: Function, kind: str) -> int:
-    """1 + the highest static qubit or result id the entry point uses."""
-    highest = -1
-    for _, _, instr in function.instructions():
-        callee = instr.callee
-        if not callee or "ptr " not in instr.text:
-            continue
-        if callee.startswith(QIS_PREFIX) and "read_result" not in callee and not callee.startswith(
-                (f"{QIS_PREFIX}mz", f"{QIS_PREFIX}m__", f"{QIS_PREFIX}mresetz")):
-            if kind == "qubit":  # every static pointer of a gate is a qubit
-                for null, number in _STATIC_PTR.findall(instr.text):
-                    highest = max(highest, 0 if null else int(number))
-            continue
-        for position, arg in enumerate(instr.args):
-            if arg.type != "ptr" or _argument_kind(callee, position) != kind:
-                continue
-            value = static_id(arg.value)
-            if value is not None:
-                highest = max(highest, value)
-    return highest + 1
-
-
-def _argument_kind(callee: str, position: int) -> str | None:
-    if callee.startswith(QIS_PREFIX):
-        if "read_result" in callee:
-            return "result"
-        if callee.startswith((f"{QIS_PREFIX}mz", f"{QIS_PREFIX}m__", f"{QIS_PREFIX}mresetz")):
-            return "qubit" if position == 0 else "result"
-        return "qubit"
-    if callee == f"{RT_PREFIX}result_record_output" and position == 0:
-        return "result"
-    return None
-
-
 def _set_entry_attributes_step(state: State) -> None:
     function = state.function
-    attrs = _entry_string_attrs(state.ir, state.entry) if not state.add_entry_attribute else {}
+    attrs = entry_string_attrs(state.ir, state.entry) if not state.add_entry_attribute else {}
     updates: dict[str, str | None] = {}
     if state.add_entry_attribute:
         updates["entry_point"] = None
@@ -1195,8 +662,6 @@ def _mark_measurements_irreversible(state: State) -> None:
 
 
 def _producer_steps(state: State) -> None:
-    from qirrt.qir.normalize import producers
-
     producers.prepare(state)
 
 
@@ -1223,8 +688,6 @@ _STEPS: list[tuple[str, Step]] = [
 def normalize(module: pyqir.Module, *, producer: str | None = None,
               source_file: str | None = None) -> NormalizedModule:
     """Rewrite a parsed module into the dialect; raise `InvalidProgramError` where that is impossible."""
-    from qirrt.qir.normalize import producers
-
     error = module.verify()
     if error:
         lines = [line for line in error.strip().splitlines() if line.strip()]

@@ -24,11 +24,11 @@ import re
 from dataclasses import dataclass
 
 from qirrt.qir.dialect import QIS_PREFIX, RT_PREFIX
-from qirrt.qir.normalize.core import (
+from qirrt.qir.normalize.state import State
+from qirrt.qir.text import (
     LOCAL_RE,
     Block,
     Instr,
-    State,
     call_text,
     parse_arg,
     ptr,

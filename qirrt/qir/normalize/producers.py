@@ -26,6 +26,7 @@ from collections.abc import Callable
 import pyqir
 
 from qirrt.qir.dialect import QIS_PREFIX, RT_PREFIX
+from qirrt.qir.text import Instr, call_text, count_ids, ptr
 
 CUDAQ_ENTRY_PREFIX = "__nvqpp__mlirgen__"
 _CUDAQ_ENTRY_RE = re.compile(rf"^{CUDAQ_ENTRY_PREFIX}(?:function_)?(?P<kernel>[A-Za-z_][A-Za-z0-9_]*?)"
@@ -93,8 +94,6 @@ def _cudaq(state) -> None:
 # -- pytket's PYTKET profile -------------------------------------------------------------------------
 def _lower_pytket_registers(state) -> None:
     """`create_creg` registers → static results; reads → `read_result`; the int → zext/shl/or."""
-    from qirrt.qir.normalize.core import Instr, call_text, count_ids, ptr
-
     function = state.function
     registers: dict[str, list[int | None]] = {}
     next_result = count_ids(function, "result")
@@ -147,8 +146,6 @@ def _lower_pytket_registers(state) -> None:
 
 
 def _read_bit(state, result: int | None, name: str) -> list:
-    from qirrt.qir.normalize.core import Instr, call_text, ptr
-
     if result is None:  # never measured: pytket registers start at 0
         return [Instr.parse(f"{name} = and i1 false, false")]
     return [Instr.parse(call_text(f"{QIS_PREFIX}read_result__body", [f"ptr {ptr(result)}"], ret="i1",
@@ -156,8 +153,6 @@ def _read_bit(state, result: int | None, name: str) -> list:
 
 
 def _register_int(state, register: list[int | None], name: str) -> list:
-    from qirrt.qir.normalize.core import Instr
-
     lines: list = []
     accumulator = "0"
     bits = [(position, r) for position, r in enumerate(register) if r is not None]

@@ -20,10 +20,12 @@ import re
 
 from qirrt.errors import InvalidProgramError, Location
 from qirrt.qir.dialect import QIS_PREFIX, RT_PREFIX
-from qirrt.qir.normalize.core import (
+from qirrt.qir.module import parse_module
+from qirrt.qir.normalize.state import State
+from qirrt.qir.normalize.unroll import hint_counted_loops
+from qirrt.qir.text import (
     Instr,
-    State,
-    _argument_kind,
+    argument_kind,
     call_text,
     count_ids,
     ptr,
@@ -93,7 +95,6 @@ def _summary(state: State) -> dict[str, int]:
 
 def _optimise(state: State) -> str:
     from qirrt.qir.llvm import llvm
-    from qirrt.qir.program import parse_module
 
     try:
         module = llvm.parse_assembly(state.ir)
@@ -133,8 +134,6 @@ def _run(module, passes: tuple[str, ...]) -> None:
 
 def _hint_counted_loops(ir: str, entry: str) -> str | None:
     """`ir` with full-unroll hints on the entry point's counted loops that fit (`qirrt.qir.normalize.unroll`), or None."""
-    from qirrt.qir.normalize.unroll import hint_counted_loops
-
     module = split_module(ir, entry)
     numbers = [int(n) for n in re.findall(r"^!(\d+) = ", ir, re.MULTILINE)]
     function, nodes = hint_counted_loops(module.function.print(), max(numbers, default=0) + 1)
@@ -162,7 +161,7 @@ def _mentions(text: str, node: str) -> int:
 def _reads_result(callee: str | None, position: int) -> bool:
     if callee and "read_result" in callee:
         return True
-    return callee is not None and _argument_kind(callee, position) == "result"
+    return callee is not None and argument_kind(callee, position) == "result"
 
 
 def lower_write_results(state: State) -> None:

@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 
 from qirrt.qir.dialect import RT_PREFIX
-from qirrt.qir.normalize.core import LOCAL_RE, Block, Cfg, Instr, State, static_id, substitute
+from qirrt.qir.normalize.state import State
+from qirrt.qir.text import LOCAL_RE, Block, Cfg, Instr, static_id, substitute
 
 MAX_CONDITIONAL = 8
 """The most blocks that may record on only some paths (the exit gets 2**n returning leaves)."""

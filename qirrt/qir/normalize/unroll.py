@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from qirrt.qir.normalize.core import Cfg, Function, Instr, parse_function
+from qirrt.qir.text import Cfg, Function, Instr, parse_function
 
 MAX_TRIPS = 4096
 """The most iterations of one loop that are unrolled."""

@@ -8,6 +8,7 @@ import pytest
 from qiskit import QuantumCircuit
 from qiskit.quantum_info import SparsePauliOp, Statevector
 
+from qirrt.api.exact import exact_expectation
 from qirrt.api.mitigate.pipeline import (
     EnrichedExecutionBackend,
     ErrorMitigatedExecutionBackend,
@@ -16,9 +17,13 @@ from qirrt.api.mitigate.pipeline import (
 )
 from qirrt.bindings.qiskit.from_circuit import from_qiskit
 from qirrt.errors import PassError
-from qirrt.observables import PauliObservable, exact_expectation, expectation
+from qirrt.observables import PauliObservable, expectation
 from qirrt.passes.mitigation import DigitalDynamicalDecoupling, ZeroNoiseExtrapolation
-from tests.api.mitigate.conftest import DepolarizingSampler, ExactSampler, corpus_program
+from tests.api.mitigate.conftest import (
+    DepolarizingSampler,
+    ExactSampler,
+    corpus_program,
+)
 
 
 def _state_circuit():
