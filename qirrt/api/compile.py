@@ -123,7 +123,7 @@ def _slot_key_name(prefix: str, key) -> str:
 
 def add_correction_slots(program: Program, calibration: Calibration | None):
     """(program with hidden correction parameters, [(gate, physical qubits)] per slot pair)."""
-    from qirrt.passes.circuit import Angle, Circuit, Gate, Raw
+    from qirrt.passes.circuit import Circuit, Raw
 
     corrections = calibration.angle_corrections if calibration is not None else {}
     if not corrections:
@@ -136,27 +136,11 @@ def add_correction_slots(program: Program, calibration: Calibration | None):
     for block in circuit.blocks:
         items = []
         for item in block.items:
-            if isinstance(item, Gate) and item.name in _ROTATIONS:
-                phys = tuple(physical[q] for q in item.qubits)
-                key = (item.name, phys)
-                if key not in corrections and len(phys) == 2 and (item.name, phys[::-1]) in corrections:
-                    key = (item.name, phys[::-1])
-                if key in corrections:
-                    if key not in slots:
-                        scale, shift = f"%qirrt.cs{len(slots)}", f"%qirrt.co{len(slots)}"
-                        for value, prefix in ((scale, SCALE_PREFIX), (shift, SHIFT_PREFIX)):
-                            reads.append(Raw(f"  {value} = call double @{PARAMETER_FN}(i64 {len(names)})",
-                                             pure=True, defines=value))
-                            names.append(_slot_key_name(prefix, key))
-                        slots[key] = (scale, shift)
-                    scale, shift = slots[key]
-                    lines: list[str] = []
-                    operand = circuit._materialise(item.angles[0], lines)
-                    product, total = circuit.fresh_name(), circuit.fresh_name()
-                    lines.append(f"  {product} = fmul double {operand}, {scale}")
-                    lines.append(f"  {total} = fadd double {product}, {shift}")
-                    items.extend(Raw(line, pure=True) for line in lines)
-                    item = Gate(item.name, item.qubits, (Angle.symbol(total),))
+            key = _correction_key(item, physical, corrections)
+            if key is not None:
+                scale, shift = _correction_slot(key, slots, reads, names)
+                raws, item = _corrected_gate(circuit, item, scale, shift)
+                items.extend(raws)
             items.append(item)
         block.items = items
     circuit.blocks[0].items[0:0] = reads
@@ -167,6 +151,45 @@ def add_correction_slots(program: Program, calibration: Calibration | None):
     changes = {"metadata": {**program.metadata, "physical_qubits": circuit.physical}} if circuit.physical else {}
     out = program.replace_ir(ir, note="angle-correction slots", **changes)
     return out, list(slots)
+
+
+def _correction_key(item, physical: list[int], corrections) -> tuple | None:
+    """The calibration key correcting this gate (either qubit order for 2-qubit gates), or None."""
+    from qirrt.passes.circuit import Gate
+
+    if not isinstance(item, Gate) or item.name not in _ROTATIONS:
+        return None
+    phys = tuple(physical[q] for q in item.qubits)
+    key = (item.name, phys)
+    if key not in corrections and len(phys) == 2 and (item.name, phys[::-1]) in corrections:
+        key = (item.name, phys[::-1])
+    return key if key in corrections else None
+
+
+def _correction_slot(key: tuple, slots: dict, reads: list, names: list[str]) -> tuple[str, str]:
+    """The (scale, shift) SSA names for ``key``, adding their parameter reads the first time it is seen."""
+    from qirrt.passes.circuit import Raw
+
+    if key not in slots:
+        scale, shift = f"%qirrt.cs{len(slots)}", f"%qirrt.co{len(slots)}"
+        for value, prefix in ((scale, SCALE_PREFIX), (shift, SHIFT_PREFIX)):
+            reads.append(Raw(f"  {value} = call double @{PARAMETER_FN}(i64 {len(names)})",
+                             pure=True, defines=value))
+            names.append(_slot_key_name(prefix, key))
+        slots[key] = (scale, shift)
+    return slots[key]
+
+
+def _corrected_gate(circuit, item, scale: str, shift: str):
+    """(raw lines computing angle * scale + shift, the gate using that corrected angle)."""
+    from qirrt.passes.circuit import Angle, Gate, Raw
+
+    lines: list[str] = []
+    operand = circuit._materialise(item.angles[0], lines)
+    product, total = circuit.fresh_name(), circuit.fresh_name()
+    lines.append(f"  {product} = fmul double {operand}, {scale}")
+    lines.append(f"  {total} = fadd double {product}, {shift}")
+    return [Raw(line, pure=True) for line in lines], Gate(item.name, item.qubits, (Angle.symbol(total),))
 
 
 def _rotation_keys(program: Program) -> set[tuple]:
