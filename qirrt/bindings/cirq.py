@@ -23,6 +23,7 @@ through `cirq.decompose_once`. Noise channels and other non-unitary operations a
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from typing import TYPE_CHECKING, Any
@@ -46,6 +47,19 @@ _MAX_DEPTH = 32
 _Z_SPECIAL = {1.0: "z", 0.5: "s", -0.5: "s__adj", 0.25: "t", -0.25: "t__adj"}
 
 
+# cirq gate class name, _Lowering handler method, leading handler arguments.
+_GATE_TABLE = (
+    ("XPowGate", "_x_pow"), ("Rx", "_x_pow"), ("YPowGate", "_y_pow"), ("Ry", "_y_pow"),
+    ("ZPowGate", "_z_pow"), ("Rz", "_z_pow"), ("HPowGate", "_full_turn_only", "h"),
+    ("CZPowGate", "_cz_pow"), ("CXPowGate", "_cx_pow"),
+    ("XXPowGate", "_two_qubit_rotation", "rxx"), ("YYPowGate", "_two_qubit_rotation", "ryy"),
+    ("ZZPowGate", "_two_qubit_rotation", "rzz"), ("SwapPowGate", "_full_turn_only", "swap"),
+    ("CCXPowGate", "_full_turn_only", "ccx"), ("CCZPowGate", "_ccz_pow"),
+    ("IdentityGate", "_nothing"), ("GlobalPhaseGate", "_nothing"), ("MeasurementGate", "measure"),
+    ("ResetChannel", "_reset"), ("WaitGate", "_wait"),
+)
+
+
 def _cirq():
     return require("cirq", extra="cirq", feature="The Cirq frontend")
 
@@ -56,6 +70,11 @@ def _half_turns(exponent: Any) -> Any:
         return exponent
     e = float(exponent) % 2.0
     return e - 2.0 if e > 1.0 else e
+
+
+def _is_full_turn(exponent: Any) -> bool:
+    """Whether a numeric exponent is +-1 half turns (the gate itself or its inverse)."""
+    return is_number(exponent) and _half_turns(exponent) in (1.0, -1.0)
 
 
 def _angle(exponent: Any) -> Any:
@@ -154,105 +173,85 @@ class _Lowering:
         return self._handlers[gate_type]
 
     def _gate_handlers(self) -> dict:
-        cirq = self.cirq
-
-        def x_pow(gate, qubits):
-            e = _half_turns(gate.exponent)
-            if e == 1.0 or e == -1.0:
-                self._emit([("x", qubits, ())])
-            elif e == 0.5:
-                self._emit([("sx", qubits, ())])
-            elif e != 0.0:
-                self._emit([("rx", qubits, (_angle(e),))])
-
-        def y_pow(gate, qubits):
-            e = _half_turns(gate.exponent)
-            if e == 1.0 or e == -1.0:
-                self._emit([("y", qubits, ())])
-            elif e != 0.0:
-                self._emit([("ry", qubits, (_angle(e),))])
-
-        def z_pow(gate, qubits):
-            e = _half_turns(gate.exponent)
-            special = _Z_SPECIAL.get(e) if is_number(e) else None
-            if special is not None:
-                self._emit([(special, qubits, ())])
-            elif e != 0.0:
-                self._emit([("rz", qubits, (_angle(e),))])
-
-        def h_pow(gate, qubits):
-            if not (is_number(gate.exponent) and _half_turns(gate.exponent) in (1.0, -1.0)):
-                return False
-            self._emit([("h", qubits, ())])
-
-        def cz_pow(gate, qubits):
-            e = _half_turns(gate.exponent)
-            if e == 1.0 or e == -1.0:
-                self._emit([("cz", qubits, ())])
-            elif e != 0.0:
-                self._emit(controlled_phase(_angle(e), *qubits))
-
-        def cx_pow(gate, qubits):
-            e = _half_turns(gate.exponent)
-            if e == 1.0 or e == -1.0:
-                self._emit([("cx", qubits, ())])
-            elif e != 0.0:
-                control, target = qubits
-                self._emit([("h", (target,), ()), *controlled_phase(_angle(e), control, target),
-                            ("h", (target,), ())])
-
-        def two_qubit_rotation(name):
-            def handler(gate, qubits):
-                e = _half_turns(gate.exponent)
-                if e != 0.0:
-                    self._emit([(name, qubits, (_angle(e),))])
-            return handler
-
-        def swap_pow(gate, qubits):
-            if not (is_number(gate.exponent) and _half_turns(gate.exponent) in (1.0, -1.0)):
-                return False
-            self._emit([("swap", qubits, ())])
-
-        def ccx_pow(gate, qubits):
-            if not (is_number(gate.exponent) and _half_turns(gate.exponent) in (1.0, -1.0)):
-                return False
-            self._emit([("ccx", qubits, ())])
-
-        def ccz_pow(gate, qubits):
-            if not (is_number(gate.exponent) and _half_turns(gate.exponent) in (1.0, -1.0)):
-                return False
-            self._emit([("h", qubits[2:], ()), ("ccx", qubits, ()), ("h", qubits[2:], ())])
-
-        def nothing(gate, qubits):
-            return None
-
-        def measure(gate, qubits):
-            self.measure(gate, qubits)
-
-        def reset(gate, qubits):
-            (q,) = qubits
-            if q in self.touched or q in self.flipped:
-                self.flipped.discard(q)
-                self._use(qubits)
-                self.emitter.reset(q)
-
-        def wait(gate, qubits):
-            duration = gate.duration
-            if not is_number(getattr(duration, "total_nanos", lambda: None)()):
-                return False
-            for q in qubits:
-                self.emitter.delay(q, float(duration.total_nanos()), "ns")
-
-        handlers = {
-            cirq.XPowGate: x_pow, cirq.Rx: x_pow, cirq.YPowGate: y_pow, cirq.Ry: y_pow,
-            cirq.ZPowGate: z_pow, cirq.Rz: z_pow, cirq.HPowGate: h_pow, cirq.CZPowGate: cz_pow,
-            cirq.CXPowGate: cx_pow, cirq.XXPowGate: two_qubit_rotation("rxx"),
-            cirq.YYPowGate: two_qubit_rotation("ryy"), cirq.ZZPowGate: two_qubit_rotation("rzz"),
-            cirq.SwapPowGate: swap_pow, cirq.CCXPowGate: ccx_pow, cirq.CCZPowGate: ccz_pow,
-            cirq.IdentityGate: nothing, cirq.GlobalPhaseGate: nothing, cirq.MeasurementGate: measure,
-            cirq.ResetChannel: reset, cirq.WaitGate: wait,
-        }
+        """cirq gate class -> handler(gate, qubits); a handler returning False asks for decomposition."""
+        handlers = {}
+        for class_name, method, *args in _GATE_TABLE:
+            bound = getattr(self, method)
+            handlers[getattr(self.cirq, class_name)] = functools.partial(bound, *args) if args else bound
         return handlers
+
+    def _x_pow(self, gate, qubits):
+        e = _half_turns(gate.exponent)
+        if e == 1.0 or e == -1.0:
+            self._emit([("x", qubits, ())])
+        elif e == 0.5:
+            self._emit([("sx", qubits, ())])
+        elif e != 0.0:
+            self._emit([("rx", qubits, (_angle(e),))])
+
+    def _y_pow(self, gate, qubits):
+        e = _half_turns(gate.exponent)
+        if e == 1.0 or e == -1.0:
+            self._emit([("y", qubits, ())])
+        elif e != 0.0:
+            self._emit([("ry", qubits, (_angle(e),))])
+
+    def _z_pow(self, gate, qubits):
+        e = _half_turns(gate.exponent)
+        special = _Z_SPECIAL.get(e) if is_number(e) else None
+        if special is not None:
+            self._emit([(special, qubits, ())])
+        elif e != 0.0:
+            self._emit([("rz", qubits, (_angle(e),))])
+
+    def _cz_pow(self, gate, qubits):
+        e = _half_turns(gate.exponent)
+        if e == 1.0 or e == -1.0:
+            self._emit([("cz", qubits, ())])
+        elif e != 0.0:
+            self._emit(controlled_phase(_angle(e), *qubits))
+
+    def _cx_pow(self, gate, qubits):
+        e = _half_turns(gate.exponent)
+        if e == 1.0 or e == -1.0:
+            self._emit([("cx", qubits, ())])
+        elif e != 0.0:
+            control, target = qubits
+            self._emit([("h", (target,), ()), *controlled_phase(_angle(e), control, target),
+                        ("h", (target,), ())])
+
+    def _two_qubit_rotation(self, name, gate, qubits):
+        e = _half_turns(gate.exponent)
+        if e != 0.0:
+            self._emit([(name, qubits, (_angle(e),))])
+
+    def _full_turn_only(self, name, gate, qubits):
+        """h, swap, ccx: only the exponent +-1 power is native; others are decomposed."""
+        if not _is_full_turn(gate.exponent):
+            return False
+        self._emit([(name, qubits, ())])
+
+    def _ccz_pow(self, gate, qubits):
+        if not _is_full_turn(gate.exponent):
+            return False
+        self._emit([("h", qubits[2:], ()), ("ccx", qubits, ()), ("h", qubits[2:], ())])
+
+    def _nothing(self, gate, qubits):
+        return None
+
+    def _reset(self, gate, qubits):
+        (q,) = qubits
+        if q in self.touched or q in self.flipped:
+            self.flipped.discard(q)
+            self._use(qubits)
+            self.emitter.reset(q)
+
+    def _wait(self, gate, qubits):
+        duration = gate.duration
+        if not is_number(getattr(duration, "total_nanos", lambda: None)()):
+            return False
+        for q in qubits:
+            self.emitter.delay(q, float(duration.total_nanos()), "ns")
 
     def _controlled(self, gate, qubits: tuple[int, ...]) -> bool:
         """One control on a Pauli power or a global phase: emitted exactly; otherwise decomposed."""
