@@ -70,40 +70,52 @@ def split(durations: Sequence[dict[str, float | None]], lanes: Sequence[Lane], *
 
     # Local search: move or swap an item off the slot that finishes last while that helps.
     for _ in range(max_rounds):
-        critical = max(slots, key=lambda slot: load[slot])
-        makespan = load[critical]
-        improved = False
-        for index in [i for i, slot in placed.items() if slot == critical]:
-            for target in slots:
-                if target == critical or cost(index, target) is None:
-                    continue
-                moved = load[target] + cost(index, target)
-                if moved < makespan - 1e-12 and load[critical] - cost(index, critical) < makespan - 1e-12:
-                    load[critical] -= cost(index, critical)
-                    load[target] = moved
-                    placed[index] = target
-                    improved = True
-                    break
-                for other in [j for j, slot in placed.items() if slot == target]:
-                    if cost(other, critical) is None:
-                        continue
-                    new_critical = load[critical] - cost(index, critical) + cost(other, critical)
-                    new_target = load[target] - cost(other, target) + cost(index, target)
-                    if max(new_critical, new_target) < makespan - 1e-12:
-                        load[critical], load[target] = new_critical, new_target
-                        placed[index], placed[other] = target, critical
-                        improved = True
-                        break
-                if improved:
-                    break
-            if improved:
-                break
-        if not improved:
+        if not _improve_once(placed, load, slots, cost):
             break
 
     finish = {lane.name: max(load[slot] for slot in slots if slot[0] == lane.name) for lane in lanes}
     assignment = [placed[i][0] for i in range(len(durations))]
     return Plan(assignment, finish, max(load.values()) if load else 0.0)
+
+
+def _improve_once(placed: dict, load: dict, slots: list, cost) -> bool:
+    """Move or swap one item off the slot that finishes last if that lowers the makespan; whether it did."""
+    critical = max(slots, key=lambda slot: load[slot])
+    for index in [i for i, slot in placed.items() if slot == critical]:
+        for target in slots:
+            if target == critical or cost(index, target) is None:
+                continue
+            if (_try_move(index, critical, target, placed, load, cost)
+                    or _try_swap(index, critical, target, placed, load, cost)):
+                return True
+    return False
+
+
+def _try_move(index: int, critical, target, placed: dict, load: dict, cost) -> bool:
+    """Move item `index` from `critical` to `target` if both then finish before the makespan."""
+    makespan = load[critical]
+    moved = load[target] + cost(index, target)
+    if not (moved < makespan - 1e-12 and load[critical] - cost(index, critical) < makespan - 1e-12):
+        return False
+    load[critical] -= cost(index, critical)
+    load[target] = moved
+    placed[index] = target
+    return True
+
+
+def _try_swap(index: int, critical, target, placed: dict, load: dict, cost) -> bool:
+    """Swap item `index` on `critical` with an item on `target` if that lowers both below the makespan."""
+    makespan = load[critical]
+    for other in [j for j, slot in placed.items() if slot == target]:
+        if cost(other, critical) is None:
+            continue
+        new_critical = load[critical] - cost(index, critical) + cost(other, critical)
+        new_target = load[target] - cost(other, target) + cost(index, target)
+        if max(new_critical, new_target) < makespan - 1e-12:
+            load[critical], load[target] = new_critical, new_target
+            placed[index], placed[other] = target, critical
+            return True
+    return False
 
 
 def submit_split(client, programs: Sequence, durations: Sequence[dict[str, float | None]],

@@ -219,41 +219,54 @@ class Worker:
                 if self.link.monitor in events:
                     self._watch_link()
                 if self.inbox in events:
-                    while True:
-                        try:
-                            frames = P.recv_frames(self.inbox)
-                        except zmq.Again:
-                            break
-                        self._from_job(frames)
-                if self.socket in events:
-                    reconnect = False
-                    first = True
-                    while not reconnect:
-                        try:
-                            frames = P.recv_frames(self.socket)
-                        except zmq.Again:
-                            break
-                        self.liveness = self.heartbeat_liveness
-                        reconnect = self._from_broker(frames)
-                        # One job at a time is the common case: ask rather than pay for a zmq.Again.
-                        if first and not reconnect and not P.readable(self.socket):
-                            break
-                        first = False
-                    if reconnect:
-                        time.sleep(self.backoff.next_ms() / 1000.0)
-                        self._connect()
-                        continue
-                if time.monotonic() >= self.heartbeat_at:
-                    self.liveness -= 1
-                    if self.liveness <= 0:
-                        log.warning("broker silent for %d heartbeats; reconnecting", self.heartbeat_liveness)
-                        time.sleep(self.backoff.next_ms() / 1000.0)
-                        self._connect()
-                        continue
-                    self._send(P.W_HEARTBEAT, {})
-                    self.heartbeat_at = time.monotonic() + self.heartbeat_interval_s
+                    self._drain_inbox()
+                if self.socket in events and self._drain_broker():
+                    self._reconnect_after_backoff()
+                    continue
+                self._heartbeat_if_due()
         finally:
             self.close()
+
+    def _drain_inbox(self) -> None:
+        """Handle every message the job threads have queued."""
+        while True:
+            try:
+                frames = P.recv_frames(self.inbox)
+            except zmq.Again:
+                return
+            self._from_job(frames)
+
+    def _drain_broker(self) -> bool:
+        """Handle the broker's queued messages; whether one asked this worker to reconnect."""
+        first = True
+        while True:
+            try:
+                frames = P.recv_frames(self.socket)
+            except zmq.Again:
+                return False
+            self.liveness = self.heartbeat_liveness
+            if self._from_broker(frames):
+                return True
+            # One job at a time is the common case: ask rather than pay for a zmq.Again.
+            if first and not P.readable(self.socket):
+                return False
+            first = False
+
+    def _reconnect_after_backoff(self) -> None:
+        time.sleep(self.backoff.next_ms() / 1000.0)
+        self._connect()
+
+    def _heartbeat_if_due(self) -> None:
+        """Send a heartbeat when one is due, or reconnect once the broker missed too many."""
+        if time.monotonic() < self.heartbeat_at:
+            return
+        self.liveness -= 1
+        if self.liveness <= 0:
+            log.warning("broker silent for %d heartbeats; reconnecting", self.heartbeat_liveness)
+            self._reconnect_after_backoff()
+            return
+        self._send(P.W_HEARTBEAT, {})
+        self.heartbeat_at = time.monotonic() + self.heartbeat_interval_s
 
     def close(self) -> None:
         for _attempt, cancelled in self.running.values():

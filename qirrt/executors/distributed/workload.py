@@ -247,19 +247,7 @@ def _kill_all(sid: int, cgroup: Path | None) -> None:
         except OSError:
             pass
     for _ in range(100):
-        if cgroup is not None:
-            try:
-                pids = [int(x) for x in (cgroup / "cgroup.procs").read_text().split()]
-            except OSError:
-                pids = []
-        else:
-            pids = []
-            for entry in os.listdir("/proc"):
-                try:
-                    if entry.isdigit() and os.getsid(int(entry)) == sid:
-                        pids.append(int(entry))
-                except (ProcessLookupError, PermissionError):
-                    continue
+        pids = _cgroup_pids(cgroup) if cgroup is not None else _session_pids(sid)
         if not pids:
             break
         for pid in pids:
@@ -269,12 +257,35 @@ def _kill_all(sid: int, cgroup: Path | None) -> None:
                 pass
         time.sleep(0.02)
     if cgroup is not None:
-        for _ in range(100):
-            try:
-                cgroup.rmdir()
-                return
-            except OSError:
-                time.sleep(0.02)
+        _remove_cgroup(cgroup)
+
+
+def _cgroup_pids(cgroup: Path) -> list[int]:
+    try:
+        return [int(x) for x in (cgroup / "cgroup.procs").read_text().split()]
+    except OSError:
+        return []
+
+
+def _session_pids(sid: int) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and os.getsid(int(entry)) == sid:
+                pids.append(int(entry))
+        except (ProcessLookupError, PermissionError):
+            continue
+    return pids
+
+
+def _remove_cgroup(cgroup: Path) -> None:
+    """rmdir the emptied cgroup, retrying for up to ~2 s while the kernel reaps its tasks."""
+    for _ in range(100):
+        try:
+            cgroup.rmdir()
+            return
+        except OSError:
+            time.sleep(0.02)
 
 
 def _write_job(workload: dict, job: Path) -> None:
