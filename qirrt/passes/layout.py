@@ -170,39 +170,54 @@ class _Problem:
         while improved and time.perf_counter() < deadline:
             improved = False
             for v in range(self.n):
-                current = place[v]
-                base = self.local_cost(v, current, place)
-                candidates = set(self.graph.neighbors(current))
-                for u in self.neighbours[v]:
-                    candidates.update(self.graph.neighbors(place[u]))
-                candidates.discard(current)
-                best_delta, best_p = -1e-12, None
-                for p in candidates:
-                    other = where.get(p)
-                    if other is None:
-                        delta = self.local_cost(v, p, place) - base
-                    else:
-                        before = base + self.local_cost(other, p, place, skip=v)
-                        place[v], place[other] = p, current
-                        after = self.local_cost(v, p, place, skip=other) + self.local_cost(other, current, place)
-                        if other in self.neighbours[v]:
-                            after += self.pair_cost(self.neighbours[v][other], p, current)
-                            before += self.pair_cost(self.neighbours[v][other], current, p)
-                        place[v], place[other] = current, p
-                        delta = after - before
-                    if delta < best_delta:
-                        best_delta, best_p = delta, p
+                best_p = self._best_move(v, place, where)
                 if best_p is not None:
-                    other = where.get(best_p)
-                    place[v] = best_p
-                    where[best_p] = v
-                    if other is None:
-                        del where[current]
-                    else:
-                        place[other] = current
-                        where[current] = other
+                    self._move(v, best_p, place, where)
                     improved = True
         return place
+
+    def _best_move(self, v: int, place: list[int], where: dict[int, int]) -> int | None:
+        """The physical qubit near `v` whose move (or swap) lowers the cost most, or None."""
+        current = place[v]
+        base = self.local_cost(v, current, place)
+        candidates = set(self.graph.neighbors(current))
+        for u in self.neighbours[v]:
+            candidates.update(self.graph.neighbors(place[u]))
+        candidates.discard(current)
+        best_delta, best_p = -1e-12, None
+        for p in candidates:
+            other = where.get(p)
+            if other is None:
+                delta = self.local_cost(v, p, place) - base
+            else:
+                delta = self._swap_delta(v, other, base, place)
+            if delta < best_delta:
+                best_delta, best_p = delta, p
+        return best_p
+
+    def _swap_delta(self, v: int, other: int, base: float, place: list[int]) -> float:
+        """Cost change of swapping the places of `v` and `other` (`base`: v's local cost where it is)."""
+        current, p = place[v], place[other]
+        before = base + self.local_cost(other, p, place, skip=v)
+        place[v], place[other] = p, current
+        after = self.local_cost(v, p, place, skip=other) + self.local_cost(other, current, place)
+        if other in self.neighbours[v]:
+            after += self.pair_cost(self.neighbours[v][other], p, current)
+            before += self.pair_cost(self.neighbours[v][other], current, p)
+        place[v], place[other] = current, p
+        return after - before
+
+    @staticmethod
+    def _move(v: int, p: int, place: list[int], where: dict[int, int]) -> None:
+        """Put `v` on `p`, swapping with whatever was there."""
+        current, other = place[v], where.get(p)
+        place[v] = p
+        where[p] = v
+        if other is None:
+            del where[current]
+        else:
+            place[other] = current
+            where[current] = other
 
 
 def choose_layout(circuit: Circuit, target, calibration, *, embeddings: int = 200,

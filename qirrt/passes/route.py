@@ -66,6 +66,20 @@ _SETTINGS = ((20, 0.5), (8, 0.5), (4, 0.8), (40, 0.3), (2, 1.0))
 """(extended-set size, its weight) tried by `route`'s trials, in order; the cheapest routing wins."""
 
 
+def _dependencies(items: list) -> tuple[list[list[int]], list[int]]:
+    """(successors of each item, count of its unmet predecessors): the per-qubit order of `items`."""
+    successors: list[list[int]] = [[] for _ in items]
+    pending = [0] * len(items)
+    last: dict[int, int] = {}
+    for i, item in enumerate(items):
+        for q in _qubits(item):
+            if q in last:
+                successors[last[q]].append(i)
+                pending[i] += 1
+            last[q] = i
+    return successors, pending
+
+
 class _Router:
     def __init__(self, target, calibration, initial: list[int], *, extended_size: int = _EXTENDED_SIZE,
                  extended_weight: float = _EXTENDED_WEIGHT):
@@ -101,43 +115,16 @@ class _Router:
 
     # -- SABRE on one segment ------------------------------------------------------------------------
     def route_segment(self, items: list, mapping: _Mapping) -> list:
-        n = len(items)
-        successors: list[list[int]] = [[] for _ in range(n)]
-        pending = [0] * n
-        last: dict[int, int] = {}
-        for i, item in enumerate(items):
-            for q in _qubits(item):
-                if q in last:
-                    successors[last[q]].append(i)
-                    pending[i] += 1
-                last[q] = i
-        front = [i for i in range(n) if pending[i] == 0]
+        successors, pending = _dependencies(items)
+        front = [i for i in range(len(items)) if pending[i] == 0]
         out: list = []
         deferred: list = []  # final measurements: emitted at the end, where their qubit ended up
         decay: dict[int, float] = {}
         since_progress = 0
         while front:
-            executed = []
-            for i in front:
-                item = items[i]
-                qs = _qubits(item)
-                if len(qs) == 2 and not self.graph.has_edge(mapping.l2p[qs[0]], mapping.l2p[qs[1]]):
-                    continue
-                executed.append(i)
+            executed = self._executable(front, items, mapping)
             if executed:
-                for i in executed:
-                    item = items[i]
-                    if isinstance(item, Op) and item.name in _MEASURE and not successors[i]:
-                        deferred.append(item)
-                    else:
-                        self.emit(item, mapping, out)
-                done = set(executed)
-                front = [i for i in front if i not in done]
-                for i in executed:
-                    for s in successors[i]:
-                        pending[s] -= 1
-                        if pending[s] == 0:
-                            front.append(s)
+                front = self._execute(executed, front, items, successors, pending, mapping, out, deferred)
                 decay.clear()
                 since_progress = 0
                 continue
@@ -157,6 +144,34 @@ class _Router:
         for item in deferred:
             self.emit(item, mapping, out)
         return out
+
+    def _executable(self, front: list[int], items: list, mapping: _Mapping) -> list[int]:
+        """The front items that can run now: all but two-qubit gates on non-adjacent physical qubits."""
+        executed = []
+        for i in front:
+            qs = _qubits(items[i])
+            if len(qs) == 2 and not self.graph.has_edge(mapping.l2p[qs[0]], mapping.l2p[qs[1]]):
+                continue
+            executed.append(i)
+        return executed
+
+    def _execute(self, executed: list[int], front: list[int], items: list, successors: list[list[int]],
+                 pending: list[int], mapping: _Mapping, out: list, deferred: list) -> list[int]:
+        """Emit `executed` (deferring final measurements); the new front."""
+        for i in executed:
+            item = items[i]
+            if isinstance(item, Op) and item.name in _MEASURE and not successors[i]:
+                deferred.append(item)
+            else:
+                self.emit(item, mapping, out)
+        done = set(executed)
+        front = [i for i in front if i not in done]
+        for i in executed:
+            for s in successors[i]:
+                pending[s] -= 1
+                if pending[s] == 0:
+                    front.append(s)
+        return front
 
     def _extended(self, front, items, successors, pending) -> list[int]:
         extended: list[int] = []
