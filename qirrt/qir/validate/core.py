@@ -430,37 +430,7 @@ def _read_body(fn: _Function, body: list[str]) -> None:
     instructions not seen before) are looked at one by one.
     """
     items = list(map(_LINE_CACHE.get, body))
-    labels: list[tuple[int, str]] = []
-    if None in items:
-        for k in [k for k, item in enumerate(items) if item is None]:
-            if items[k] is not None:            # continuation line of a multi-line instruction
-                continue
-            line = body[k]
-            if line[:2] == "  " and line[2:3] not in _NOT_INSTRUCTION and line[-1] != "[":
-                items[k] = _instruction(line)   # the common case: a one-line instruction
-                continue
-            stripped = line.strip()
-            if not stripped or stripped.startswith(";"):
-                items[k] = _GAP
-            elif not line[0].isspace():
-                match = _BLOCK_LABEL_RE.match(line)
-                items[k] = _GAP
-                if match:
-                    labels.append((k, _unquote(match.group(1))))
-            elif line.startswith("    ") and k > 0 and isinstance(items[k - 1], _Inst):
-                body[k - 1] = f"{body[k - 1].rstrip()} {stripped}"     # e.g. `invoke ...` + `to label ...`
-                items[k - 1] = _instruction(body[k - 1])
-                items[k] = _GAP
-            else:
-                if stripped.endswith("["):         # `switch ... [` continues until a line `]`
-                    j = k + 1
-                    while j < len(body) and body[j].strip() != "]":
-                        j += 1
-                    line = " ".join([line.rstrip()] + [x.strip() for x in body[k + 1:j + 1]])
-                    body[k] = line
-                    for gap in range(k + 1, min(j + 1, len(body))):
-                        items[gap] = _GAP
-                items[k] = _instruction(line)
+    labels = _read_uncached(body, items) if None in items else []
     if not labels or labels[0][0] != 0:
         unnamed = sum(1 for p in _split_top(fn.params)
                       if p.strip() and ("%" not in p or p.split()[-1][1:].isdigit()))
@@ -476,57 +446,116 @@ def _read_body(fn: _Function, body: list[str]) -> None:
         fn.blocks.append(_Block(name, insts, lines))
 
 
+def _read_uncached(body: list[str], items: list) -> list[tuple[int, str]]:
+    """Fill the `None` entries of `items` (lines not in the cache); the block labels found, by line."""
+    labels: list[tuple[int, str]] = []
+    for k in [k for k, item in enumerate(items) if item is None]:
+        if items[k] is not None:            # continuation line of a multi-line instruction
+            continue
+        line = body[k]
+        if line[:2] == "  " and line[2:3] not in _NOT_INSTRUCTION and line[-1] != "[":
+            items[k] = _instruction(line)   # the common case: a one-line instruction
+            continue
+        _read_odd_line(k, body, items, labels)
+    return labels
+
+
+def _read_odd_line(k: int, body: list[str], items: list, labels: list[tuple[int, str]]) -> None:
+    """Line `k` when it is not a plain one-line instruction: gap, label, or part of a multi-line one."""
+    line = body[k]
+    stripped = line.strip()
+    if not stripped or stripped.startswith(";"):
+        items[k] = _GAP
+    elif not line[0].isspace():
+        match = _BLOCK_LABEL_RE.match(line)
+        items[k] = _GAP
+        if match:
+            labels.append((k, _unquote(match.group(1))))
+    elif line.startswith("    ") and k > 0 and isinstance(items[k - 1], _Inst):
+        body[k - 1] = f"{body[k - 1].rstrip()} {stripped}"     # e.g. `invoke ...` + `to label ...`
+        items[k - 1] = _instruction(body[k - 1])
+        items[k] = _GAP
+    else:
+        if stripped.endswith("["):         # `switch ... [` continues until a line `]`
+            line = _join_bracketed(k, body, items)
+        items[k] = _instruction(line)
+
+
+def _join_bracketed(k: int, body: list[str], items: list) -> str:
+    """Join line `k` (ending in `[`) with the lines up to its closing `]`, which become gaps."""
+    j = k + 1
+    while j < len(body) and body[j].strip() != "]":
+        j += 1
+    line = " ".join([body[k].rstrip()] + [x.strip() for x in body[k + 1:j + 1]])
+    body[k] = line
+    for gap in range(k + 1, min(j + 1, len(body))):
+        items[gap] = _GAP
+    return line
+
+
 def _parse(text: str) -> _Parsed:
     parsed = _Parsed({}, {}, {}, {}, [], set())
     lines = text.split("\n")
     i, count = 0, len(lines)
     while i < count:
         line = lines[i]
-        first = line[:1]
-        if first == "d" and line.startswith("define"):
-            match = _DEFINE_RE.match(line)
-            end = i
-            if match:
-                pre, name, params, post = match.groups()
-                tokens = pre.split()
-                names = {p.split()[-1] for p in _split_top(params) if "%" in p}
-                fn = _Function(_unquote(name), tokens[-1] if tokens else "", params.strip(),
-                               tuple(re.findall(r"#(\d+)", post)), line, [], set(), names)
-                parsed.functions[fn.name] = fn
-                if not line.rstrip().endswith("}"):
-                    try:
-                        end = lines.index("}", i + 1)
-                    except ValueError:
-                        end = count
-                    _read_body(fn, lines[i + 1:end])
-                    if "= inttoptr " in text:
-                        fn.inttoptr_defs = {inst.result for block in fn.blocks for inst in block.insts
-                                            if inst.opcode == "inttoptr"}
-            i = end + 1
+        if line[:1] == "d" and line.startswith("define"):
+            i = _parse_define(parsed, lines, i, text) + 1
             continue
-        if first == "d" and line.startswith("declare"):
-            match = _DECLARE_RE.match(line)
-            if match:
-                pre, name, params, _ = match.groups()
-                tokens = pre.split()
-                types = [p.split()[0] for p in _split_top(params) if p.strip()]
-                parsed.declarations[_unquote(name)] = (tokens[-1] if tokens else "", types, line)
-        elif first == "a":
-            match = _ATTR_GROUP_RE.match(line)
-            if match:
-                parsed.attribute_groups[match.group(1)] = {
-                    pair.group(1): pair.group(2) for pair in _ATTR_PAIR_RE.finditer(match.group(2))}
-        elif first == "!":
-            if line.startswith("!llvm.module.flags"):
-                parsed.flag_refs = re.findall(r"![-\w.]+", line.split("=", 1)[1])
-            else:
-                match = _META_RE.match(line)
-                if match:
-                    parsed.metadata[match.group(1)] = match.group(2)
-        elif first == "@":
-            parsed.globals.add(_unquote(line[1:].split(" ", 1)[0]))
+        _parse_line(parsed, line)
         i += 1
     return parsed
+
+
+def _parse_define(parsed: _Parsed, lines: list[str], i: int, text: str) -> int:
+    """Read the function defined at line `i` into `parsed`; the index of its last line."""
+    line = lines[i]
+    match = _DEFINE_RE.match(line)
+    if not match:
+        return i
+    pre, name, params, post = match.groups()
+    tokens = pre.split()
+    names = {p.split()[-1] for p in _split_top(params) if "%" in p}
+    fn = _Function(_unquote(name), tokens[-1] if tokens else "", params.strip(),
+                   tuple(re.findall(r"#(\d+)", post)), line, [], set(), names)
+    parsed.functions[fn.name] = fn
+    if line.rstrip().endswith("}"):
+        return i
+    try:
+        end = lines.index("}", i + 1)
+    except ValueError:
+        end = len(lines)
+    _read_body(fn, lines[i + 1:end])
+    if "= inttoptr " in text:
+        fn.inttoptr_defs = {inst.result for block in fn.blocks for inst in block.insts
+                            if inst.opcode == "inttoptr"}
+    return end
+
+
+def _parse_line(parsed: _Parsed, line: str) -> None:
+    """A top-level line other than `define`: declaration, attribute group, metadata or global."""
+    first = line[:1]
+    if first == "d" and line.startswith("declare"):
+        match = _DECLARE_RE.match(line)
+        if match:
+            pre, name, params, _ = match.groups()
+            tokens = pre.split()
+            types = [p.split()[0] for p in _split_top(params) if p.strip()]
+            parsed.declarations[_unquote(name)] = (tokens[-1] if tokens else "", types, line)
+    elif first == "a":
+        match = _ATTR_GROUP_RE.match(line)
+        if match:
+            parsed.attribute_groups[match.group(1)] = {
+                pair.group(1): pair.group(2) for pair in _ATTR_PAIR_RE.finditer(match.group(2))}
+    elif first == "!":
+        if line.startswith("!llvm.module.flags"):
+            parsed.flag_refs = re.findall(r"![-\w.]+", line.split("=", 1)[1])
+        else:
+            match = _META_RE.match(line)
+            if match:
+                parsed.metadata[match.group(1)] = match.group(2)
+    elif first == "@":
+        parsed.globals.add(_unquote(line[1:].split(" ", 1)[0]))
 
 
 def _unescape(text: str) -> str:
@@ -962,35 +991,8 @@ def _cycle_nodes(graph: dict[str, set[str]]) -> list[str]:
 @_check("QIR060", "QIR064", "QIR065", "QIR066", "QIR068")
 def _check_control_flow(ctx: _Context) -> None:
     for fn in _functions(ctx):
-        index = {block.name: b for b, block in enumerate(fn.blocks)}
-        successors: list[list[int]] = []
-        returns: list[int] = []
-        for b, block in enumerate(fn.blocks):
-            term = block.insts[-1] if block.insts else None
-            succ = []
-            if term is not None:
-                if term.opcode == "ret":
-                    returns.append(b)
-                elif term.targets:
-                    succ = [index[t[1:].strip('"')] for t in term.targets if t[1:].strip('"') in index]
-                    last = len(block.insts) - 1
-                    if term.opcode == "switch" and not ctx.base and not ctx.allows("multiple_target_branching"):
-                        ctx.report("QIR066", "`switch` needs the multiple_target_branching capability; add "
-                                   "!{i32 1, !\"multiple_target_branching\", i1 true} or lower it to `br` chains",
-                                   function=fn, block=b, index=last)
-                    if term.conditional and ctx.base and term.opcode in ("br", "switch"):
-                        ctx.report("QIR060", f"`{term.opcode}` with more than one target in a base-profile "
-                                   "program; base entry points are straight-line (blocks joined by "
-                                   "unconditional `br`): use the adaptive profile for classical control flow",
-                                   function=fn, block=b, index=last)
-            successors.append(succ)
-        seen = {0} if fn.blocks else set()
-        stack = [0] if fn.blocks else []
-        while stack:
-            for nxt in successors[stack.pop()]:
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
+        successors, returns = _block_successors(ctx, fn)
+        seen = _reachable(successors) if fn.blocks else set()
         for b, block in enumerate(fn.blocks):
             if b not in seen:
                 ctx.report("QIR068", f"block %{block.name} cannot be reached from the entry block; delete it or "
@@ -1002,14 +1004,59 @@ def _check_control_flow(ctx: _Context) -> None:
                 ctx.report("QIR064", f"branch from %{fn.blocks[source].name} back to %{fn.blocks[target].name} "
                            f"forms a loop; {hint}", function=fn, block=source,
                            index=len(fn.blocks[source].insts) - 1)
-        reachable_returns = [b for b in returns if b in seen]
-        if len(reachable_returns) > 1 and not ctx.allows("multiple_return_points"):
-            hint = ("base entry points return once" if ctx.base else
-                    "add !{i32 1, !\"multiple_return_points\", i1 true}")
-            for b in reachable_returns[1:]:
-                ctx.report("QIR065", f"@{fn.name} returns from {len(reachable_returns)} blocks; merge them into "
-                           f"one returning block ({hint})", function=fn, block=b,
-                           index=len(fn.blocks[b].insts) - 1)
+        _check_return_points(ctx, fn, [b for b in returns if b in seen])
+
+
+def _block_successors(ctx: _Context, fn: _Function) -> tuple[list[list[int]], list[int]]:
+    """(successor blocks of each block, blocks that return), reporting branches the profile forbids."""
+    index = {block.name: b for b, block in enumerate(fn.blocks)}
+    successors: list[list[int]] = []
+    returns: list[int] = []
+    for b, block in enumerate(fn.blocks):
+        term = block.insts[-1] if block.insts else None
+        succ = []
+        if term is not None and term.opcode == "ret":
+            returns.append(b)
+        elif term is not None and term.targets:
+            succ = [index[t[1:].strip('"')] for t in term.targets if t[1:].strip('"') in index]
+            _check_branch(ctx, fn, b, term, len(block.insts) - 1)
+        successors.append(succ)
+    return successors, returns
+
+
+def _check_branch(ctx: _Context, fn: _Function, b: int, term: _Inst, last: int) -> None:
+    if term.opcode == "switch" and not ctx.base and not ctx.allows("multiple_target_branching"):
+        ctx.report("QIR066", "`switch` needs the multiple_target_branching capability; add "
+                   "!{i32 1, !\"multiple_target_branching\", i1 true} or lower it to `br` chains",
+                   function=fn, block=b, index=last)
+    if term.conditional and ctx.base and term.opcode in ("br", "switch"):
+        ctx.report("QIR060", f"`{term.opcode}` with more than one target in a base-profile "
+                   "program; base entry points are straight-line (blocks joined by "
+                   "unconditional `br`): use the adaptive profile for classical control flow",
+                   function=fn, block=b, index=last)
+
+
+def _reachable(successors: list[list[int]]) -> set[int]:
+    """Blocks reachable from block 0."""
+    seen = {0}
+    stack = [0]
+    while stack:
+        for nxt in successors[stack.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
+
+
+def _check_return_points(ctx: _Context, fn: _Function, reachable_returns: list[int]) -> None:
+    if len(reachable_returns) <= 1 or ctx.allows("multiple_return_points"):
+        return
+    hint = ("base entry points return once" if ctx.base else
+            "add !{i32 1, !\"multiple_return_points\", i1 true}")
+    for b in reachable_returns[1:]:
+        ctx.report("QIR065", f"@{fn.name} returns from {len(reachable_returns)} blocks; merge them into "
+                   f"one returning block ({hint})", function=fn, block=b,
+                   index=len(fn.blocks[b].insts) - 1)
 
 
 def _back_edges(successors: list[list[int]]) -> list[tuple[int, int]]:
@@ -1065,54 +1112,71 @@ def _scan_function(ctx: _Context, fn: _Function) -> None:
     parameters: set[str] = set()
     for b, block in enumerate(fn.blocks):
         for i, inst in enumerate(block.insts):
-            if not inst.sequential:
-                continue
-            cls = inst.cls
-            if cls == "call":
-                role = inst.spec.role
-                if role == "parameter":
-                    parameters.add(inst.result)
-                elif role == "math":
-                    if all(not _is_ssa(v) or v in parameters for _, v in inst.args):
-                        parameters.add(inst.result)   # folded away when parameters are bound
-                    else:
-                        _computation_allowed(ctx, fn, b, i, "float", ("double",), f"call @{inst.callee}")
-                elif role == "initialize":
-                    if fn is not ctx.entry or b != 0 or any(other.spec is not None and other.spec.quantum
-                                                            for other in block.insts[:i]):
-                        ctx.report("QIR069", "__quantum__rt__initialize must come first in the entry block, "
-                                   "before any quantum instruction; move it there",
-                                   function=fn, block=b, index=i)
-            elif cls == "compute":
-                operands = inst.operands
-                if operands and all(o in parameters for o in operands) \
-                        and all(t == "i1" for t in inst.int_types):
-                    parameters.add(inst.result)       # folded away when parameters are bound
-                    continue
-                needs_float = bool(inst.float_types)
-                needs_int = any(t != "i1" for t in inst.int_types)
-                if needs_int:
-                    _computation_allowed(ctx, fn, b, i, "int", inst.int_types, inst.opcode)
-                if needs_float:
-                    _computation_allowed(ctx, fn, b, i, "float", inst.float_types, inst.opcode)
-                if not needs_int and not needs_float and ctx.base:
-                    ctx.report("QIR042", f"`{inst.opcode}` computes a classical value; the base profile allows "
-                               "no classical computation: use the adaptive profile",
-                               function=fn, block=b, index=i)
-            elif cls == "memory":
-                ctx.report("QIR041", f"`{inst.opcode}` reads or writes memory; QIR profiles have no memory "
-                           "instructions: keep values in SSA registers and pass qubits/results as constants",
-                           function=fn, block=b, index=i)
-            elif cls == "inttoptr":
-                if not ctx.allows("backwards_branching"):
-                    ctx.report("QIR040", "`inttoptr` as an instruction: qubit and result addresses must be "
-                               "inlined constants (`ptr inttoptr (i64 N to ptr)`); computed addresses need "
-                               "the adaptive profile with backwards_branching (iterations)",
-                               function=fn, block=b, index=i)
-            elif cls != "call":
-                allowed = "call, br and ret" if ctx.base else "call, br, ret and the classical computations it declares"
-                ctx.report("QIR040", f"`{inst.opcode}` is not allowed in the {ctx.profile.value} profile, which "
-                           f"allows {allowed}; rewrite it", function=fn, block=b, index=i)
+            if inst.sequential:
+                _scan_instruction(ctx, fn, b, i, parameters)
+
+
+def _scan_instruction(ctx: _Context, fn: _Function, b: int, i: int, parameters: set[str]) -> None:
+    """Check instruction `i` of block `b` against the profile; `parameters` grows with parameter values."""
+    inst = fn.blocks[b].insts[i]
+    cls = inst.cls
+    if cls == "call":
+        _scan_call_role(ctx, fn, b, i, parameters)
+    elif cls == "compute":
+        _scan_compute(ctx, fn, b, i, parameters)
+    elif cls == "memory":
+        ctx.report("QIR041", f"`{inst.opcode}` reads or writes memory; QIR profiles have no memory "
+                   "instructions: keep values in SSA registers and pass qubits/results as constants",
+                   function=fn, block=b, index=i)
+    elif cls == "inttoptr":
+        if not ctx.allows("backwards_branching"):
+            ctx.report("QIR040", "`inttoptr` as an instruction: qubit and result addresses must be "
+                       "inlined constants (`ptr inttoptr (i64 N to ptr)`); computed addresses need "
+                       "the adaptive profile with backwards_branching (iterations)",
+                       function=fn, block=b, index=i)
+    else:
+        allowed = "call, br and ret" if ctx.base else "call, br, ret and the classical computations it declares"
+        ctx.report("QIR040", f"`{inst.opcode}` is not allowed in the {ctx.profile.value} profile, which "
+                   f"allows {allowed}; rewrite it", function=fn, block=b, index=i)
+
+
+def _scan_call_role(ctx: _Context, fn: _Function, b: int, i: int, parameters: set[str]) -> None:
+    """Parameter reads and math on them yield parameters; initialize must come first."""
+    block = fn.blocks[b]
+    inst = block.insts[i]
+    role = inst.spec.role
+    if role == "parameter":
+        parameters.add(inst.result)
+    elif role == "math":
+        if all(not _is_ssa(v) or v in parameters for _, v in inst.args):
+            parameters.add(inst.result)   # folded away when parameters are bound
+        else:
+            _computation_allowed(ctx, fn, b, i, "float", ("double",), f"call @{inst.callee}")
+    elif role == "initialize":
+        if fn is not ctx.entry or b != 0 or any(other.spec is not None and other.spec.quantum
+                                                for other in block.insts[:i]):
+            ctx.report("QIR069", "__quantum__rt__initialize must come first in the entry block, "
+                       "before any quantum instruction; move it there",
+                       function=fn, block=b, index=i)
+
+
+def _scan_compute(ctx: _Context, fn: _Function, b: int, i: int, parameters: set[str]) -> None:
+    """A classical computation: folded if it only combines parameters, else it needs the capability."""
+    inst = fn.blocks[b].insts[i]
+    operands = inst.operands
+    if operands and all(o in parameters for o in operands) and all(t == "i1" for t in inst.int_types):
+        parameters.add(inst.result)       # folded away when parameters are bound
+        return
+    needs_float = bool(inst.float_types)
+    needs_int = any(t != "i1" for t in inst.int_types)
+    if needs_int:
+        _computation_allowed(ctx, fn, b, i, "int", inst.int_types, inst.opcode)
+    if needs_float:
+        _computation_allowed(ctx, fn, b, i, "float", inst.float_types, inst.opcode)
+    if not needs_int and not needs_float and ctx.base:
+        ctx.report("QIR042", f"`{inst.opcode}` computes a classical value; the base profile allows "
+                   "no classical computation: use the adaptive profile",
+                   function=fn, block=b, index=i)
 
 
 def _computation_allowed(ctx: _Context, fn: _Function, b: int, i: int, kind: str, types, opcode: str) -> bool:
