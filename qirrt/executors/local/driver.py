@@ -434,6 +434,8 @@ def _sort_by_code(codes, counts, bits):
     return src_c, src_n
 
 
+# Long and deep for now on purpose: a numba kernel, kept in one compiled frame. Splitting it
+# waits for @njit(inline="always") helpers measured against benchmarks/local_vs_peers.py.
 @njit(cache=True)
 def execute(hdr, run_address, seed, shots, keep_memory):
     """Run every path of `shots` shots.

@@ -69,6 +69,8 @@ def _slot64(hdr, slot):
 SMALL_TAPE = 6
 
 
+# Deep for now on purpose: a numba kernel, kept in one compiled frame. Splitting it
+# waits for @njit(inline="always") helpers measured against benchmarks/local_vs_peers.py.
 @njit(cache=True)
 def _apply_direct(state, ops, ang, n):
     """Apply tape rows [0, n) one gate at a time (no fusion)."""

@@ -110,6 +110,8 @@ def _emit(kind, k, qubits, data, size, out_kind, out_k, out_q, out_off, out_data
     return out_data, n_out + 1, n_data + size
 
 
+# Long and deep for now on purpose: a numba kernel, kept in one compiled frame. Splitting it
+# waits for @njit(inline="always") helpers measured against benchmarks/local_vs_peers.py.
 @njit(cache=True)
 def fuse(tape_ops, tape_ang, start, stop, nq, fuse_max, diag_max, overhead):
     """Fuse tape rows [start, stop) into operations.
@@ -366,6 +368,8 @@ def fuse(tape_ops, tape_ang, start, stop, nq, fuse_max, diag_max, overhead):
                             nq, diag_max)
 
 
+# Long and deep for now on purpose: a numba kernel, kept in one compiled frame. Splitting it
+# waits for @njit(inline="always") helpers measured against benchmarks/local_vs_peers.py.
 @njit(cache=True)
 def _merge_diagonals(kind, ks, qs, off, data, nq, diag_max):
     """Merge each diagonal into the latest earlier diagonal it commutes back to (≤ diag_max qubits)."""

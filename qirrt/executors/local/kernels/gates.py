@@ -30,6 +30,8 @@ def is_diagonal_gate(op):
     return op == _Z or op == _S or op == _SDG or op == _T or op == _TDG or op == _RZ or op == _CZ or op == _RZZ
 
 
+# Long (one flat branch per gate) for now on purpose: a numba kernel, kept in one compiled frame. Splitting it
+# waits for @njit(inline="always") helpers measured against benchmarks/local_vs_peers.py.
 @njit(cache=True)
 def gate_matrix(op, angle, m):
     """Write the gate's 2**k x 2**k matrix into the top-left corner of `m` (zeroed here); return k."""

@@ -258,6 +258,8 @@ def _popcount(x):
     return c
 
 
+# Deep for now on purpose: a numba kernel, kept in one compiled frame. Splitting it
+# waits for @njit(inline="always") helpers measured against benchmarks/local_vs_peers.py.
 @njit(cache=True, fastmath=True, parallel=True)
 def _run_pass(state, nq, mask, ops, kinds, ks, qs, offs, data):
     s = _popcount(mask)
