@@ -15,7 +15,10 @@ from qirrt.executors.distributed.testing import FakeClock, LocalCluster
 from tests.executors.distributed.helpers import BELL_IR, wait_until
 from tests.stats import assert_distribution
 
-pytestmark = pytest.mark.timeout(120)
+# The first job through the local executor in a fresh checkout compiles its numba kernels (a minute on a
+# loaded box, their cache is cold): results of local-executor jobs get a generous bound.
+pytestmark = pytest.mark.timeout(300)
+FIRST_RESULT_S = 240
 
 # Bell with rx(1.1) for the H and ry(0.7) on the target after the CX: all four outcomes, none equally likely.
 SKEWED_IR = (BELL_IR
@@ -36,7 +39,7 @@ def test_embedded_cluster_samples_the_exact_distribution():
     with LocalCluster(workers=2) as cluster:
         client = cluster.connect(user="alice")
         jobs = [client.submit(program, shots=2000, seed=seed) for seed in (1, 2)]
-        results = [job.result(timeout_s=60) for job in jobs]
+        results = [job.result(timeout_s=FIRST_RESULT_S) for job in jobs]
     for result in results:
         assert result.shots == 2000
         assert_distribution(result.counts, expected)
@@ -49,13 +52,13 @@ def test_two_clusters_in_one_process_do_not_interfere():
         assert first.url != second.url and first.store_path != second.store_path
         waiting = second.connect(user="bob").submit(program, shots=100, seed=5)
         # the first cluster's worker runs the first cluster's jobs only
-        counts = [first.connect(user="alice").submit(program, shots=500, seed=5).result(timeout_s=60).counts
+        counts = [first.connect(user="alice").submit(program, shots=500, seed=5).result(timeout_s=FIRST_RESULT_S).counts
                   for _ in range(2)]
         assert counts[0] == counts[1]  # same program and seed, same counts
         assert waiting.status()["state"] == "queued"
         assert len(first.broker.workers) == 1 and not second.broker.workers
         second.add_worker()
-        assert waiting.result(timeout_s=60).shots == 100
+        assert waiting.result(timeout_s=FIRST_RESULT_S).shots == 100
 
 
 def test_a_worker_added_after_start_picks_up_queued_jobs():
@@ -65,7 +68,7 @@ def test_a_worker_added_after_start_picks_up_queued_jobs():
         assert {job.status()["state"] for job in jobs} == {"queued"}
         cluster.add_worker(name="late", slots=2)
         assert [r.shots for r in client.results(jobs, timeout_s=60)] == [7] * 5
-        assert cluster.broker.store.db.execute("SELECT COUNT(*) FROM jobs WHERE state='done'").fetchone()[0] == 5
+        assert [s["state"] for s in client.status([job.id for job in jobs])] == ["done"] * 5
 
 
 def test_stop_ends_every_thread_and_stopping_twice_is_harmless():
@@ -101,7 +104,6 @@ def test_injected_clock_drives_time_limits(tmp_path):
 
 def test_a_worker_that_cannot_start_is_reported_and_the_cluster_still_stops():
     before = threading.active_count()
-    with LocalCluster() as cluster:
-        with pytest.raises(qirrt.QirrtError):
-            cluster.add_worker("no.such.module:Executor")
+    with LocalCluster() as cluster, pytest.raises(qirrt.QirrtError):
+        cluster.add_worker("no.such.module:Executor")
     assert threading.active_count() == before
