@@ -15,6 +15,8 @@ from pathlib import Path
 
 import msgpack
 
+from qirrt.executors.distributed.testing import FakeClock, LocalCluster
+
 ROOT = Path(__file__).resolve().parents[3]
 BELL_IR = (Path(__file__).parent / "bell.ll").read_text()
 
@@ -208,56 +210,15 @@ class FlakyExecutor(EchoExecutor):
         return super().run_job(program, spec, context)
 
 
-class FakeClock:
-    """An injectable clock: `advance(seconds)` moves it; nothing else does."""
-
-    def __init__(self, start: float = 1_000_000.0):
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+SLOW_EXECUTOR = "tests.executors.distributed.helpers:SlowExecutor"
 
 
-class InProcess:
-    """A broker and workers on threads of this process (scheduling tests with an injected clock)."""
-
-    def __init__(self, tmp_path: Path, **broker_options):
-        from qirrt.executors.distributed.broker import Broker
-
-        self.url = f"tcp://127.0.0.1:{free_port()}"
-        self.clock = broker_options.pop("clock", FakeClock())
-        self.broker = Broker(self.url, tmp_path / "broker.db", insecure_loopback=True, clock=self.clock,
-                             heartbeat_interval_ms=100, **broker_options)
-        self.threads = [threading.Thread(target=self.broker.run, daemon=True)]
-        self.threads[0].start()
-        self.workers = []
-
-    def worker(self, executor: str = "tests.executors.distributed.helpers:SlowExecutor", **options):
-        from qirrt.executors.distributed.worker import Worker
-
-        worker = Worker(self.url, executor, insecure_loopback=True, heartbeat_interval_ms=100, **options)
-        thread = threading.Thread(target=worker.run, daemon=True)
-        thread.start()
-        self.workers.append(worker)
-        self.threads.append(thread)
-        wait_until(lambda: any(w.name == worker.name for w in list(self.broker.workers.values())), 10,
-                   f"worker {worker.name} registered")
-        return worker
-
-    def client(self, user: str):
-        from qirrt.executors.distributed import connect
-
-        return connect(self.url, insecure_loopback=True, user=user, timeout_s=10)
-
-    def close(self) -> None:
-        for worker in self.workers:
-            worker.stop()
-        self.broker.stop()
-        for thread in self.threads:
-            thread.join(timeout=5)
+def in_process(tmp_path: Path, **broker_options) -> LocalCluster:
+    """The scheduling tests' cluster: a `LocalCluster` with its store in `tmp_path`, a `FakeClock` and
+    `SlowExecutor` workers unless told otherwise."""
+    broker_options.setdefault("clock", FakeClock())
+    broker_options.setdefault("executor", SLOW_EXECUTOR)
+    return LocalCluster(store_dir=tmp_path, **broker_options)
 
 
 class CountingExecutor(EchoExecutor):

@@ -15,7 +15,7 @@ from qirrt.errors import ExecutionError
 from qirrt.executors.distributed import protocol as P
 from qirrt.executors.distributed import security
 from qirrt.executors.distributed.client import BrokerError
-from tests.executors.distributed.helpers import BELL_IR, InProcess, wait_until
+from tests.executors.distributed.helpers import BELL_IR, in_process, wait_until
 
 pytestmark = pytest.mark.timeout(120)
 SLOW = "tests.executors.distributed.helpers:SlowExecutor"
@@ -106,12 +106,12 @@ def test_queued_jobs_per_user_are_capped(make_cluster):
 
 
 def test_dispatch_cost_does_not_grow_with_jobs_no_worker_can_run(tmp_path):
-    system = InProcess(tmp_path)
+    system = in_process(tmp_path)
     try:
         for _ in range(3):
-            system.worker("tests.executors.distributed.helpers:EchoExecutor")
+            system.add_worker("tests.executors.distributed.helpers:EchoExecutor")
         broker = system.broker
-        alice, bob = system.client("alice"), system.client("bob")
+        alice, bob = system.connect(user="alice"), system.connect(user="bob")
         # 5,000 jobs no worker can run, under 50 different requirements.
         for batch in range(5):
             specs = [alice._spec(BELL_IR, shots=1, seed=None, priority=5, params=None,
@@ -130,7 +130,7 @@ def test_dispatch_cost_does_not_grow_with_jobs_no_worker_can_run(tmp_path):
         assert {(s, st) for s, st in [(e.spec["requires"]["executor"][:7], e.user) for e in broker.queue.values()]} \
             == {("nowhere", "alice")}
     finally:
-        system.close()
+        system.stop()
 
 
 # -- bytes --------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from qirrt.errors import ExecutionError, JobCancelledError
 from qirrt.executors.distributed.broker import matches
 from qirrt.executors.distributed.client import BrokerError
-from tests.executors.distributed.helpers import BELL_IR, InProcess, wait_until
+from tests.executors.distributed.helpers import BELL_IR, in_process, wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -33,26 +33,26 @@ def test_capability_matching():
 
 
 def test_priority_order(tmp_path):
-    system = InProcess(tmp_path)
+    system = in_process(tmp_path)
     try:
-        client = system.client("alice")
+        client = system.connect(user="alice")
         low = client.submit(BELL_IR, shots=1, priority=0, params={"sleep_s": 1.0})
         high = client.submit(BELL_IR, shots=1, priority=5, params={"sleep_s": 0.05})
         assert high.status()["position"] == 0 and low.status()["position"] == 1
-        system.worker()  # one slot: the high-priority job must go first
+        system.add_worker()  # one slot: the high-priority job must go first
         high.result(timeout_s=20)
         assert _state(low) in ("queued", "running")
         low.result(timeout_s=20)
     finally:
-        system.close()
+        system.stop()
 
 
 def test_per_user_concurrency_limit_and_status_eta(tmp_path):
-    system = InProcess(tmp_path, user_max_running=1)
+    system = in_process(tmp_path, user_max_running=1)
     try:
-        system.worker()
-        system.worker()
-        alice, bob = system.client("alice"), system.client("bob")
+        system.add_worker()
+        system.add_worker()
+        alice, bob = system.connect(user="alice"), system.connect(user="bob")
         a = alice.submit_many([BELL_IR] * 3, shots=1, params={"sleep_s": 0.4}, estimated_duration_s=0.4)
         b = bob.submit(BELL_IR, shots=1, params={"sleep_s": 0.4})
         wait_until(lambda: _state(b) in ("running", "done"), 10, "bob's job running beside alice's")
@@ -63,28 +63,28 @@ def test_per_user_concurrency_limit_and_status_eta(tmp_path):
         alice.results(a, timeout_s=20)
         bob.result(b.id, timeout_s=20)
     finally:
-        system.close()
+        system.stop()
 
 
 def test_rate_limit(tmp_path):
-    system = InProcess(tmp_path, user_rate_per_s=1.0, user_burst=2)
+    system = in_process(tmp_path, user_rate_per_s=1.0, user_burst=2)
     try:
-        alice = system.client("alice")
+        alice = system.connect(user="alice")
         alice.submit_many([BELL_IR] * 2, shots=1)
         with pytest.raises(BrokerError, match="rate limit: at most 1 jobs/s for user alice"):
             alice.submit(BELL_IR, shots=1)
-        system.client("bob").submit(BELL_IR, shots=1)  # others are not limited by alice
+        system.connect(user="bob").submit(BELL_IR, shots=1)  # others are not limited by alice
         system.clock.advance(1.0)
         alice.submit(BELL_IR, shots=1)
     finally:
-        system.close()
+        system.stop()
 
 
 def test_retries_with_backoff_then_max_attempts(tmp_path):
-    system = InProcess(tmp_path, retry_backoff_s=5.0)
+    system = in_process(tmp_path, retry_backoff_s=5.0)
     try:
-        system.worker("tests.executors.distributed.helpers:FlakyExecutor")
-        client = system.client("alice")
+        system.add_worker("tests.executors.distributed.helpers:FlakyExecutor")
+        client = system.connect(user="alice")
         job = client.submit(BELL_IR, shots=1, params={"fail_attempts": 1}, max_attempts=3)
         wait_until(lambda: job.status()["failures"] == 1, 10, "the first attempt failing")
         status = job.status()
@@ -100,27 +100,27 @@ def test_retries_with_backoff_then_max_attempts(tmp_path):
             doomed.result(timeout_s=10)
         assert doomed.status()["state"] == "failed"
     finally:
-        system.close()
+        system.stop()
 
 
 def test_job_time_limit_on_the_injected_clock(tmp_path):
-    system = InProcess(tmp_path)
+    system = in_process(tmp_path)
     try:
-        system.worker()
-        client = system.client("alice")
+        system.add_worker()
+        client = system.connect(user="alice")
         job = client.submit(BELL_IR, shots=1, params={"sleep_s": 30}, time_limit_s=3600)
         wait_until(lambda: _state(job) == "running", 10, "the job running")
         system.clock.advance(3601)
         with pytest.raises(ExecutionError, match="time limit of 3600 s exceeded"):
             job.result(timeout_s=10)
     finally:
-        system.close()
+        system.stop()
 
 
 def test_session_batches_and_time_limit(tmp_path):
-    system = InProcess(tmp_path)
+    system = in_process(tmp_path)
     try:
-        client = system.client("alice")
+        client = system.connect(user="alice")
         with client.session(time_limit_s=600) as session:
             jobs = session.submit_many([BELL_IR] * 20, shots=2)
             assert {j.status()["session"] for j in jobs[:2]} == {session.id}
@@ -128,23 +128,23 @@ def test_session_batches_and_time_limit(tmp_path):
             with pytest.raises(JobCancelledError, match="session time limit exceeded"):
                 client.result(jobs[0].id, timeout_s=10)
         with client.session() as session:
-            system.worker("tests.executors.distributed.helpers:EchoExecutor")
+            system.add_worker("tests.executors.distributed.helpers:EchoExecutor")
             results = session.run([BELL_IR] * 50, shots=3, timeout_s=20)
             assert [r.shots for r in results] == [3] * 50
         with pytest.raises(BrokerError, match="is not an open session of yours"):
             client.submit(BELL_IR, shots=1, session=session.id)
     finally:
-        system.close()
+        system.stop()
 
 
 def test_cancel_queued_and_running(tmp_path):
-    system = InProcess(tmp_path)
+    system = in_process(tmp_path)
     try:
-        client = system.client("alice")
+        client = system.connect(user="alice")
         queued = client.submit(BELL_IR, shots=1)
         assert queued.cancel() is True
         assert _state(queued) == "cancelled"
-        system.worker()
+        system.add_worker()
         running = client.submit(BELL_IR, shots=1, params={"sleep_s": 20})
         wait_until(lambda: _state(running) == "running", 10, "the job running")
         assert running.cancel() is True
@@ -154,14 +154,14 @@ def test_cancel_queued_and_running(tmp_path):
         # The worker's slot is free again.
         assert client.submit(BELL_IR, shots=4, params={"sleep_s": 0.01}).result(timeout_s=10).shots == 4
     finally:
-        system.close()
+        system.stop()
 
 
 def test_reservation_keeps_a_worker_for_one_user(tmp_path):
-    system = InProcess(tmp_path, operators=("alice", "bob"))
+    system = in_process(tmp_path, operators=("alice", "bob"))
     try:
-        qpu = system.worker(name="qpu")
-        alice, bob = system.client("alice"), system.client("bob")
+        qpu = system.add_worker(name="qpu")
+        alice, bob = system.connect(user="alice"), system.connect(user="bob")
         now = system.clock()
         bob.reserve("qpu", now, now + 100)
         with pytest.raises(BrokerError, match="already reserved"):
@@ -174,4 +174,4 @@ def test_reservation_keeps_a_worker_for_one_user(tmp_path):
         alice.result(a.id, timeout_s=10)
         assert qpu.name == "qpu"
     finally:
-        system.close()
+        system.stop()
