@@ -16,6 +16,7 @@ from qirrt.errors import ExecutionError
 from qirrt.passes.circuit import Angle, Circuit, Gate
 from qirrt.qir.exact import exact_distribution
 from tests.corpus import ansatz, expression_ansatz, ghz
+from tests.extras import FAKE_BACKENDS
 from tests.stats import assert_distribution, assert_same_distribution
 
 CIRCUITS = {
@@ -29,6 +30,7 @@ def _later(calibration, hours):
     return calibration.timestamp + timedelta(hours=hours)
 
 
+@FAKE_BACKENDS
 @pytest.mark.parametrize("name", sorted(CIRCUITS))
 def test_bound_programs_equal_fully_bound_circuits(name):
     circuit = CIRCUITS[name]()
@@ -48,6 +50,7 @@ def test_bound_programs_equal_fully_bound_circuits(name):
     assert compiled.compilations == 1
 
 
+@FAKE_BACKENDS
 def test_values_by_name_and_shape_errors():
     compiled = qirrt.compile(expression_ansatz(), target="FakeKolkata")
     names = compiled.parameters
@@ -152,6 +155,7 @@ def test_calibration_aware_binding(kolkata):
     compiled.close()
 
 
+@FAKE_BACKENDS
 def test_run_batches_through_the_executor():
     compiled = qirrt.compile(expression_ansatz(), target="FakeKolkata")
     one = compiled.run([0.1, 0.2, 0.3, 0.4], shots=10, executor="null")
@@ -172,6 +176,7 @@ def test_run_on_the_local_executor_matches_exact():
         assert result.metadata["calibration_epoch"] == compiled.epoch
 
 
+@FAKE_BACKENDS
 def test_cli_compile_for_a_target(tmp_path):
     from click.testing import CliRunner
 

@@ -15,6 +15,7 @@ from qirrt.adapters import (
 )
 from qirrt.device.target import Target
 from qirrt.errors import AdapterError, CalibrationError
+from tests.extras import FAKE_BACKENDS
 
 
 def test_fake_kolkata_loads(kolkata):
@@ -37,6 +38,7 @@ def test_short_and_long_names(name, kolkata):
     assert resolve_target(name) == target
 
 
+@FAKE_BACKENDS
 def test_ecr_device_translates_to_cx():
     sherbrooke = resolve_target("FakeSherbrooke")
     assert "ecr" in sherbrooke.native_gates
@@ -57,12 +59,14 @@ def test_generic_backend():
     assert calibration.gate_error("cx", next(iter(target.coupling.edges))) > 0
 
 
+@FAKE_BACKENDS
 def test_backend_objects_pass_through():
     backend = resolve_backend("FakeKolkata")
     assert resolve_backend(backend) is backend
     assert resolve_target(backend) == resolve_target("FakeKolkata")
 
 
+@FAKE_BACKENDS
 def test_unknown_backend_name():
     with pytest.raises(AdapterError, match=re.escape("no fake backend named 'FakeNowhere'")):
         resolve_target("FakeNowhere")

@@ -21,6 +21,7 @@ from qirrt.executors.aer import AerExecutor
 from qirrt.executors.base import JobStatus
 from qirrt.qir.exact import exact_distribution
 from tests.corpus import CORPUS, expression_ansatz
+from tests.extras import FAKE_BACKENDS
 from tests.stats import assert_distribution, assert_same_sample
 
 SHOTS = 4000
@@ -190,6 +191,7 @@ def test_noise_model_equals_aers_from_backend_channel_by_channel(kolkata):
     assert compared >= 10
 
 
+@FAKE_BACKENDS
 def test_a_drifted_calibration_changes_the_noise():
     program = qirrt.load(CORPUS["ghz4"]())
     base = qirrt.adapters.resolve_calibration("FakeKolkata")
@@ -202,6 +204,7 @@ def test_a_drifted_calibration_changes_the_noise():
     assert wrong(bad) > 2 * wrong(good)
 
 
+@FAKE_BACKENDS
 def test_calibration_alone_applies_to_the_programs_own_qubits():
     program = qirrt.load(CORPUS["ghz3"]())
     calibration = qirrt.adapters.resolve_calibration("FakeKolkata")

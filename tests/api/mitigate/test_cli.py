@@ -13,6 +13,7 @@ import qirrt
 from qirrt.api.run import run
 from qirrt.cli.app import main
 from qirrt.errors import PassError
+from tests.extras import FAKE_BACKENDS
 
 GHZ = """OPENQASM 2.0;
 include "qelib1.inc";
@@ -64,6 +65,7 @@ def test_runtime_run_delegates_to_mitigation(ghz_file):
     assert qirrt.api.mitigate.pipeline.Pipeline.parse("zne").steps[0].name == "zne"
 
 
+@FAKE_BACKENDS
 def test_cli_mitigates_on_a_noisy_device(ghz_file):
     args = ["run", str(ghz_file), "--observable", "XXX", "--json", "--seed", "1", "--shots", "20000", "-q",
             "--executor", "aer", "--target", "FakeKolkata"]
