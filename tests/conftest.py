@@ -1,4 +1,4 @@
-"""Fixtures shared by the whole suite: the one FakeKolkata device, loaded once per session."""
+"""Fixtures shared by the whole suite: the one FakeKolkata device (loaded once per session), a GHZ file."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from qirrt.device.calibration import Calibration
 from qirrt.device.target import Target
+from tests.corpus import ghz_qasm
 
 
 @dataclass(frozen=True)
@@ -31,3 +32,11 @@ def kolkata() -> FakeDevice:
         calibration=resolve_calibration("FakeKolkata"),
         backend=resolve_backend("FakeKolkata"),
     )
+
+
+@pytest.fixture
+def ghz_file(tmp_path):
+    """A 3-qubit GHZ program as an OpenQASM 2 file."""
+    path = tmp_path / "ghz.qasm"
+    path.write_text(ghz_qasm(3))
+    return path

@@ -15,23 +15,6 @@ from qirrt.cli.app import main
 from qirrt.errors import PassError
 from tests.extras import FAKE_BACKENDS
 
-GHZ = """OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[3];
-creg c[3];
-h q[0];
-cx q[0],q[1];
-cx q[1],q[2];
-measure q -> c;
-"""
-
-
-@pytest.fixture
-def ghz_file(tmp_path):
-    path = tmp_path / "ghz.qasm"
-    path.write_text(GHZ)
-    return path
-
 
 def test_cli_prints_both_values_and_the_plan(ghz_file):
     out = CliRunner().invoke(main, ["run", str(ghz_file), "--mitigate", "ddd,zne{scale-factors=1,3,5}",
