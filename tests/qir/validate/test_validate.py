@@ -1,16 +1,7 @@
 """`qirrt.qir.validate.core`: every profile rule against a hand-written module that breaks it, and valid
 programs (hand-written and lowered from Qiskit) that must pass.
 
-Each file in `tests/golden/invalid/` starts with a header naming the rule it breaks:
-
-    ; rule: QIR030 qubit-out-of-range       code and rule name the error must carry
-    ; breaks: ...                           what is wrong, in words
-    ; expect: phrase; phrase                key words the message must contain
-    ; also: QIR032                          other codes the same mistake legitimately triggers
-    ; at: function=main block=entry instruction=...   the expected location (absent keys: None)
-    ; profile: base                         the profile to validate against
-
-and marks the source line the diagnostic must point at with `; <-- error` (no marker: no line).
+The broken modules are the files of `tests/golden/invalid/`; `tests/qir/validate/cases.py` reads their headers.
 """
 
 from __future__ import annotations
