@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
+from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister, qasm2
 from qiskit.circuit import Parameter, ParameterVector
 from qiskit.circuit.library import (
     QFTGate,
@@ -28,6 +28,11 @@ def ghz(n: int) -> QuantumCircuit:
         qc.cx(i, i + 1)
     qc.measure(range(n), range(n))
     return qc
+
+
+def ghz_qasm(n: int = 3) -> str:
+    """`ghz(n)` as OpenQASM 2 text."""
+    return qasm2.dumps(ghz(n))
 
 
 def qft_circuit(n: int, seed: int) -> QuantumCircuit:

@@ -1,9 +1,10 @@
-"""Statistical checks used by the tests: a G-test of observed counts against exact probabilities."""
+"""Statistical checks used by the tests: G-tests of observed counts against exact probabilities or each other."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 from scipy import stats
 
 P_THRESHOLD = 0.001
@@ -35,3 +36,17 @@ def assert_same_distribution(a: Mapping[str, float], b: Mapping[str, float], ato
     keys = set(a) | set(b)
     worst = max((abs(a.get(k, 0.0) - b.get(k, 0.0)) for k in keys), default=0.0)
     assert worst <= atol, f"distributions differ by {worst:.3g}: {dict(a)} vs {dict(b)}"
+
+
+def two_sample_pvalue(a: dict[str, int], b: dict[str, int]) -> float:
+    """G-test that two samples come from one distribution (2×K contingency table)."""
+    keys = sorted(set(a) | set(b))
+    if len(keys) < 2:
+        return 1.0
+    table = np.array([[a.get(k, 0) for k in keys], [b.get(k, 0) for k in keys]])
+    return float(stats.chi2_contingency(table, lambda_="log-likelihood")[1])
+
+
+def assert_same_sample(a: dict[str, int], b: dict[str, int]) -> None:
+    p = two_sample_pvalue(a, b)
+    assert p > P_THRESHOLD, f"two-sample G-test p={p:.2e} ≤ {P_THRESHOLD}: {a} vs {b}"

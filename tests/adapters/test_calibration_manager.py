@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from qirrt.adapters.base import ManualClock
 from qirrt.device.calibration_store import CalibrationStore
 from qirrt.errors import AdapterError
 
@@ -14,11 +13,6 @@ pytest.importorskip("qiskit_ibm_runtime")
 
 from qirrt.adapters.calibration_manager import CalibrationManager
 from qirrt.adapters.emulated import DriftModel, EmulatedQPU
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
 
 
 @pytest.fixture

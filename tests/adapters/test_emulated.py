@@ -23,11 +23,6 @@ QUEUE = QueueModel(latency_s=5.0, mean_depth=6.0, window_s=600.0, job_s=30.0, ov
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
 def qpu(clock) -> EmulatedQPU:
     return EmulatedQPU("FakeKolkata", seed=7, clock=clock, queue=QUEUE, failure_rate=0.0)
 

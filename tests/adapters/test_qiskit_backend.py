@@ -12,8 +12,7 @@ from qirrt.errors import AdapterError
 from qirrt.executors.base import JobStatus
 from qirrt.qir.exact import exact_distribution
 from tests.corpus import CORPUS, expression_ansatz
-from tests.executors.test_aer import assert_same_sample
-from tests.stats import assert_distribution
+from tests.stats import assert_distribution, assert_same_sample
 
 pytest.importorskip("qiskit_ibm_runtime")
 

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import qirrt
-from qirrt.adapters import resolve_calibration
 from qirrt.api.compile import CompileCache, compile_program
 from qirrt.device.calibration import GateCalibration
 from qirrt.device.calibration_store import CalibrationStore
@@ -17,6 +16,7 @@ from qirrt.errors import ExecutionError
 from qirrt.passes.circuit import Angle, Circuit, Gate
 from qirrt.qir.exact import exact_distribution
 from tests.corpus import ansatz, expression_ansatz, ghz
+from tests.extras import FAKE_BACKENDS
 from tests.stats import assert_distribution, assert_same_distribution
 
 CIRCUITS = {
@@ -26,15 +26,11 @@ CIRCUITS = {
 }
 
 
-@pytest.fixture(scope="module")
-def kolkata():
-    return resolve_calibration("FakeKolkata")
-
-
 def _later(calibration, hours):
     return calibration.timestamp + timedelta(hours=hours)
 
 
+@FAKE_BACKENDS
 @pytest.mark.parametrize("name", sorted(CIRCUITS))
 def test_bound_programs_equal_fully_bound_circuits(name):
     circuit = CIRCUITS[name]()
@@ -54,6 +50,7 @@ def test_bound_programs_equal_fully_bound_circuits(name):
     assert compiled.compilations == 1
 
 
+@FAKE_BACKENDS
 def test_values_by_name_and_shape_errors():
     compiled = qirrt.compile(expression_ansatz(), target="FakeKolkata")
     names = compiled.parameters
@@ -73,39 +70,41 @@ def test_program_without_target_or_parameters():
 
 
 def test_cache_by_hash_target_and_epoch(kolkata):
+    calibration = kolkata.calibration
     cache = CompileCache()
     program = qirrt.load(ansatz("ra", 3, 0, bound=False))
     first = compile_program(program, target="FakeKolkata", cache=cache)
     assert compile_program(program, target="FakeKolkata", cache=cache) is first
-    other_epoch = kolkata.scaled(gate_error=1.01, timestamp=_later(kolkata, 1))
+    other_epoch = calibration.scaled(gate_error=1.01, timestamp=_later(calibration, 1))
     second = compile_program(program, target="FakeKolkata", calibration=other_epoch, cache=cache)
     assert second is not first and second.epoch == other_epoch.epoch
     assert cache.hits == 1 and cache.misses == 2
 
 
 def test_drift_above_threshold_recompiles_and_below_does_not(kolkata):
+    calibration = kolkata.calibration
     store = CalibrationStore(":memory:")
     cache = CompileCache()
     program = qirrt.load(ansatz("su2", 4, 0, bound=False))
     compiled = compile_program(program, target="FakeKolkata", store=store, cache=cache,
                                thresholds={"readout_error": 0.25, "two_qubit_error": 0.25})
-    assert compiled.compiled_epoch == kolkata.epoch and store.epochs("fake_kolkata") == [kolkata.epoch]
+    assert compiled.compiled_epoch == calibration.epoch and store.epochs("fake_kolkata") == [calibration.epoch]
     used = compiled.physical_qubits
     unused = next(q for q in range(27) if q not in used)
     values = np.linspace(-1, 1, len(compiled.parameters))
 
-    small = kolkata.scaled(readout_error=1.1, gate_error=1.1, qubits=used, timestamp=_later(kolkata, 1))
+    small = calibration.scaled(readout_error=1.1, gate_error=1.1, qubits=used, timestamp=_later(calibration, 1))
     store.add(small)
     compiled.bind(values)
     assert compiled.compilations == 1 and not compiled.stale
-    assert compiled.epoch == small.epoch and compiled.compiled_epoch == kolkata.epoch
+    assert compiled.epoch == small.epoch and compiled.compiled_epoch == calibration.epoch
 
-    elsewhere = small.scaled(readout_error=5.0, qubits=[unused], timestamp=_later(kolkata, 2))
+    elsewhere = small.scaled(readout_error=5.0, qubits=[unused], timestamp=_later(calibration, 2))
     store.add(elsewhere)
     compiled.bind(values)
     assert compiled.compilations == 1
 
-    large = elsewhere.scaled(readout_error=2.0, qubits=[used[0]], timestamp=_later(kolkata, 3))
+    large = elsewhere.scaled(readout_error=2.0, qubits=[used[0]], timestamp=_later(calibration, 3))
     store.add(large)
     assert compiled.stale
     assert compile_program(program, target="FakeKolkata", store=store, cache=cache) is not compiled
@@ -128,8 +127,9 @@ def _as_hardware_runs_it(program, corrections):
 
 
 def test_calibration_aware_binding(kolkata):
+    calibration = kolkata.calibration
     corrections = {q: (1.0 + 0.01 * (q % 5), 0.02 * (q % 3)) for q in range(27)}
-    calibrated = kolkata.with_changes(timestamp=_later(kolkata, 1), gates={
+    calibrated = calibration.with_changes(timestamp=_later(calibration, 1), gates={
         ("rz", (q,)): GateCalibration(error=0.0, duration_ns=0.0, angle_scale=s, angle_offset_rad=o)
         for q, (s, o) in corrections.items()})
     store = CalibrationStore(":memory:")
@@ -146,7 +146,7 @@ def test_calibration_aware_binding(kolkata):
 
     # A new epoch changes the corrections but not the errors: no recompile, the next bind uses them.
     moved = {q: (s * 1.05, o - 0.01) for q, (s, o) in corrections.items()}
-    store.add(calibrated.with_changes(timestamp=_later(kolkata, 2), gates={
+    store.add(calibrated.with_changes(timestamp=_later(calibration, 2), gates={
         ("rz", (q,)): GateCalibration(error=0.0, duration_ns=0.0, angle_scale=s, angle_offset_rad=o)
         for q, (s, o) in moved.items()}))
     bound = compiled.bind(values)
@@ -155,6 +155,7 @@ def test_calibration_aware_binding(kolkata):
     compiled.close()
 
 
+@FAKE_BACKENDS
 def test_run_batches_through_the_executor():
     compiled = qirrt.compile(expression_ansatz(), target="FakeKolkata")
     one = compiled.run([0.1, 0.2, 0.3, 0.4], shots=10, executor="null")
@@ -175,6 +176,7 @@ def test_run_on_the_local_executor_matches_exact():
         assert result.metadata["calibration_epoch"] == compiled.epoch
 
 
+@FAKE_BACKENDS
 def test_cli_compile_for_a_target(tmp_path):
     from click.testing import CliRunner
 
@@ -188,7 +190,8 @@ def test_cli_compile_for_a_target(tmp_path):
 
 
 def test_corrections_can_be_left_out(kolkata):
-    calibrated = kolkata.with_changes(timestamp=_later(kolkata, 1), gates={
+    calibration = kolkata.calibration
+    calibrated = calibration.with_changes(timestamp=_later(calibration, 1), gates={
         ("rz", (q,)): GateCalibration(error=0.0, duration_ns=0.0, angle_scale=1.2) for q in range(27)})
     circuit = ansatz("ra", 3, 0, bound=False)
     compiled = qirrt.compile(circuit, target="FakeKolkata", calibration=calibrated, cache=False)

@@ -21,6 +21,7 @@ from qirrt.api.qiskit import QirrtBackend, QirrtEstimator, QirrtSampler
 from qirrt.errors import ExecutionError
 from qirrt.qir.exact import exact_distribution
 from tests.corpus import CORPUS
+from tests.extras import FAKE_BACKENDS
 from tests.stats import assert_distribution
 
 EXECUTORS = ["local", "aer"]
@@ -64,6 +65,7 @@ def test_backend_target_transpiles_and_binds_parameters():
         backend.run(qc, shots=10)
 
 
+@FAKE_BACKENDS
 def test_backend_memory_and_device_target():
     backend = QirrtBackend("aer", target="FakeKolkata")
     assert backend.num_qubits == 27 and "if_else" in backend.target.operation_names
@@ -129,6 +131,7 @@ def test_estimator_without_parameters_and_identity_terms():
     assert result[0].data.stds.tolist() == pytest.approx([0.0, 0.0])
 
 
+@FAKE_BACKENDS
 def test_sampler_over_the_emulated_qpu():
     from qirrt.adapters import EmulatedQPU, ManualClock
 

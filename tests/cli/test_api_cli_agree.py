@@ -11,26 +11,12 @@ from click.testing import CliRunner
 import qirrt
 from qirrt.cli.app import main
 from qirrt.errors import ExecutionError, ParseError
+from tests.corpus import ghz_qasm
 
-GHZ = """OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[3];
-creg c[3];
-h q[0];
-cx q[0],q[1];
-cx q[1],q[2];
-measure q -> c;
-"""
+GHZ = ghz_qasm(3)
 IDEAL_WITH_TARGET = ("target FakeKolkata needs an executor that models a device (aer, or an adapter such as "
                      "emulated or qiskit-backend); 'local' simulates ideal qubits")
 SHOTS_RULE = "shots must be a whole number ≥ 1, got 0"
-
-
-@pytest.fixture
-def ghz_file(tmp_path):
-    path = tmp_path / "ghz.qasm"
-    path.write_text(GHZ)
-    return path
 
 
 def cli(*args):

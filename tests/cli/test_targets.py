@@ -6,19 +6,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from qiskit import qasm2
 
 from qirrt.cli.app import main
-from tests.corpus import CORPUS
 
 pytest.importorskip("qiskit_ibm_runtime")
-
-
-@pytest.fixture
-def ghz_file(tmp_path):
-    path = tmp_path / "ghz.qasm"
-    path.write_text(qasm2.dumps(CORPUS["ghz3"]()))
-    return path
 
 
 def test_targets_lists_fake_backends_executors_and_adapters():

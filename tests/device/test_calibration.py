@@ -9,15 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from qirrt.adapters import resolve_calibration
 from qirrt.device.calibration import Calibration, GateCalibration, QubitCalibration
 from qirrt.device.calibration_store import CalibrationStore, default_store_path
 from qirrt.errors import CalibrationError
-
-
-@pytest.fixture(scope="module")
-def kolkata() -> Calibration:
-    return resolve_calibration("FakeKolkata")
 
 
 def _later(calibration: Calibration, hours: float) -> datetime:
@@ -25,76 +19,84 @@ def _later(calibration: Calibration, hours: float) -> datetime:
 
 
 def test_fake_kolkata_snapshot(kolkata):
-    assert kolkata.target_name == "fake_kolkata"
-    assert kolkata.timestamp.tzinfo is not None
-    q0 = kolkata.qubits[0]
+    calibration = kolkata.calibration
+    assert calibration.target_name == "fake_kolkata"
+    assert calibration.timestamp.tzinfo is not None
+    q0 = calibration.qubits[0]
     assert q0.t1_s > 1e-5 and q0.t2_s > 1e-6 and q0.frequency_hz > 4e9
     assert q0.readout_error == pytest.approx(0.0096)
     assert q0.prob_meas1_prep0 == pytest.approx(0.0106) and q0.prob_meas0_prep1 == pytest.approx(0.0086)
-    assert kolkata.gate_error("cx", (0, 1)) == pytest.approx(0.00955, abs=1e-5)
-    assert kolkata.gate_error("cx", (1, 0)) > 0
-    assert kolkata.gate_duration_ns("sx", (0,)) == pytest.approx(35.56, abs=0.01)
-    assert len(kolkata.epoch) == 16
+    assert calibration.gate_error("cx", (0, 1)) == pytest.approx(0.00955, abs=1e-5)
+    assert calibration.gate_error("cx", (1, 0)) > 0
+    assert calibration.gate_duration_ns("sx", (0,)) == pytest.approx(35.56, abs=0.01)
+    assert len(calibration.epoch) == 16
 
 
 def test_json_round_trip_keeps_epoch(kolkata):
-    text = kolkata.to_json()
+    calibration = kolkata.calibration
+    text = calibration.to_json()
     again = Calibration.from_json(text)
-    assert again == kolkata and again.epoch == kolkata.epoch
-    assert again.qubits == kolkata.qubits and again.gates == kolkata.gates
+    assert again == calibration and again.epoch == calibration.epoch
+    assert again.qubits == calibration.qubits and again.gates == calibration.gates
 
 
 def test_edited_json_is_refused(kolkata):
-    data = json.loads(kolkata.to_json())
+    calibration = kolkata.calibration
+    data = json.loads(calibration.to_json())
     data["qubits"]["0"]["readout_error"] = 0.5
-    with pytest.raises(CalibrationError, match=re.escape(f"says epoch {kolkata.epoch} but its content hashes")):
+    with pytest.raises(CalibrationError, match=re.escape(f"says epoch {calibration.epoch} but its content hashes")):
         Calibration.from_dict(data)
 
 
 def test_snapshots_are_frozen(kolkata):
+    calibration = kolkata.calibration
     with pytest.raises(TypeError):
-        kolkata.qubits[0] = QubitCalibration()
+        calibration.qubits[0] = QubitCalibration()
     with pytest.raises(AttributeError):
-        kolkata.target_name = "other"
+        calibration.target_name = "other"
 
 
 def test_epoch_changes_with_content(kolkata):
-    same_time = kolkata.with_changes(timestamp=kolkata.timestamp)
-    assert same_time.epoch == kolkata.epoch
-    assert kolkata.scaled(readout_error=1.01, timestamp=kolkata.timestamp).epoch != kolkata.epoch
+    calibration = kolkata.calibration
+    same_time = calibration.with_changes(timestamp=calibration.timestamp)
+    assert same_time.epoch == calibration.epoch
+    assert calibration.scaled(readout_error=1.01, timestamp=calibration.timestamp).epoch != calibration.epoch
 
 
 def test_angle_corrections_round_trip(kolkata):
-    corrected = kolkata.with_changes(gates={("rz", (3,)): GateCalibration(error=0.0, angle_scale=1.02,
+    calibration = kolkata.calibration
+    corrected = calibration.with_changes(gates={("rz", (3,)): GateCalibration(error=0.0, angle_scale=1.02,
                                                                           angle_offset_rad=0.01)})
     again = Calibration.from_json(corrected.to_json())
     assert again.angle_corrections == {("rz", (3,)): (1.02, 0.01)}
 
 
 def test_drift_restricted_to_qubits_and_pairs(kolkata):
-    worse = kolkata.scaled(readout_error=1.5, gate_error=1.5, qubits=[5], timestamp=_later(kolkata, 1))
-    on_5 = kolkata.drift(worse, qubits=[5], pairs=[(5, 8)])
+    calibration = kolkata.calibration
+    worse = calibration.scaled(readout_error=1.5, gate_error=1.5, qubits=[5], timestamp=_later(calibration, 1))
+    on_5 = calibration.drift(worse, qubits=[5], pairs=[(5, 8)])
     assert on_5.max_relative("readout_error") == pytest.approx(0.5)
     assert on_5.max_relative("two_qubit_error") == pytest.approx(0.5)
     assert on_5.exceeds({"readout_error": 0.25})
     assert not on_5.exceeds({"readout_error": 0.6, "two_qubit_error": 0.6})
-    elsewhere = kolkata.drift(worse, qubits=[0, 1], pairs=[(0, 1)])
+    elsewhere = calibration.drift(worse, qubits=[0, 1], pairs=[(0, 1)])
     assert not elsewhere.exceeds({"readout_error": 0.0, "two_qubit_error": 0.0, "gate_error": 0.0})
 
 
 def test_store_history(tmp_path, kolkata):
+    calibration = kolkata.calibration
     path = tmp_path / "cal.sqlite3"
     with CalibrationStore(path) as store:
-        first = store.add(kolkata)
-        assert store.add(kolkata) == first  # idempotent
-        second_cal = kolkata.scaled(readout_error=1.1, timestamp=_later(kolkata, 2))
-        third_cal = kolkata.scaled(readout_error=1.2, timestamp=_later(kolkata, 4))
+        first = store.add(calibration)
+        assert store.add(calibration) == first  # idempotent
+        second_cal = calibration.scaled(readout_error=1.1, timestamp=_later(calibration, 2))
+        third_cal = calibration.scaled(readout_error=1.2, timestamp=_later(calibration, 4))
         store.add(third_cal)
         store.add(second_cal)  # out of order: history sorts by timestamp
         assert store.epochs("fake_kolkata") == [first, second_cal.epoch, third_cal.epoch]
         assert store.latest("fake_kolkata") == third_cal
-        assert store.at("fake_kolkata", _later(kolkata, 3)) == second_cal
-        assert store.at("fake_kolkata", _later(kolkata, -1)) is None
+        assert store.at("fake_kolkata", _later(calibration, 3)) == second_cal
+        assert store.at("fake_kolkata", _later(calibration, -1)) is None
         assert store.get("fake_kolkata", second_cal.epoch) == second_cal
         assert store.targets() == ["fake_kolkata"]
         assert [e for _, e in store.history("fake_kolkata")] == store.epochs("fake_kolkata")
@@ -107,29 +109,31 @@ def test_store_history(tmp_path, kolkata):
 
 
 def test_store_notifies_on_drift_above_threshold(kolkata):
+    calibration = kolkata.calibration
     store = CalibrationStore(":memory:")
     events = []
     store.subscribe(events.append, target="fake_kolkata", thresholds={"readout_error": 0.2}, qubits=[0, 1])
-    store.add(kolkata)
-    store.add(kolkata.scaled(readout_error=1.1, qubits=[0], timestamp=_later(kolkata, 1)))
+    store.add(calibration)
+    store.add(calibration.scaled(readout_error=1.1, qubits=[0], timestamp=_later(calibration, 1)))
     assert events == []  # 10% < 20%
-    store.add(kolkata.scaled(readout_error=3.0, qubits=[7], timestamp=_later(kolkata, 2)))
+    store.add(calibration.scaled(readout_error=3.0, qubits=[7], timestamp=_later(calibration, 2)))
     assert events == []  # qubit 7 is not watched
-    big = kolkata.scaled(readout_error=1.5, qubits=[1], timestamp=_later(kolkata, 3))
+    big = calibration.scaled(readout_error=1.5, qubits=[1], timestamp=_later(calibration, 3))
     store.add(big)
     assert len(events) == 1 and events[0].new == big
     assert [(e.metric, e.key) for e in events[0].exceeding] == [("readout_error", 1)]
 
 
 def test_every_epoch_subscription_and_cancel(kolkata):
+    calibration = kolkata.calibration
     store = CalibrationStore(":memory:")
     seen = []
     subscription = store.subscribe(seen.append, every_epoch=True)
-    store.add(kolkata)
-    store.add(kolkata.scaled(readout_error=1.01, timestamp=_later(kolkata, 1)))
+    store.add(calibration)
+    store.add(calibration.scaled(readout_error=1.01, timestamp=_later(calibration, 1)))
     assert len(seen) == 1 and seen[0].exceeding == ()
     subscription.cancel()
-    store.add(kolkata.scaled(readout_error=1.02, timestamp=_later(kolkata, 2)))
+    store.add(calibration.scaled(readout_error=1.02, timestamp=_later(calibration, 2)))
     assert len(seen) == 1
 
 

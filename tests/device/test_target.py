@@ -15,31 +15,30 @@ from qirrt.adapters import (
 )
 from qirrt.device.target import Target
 from qirrt.errors import AdapterError, CalibrationError
-
-
-@pytest.fixture(scope="module")
-def kolkata() -> Target:
-    return resolve_target("FakeKolkata")
+from tests.extras import FAKE_BACKENDS
 
 
 def test_fake_kolkata_loads(kolkata):
-    assert kolkata.name == "fake_kolkata"
-    assert kolkata.num_qubits == 27
-    assert kolkata.native_gates == {"cx", "rz", "sx", "x"}
-    assert kolkata.basis == {"cx", "rz", "sx", "x"}
-    assert kolkata.coupling.has_edge(0, 1) and kolkata.coupling.has_edge(1, 0)
-    assert nx.is_connected(kolkata.undirected)
-    assert kolkata.undirected.number_of_edges() == 28  # heavy-hex, 27 qubits
-    assert kolkata.gate_duration_ns("cx", (0, 1)) == pytest.approx(298.67, abs=0.01)
-    assert kolkata.readout_durations_ns[0] > 100
-    assert kolkata.dt_ns == pytest.approx(0.2222, abs=1e-4)
+    target = kolkata.target
+    assert target.name == "fake_kolkata"
+    assert target.num_qubits == 27
+    assert target.native_gates == {"cx", "rz", "sx", "x"}
+    assert target.basis == {"cx", "rz", "sx", "x"}
+    assert target.coupling.has_edge(0, 1) and target.coupling.has_edge(1, 0)
+    assert nx.is_connected(target.undirected)
+    assert target.undirected.number_of_edges() == 28  # heavy-hex, 27 qubits
+    assert target.gate_duration_ns("cx", (0, 1)) == pytest.approx(298.67, abs=0.01)
+    assert target.readout_durations_ns[0] > 100
+    assert target.dt_ns == pytest.approx(0.2222, abs=1e-4)
 
 
 @pytest.mark.parametrize("name", ["FakeKolkata", "FakeKolkataV2", "fake_kolkata", "fakekolkata", "Kolkata"])
 def test_short_and_long_names(name, kolkata):
-    assert resolve_target(name) == kolkata
+    target = kolkata.target
+    assert resolve_target(name) == target
 
 
+@FAKE_BACKENDS
 def test_ecr_device_translates_to_cx():
     sherbrooke = resolve_target("FakeSherbrooke")
     assert "ecr" in sherbrooke.native_gates
@@ -60,22 +59,25 @@ def test_generic_backend():
     assert calibration.gate_error("cx", next(iter(target.coupling.edges))) > 0
 
 
+@FAKE_BACKENDS
 def test_backend_objects_pass_through():
     backend = resolve_backend("FakeKolkata")
     assert resolve_backend(backend) is backend
     assert resolve_target(backend) == resolve_target("FakeKolkata")
 
 
+@FAKE_BACKENDS
 def test_unknown_backend_name():
     with pytest.raises(AdapterError, match=re.escape("no fake backend named 'FakeNowhere'")):
         resolve_target("FakeNowhere")
 
 
 def test_json_round_trip(kolkata):
-    again = Target.from_json(kolkata.to_json())
-    assert again == kolkata
-    assert again.gate_durations_ns == kolkata.gate_durations_ns
-    assert sorted(again.coupling.edges) == sorted(kolkata.coupling.edges)
+    target = kolkata.target
+    again = Target.from_json(target.to_json())
+    assert again == target
+    assert again.gate_durations_ns == target.gate_durations_ns
+    assert sorted(again.coupling.edges) == sorted(target.coupling.edges)
 
 
 def test_json_rejects_other_formats():

@@ -13,7 +13,6 @@ import time
 
 import numpy as np
 import pytest
-from scipy import stats
 
 import qirrt
 from qirrt.device.calibration import Calibration
@@ -22,23 +21,10 @@ from qirrt.executors.aer import AerExecutor
 from qirrt.executors.base import JobStatus
 from qirrt.qir.exact import exact_distribution
 from tests.corpus import CORPUS, expression_ansatz
-from tests.stats import P_THRESHOLD, assert_distribution
+from tests.extras import FAKE_BACKENDS
+from tests.stats import assert_distribution, assert_same_sample
 
 SHOTS = 4000
-
-
-def two_sample_pvalue(a: dict[str, int], b: dict[str, int]) -> float:
-    """G-test that two samples come from one distribution (2×K contingency table)."""
-    keys = sorted(set(a) | set(b))
-    if len(keys) < 2:
-        return 1.0
-    table = np.array([[a.get(k, 0) for k in keys], [b.get(k, 0) for k in keys]])
-    return float(stats.chi2_contingency(table, lambda_="log-likelihood")[1])
-
-
-def assert_same_sample(a: dict[str, int], b: dict[str, int]) -> None:
-    p = two_sample_pvalue(a, b)
-    assert p > P_THRESHOLD, f"two-sample G-test p={p:.2e} ≤ {P_THRESHOLD}: {a} vs {b}"
 
 
 @pytest.fixture(scope="module")
@@ -146,21 +132,15 @@ def test_a_bare_target_needs_a_calibration_for_noise():
 
 
 # -- noise from a calibration ---------------------------------------------------------------------
-fake_provider = pytest.importorskip("qiskit_ibm_runtime.fake_provider")
 NOISY = ["ghz4", "qft3", "grover3", "random4x6", "ising4", "teleport", "measurerotate"]
 NOISY_SHOTS = 20_000
-
-
-@pytest.fixture(scope="module")
-def kolkata():
-    return fake_provider.FakeKolkataV2()
 
 
 @pytest.fixture(scope="module")
 def kolkata_aer(kolkata):
     from qiskit_aer import AerSimulator
 
-    return AerSimulator.from_backend(kolkata)
+    return AerSimulator.from_backend(kolkata.backend)
 
 
 @pytest.mark.parametrize("name", NOISY)
@@ -192,9 +172,11 @@ def test_noise_model_equals_aers_from_backend_channel_by_channel(kolkata):
     from qirrt.adapters import calibration_from_backend
     from qirrt.device.noise_model import noise_model_from_calibration
 
+    backend = kolkata.backend
+
     qubits = [0, 1, 2, 3]
-    reference = NoiseModel.from_backend(kolkata)
-    ours = noise_model_from_calibration(calibration_from_backend(kolkata), dt_s=kolkata.dt, qubits=qubits)
+    reference = NoiseModel.from_backend(backend)
+    ours = noise_model_from_calibration(calibration_from_backend(backend), dt_s=backend.dt, qubits=qubits)
     compared = 0
     for name in ("x", "sx", "cx"):
         for gate_qubits, error in reference._local_quantum_errors[name].items():
@@ -209,6 +191,7 @@ def test_noise_model_equals_aers_from_backend_channel_by_channel(kolkata):
     assert compared >= 10
 
 
+@FAKE_BACKENDS
 def test_a_drifted_calibration_changes_the_noise():
     program = qirrt.load(CORPUS["ghz4"]())
     base = qirrt.adapters.resolve_calibration("FakeKolkata")
@@ -221,6 +204,7 @@ def test_a_drifted_calibration_changes_the_noise():
     assert wrong(bad) > 2 * wrong(good)
 
 
+@FAKE_BACKENDS
 def test_calibration_alone_applies_to_the_programs_own_qubits():
     program = qirrt.load(CORPUS["ghz3"]())
     calibration = qirrt.adapters.resolve_calibration("FakeKolkata")

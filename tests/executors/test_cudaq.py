@@ -14,8 +14,7 @@ import qirrt
 from qirrt.errors import ExecutionError
 from qirrt.qir.exact import exact_distribution
 from tests.corpus import CONTROL_FLOW, CORPUS, expression_ansatz
-from tests.executors.test_aer import assert_same_sample
-from tests.stats import assert_distribution
+from tests.stats import assert_distribution, assert_same_sample
 
 cudaq = pytest.importorskip("cudaq")
 

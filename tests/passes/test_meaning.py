@@ -9,7 +9,7 @@ import qirrt
 from qirrt.passes import PassContext, PassManager
 from qirrt.qir.exact import exact_distribution
 from tests.corpus import ansatz, expression_ansatz
-from tests.passes.conftest import SMALL, corpus_distribution, corpus_program
+from tests.passes.helpers import SMALL, corpus_distribution, corpus_program
 from tests.stats import assert_same_distribution
 
 PIPELINES = [
@@ -32,7 +32,7 @@ PIPELINES = [
 @pytest.mark.parametrize("pipeline", PIPELINES)
 @pytest.mark.parametrize("name", SMALL)
 def test_pass_preserves_distribution(name, pipeline, kolkata):
-    target, calibration = kolkata
+    target, calibration = kolkata.target, kolkata.calibration
     program = corpus_program(name)
     ctx = PassContext(target=target, calibration=calibration, debug=True)
     out = PassManager.parse(pipeline).run(program, ctx)
@@ -51,7 +51,7 @@ PARAMETRIC = {
                                       "layout,route,decompose,merge-rotations,cancel-inverses"])
 @pytest.mark.parametrize("name", sorted(PARAMETRIC))
 def test_passes_keep_parameters_symbolic(name, pipeline, kolkata):
-    target, calibration = kolkata
+    target, calibration = kolkata.target, kolkata.calibration
     circuit = PARAMETRIC[name]()
     program = qirrt.load(circuit)
     out = PassManager.parse(pipeline).run(program, PassContext(target=target, calibration=calibration))

@@ -16,6 +16,7 @@ from qirrt.passes import PassContext, PassManager
 from qirrt.passes.circuit import Angle, Circuit, Gate, commutes
 from qirrt.passes.decompose import RULES, plan
 from qirrt.qir.exact import exact_distribution
+from tests.passes.helpers import unitary
 from tests.stats import assert_same_distribution
 
 
@@ -28,20 +29,6 @@ def _counts(program):
 
 
 # -- decompose ----------------------------------------------------------------------------------------
-def _unitary(gates, n):
-    import numpy as np
-
-    from qirrt.qir.gates import matrix
-
-    u = np.eye(2 ** n, dtype=complex).reshape((2,) * (2 * n))
-    for g in gates:
-        k = len(g.qubits)
-        m = matrix(g.name, [a.const for a in g.angles]).reshape((2,) * (2 * k))
-        u = np.tensordot(m, u, axes=(list(range(k, 2 * k)), list(g.qubits)))
-        u = np.moveaxis(u, list(range(k)), list(g.qubits))
-    return u.reshape(2 ** n, 2 ** n)
-
-
 @pytest.mark.parametrize("gate", sorted(RULES))
 def test_every_rewrite_rule_is_exact_up_to_phase(gate):
     import numpy as np
@@ -52,9 +39,9 @@ def test_every_rewrite_rule_is_exact_up_to_phase(gate):
     qubits = tuple(range(spec.num_qubits))
     for theta in (0.3, -2.1):
         angles = (Angle(theta),)[: spec.num_params]
-        reference = _unitary([Gate(gate, qubits, angles)], spec.num_qubits)
+        reference = unitary([Gate(gate, qubits, angles)], spec.num_qubits)
         for rule in RULES[gate]:
-            got = _unitary(rule(angles, qubits), spec.num_qubits)
+            got = unitary(rule(angles, qubits), spec.num_qubits)
             overlap = np.trace(reference.conj().T @ got) / len(reference)
             assert abs(abs(overlap) - 1) < 1e-9, (gate, rule)
 
@@ -245,7 +232,7 @@ def test_route_keeps_branches_consistent():
 
 
 def test_route_on_heavy_hex_uses_good_couplers(kolkata):
-    target, calibration = kolkata
+    target, calibration = kolkata.target, kolkata.calibration
     qc = QuantumCircuit(4, 4)
     qc.h(0)
     qc.cx(0, 1)
@@ -264,7 +251,7 @@ def test_route_on_heavy_hex_uses_good_couplers(kolkata):
 
 # -- estimate-resources ------------------------------------------------------------------------------------------
 def test_resource_estimate(kolkata):
-    target, calibration = kolkata
+    target, calibration = kolkata.target, kolkata.calibration
     qc = QuantumCircuit(2, 2)
     qc.sx(0)
     qc.cx(0, 1)

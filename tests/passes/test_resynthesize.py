@@ -18,8 +18,7 @@ from qirrt.passes import PassContext, PassManager
 from qirrt.passes.circuit import Circuit, Gate
 from qirrt.passes.resynthesize import collect_runs, equal_up_to_phase
 from qirrt.qir.exact import exact_distribution
-from tests.passes.conftest import SMALL, corpus_distribution, corpus_program
-from tests.passes.test_passes import _unitary
+from tests.passes.helpers import SMALL, corpus_distribution, corpus_program, unitary
 from tests.stats import assert_same_distribution
 
 BASIS = "decompose{basis=rz,sx,x,cx}"
@@ -40,12 +39,12 @@ def _two_qubit(program) -> int:
 
 
 def _unitary_of(program) -> np.ndarray:
-    return _unitary(_gates(program), program.num_qubits)
+    return unitary(_gates(program), program.num_qubits)
 
 
 @pytest.mark.parametrize("name", SMALL)
 def test_keeps_the_distribution_on_the_corpus(name, kolkata):
-    target, calibration = kolkata
+    target, calibration = kolkata.target, kolkata.calibration
     pipeline = "layout,route,decompose,resynthesize-2q,merge-rotations,cancel-inverses"
     out = _run(corpus_program(name), pipeline, target=target, calibration=calibration)
     assert_same_distribution(corpus_distribution(name), exact_distribution(out), atol=1e-9)
@@ -129,7 +128,7 @@ def test_parametric_runs_are_left_alone():
 
 
 def test_compile_once_bind_many_with_resynthesis(kolkata):
-    target, calibration = kolkata
+    target, calibration = kolkata.target, kolkata.calibration
     theta, phi = Parameter("θ"), Parameter("φ")
     qc = QuantumCircuit(3, 3)
     qc.ry(theta, 0)

@@ -1,7 +1,7 @@
 """Conformance: every repair of a spec violation is visible (a warning, `repairs`, `"conformant": false`),
 and strict mode (`--strict`, `strict=True`) refuses every module that breaks its profile.
 
-The golden invalid modules (`tests/golden/invalid/`, see `tests/qir/validate/test_validate.py` for their headers) are
+The golden invalid modules (`tests/golden/invalid/`, see `tests/qir/validate/cases.py` for their headers) are
 the corpus: each one is either repaired in the default mode (`REPAIRED`, with the rule of its header) or
 refused in both modes; under `--strict` every one is refused.
 """
@@ -24,7 +24,7 @@ from qirrt.errors import InvalidProgramError
 from qirrt.qir.conformance import Repair
 from qirrt.qir.program import Program
 from tests.producer_samples import GOLDEN as PRODUCERS
-from tests.qir.validate.test_validate import CASES, Case
+from tests.qir.validate.cases import CASES, Case
 
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples"
 

@@ -13,23 +13,7 @@ import qirrt
 from qirrt.api.run import run
 from qirrt.cli.app import main
 from qirrt.errors import PassError
-
-GHZ = """OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[3];
-creg c[3];
-h q[0];
-cx q[0],q[1];
-cx q[1],q[2];
-measure q -> c;
-"""
-
-
-@pytest.fixture
-def ghz_file(tmp_path):
-    path = tmp_path / "ghz.qasm"
-    path.write_text(GHZ)
-    return path
+from tests.extras import FAKE_BACKENDS
 
 
 def test_cli_prints_both_values_and_the_plan(ghz_file):
@@ -64,6 +48,7 @@ def test_runtime_run_delegates_to_mitigation(ghz_file):
     assert qirrt.api.mitigate.pipeline.Pipeline.parse("zne").steps[0].name == "zne"
 
 
+@FAKE_BACKENDS
 def test_cli_mitigates_on_a_noisy_device(ghz_file):
     args = ["run", str(ghz_file), "--observable", "XXX", "--json", "--seed", "1", "--shots", "20000", "-q",
             "--executor", "aer", "--target", "FakeKolkata"]

@@ -10,7 +10,7 @@ from qirrt.executors.base import Executor
 from qirrt.passes.circuit import Circuit, Gate, Op
 from qirrt.passes.mitigation import ZeroNoiseExtrapolation
 from qirrt.result import Result
-from tests.api.mitigate.conftest import ExactSampler, corpus_program
+from tests.api.mitigate.helpers import ExactSampler, corpus_program
 
 
 def _steps(program):

@@ -19,7 +19,7 @@ from qirrt.bindings.qiskit.from_circuit import from_qiskit
 from qirrt.errors import PassError
 from qirrt.observables import PauliObservable, expectation
 from qirrt.passes.mitigation import DigitalDynamicalDecoupling, ZeroNoiseExtrapolation
-from tests.api.mitigate.conftest import (
+from tests.api.mitigate.helpers import (
     DepolarizingSampler,
     ExactSampler,
     corpus_program,

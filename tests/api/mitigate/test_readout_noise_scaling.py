@@ -20,8 +20,7 @@ from qirrt.passes.mitigation import (
 )
 from qirrt.passes.mitigation.readout import confusion_from_errors
 from qirrt.passes.mitigation.zne import confusion_power
-from tests.api.mitigate.conftest import DepolarizingSampler, ExactSampler, corpus_program
-from tests.api.mitigate.test_steps_meaning import _kolkata_like
+from tests.api.mitigate.helpers import DepolarizingSampler, ExactSampler, corpus_program, toy_calibration
 
 P01, P10 = 0.01, 0.03  # _kolkata_like's readout errors
 
@@ -67,7 +66,7 @@ def test_confusion_power_is_a_stochastic_matrix_power():
 
 def test_zne_combine_raises_readout_noise_to_the_scale_factor():
     program = corpus_program("ghz3")
-    ctx = PassContext(calibration=_kolkata_like(3))
+    ctx = PassContext(calibration=toy_calibration(3))
     step = ZeroNoiseExtrapolation(scale_factors=(1, 3))
     expanded = step.expand(program, ctx)
     ideal = {"000": 0.5, "111": 0.5}
@@ -87,7 +86,7 @@ def test_zne_combine_raises_readout_noise_to_the_scale_factor():
 
 def test_zne_with_readout_scaling_removes_measurement_error():
     program = corpus_program("ghz4")
-    calibration = _kolkata_like(4)
+    calibration = toy_calibration(4)
     kwargs = {"executor": ReadoutNoisySampler(error_per_gate=0.02, seed=3), "shots": 400_000, "seed": 5,
                   "calibration": calibration}
     scaled = run(program, "zne{scale-factors=1,3,5}", "ZZZZ", **kwargs)
@@ -114,14 +113,14 @@ def test_a_readout_step_switches_zne_and_pec_readout_handling_off():
     assert inner.transform.readout_scaling == "off"
     # composed with an explicit readout step, ZNE corrects readout once, not twice
     program = corpus_program("ghz4")
-    kwargs = {"executor": ReadoutOnlySampler(seed=2), "shots": 200_000, "seed": 3, "calibration": _kolkata_like(4)}
+    kwargs = {"executor": ReadoutOnlySampler(seed=2), "shots": 200_000, "seed": 3, "calibration": toy_calibration(4)}
     both = run(program, "zne{scale-factors=1,3},readout", "ZZZZ", **kwargs)
     assert both.expectation == pytest.approx(1.0, abs=0.02)
 
 
 def test_pec_inverts_calibrated_readout_noise():
     program = corpus_program("ghz3")
-    calibration = _kolkata_like(3, cx_error=0.0, sx_error=0.0)
+    calibration = toy_calibration(3, cx_error=0.0, sx_error=0.0)
     kwargs = {"executor": ReadoutOnlySampler(seed=4), "shots": 200_000, "seed": 6, "calibration": calibration}
     corrected = run(program, "pec{num-samples=4}", "ZZI", **kwargs)
     raw = run(program, "pec{num-samples=4,readout=off}", "ZZI", **kwargs)

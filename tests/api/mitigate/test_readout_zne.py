@@ -22,8 +22,7 @@ from qirrt.passes.mitigation.readout import (
     nearest_probability,
 )
 from qirrt.passes.mitigation.zne import extrapolate_exponential
-from tests.api.mitigate.conftest import DepolarizingSampler, ExactSampler, corpus_program
-from tests.api.mitigate.test_steps_meaning import _kolkata_like
+from tests.api.mitigate.helpers import DepolarizingSampler, ExactSampler, corpus_program, toy_calibration
 
 
 def _apply(matrix, distribution, width):
@@ -78,7 +77,7 @@ def test_tensored_inversion_recovers_per_qubit_matrices(method):
 
 def test_readout_from_calibration_data_uses_each_physical_qubit():
     program = corpus_program("ghz3")
-    calibration = _kolkata_like(3)
+    calibration = toy_calibration(3)
     ctx = PassContext(calibration=calibration)
     step = ReadoutMitigation()
     expanded = step.expand(program, ctx)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from qirrt.device.calibration import Calibration, GateCalibration, QubitCalibration
+from qirrt.device.calibration import Calibration, QubitCalibration
 from qirrt.device.target import Target
 from qirrt.passes.base import PassContext
 from qirrt.passes.circuit import Circuit, parse_double
@@ -24,7 +24,7 @@ from qirrt.passes.mitigation.pec import (
     representation,
 )
 from qirrt.qir.exact import exact_distribution
-from tests.api.mitigate.conftest import corpus_program
+from tests.api.mitigate.helpers import corpus_program, toy_calibration
 from tests.stats import assert_same_distribution
 
 STATIC = ["ghz4", "qft3", "random4x6", "random3x10", "su23", "ra3", "bell_phase", "toffoli", "ising4", "grover3"]
@@ -129,16 +129,6 @@ def test_readout_calibration_circuits_prepare_their_states():
     assert [p.metadata["mitigation"][-1].get("state") for p in tensored] == [None, "000", "111"]
 
 
-def _kolkata_like(num_qubits: int, cx_error: float = 0.01, sx_error: float = 0.0005) -> Calibration:
-    gates = {("sx", (q,)): GateCalibration(error=sx_error, duration_ns=35.5) for q in range(num_qubits)}
-    gates.update({("x", (q,)): GateCalibration(error=sx_error, duration_ns=35.5) for q in range(num_qubits)})
-    gates.update({("cx", (q, q + 1)): GateCalibration(error=cx_error, duration_ns=400.0)
-                  for q in range(num_qubits - 1)})
-    qubits = {q: QubitCalibration(readout_error=0.02, prob_meas1_prep0=0.01, prob_meas0_prep1=0.03)
-              for q in range(num_qubits)}
-    return Calibration(target_name="toy", timestamp=0, qubits=qubits, gates=gates)
-
-
 def _superoperator(unitary):
     return np.kron(unitary, unitary.conj())
 
@@ -161,7 +151,7 @@ def test_pec_representation_inverts_depolarizing_noise():
 
 def test_pec_samples_follow_the_quasi_probabilities():
     program = corpus_program("ghz3")
-    calibration = _kolkata_like(3, cx_error=0.08)
+    calibration = toy_calibration(3, cx_error=0.08)
     ctx = PassContext(calibration=calibration)
     step = ProbabilisticErrorCancellation(num_samples=400, seed=1)
     samples = step.expand(program, ctx)
@@ -202,7 +192,7 @@ def test_pec_idle_representation_inverts_relaxation():
 
 def test_pec_models_idle_windows_when_the_calibration_has_t1_t2():
     program = _idle_program()
-    calibration = _kolkata_like(3)
+    calibration = toy_calibration(3)
     relaxing = Calibration(target_name="toy", timestamp=0, gates=calibration.gates,
                            qubits={q: QubitCalibration(t1_s=100e-6, t2_s=80e-6) for q in range(3)})
     gates_only = ProbabilisticErrorCancellation().overhead(program, PassContext(calibration=calibration))
