@@ -39,11 +39,13 @@ _DEBUG_VERSION_FLAG = '!"Debug Info Version"'
 _DEBUG_VERSION_DROPPED = '!"qirrt_dropped_debug_info_version"'
 
 
-def parse_module(source: str | bytes, *, name: str = "qirrt", file: str | None = None) -> pyqir.Module:
+def parse_module(source: str | bytes, *, name: str = "qirrt", file: str | None = None,
+                 trusted: bool = False) -> pyqir.Module:
     """Parse LLVM text or bitcode into a pyqir module; a failure becomes a `ParseError` with its line.
 
     Text goes through llvmlite's parser and bitcode (ten times faster than pyqir's text parser).
-    Bitcode from outside is read in a child process first (`qirrt.qir.bitcode_probe`).
+    Bitcode from outside is read in a child process first (`qirrt.qir.bitcode_probe`); `trusted` bitcode,
+    which qirrt itself just wrote from a verified module, is not.
     """
     _check_load_memory(source, file)
     context = pyqir.Context()
@@ -57,7 +59,8 @@ def parse_module(source: str | bytes, *, name: str = "qirrt", file: str | None =
             return pyqir.Module.from_bitcode(context, source, name)
         except (ValueError, RuntimeError):  # bitcode of a newer LLVM (e.g. intrinsic attributes)
             return pyqir.Module.from_ir(context, text, name)
-    probe_bitcode(source, file=file)
+    if not trusted:
+        probe_bitcode(source, file=file)
     try:
         return pyqir.Module.from_bitcode(context, source, name)
     except (ValueError, RuntimeError) as exc:

@@ -117,7 +117,7 @@ def _optimise(state: State) -> str:
         module = llvm.parse_assembly(text)
         _run(module, _PIPELINE[4:])
     # back through bitcode, so that the text is in the LLVM dialect pyqir (an older LLVM) prints
-    return _drop_loop_metadata(str(parse_module(module.as_bitcode(), file=state.source_file)))
+    return _drop_loop_metadata(str(parse_module(module.as_bitcode(), file=state.source_file, trusted=True)))
 
 
 def _run(module, passes: tuple[str, ...]) -> None:
