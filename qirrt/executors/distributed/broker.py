@@ -120,21 +120,13 @@ class TokenBucket:
 
 
 class _RequestNumber(msgspec.Struct):
-    """The `req` of a client message the broker refuses unread (over its byte budget)."""
-
-    req: int = 0
-
-
-_read_req = msgspec.msgpack.Decoder(_RequestNumber)
-
-
-class _RequiredRequestNumber(msgspec.Struct):
-    """The `req` of a client request that breaks its schema, which the broker answers with the reason."""
+    """The `req` of a client request the broker answers without reading the rest: over its byte budget, or
+    breaking its schema."""
 
     req: Annotated[int, msgspec.Meta(ge=0, le=P.MAX_INT64)]
 
 
-_read_request_number = msgspec.msgpack.Decoder(_RequiredRequestNumber)
+_read_req = msgspec.msgpack.Decoder(_RequestNumber)
 
 
 class Refused(Exception):  # control flow inside the broker, never seen outside
@@ -437,7 +429,7 @@ class Broker:
         if len(frames) != 4 or bytes(frames[1]) != P.CLIENT:
             return False
         try:
-            req = _read_request_number.decode(bytes(frames[3])).req
+            req = _read_req.decode(bytes(frames[3])).req
         except Exception:  # noqa: BLE001 -- no request number to answer: DISCONNECT as for any garbage
             return False
         self.stats["refused"] += 1
