@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from qirrt.errors import PassError
 from qirrt.qir.dialect import GATES, PARAMETER_FN, QIS_PREFIX
 from qirrt.qir.emitter import qubit
-from qirrt.qir.text import Instr, double_literal, is_label, parse_arg, parse_double, static_pointer
+from qirrt.qir.text import Instr, double_literal, entry_span, is_label, parse_arg, parse_double, static_pointer
 
 PHYSICAL_ATTR = "qirrt_physical_qubits"
 """Entry-point attribute: module qubit i runs on physical qubit `physical[i]` (comma-separated)."""
@@ -268,11 +268,10 @@ class Circuit:
     @classmethod
     def from_ir(cls, ir: str, entry_point: str, num_qubits: int) -> Circuit:
         lines = ir.split("\n")
-        header = re.compile(rf"^define [^\n]*@{re.escape(entry_point)}\(")
-        start = next((i for i, line in enumerate(lines) if header.match(line)), None)
-        if start is None:
+        span = entry_span(lines, entry_point)
+        if span is None:
             raise PassError(f"cannot find the definition of @{entry_point} in the module")
-        end = next(i for i in range(start + 1, len(lines)) if lines[i] == "}")
+        start, end = span
         reader = _Reader()
         blocks: list[Block] = [Block(None)]
         for line in lines[start + 1:end]:

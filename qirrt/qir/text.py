@@ -356,6 +356,15 @@ class ModuleText:
         return f"{self.before}{self.function.print()}\n{self.after}"
 
 
+def entry_span(lines: list[str], entry: str) -> tuple[int, int] | None:
+    """Indices of the ``define … @entry(`` line and of its closing ``}`` in a module's lines; None if absent."""
+    header = re.compile(rf"^define [^\n]*@{re.escape(entry)}\(")
+    start = next((i for i, line in enumerate(lines) if header.match(line)), None)
+    if start is None:
+        return None
+    return start, next(i for i in range(start + 1, len(lines)) if lines[i] == "}")
+
+
 def split_module(ir: str, entry: str) -> ModuleText:
     pattern = re.compile(rf"^define [^\n]*@{quote_name(entry)}\(", re.MULTILINE)
     match = pattern.search(ir)
@@ -520,6 +529,7 @@ __all__ = [
     "count_ids",
     "double_bits",
     "double_literal",
+    "entry_span",
     "entry_string_attrs",
     "is_label",
     "parse_arg",

@@ -124,21 +124,22 @@ def not_(a):
 def and_(a, b):
     from qiskit.circuit.classical import expr
 
-    if isinstance(a, bool):
-        return b if a else False
-    if isinstance(b, bool):
-        return a if b else False
-    return Bool(expr.logic_and(a.expr, b.expr), a.refs | b.refs)
+    return _connective(a, b, True, expr.logic_and)
 
 
 def or_(a, b):
     from qiskit.circuit.classical import expr
 
+    return _connective(a, b, False, expr.logic_or)
+
+
+def _connective(a, b, identity: bool, build):
+    """``and`` (identity True) or ``or`` (identity False), folding a constant operand."""
     if isinstance(a, bool):
-        return True if a else b
+        return b if a == identity else a
     if isinstance(b, bool):
-        return True if b else a
-    return Bool(expr.logic_or(a.expr, b.expr), a.refs | b.refs)
+        return a if b == identity else b
+    return Bool(build(a.expr, b.expr), a.refs | b.refs)
 
 
 def xor(a, b):
