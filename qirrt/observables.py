@@ -27,7 +27,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from qirrt.errors import PassError
-from qirrt.qir.text import entry_span
 
 _LABEL_RE = re.compile(r"^[IXYZ]+$")
 _TERM_RE = re.compile(r"^\s*(?:([-+]?\s*(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*\*?\s*)?([IXYZ]+)\s*$")
@@ -217,10 +216,12 @@ class MeasurementLayout:
 
 def _entry_body(ir: str, entry_point: str) -> list[str]:
     lines = ir.split("\n")
-    span = entry_span(lines, entry_point)
-    if span is None:
+    header = re.compile(rf"^define [^\n]*@{re.escape(entry_point)}\(")
+    start = next((i for i, line in enumerate(lines) if header.match(line)), None)
+    if start is None:
         raise PassError(f"cannot find the definition of @{entry_point} in the module")
-    return lines[span[0] + 1:span[1]]
+    end = next(i for i in range(start + 1, len(lines)) if lines[i] == "}")
+    return lines[start + 1:end]
 
 
 def strip_key(key: str) -> str:
