@@ -27,6 +27,10 @@ the raised (or transpiled) circuit's Qiskit counts into the program's own count 
 counts compare directly with qirrt's. Integer computations on measured values, records of computed
 integers or floats, ``switch``, irreducible or multi-exit loops raise `ExecutionError` naming the
 instruction.
+
+The raising is split by job: `_cfg` (blocks, loops, post-dominators), `_structure` (if/while regions),
+`_clbits` (result and scratch clbits and their versions), `_expressions` (values as Qiskit expressions,
+over `qirrt.qir.values`); this module keeps the driver and the QIS call handlers.
 """
 
 from __future__ import annotations
