@@ -248,7 +248,7 @@ class BindTemplate:
     """
 
     def __init__(self, program: Program):
-        from qirrt.passes.circuit import parse_double
+        from qirrt.qir.text import parse_double
 
         self.program = program
         self.num_values = len(program.parameters)

@@ -28,6 +28,7 @@ import itertools
 import math
 from typing import TYPE_CHECKING, Any
 
+from qirrt.bindings._profile import choose_profile
 from qirrt.bindings._symbolic import (
     AngleLowering,
     Step,
@@ -84,6 +85,55 @@ def _angle(exponent: Any) -> Any:
     import sympy
 
     return sympy.pi * exponent
+
+
+def _power_steps(exponent: Any, native: dict[float, str], rotation, qubits: tuple[int, ...]) -> list[Step]:
+    """A Pauli-like power gate: the gate named in `native` for its half turns, else `rotation(angle)`
+    (nothing at exponent 0)."""
+    e = _half_turns(exponent)
+    name = native.get(e) if is_number(e) else None
+    if name is not None:
+        return [(name, qubits, ())]
+    return rotation(_angle(e)) if e != 0.0 else []
+
+
+def _controlled_steps(cirq, gate, qubits: tuple[int, ...]) -> list[Step] | None:
+    """A `cirq.ControlledGate` with one control on a Pauli power or a global phase, exactly; None otherwise."""
+    if gate.num_controls() != 1 or not hasattr(gate.control_values, "expand"):
+        return None
+    values = list(gate.control_values.expand())
+    if len(values) != 1 or tuple(values[0]) not in ((0,), (1,)):
+        return None
+    control, targets = qubits[0], qubits[1:]
+    sub = gate.sub_gate
+    steps: list[Step] = []
+    axis = {cirq.XPowGate: "x", cirq.Rx: "x", cirq.YPowGate: "y", cirq.Ry: "y",
+            cirq.ZPowGate: "z", cirq.Rz: "z"}.get(type(sub))
+    if axis is not None:
+        # P**e with shift s = e^{iπe(s+1/2)} R_P(πe): a controlled rotation and a phase on the control.
+        e = sub.exponent
+        phase = _angle(e * (sub.global_shift + 0.5))
+        steps.extend(controlled_rotation(axis, _angle(e), control, targets[0]))
+        steps.append(("rz", (control,), (phase,)))
+    elif isinstance(sub, cirq.GlobalPhaseGate):
+        steps.append(("rz", (control,), (_phase_of(sub.coefficient, gate),)))
+    else:
+        return None
+    if values[0] == (0,):
+        steps = [("x", (control,), ()), *steps, ("x", (control,), ())]
+    return steps
+
+
+def _phase_of(coefficient: Any, gate) -> Any:
+    if is_number(coefficient) or isinstance(coefficient, complex):
+        return math.atan2(complex(coefficient).imag, complex(coefficient).real)
+    import sympy
+
+    phase = sympy.simplify(sympy.expand_log(sympy.log(coefficient), force=True) / sympy.I)
+    if phase.has(sympy.I):
+        raise FrontendError(f"cannot lower Cirq operation with gate {gate!r}: its symbolic global "
+                            f"phase {coefficient} has no real angle")
+    return phase
 
 
 class _Lowering:
@@ -181,49 +231,26 @@ class _Lowering:
         return handlers
 
     def _x_pow(self, gate, qubits):
-        e = _half_turns(gate.exponent)
-        if e == 1.0 or e == -1.0:
-            self._emit([("x", qubits, ())])
-        elif e == 0.5:
-            self._emit([("sx", qubits, ())])
-        elif e != 0.0:
-            self._emit([("rx", qubits, (_angle(e),))])
+        self._emit(_power_steps(gate.exponent, {1.0: "x", -1.0: "x", 0.5: "sx"},
+                                lambda a: [("rx", qubits, (a,))], qubits))
 
     def _y_pow(self, gate, qubits):
-        e = _half_turns(gate.exponent)
-        if e == 1.0 or e == -1.0:
-            self._emit([("y", qubits, ())])
-        elif e != 0.0:
-            self._emit([("ry", qubits, (_angle(e),))])
+        self._emit(_power_steps(gate.exponent, {1.0: "y", -1.0: "y"}, lambda a: [("ry", qubits, (a,))], qubits))
 
     def _z_pow(self, gate, qubits):
-        e = _half_turns(gate.exponent)
-        special = _Z_SPECIAL.get(e) if is_number(e) else None
-        if special is not None:
-            self._emit([(special, qubits, ())])
-        elif e != 0.0:
-            self._emit([("rz", qubits, (_angle(e),))])
+        self._emit(_power_steps(gate.exponent, _Z_SPECIAL, lambda a: [("rz", qubits, (a,))], qubits))
 
     def _cz_pow(self, gate, qubits):
-        e = _half_turns(gate.exponent)
-        if e == 1.0 or e == -1.0:
-            self._emit([("cz", qubits, ())])
-        elif e != 0.0:
-            self._emit(controlled_phase(_angle(e), *qubits))
+        self._emit(_power_steps(gate.exponent, {1.0: "cz", -1.0: "cz"}, lambda a: controlled_phase(a, *qubits),
+                                qubits))
 
     def _cx_pow(self, gate, qubits):
-        e = _half_turns(gate.exponent)
-        if e == 1.0 or e == -1.0:
-            self._emit([("cx", qubits, ())])
-        elif e != 0.0:
-            control, target = qubits
-            self._emit([("h", (target,), ()), *controlled_phase(_angle(e), control, target),
-                        ("h", (target,), ())])
+        control, target = qubits
+        self._emit(_power_steps(gate.exponent, {1.0: "cx", -1.0: "cx"}, lambda a: [
+            ("h", (target,), ()), *controlled_phase(a, control, target), ("h", (target,), ())], qubits))
 
     def _two_qubit_rotation(self, name, gate, qubits):
-        e = _half_turns(gate.exponent)
-        if e != 0.0:
-            self._emit([(name, qubits, (_angle(e),))])
+        self._emit(_power_steps(gate.exponent, {}, lambda a: [(name, qubits, (a,))], qubits))
 
     def _full_turn_only(self, name, gate, qubits):
         """h, swap, ccx: only the exponent +-1 power is native; others are decomposed."""
@@ -255,44 +282,11 @@ class _Lowering:
 
     def _controlled(self, gate, qubits: tuple[int, ...]) -> bool:
         """One control on a Pauli power or a global phase: emitted exactly; otherwise decomposed."""
-        cirq = self.cirq
-        if gate.num_controls() != 1 or not hasattr(gate.control_values, "expand"):
+        steps = _controlled_steps(self.cirq, gate, qubits)
+        if steps is None:
             return False
-        values = list(gate.control_values.expand())
-        if len(values) != 1 or tuple(values[0]) not in ((0,), (1,)):
-            return False
-        control, targets = qubits[0], qubits[1:]
-        sub = gate.sub_gate
-        steps: list[Step] = []
-        axis = {cirq.XPowGate: "x", cirq.Rx: "x", cirq.YPowGate: "y", cirq.Ry: "y",
-                cirq.ZPowGate: "z", cirq.Rz: "z"}.get(type(sub))
-        if axis is not None:
-            # P**e with shift s = e^{iπe(s+1/2)} R_P(πe): a controlled rotation and a phase on the control.
-            e = sub.exponent
-            phase = _angle(e * (sub.global_shift + 0.5))
-            steps.extend(controlled_rotation(axis, _angle(e), control, targets[0]))
-            steps.append(("rz", (control,), (phase,)))
-        elif isinstance(sub, cirq.GlobalPhaseGate):
-            steps.append(("rz", (control,), (self._phase_of(sub.coefficient, gate),)))
-        else:
-            return False
-        flip = values[0] == (0,)
-        if flip:
-            steps = [("x", (control,), ()), *steps, ("x", (control,), ())]
         self._emit(steps)
         return True
-
-    @staticmethod
-    def _phase_of(coefficient: Any, gate) -> Any:
-        if is_number(coefficient) or isinstance(coefficient, complex):
-            return math.atan2(complex(coefficient).imag, complex(coefficient).real)
-        import sympy
-
-        phase = sympy.simplify(sympy.expand_log(sympy.log(coefficient), force=True) / sympy.I)
-        if phase.has(sympy.I):
-            raise FrontendError(f"cannot lower Cirq operation with gate {gate!r}: its symbolic global "
-                                f"phase {coefficient} has no real angle")
-        return phase
 
     # -- measurement -----------------------------------------------------------------------------
     def measure(self, gate, qubits: tuple[int, ...]) -> None:
@@ -419,13 +413,9 @@ def from_cirq(circuit: _cirq.AbstractCircuit, *, qubit_order: Any = None, parame
     for op in circuit.all_operations():
         lowering.operation(op)
     lowering.record_outputs()
-    chosen = Profile.ADAPTIVE if lowering.adaptive else Profile.BASE
-    if profile is not None:
-        requested = Profile.parse(profile) if isinstance(profile, str) else profile
-        if requested is Profile.BASE and chosen is Profile.ADAPTIVE:
-            raise FrontendError("the Cirq circuit uses mid-circuit measurement or classical control, "
-                                "which the base profile forbids; use profile='adaptive'")
-        chosen = requested
+    chosen = choose_profile(lowering.adaptive, profile,
+                            refusal="the Cirq circuit uses mid-circuit measurement or classical control, "
+                                    "which the base profile forbids; use profile='adaptive'")
     text = lowering.emitter.finish(chosen, num_qubits=len(lowering.qubits), num_results=lowering.num_results)
     return Program.from_trusted_ir(text, producer="cirq")
 

@@ -36,6 +36,7 @@ import logging
 import math
 from typing import Any
 
+from qirrt.bindings._profile import choose_profile
 from qirrt.bindings._symbolic import (
     AngleLowering,
     controlled_phase,
@@ -406,13 +407,9 @@ def from_pennylane(tape_or_qnode: Any, *, args: tuple = (), kwargs: dict | None 
     lowering = _Lowering(tape, wires, parameters, entry_point=entry_point, labeled=labeled)
     lowering.run()
     lowering.terminal()
-    chosen = Profile.ADAPTIVE if lowering.adaptive else Profile.BASE
-    if profile is not None:
-        requested = Profile.parse(profile) if isinstance(profile, str) else profile
-        if requested is Profile.BASE and chosen is Profile.ADAPTIVE:
-            raise FrontendError("the PennyLane tape uses mid-circuit measurement or qml.cond, which the base "
-                                "profile forbids; use profile='adaptive'")
-        chosen = requested
+    chosen = choose_profile(lowering.adaptive, profile,
+                            refusal="the PennyLane tape uses mid-circuit measurement or qml.cond, which the base "
+                                    "profile forbids; use profile='adaptive'")
     text = lowering.emitter.finish(chosen, num_qubits=len(wires), num_results=lowering.num_results)
     return Program.from_trusted_ir(text, producer="pennylane")
 

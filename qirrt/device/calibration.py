@@ -21,6 +21,7 @@ from functools import cached_property
 from types import MappingProxyType
 
 from qirrt.device.target import GateKey, canonical_gate_name
+from qirrt.device._json import parse_json
 from qirrt.errors import CalibrationError
 
 FORMAT = "qirrt.calibration/1"
@@ -301,11 +302,7 @@ class Calibration:
 
     @classmethod
     def from_json(cls, text: str) -> Calibration:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CalibrationError(f"calibration JSON does not parse: {exc}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(parse_json(text, "calibration"))
 
 
 __all__ = [

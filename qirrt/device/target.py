@@ -20,6 +20,7 @@ from types import MappingProxyType
 
 import networkx as nx
 
+from qirrt.device._json import parse_json
 from qirrt.errors import CalibrationError
 from qirrt.qir.dialect import ALIASES, GATES
 
@@ -182,11 +183,7 @@ class Target:
 
     @classmethod
     def from_json(cls, text: str) -> Target:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CalibrationError(f"target JSON does not parse: {exc}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(parse_json(text, "target"))
 
 
 __all__ = ["GateKey", "Target", "canonical_gate_name"]

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import math
 import re
-import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from qirrt.errors import PassError
 from qirrt.qir.dialect import GATES, PARAMETER_FN, QIS_PREFIX
+from qirrt.qir.emitter import qubit
+from qirrt.qir.text import Instr, double_literal, entry_span, is_label, parse_arg, parse_double, static_pointer
 
 PHYSICAL_ATTR = "qirrt_physical_qubits"
 """Entry-point attribute: module qubit i runs on physical qubit `physical[i]` (comma-separated)."""
@@ -91,22 +92,6 @@ class Angle:
         return " + ".join(parts)
 
 
-def double_literal(value: float) -> str:
-    """An exact LLVM double literal."""
-    return f"0x{struct.unpack('<Q', struct.pack('<d', float(value)))[0]:016X}"
-
-
-def parse_double(text: str) -> float | None:
-    """An LLVM double constant (`0x…` bits or decimal), or None if `text` is not one."""
-    text = text.strip()
-    if text.startswith("0x") and len(text) == 18:
-        return struct.unpack("<d", struct.pack("<Q", int(text, 16)))[0]
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
 # -- items ----------------------------------------------------------------------------------------
 @dataclass
 class Gate:
@@ -155,29 +140,15 @@ class Block:
 
 
 # -- parsing ----------------------------------------------------------------------------------------
-_QUBIT_RE = re.compile(r"ptr (?:null|inttoptr \(i64 (\d+) to ptr\))")
-_CALL_RE = re.compile(r"^\s*(?:(?:tail|musttail|notail) )?call void @(__quantum__qis__\w+?|__qirrt__delay)\((.*)\)"
-                      r"(?:\s*#\d+)?\s*$")
-_PURE_DEF_RE = re.compile(r"^\s*(%[-\w.$]+) = (fadd|fsub|fmul|fdiv|fneg)(?: [a-z ]*?)? double (.*)$")
-_PURE_CALL_RE = re.compile(r"^\s*(%[-\w.$]+) = (?:(?:tail|notail) )?call (?:[a-z ]+ )?double "
-                           r"@(__qirrt__parameter|llvm\.\w+\.f64)\(")
-_LABEL_RE = re.compile(r"^([-\w.$]+):")
-_ARG_SPLIT_RE = re.compile(r",\s*(?=(?:double|ptr|i64|i1|i32) )")
+_DELAY = "__qirrt__delay"
+_FLOAT_OPS = frozenset({"fadd", "fsub", "fmul", "fdiv", "fneg"})
+_METADATA_RE = re.compile(r"\s*,\s*!.*$")
 
 
-def _split_args(text: str) -> list[str]:
-    return [a.strip() for a in _ARG_SPLIT_RE.split(text)] if text.strip() else []
-
-
-def _qubit_index(arg: str) -> int | None:
-    match = _QUBIT_RE.fullmatch(arg.strip().replace("ptr writeonly ", "ptr ").replace("ptr readonly ", "ptr "))
-    if match is None:
-        return None
-    return int(match.group(1)) if match.group(1) else 0
-
-
-def _ptr(index: int) -> str:
-    return "ptr null" if index == 0 else f"ptr inttoptr (i64 {index} to ptr)"
+def _pure_call(instr: Instr) -> bool:
+    """A parameter read or an f64 math intrinsic: float values with no effect."""
+    callee = instr.callee or ""
+    return instr.ret == "double" and (callee == PARAMETER_FN or callee.startswith("llvm.") and callee.endswith(".f64"))
 
 
 class _Reader:
@@ -193,56 +164,43 @@ class _Reader:
             raise ValueError(text)
         return Angle(value)
 
-    def pure(self, line: str) -> Raw | None:
-        match = _PURE_DEF_RE.match(line)
-        if match:
-            name, opcode, rest = match.groups()
-            rest = re.sub(r"\s*,\s*!.*$", "", rest)  # metadata attachments
-            operands = [o.strip() for o in rest.split(",")]
+    def pure(self, line: str, instr: Instr) -> Raw | None:
+        if instr.result is None:
+            return None
+        if instr.opcode in _FLOAT_OPS:
+            flags, _, rest = instr.text.split(" = ", 1)[1].partition(" double ")
+            if not rest or not _is_float_flags(flags):
+                return None
+            operands = [o.strip() for o in _METADATA_RE.sub("", rest).split(",")]
             try:
                 values = [self.operand(o) for o in operands]
             except ValueError:
                 values = None
-            form: Angle | None = None
-            if values is not None:
-                if opcode == "fneg" and len(values) == 1:
-                    form = -values[0]
-                elif opcode == "fadd" and len(values) == 2:
-                    form = values[0] + values[1]
-                elif opcode == "fsub" and len(values) == 2:
-                    form = values[0] - values[1]
-                elif opcode == "fmul" and len(values) == 2:
-                    if values[0].is_constant:
-                        form = values[1] * values[0].const
-                    elif values[1].is_constant:
-                        form = values[0] * values[1].const
-                elif opcode == "fdiv" and len(values) == 2 and values[1].is_constant and values[1].const != 0:
-                    form = values[0] * (1.0 / values[1].const)
+            form = None if values is None else _linear(instr.opcode, values)
             if form is not None:
-                self.values[name] = form
-            return Raw(line, pure=True, defines=name)
-        match = _PURE_CALL_RE.match(line)
-        if match:
-            return Raw(line, pure=True, defines=match.group(1))
+                self.values[instr.result] = form
+            return Raw(line, pure=True, defines=instr.result)
+        if instr.opcode == "call" and _pure_call(instr):
+            return Raw(line, pure=True, defines=instr.result)
         return None
 
     def item(self, line: str) -> Item:
-        match = _CALL_RE.match(line)
-        if match:
-            symbol, args_text = match.groups()
-            args = _split_args(args_text)
-            parsed = self._quantum(symbol, args)
+        instr = Instr.parse(line)
+        callee = instr.callee
+        if callee is not None and instr.result is None and instr.ret == "void" \
+                and (callee.startswith(QIS_PREFIX) or callee == _DELAY):
+            parsed = self._quantum(callee, instr.arg_texts())
             if parsed is not None:
                 return parsed
             return Raw(line, quantum=True)
-        pure = self.pure(line)
+        pure = self.pure(line, instr)
         if pure is not None:
             return pure
-        return Raw(line, quantum="__quantum__qis__" in line)
+        return Raw(line, quantum=QIS_PREFIX in line)
 
     def _quantum(self, symbol: str, args: list[str]) -> Item | None:
-        if symbol == "__qirrt__delay":
-            q = _qubit_index(args[0]) if args else None
+        if symbol == _DELAY:
+            q = static_pointer(args[0]) if args else None
             return None if q is None else Op("delay", q, None, ", " + ", ".join(args[1:]))
         name = symbol[len(QIS_PREFIX):].removesuffix("__body")
         spec = GATES.get(name)
@@ -250,20 +208,45 @@ class _Reader:
             if len(args) != spec.num_params + spec.num_qubits:
                 return None
             try:
-                angles = tuple(self.operand(a.split(" ", 1)[1]) for a in args[: spec.num_params])
-            except (ValueError, IndexError):
+                angles = tuple(self.operand(parse_arg(a).value) for a in args[: spec.num_params])
+            except ValueError:
                 return None
-            qubits = tuple(_qubit_index(a) for a in args[spec.num_params:])
+            qubits = tuple(static_pointer(a) for a in args[spec.num_params:])
             if any(q is None for q in qubits):
                 return None
             return Gate(name, qubits, angles)
         if name in ("mz", "m", "mresetz") and len(args) == 2:
-            q, r = _qubit_index(args[0]), _qubit_index(args[1])
+            q, r = static_pointer(args[0]), static_pointer(args[1])
             return None if q is None or r is None else Op(name, q, r)
         if name == "reset" and len(args) == 1:
-            q = _qubit_index(args[0])
+            q = static_pointer(args[0])
             return None if q is None else Op(name, q)
         return None
+
+
+def _is_float_flags(flags: str) -> bool:
+    """`fadd`, `fmul fast`, `fneg nnan ninf`: an opcode and lower-case fast-math flags."""
+    return all(word.isalpha() and word.islower() for word in flags.split()[1:])
+
+
+def _linear(opcode: str, values: list[Angle]) -> Angle | None:
+    """The linear form of a float instruction on `values`, or None where it is not linear."""
+    if opcode == "fneg" and len(values) == 1:
+        return -values[0]
+    if len(values) != 2:
+        return None
+    a, b = values
+    if opcode == "fadd":
+        return a + b
+    if opcode == "fsub":
+        return a - b
+    if opcode == "fmul":
+        if a.is_constant:
+            return b * a.const
+        return a * b.const if b.is_constant else None
+    if opcode == "fdiv" and b.is_constant and b.const != 0:
+        return a * (1.0 / b.const)
+    return None
 
 
 @dataclass
@@ -285,15 +268,14 @@ class Circuit:
     @classmethod
     def from_ir(cls, ir: str, entry_point: str, num_qubits: int) -> Circuit:
         lines = ir.split("\n")
-        header = re.compile(rf"^define [^\n]*@{re.escape(entry_point)}\(")
-        start = next((i for i, line in enumerate(lines) if header.match(line)), None)
-        if start is None:
+        span = entry_span(lines, entry_point)
+        if span is None:
             raise PassError(f"cannot find the definition of @{entry_point} in the module")
-        end = next(i for i in range(start + 1, len(lines)) if lines[i] == "}")
+        start, end = span
         reader = _Reader()
         blocks: list[Block] = [Block(None)]
         for line in lines[start + 1:end]:
-            if _LABEL_RE.match(line):
+            if is_label(line):
                 blocks.append(Block(line))
                 continue
             if not line.strip():
@@ -379,14 +361,14 @@ class Circuit:
             out.append(item.text)
         elif isinstance(item, Gate):
             args = [f"double {self._materialise(a, out)}" for a in item.angles]
-            args += [_ptr(q) for q in item.qubits]
+            args += [qubit(q) for q in item.qubits]
             out.append(f"  call void @{QIS_PREFIX}{item.name}__body({', '.join(args)})")
         elif item.name == "delay":
-            out.append(f"  call void @__qirrt__delay({_ptr(item.qubit)}{item.suffix})")
+            out.append(f"  call void @{_DELAY}({qubit(item.qubit)}{item.suffix})")
         elif item.result is not None:
-            out.append(f"  call void @{QIS_PREFIX}{item.name}__body({_ptr(item.qubit)}, {_ptr(item.result)})")
+            out.append(f"  call void @{QIS_PREFIX}{item.name}__body({qubit(item.qubit)}, {qubit(item.result)})")
         else:
-            out.append(f"  call void @{QIS_PREFIX}{item.name}__body({_ptr(item.qubit)})")
+            out.append(f"  call void @{QIS_PREFIX}{item.name}__body({qubit(item.qubit)})")
 
     def _body(self) -> list[str]:
         out: list[str] = []
@@ -589,11 +571,9 @@ __all__ = [
     "Raw",
     "action_on",
     "commutes",
-    "double_literal",
     "is_barrier",
     "join_segments",
     "parameter_reads",
-    "parse_double",
     "qubits_of",
     "segments",
 ]

@@ -6,8 +6,6 @@ lets one emitter cover float arithmetic on parameters, branches and loops, which
 
 from __future__ import annotations
 
-import struct
-
 from qirrt.qir.dialect import (
     GATES,
     PARAMETER_ATTR,
@@ -17,17 +15,14 @@ from qirrt.qir.dialect import (
     RT_PREFIX,
 )
 from qirrt.qir.module import Profile, encode_parameters
+from qirrt.qir.text import double_literal
 
 _NANOSECONDS_PER = {"s": 1e9, "ms": 1e6, "us": 1e3, "µs": 1e3, "ns": 1.0, "ps": 1e-3}
 _INTRINSICS = {"sin", "cos", "exp", "log", "sqrt", "fabs", "pow", "tan", "asin", "acos", "atan"}
 
 
-_PACK_DOUBLE = struct.Struct(">d").pack
-
-
-def double(value: float) -> str:
-    """An exact LLVM double literal (hex form, so no precision is lost)."""
-    return "0x" + _PACK_DOUBLE(value).hex().upper()
+double = double_literal
+"""An exact LLVM double literal (hex form, so no precision is lost): `qirrt.qir.text.double_literal`."""
 
 
 _POINTERS = ["ptr null"] + [f"ptr inttoptr (i64 {i} to ptr)" for i in range(1, 1024)]

@@ -26,12 +26,12 @@ _OPEN, _CLOSE = "([{<", ")]}>"
 
 
 _FLAT_SPLIT = re.compile(r",\s*(?![^()]*\))")
+_NESTED = re.compile(r"\([^()]*\(")
 
 
 def split_top(text: str, sep: str = ",") -> list[str]:
     """Split at `sep` outside brackets and quotes."""
-    if sep == "," and '"' not in text and "{" not in text and "<" not in text \
-            and not re.search(r"\([^()]*\(", text):
+    if sep == "," and '"' not in text and "{" not in text and "<" not in text and not _NESTED.search(text):
         return [part.strip() for part in _FLAT_SPLIT.split(text)] if text.strip() else []
     parts, depth, start, quoted = [], 0, 0, False
     for i, ch in enumerate(text):
@@ -78,6 +78,12 @@ class Arg:
 
 
 def parse_arg(text: str) -> Arg:
+    text = text.strip()
+    if text[:1] not in _OPEN:  # fast path: a plain type and no parameter attributes
+        type_, _, rest = text.partition(" ")
+        word = rest.split(" ", 1)[0]
+        if word not in _PARAM_ATTRS and not word.startswith(("align", "dereferenceable")):
+            return Arg(type_, rest.strip())
     type_, rest = _first_token(text)
     while True:
         word, remainder = _first_token(rest)
@@ -104,19 +110,48 @@ def static_id(value: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+_PACK_DOUBLE = struct.Struct(">d").pack
+_UNPACK_DOUBLE = struct.Struct(">d").unpack
+
+
+def double_literal(value: float) -> str:
+    """An exact LLVM double literal: the hex form of its bits (``0x3FF0000000000000`` for 1.0)."""
+    return "0x" + _PACK_DOUBLE(float(value)).hex().upper()
+
+
+_POINTER_ARGS = {f"ptr {ptr(i)}": i for i in range(1024)}
+
+
+def static_pointer(arg: str) -> int | None:
+    """The index of a static qubit/result argument (``ptr null``, ``ptr writeonly inttoptr (i64 3 to ptr)``);
+    None for anything else."""
+    index = _POINTER_ARGS.get(arg)
+    if index is not None:
+        return index
+    parsed = parse_arg(arg)
+    index = static_id(parsed.value) if parsed.type == "ptr" else None
+    return index if index is None or index >= 0 else None
+
+
 def parse_double(text: str) -> float | None:
+    """An LLVM double constant (``0x`` and 16 hex digits of its bits, or decimal), or None if `text` is not one."""
     text = text.strip()
     if text.startswith("0x") and len(text) == 18:
-        return struct.unpack(">d", bytes.fromhex(text[2:]))[0]
+        return _UNPACK_DOUBLE(bytes.fromhex(text[2:]))[0]
     try:
         return float(text)
     except ValueError:
         return None
 
 
-def double_literal(value: float) -> str:
-    """An exact LLVM double literal."""
-    return "0x%016X" % struct.unpack("<Q", struct.pack("<d", float(value)))[0]
+def double_bits(value: float) -> int:
+    """The 64-bit pattern of a double (LLVM's ``bitcast double to i64``)."""
+    return int.from_bytes(_PACK_DOUBLE(float(value)), "big")
+
+
+def bits_double(bits: int) -> float:
+    """The double with 64-bit pattern `bits` (LLVM's ``bitcast i64 to double``)."""
+    return _UNPACK_DOUBLE(bits.to_bytes(8, "big"))[0]
 
 
 class Instr:
@@ -130,6 +165,12 @@ class Instr:
         self.text, self.result, self.opcode, self.callee, self.ret = text, result, opcode, callee, ret
         self._args = args
         self._args_text = args_text
+
+    def arg_texts(self) -> list[str]:
+        """The call's arguments as written (``ptr writeonly null``), unparsed."""
+        if self._args is not None:
+            return [str(a) for a in self._args]
+        return split_top(self._args_text) if self._args_text else []
 
     @property
     def args(self) -> list[Arg]:
@@ -166,6 +207,11 @@ class Instr:
 
     def successors(self) -> list[str]:
         return [m[len("label %"):] for m in re.findall(r'label %(?:[-a-zA-Z$._0-9]+|"[^"]+")', self.text)]
+
+
+def is_label(line: str) -> bool:
+    """Whether a line of a function body is a block label (``then:``, ``"a b":  ; preds = %0``)."""
+    return not line.startswith(" ") and _LABEL_RE.match(line) is not None
 
 
 def strip_comment(line: str) -> str:
@@ -308,6 +354,15 @@ class ModuleText:
 
     def print(self) -> str:
         return f"{self.before}{self.function.print()}\n{self.after}"
+
+
+def entry_span(lines: list[str], entry: str) -> tuple[int, int] | None:
+    """Indices of the ``define … @entry(`` line and of its closing ``}`` in a module's lines; None if absent."""
+    header = re.compile(rf"^define [^\n]*@{re.escape(entry)}\(")
+    start = next((i for i, line in enumerate(lines) if header.match(line)), None)
+    if start is None:
+        return None
+    return start, next(i for i in range(start + 1, len(lines)) if lines[i] == "}")
 
 
 def split_module(ir: str, entry: str) -> ModuleText:
@@ -469,10 +524,14 @@ __all__ = [
     "Instr",
     "ModuleText",
     "argument_kind",
+    "bits_double",
     "call_text",
     "count_ids",
+    "double_bits",
     "double_literal",
+    "entry_span",
     "entry_string_attrs",
+    "is_label",
     "parse_arg",
     "parse_double",
     "parse_function",
@@ -482,6 +541,7 @@ __all__ = [
     "split_module",
     "split_top",
     "static_id",
+    "static_pointer",
     "strip_comment",
     "substitute",
 ]

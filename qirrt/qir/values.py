@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 import re
-import struct
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -35,6 +34,7 @@ import numpy as np
 import pyqir
 
 from qirrt.errors import ExecutionError, PoisonError
+from qirrt.qir.text import bits_double, double_bits
 
 __all__ = [
     "CASTS", "FCMP", "FLOAT_BINARY", "ICMP", "INT_BINARY", "MATH", "OPCODES", "PoisonError", "evaluate",
@@ -235,9 +235,9 @@ def _fp_to_int(x: float, width: int, is_signed: bool, op: str) -> int:
 
 def _bitcast(value, source, target):
     if source == DOUBLE and target == 64:
-        return struct.unpack("<Q", struct.pack("<d", float(value)))[0]
+        return double_bits(value)
     if source == 64 and target == DOUBLE:
-        return struct.unpack("<d", struct.pack("<Q", wrap(value, 64)))[0]
+        return bits_double(wrap(value, 64))
     if source == target:
         return value
     raise ExecutionError(f"bitcast from {_type_name(source)} to {_type_name(target)} is not supported")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 
@@ -198,3 +199,30 @@ def test_corrections_can_be_left_out(kolkata):
     values = np.linspace(-2, 2, len(compiled.parameters))
     reference = exact_distribution(qirrt.load(circuit.assign_parameters(dict(zip(circuit.parameters, values)))))
     assert_same_distribution(reference, exact_distribution(compiled.bind(values, corrections=False)), atol=1e-9)
+
+
+DOUBLES = [0.0, -0.0, 1.0, -2.5, math.pi, 1e-300, -1e-300, 5e-324, 1.7976931348623157e308, math.inf, -math.inf,
+           math.nan]
+
+
+def test_bound_literals_are_qir_text_double_literals():
+    """The binder writes literals inline (generated code and numpy): they are `qir.text.double_literal`'s."""
+    from qirrt.api.compile import BindTemplate
+    from qirrt.qir.emitter import QirEmitter
+    from qirrt.qir.program import Profile, Program
+    from qirrt.qir.text import double_literal, parse_double
+
+    emitter = QirEmitter(parameters=("a",))
+    emitter.gate("rx", (0,), [emitter.parameter(0)])
+    emitter.measure(0, 0)
+    emitter.record_result(0)
+    template = BindTemplate(Program.from_trusted_ir(emitter.finish(Profile.BASE), producer="test"))
+    batch = template.texts(np.array([[v] for v in DOUBLES]))
+    for value, from_numpy in zip(DOUBLES, batch):
+        from_code = template.text([value])
+        assert from_code == from_numpy
+        literal = re.search(r"__rx__body\(double (\S+),", from_code).group(1)
+        assert literal == double_literal(value)
+        back = parse_double(literal)
+        assert back == value or math.isnan(back) and math.isnan(value)
+        assert math.copysign(1.0, back) == math.copysign(1.0, value)

@@ -12,6 +12,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
+from qirrt.bindings._profile import choose_profile
 from qirrt.bindings._symbolic import AngleLowering, is_number
 from qirrt.errors import FrontendError
 from qirrt.qir.dialect import GATES
@@ -309,13 +310,9 @@ def from_qiskit(circuit: QuantumCircuit, *, entry_point: str | None = None, labe
     except FrontendError as exc:
         raise FrontendError(f"circuit '{circuit.name}': {exc}") from None
     lowering.record_outputs()
-    chosen = Profile.ADAPTIVE if lowering.adaptive else Profile.BASE
-    if profile is not None:
-        requested = Profile.parse(profile) if isinstance(profile, str) else profile
-        if requested is Profile.BASE and chosen is Profile.ADAPTIVE:
-            raise FrontendError(f"circuit '{circuit.name}' uses mid-circuit measurement or classical "
-                                f"control flow, which the base profile forbids; use --profile adaptive")
-        chosen = requested
+    chosen = choose_profile(lowering.adaptive, profile,
+                            refusal=f"circuit '{circuit.name}' uses mid-circuit measurement or classical "
+                                    f"control flow, which the base profile forbids; use --profile adaptive")
     text = lowering.emitter.finish(chosen, num_qubits=circuit.num_qubits, num_results=circuit.num_clbits)
     return Program.from_trusted_ir(text, producer="qiskit")
 

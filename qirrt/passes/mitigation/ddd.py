@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from qirrt.errors import PassError
-from qirrt.passes.circuit import Circuit, Gate, Op, double_literal
+from qirrt.passes.circuit import Circuit, Gate, Op
 from qirrt.passes.mitigation.base import MitigationStep, tagged
 from qirrt.passes.mitigation.schedule import Durations, idle_windows
+from qirrt.qir.text import double_literal
 
 SEQUENCES: dict[str, tuple[str, ...]] = {"xx": ("x", "x"), "yy": ("y", "y"), "xy4": ("x", "y", "x", "y")}
 

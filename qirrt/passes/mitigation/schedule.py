@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qirrt.errors import PassError
-from qirrt.passes.circuit import Circuit, Gate, Op, Raw, is_barrier, parse_double, qubits_of
+from qirrt.passes.circuit import Circuit, Gate, Op, Raw, is_barrier, qubits_of
 from qirrt.qir.dialect import GATES
+from qirrt.qir.text import parse_double
 
 DEFAULT_DURATIONS_NS = {"1q": 35.5, "2q": 300.0, "3q": 900.0, "measure": 1200.0, "reset": 1200.0}
 """Nominal durations (IBM-like) used when neither calibration nor target gives one."""

@@ -53,20 +53,22 @@ INVOKE = "generalizedInvokeWithRotationsControlsTargets"
 # Dynamic qubits and results
 # =============================================================================================
 @dataclass(frozen=True)
-class _Qubit:
+class _Static:
+    """A value known at compile time by its id; the subclasses say what the id names."""
+
     id: int
 
 
-@dataclass(frozen=True)
-class _Result:
-    id: int
+class _Qubit(_Static):
+    """A static qubit."""
 
 
-@dataclass(frozen=True)
-class _Handle:
+class _Result(_Static):
+    """A static result."""
+
+
+class _Handle(_Static):
     """An i64 result handle (cudaq's `mz_handle__to__register`)."""
-
-    id: int
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ import pytest
 from qirrt.device.calibration import Calibration, QubitCalibration
 from qirrt.device.target import Target
 from qirrt.passes.base import PassContext
-from qirrt.passes.circuit import Circuit, parse_double
+from qirrt.passes.circuit import Circuit
+from qirrt.qir.text import parse_double
 from qirrt.passes.mitigation import (
     DigitalDynamicalDecoupling,
     PauliTwirling,
