@@ -113,12 +113,7 @@ class Client:
         self.url = url
         self.timeout_s = timeout_s
         self.context = context or P.context()
-        self.keys = None
-        self.keys_hint = None
-        if keys is not None:
-            keys_dir, key_name = (keys if isinstance(keys, tuple) else (keys, None))
-            self.keys = (security.peer_keys(keys_dir, key_name), security.server_public_key(keys_dir))
-            self.keys_hint = f"{keys_dir}" + (f", key {key_name}" if key_name else "")
+        self.keys, self.keys_hint = security.connecting_keys(keys)
         self.user = None if keys is not None else (user or getpass.getuser())
         self.reqs = itertools.count(1)
         self.seq = 0
