@@ -13,6 +13,8 @@ import zmq
 from zmq.utils.monitor import recv_monitor_message
 
 from qirrt.errors import JobTimeoutError
+from qirrt.executors.distributed import protocol as P
+from qirrt.executors.distributed import security
 from qirrt.executors.distributed.security import SecurityError
 
 _E = zmq.Event
@@ -90,7 +92,8 @@ class Link:
                    f"and the keys ({self.keys or 'none'})")
         return BrokerUnreachableError(f"{head}: {why}")
 
-    def close(self) -> None:
+    def close(self, *, socket: bool = False) -> None:
+        """Stop monitoring; with `socket`, close the socket too."""
         if self.monitor is not None:
             try:
                 self.socket.disable_monitor()
@@ -98,3 +101,29 @@ class Link:
                 pass
             self.monitor.close(0)
             self.monitor = None
+        if socket:
+            self.socket.close(0)
+
+
+def open_link(context: zmq.Context, url: str, *, keys: tuple | None, keys_hint: str | None, role: str,
+              **options) -> Link:
+    """A DEALER socket connected to the broker at `url` (with CurveZMQ `keys` when given, and the socket
+    `options` given), and its `Link`; `link.socket` is the socket."""
+    sock = context.socket(zmq.DEALER)
+    sock.linger = 0
+    sock.maxmsgsize = P.MAXMSGSIZE_BYTES
+    for name, value in options.items():
+        setattr(sock, name, value)
+    link = None
+    try:
+        if keys is not None:
+            security.secure_client(sock, *keys)
+        sock.reconnect_ivl = 50
+        link = Link(sock, url, keys=keys_hint, role=role)
+        security.connect(sock, url, what=f"the {role}")
+    except Exception:
+        if link is not None:
+            link.close()
+        sock.close(0)
+        raise
+    return link

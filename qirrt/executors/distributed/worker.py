@@ -35,7 +35,7 @@ from qirrt.executors.distributed import isolation, security
 from qirrt.executors.distributed import protocol as P
 from qirrt.executors.distributed.execution import JobRunner
 from qirrt.executors.distributed.job import JobContext, run_program
-from qirrt.executors.distributed.link import KeyRefusedError, Link
+from qirrt.executors.distributed.link import KeyRefusedError, Link, open_link
 from qirrt.executors.distributed.spool import ResultSpool
 from qirrt.executors.registry import new_executor
 
@@ -140,15 +140,9 @@ class Worker:
     # -- connection -------------------------------------------------------------------------------
     def _connect(self) -> None:
         self._close_socket()
-        self.socket = self.context.socket(zmq.DEALER)
-        self.socket.linger = 0
-        self.socket.maxmsgsize = P.MAXMSGSIZE_BYTES
-        self.socket.sndhwm = 100_000
-        if self.keys is not None:
-            security.secure_client(self.socket, *self.keys)
-        self.socket.reconnect_ivl = 50
-        self.link = Link(self.socket, self.connect_url, keys=self.keys_hint, role="worker")
-        security.connect(self.socket, self.connect_url, what="the worker")
+        self.link = open_link(self.context, self.connect_url, keys=self.keys, keys_hint=self.keys_hint, role="worker",
+                              sndhwm=100_000)
+        self.socket = self.link.socket
         self.seq = 0
         running = [[job_id, attempt] for job_id, (attempt, _) in self.running.items()]
         running += [[job_id, attempt] for job_id, (attempt, _body) in self.unsent.items()]
@@ -179,11 +173,9 @@ class Worker:
 
     def _close_socket(self) -> None:
         if self.link is not None:
-            self.link.close()
+            self.link.close(socket=True)
             self.link = None
-        if self.socket is not None:
-            self.socket.close(0)
-            self.socket = None
+        self.socket = None
 
     def _watch_link(self) -> None:
         try:
