@@ -9,14 +9,10 @@ ever shown to, waited on, or cancelled by the user who submitted it (`_owned`).
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
 
 from qirrt.executors.distributed import protocol as P
 from qirrt.executors.distributed.admission import Refused
 from qirrt.executors.distributed.store import DONE, FINAL_STATES, QUEUED, StoreError
-
-if TYPE_CHECKING:
-    from qirrt.executors.distributed.broker import Broker
 
 
 def outcome(row) -> dict:
@@ -32,7 +28,7 @@ def outcome(row) -> dict:
 class ClientCommands:
     """The client half of `broker`'s protocol."""
 
-    def __init__(self, broker: Broker, *, default_max_attempts: int, max_session_s: float):
+    def __init__(self, broker, *, default_max_attempts: int, max_session_s: float):
         self.broker = broker
         self.default_max_attempts = default_max_attempts
         self.max_session_s = max_session_s

@@ -20,7 +20,6 @@ from qirrt.executors.distributed import protocol as P
 from qirrt.executors.distributed.store import DONE, FAILED, QUEUED
 
 if TYPE_CHECKING:
-    from qirrt.executors.distributed.broker import Broker
     from qirrt.executors.distributed.jobqueue import QueueEntry
     from qirrt.executors.distributed.roster import WorkerRecord
 
@@ -55,7 +54,7 @@ class Orphan:
 class Leases:
     """The running attempts of `broker`, and the rules for ending them."""
 
-    def __init__(self, broker: Broker, *, max_worker_deaths: int):
+    def __init__(self, broker, *, max_worker_deaths: int):
         self.broker = broker
         self.max_worker_deaths = max(1, max_worker_deaths)
         self.running: dict[str, Running] = {}

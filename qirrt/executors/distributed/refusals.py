@@ -8,13 +8,9 @@ all, or breaks the protocol, disconnects its sender, who is then ignored for a w
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from qirrt.executors.distributed import protocol as P
 from qirrt.executors.distributed.admission import Refused, request_number
-
-if TYPE_CHECKING:
-    from qirrt.executors.distributed.broker import Broker
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +18,7 @@ log = logging.getLogger(__name__)
 class Refusals:
     """The answers `broker` gives to messages it will not handle."""
 
-    def __init__(self, broker: Broker):
+    def __init__(self, broker):
         self.broker = broker
 
     def answer(self, identity: bytes, frames: list, message: P.Message | None, exc: Exception) -> None:

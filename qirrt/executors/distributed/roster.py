@@ -11,14 +11,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from qirrt.executors.distributed import protocol as P
 from qirrt.executors.distributed import security
 from qirrt.executors.distributed.store import DONE
-
-if TYPE_CHECKING:
-    from qirrt.executors.distributed.broker import Broker
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +42,7 @@ class WorkerRecord:
 class Roster:
     """The workers registered with `broker`, by connection identity."""
 
-    def __init__(self, broker: Broker):
+    def __init__(self, broker):
         self.broker = broker
         self.workers: dict[bytes, WorkerRecord] = {}
         self._commands = {P.W_HEARTBEAT: Roster._on_heartbeat, P.W_RESULT: Roster._on_result,
