@@ -52,6 +52,18 @@ MAX_STATUS_JOBS = P.MAX_STATUS_JOBS
 __all__ = ["Broker", "QueueEntry", "matches"]
 
 
+def _stored_spec(store: Store, row, now: float) -> dict | None:
+    """The spec of a stored job, checked; a spec that no longer validates (an older version stored it)
+    fails its job, and gives None."""
+    try:
+        return P.check_job_spec(row.spec)
+    except P.ProtocolError as exc:
+        reason = f"cannot be scheduled: its stored spec is not valid ({exc}); resubmit it"
+        log.warning("failing stored job %s: %s", row.id, reason)
+        store.fail(row.id, reason, now)
+        return None
+
+
 class Broker:
     """A qirrt broker bound to `bind`, keeping its state in `store_path`. `clock` is the job clock (a
     callable), or a `Clock` with both."""
@@ -111,10 +123,7 @@ class Broker:
         try:
             self.endpoint = security.bind(self.socket, bind, insecure_loopback=insecure_loopback, what="the broker")
         except Exception:
-            self.socket.close(0)  # nothing was handled on it: a refused address never serves a message
-            if self.zap is not None:
-                self.zap.close()
-            self.store.close()
+            self.close()  # nothing was handled on it: a refused address never serves a message
             raise
         self.poller = zmq.Poller()
         self.poller.register(self.socket, zmq.POLLIN)
@@ -128,12 +137,12 @@ class Broker:
         A stored spec that no longer validates (an older version stored it) fails its job."""
         now = self.clock()
         for row in self.store.jobs_in(QUEUED):
-            spec = self._valid_stored_spec(row, now)
+            spec = _stored_spec(self.store, row, now)
             if spec is not None:
                 self.scheduler.enqueue(row.id, row.user, spec, row.not_before, row.checkpoint)
         grace = self.clocks.mono() + self.heartbeat_interval_s * (self.heartbeat_liveness + 2)
         for row in self.store.jobs_in(RUNNING):
-            spec = self._valid_stored_spec(row, now)
+            spec = _stored_spec(self.store, row, now)
             if spec is not None:
                 self.leases.orphans[row.id] = Orphan(row.attempt, row.worker, grace, spec, row.user,
                                                      row.started_at or now)
@@ -142,15 +151,6 @@ class Broker:
         if self.queue or self.leases.orphans:
             log.info("recovered %d queued and %d running jobs from %s", len(self.queue), len(self.leases.orphans),
                      self.store.path)
-
-    def _valid_stored_spec(self, row, now: float) -> dict | None:
-        try:
-            return P.check_job_spec(row.spec)
-        except P.ProtocolError as exc:
-            reason = f"cannot be scheduled: its stored spec is not valid ({exc}); resubmit it"
-            log.warning("failing stored job %s: %s", row.id, reason)
-            self.store.fail(row.id, reason, now)
-            return None
 
     # -- the loop ---------------------------------------------------------------------------------
     def stop(self) -> None:
