@@ -210,3 +210,38 @@ def test_eta_counts_the_jobs_ahead_over_the_capable_slots():
     assert scheduler.eta_s(Row("j0", "running", started_at=clock() - 4.0), workers, 1.0, clock()) == 6.0
     assert scheduler.eta_s(Row("j0", "done"), workers, 1.0, clock()) == 0.0
     assert scheduler.eta_s(Row("j0"), [workers[1]], 1.0, clock()) is None  # no capable worker
+
+
+# -- the broker's clocks ----------------------------------------------------------------------------
+def test_a_broker_given_both_clocks_expires_a_silent_worker_when_its_liveness_clock_says_so(tmp_path):
+    """The liveness clock is injected too: a worker's heartbeats run out when the broker's monotonic clock
+    passes them, however little real time went by."""
+    import zmq
+
+    from qirrt.executors.distributed import protocol as P
+    from qirrt.executors.distributed.broker import Broker
+
+    wall, mono = FakeClock(), FakeClock(start=50.0)
+    broker = Broker("tcp://127.0.0.1:0", tmp_path / "broker.db", insecure_loopback=True,
+                    clock=Clock(wall=wall, mono=mono), heartbeat_interval_ms=1000, heartbeat_liveness=3)
+    peer = broker.context.socket(zmq.DEALER)
+    peer.linger = 0
+    try:
+        peer.connect(broker.endpoint)
+        peer.send_multipart(P.encode(P.WORKER, P.W_READY, {
+            "seq": 1, "worker": "w1", "capabilities": {"executors": ["echo"], "slots": 1}, "running": []}))
+        for _ in range(200):
+            broker.turn(timeout_ms=50)
+            if broker.workers:
+                break
+        assert [w.name for w in broker.workers.values()] == ["w1"]
+        alive = []
+        for _ in range(5):  # a second at a time, as a loop that does not stall sees it
+            mono.advance(1.0)
+            broker.turn()
+            alive.append(bool(broker.workers))
+        assert alive == [True, True, True, False, False]  # registered at 50 with 3 s of liveness: gone at 54
+        assert broker.stats["expired"] == 1
+    finally:
+        peer.close(0)
+        broker.close()
