@@ -26,7 +26,7 @@ import zmq
 from qirrt.errors import ExecutionError, JobCancelledError, JobTimeoutError
 from qirrt.executors.distributed import protocol as P
 from qirrt.executors.distributed import security
-from qirrt.executors.distributed.link import BrokerUnreachableError, KeyRefusedError, Link
+from qirrt.executors.distributed.link import BrokerUnreachableError, KeyRefusedError, Link, open_link
 from qirrt.qir.resources import estimated_simulation_s
 
 RESEND_S = 2.0
@@ -113,12 +113,7 @@ class Client:
         self.url = url
         self.timeout_s = timeout_s
         self.context = context or P.context()
-        self.keys = None
-        self.keys_hint = None
-        if keys is not None:
-            keys_dir, key_name = (keys if isinstance(keys, tuple) else (keys, None))
-            self.keys = (security.peer_keys(keys_dir, key_name), security.server_public_key(keys_dir))
-            self.keys_hint = f"{keys_dir}" + (f", key {key_name}" if key_name else "")
+        self.keys, self.keys_hint = security.connecting_keys(keys)
         self.user = None if keys is not None else (user or getpass.getuser())
         self.reqs = itertools.count(1)
         self.seq = 0
@@ -130,25 +125,18 @@ class Client:
 
     def _connect(self) -> None:
         self._close_socket()
-        self.socket = self.context.socket(zmq.DEALER)
-        self.socket.linger = 0
-        self.socket.immediate = 1  # queue only on a connection that finished its handshake
-        self.socket.maxmsgsize = P.MAXMSGSIZE_BYTES
-        if self.keys is not None:
-            security.secure_client(self.socket, *self.keys)
-        self.socket.reconnect_ivl = 50
-        self.link = Link(self.socket, self.url, keys=self.keys_hint)
-        security.connect(self.socket, self.url, what="the client")
+        # immediate: queue only on a connection that finished its handshake
+        self.link = open_link(self.context, self.url, keys=self.keys, keys_hint=self.keys_hint, role="client",
+                              immediate=1)
+        self.socket = self.link.socket
         self.seq = 0
 
     def _close_socket(self) -> None:
         if self.link is not None:
             self.connected = self.connected or self.link.ever_up
-            self.link.close()
+            self.link.close(socket=True)
             self.link = None
-        if self.socket is not None:
-            self.socket.close(0)
-            self.socket = None
+        self.socket = None
 
     def close(self) -> None:
         self._close_socket()

@@ -22,41 +22,36 @@ from dataclasses import dataclass, field
 from qirrt.executors.distributed import protocol as P
 
 
+def _lowered(values) -> set[str]:
+    return {str(x).lower() for x in values}
+
+
+# One predicate per requirement key: (wanted, capabilities, now) -> whether the worker meets it.
+_REQUIREMENTS: dict[str, Callable[[object, dict, float | None], bool]] = {
+    "executor": lambda wanted, caps, now: wanted in caps.get("executors", ()),
+    "qubits": lambda wanted, caps, now: int(wanted) <= int(caps.get("max_qubits", 0)),
+    "profile": lambda wanted, caps, now: wanted in caps.get("profiles", ()),
+    "kind": lambda wanted, caps, now: wanted in caps.get("kinds", ("program",)),
+    "packages": lambda wanted, caps, now: _lowered(wanted) <= _lowered(caps.get("packages", ())),
+    "native_gates": lambda wanted, caps, now: _lowered(wanted) <= _lowered(caps.get("native_gates", ())),
+    "mitigation": lambda wanted, caps, now: _lowered(wanted) <= _lowered(caps.get("mitigation", ())),
+    "gpu": lambda wanted, caps, now: not bool(wanted) or bool(caps.get("gpu")),
+    # a workload that needs the network: its worker's operator allows it
+    "network": lambda wanted, caps, now: not bool(wanted) or bool(caps.get("workload_network")),
+    "calibration_max_age_s": lambda wanted, caps, now: (caps.get("calibration_at") is not None and now is not None
+                                                        and now - float(caps["calibration_at"]) <= float(wanted)),
+    "worker": lambda wanted, caps, now: caps.get("name") == wanted,
+}
+
+
+def _unknown(wanted, capabilities: dict, now: float | None) -> bool:
+    return False  # an unknown requirement is never met silently
+
+
 def matches(requires: dict, capabilities: dict, *, now: float | None = None) -> bool:
     """True when a worker with `capabilities` can run a job that `requires` these things."""
-    for key, wanted in requires.items():
-        if wanted is None:
-            continue
-        if key == "executor":
-            if wanted not in capabilities.get("executors", ()):
-                return False
-        elif key == "qubits":
-            if int(wanted) > int(capabilities.get("max_qubits", 0)):
-                return False
-        elif key in ("profile", "kind"):
-            field_name = {"profile": "profiles", "kind": "kinds"}[key]
-            if wanted not in capabilities.get(field_name, ("program",) if key == "kind" else ()):
-                return False
-        elif key in ("packages", "native_gates", "mitigation"):
-            have = {str(x).lower() for x in capabilities.get(key, ())}
-            if not {str(x).lower() for x in wanted} <= have:
-                return False
-        elif key == "gpu":
-            if bool(wanted) and not capabilities.get("gpu"):
-                return False
-        elif key == "network":  # a workload that needs the network: its worker's operator allows it
-            if bool(wanted) and not capabilities.get("workload_network"):
-                return False
-        elif key == "calibration_max_age_s":
-            at = capabilities.get("calibration_at")
-            if at is None or now is None or now - float(at) > float(wanted):
-                return False
-        elif key == "worker":
-            if capabilities.get("name") != wanted:
-                return False
-        else:
-            return False  # an unknown requirement is never met silently
-    return True
+    return all(_REQUIREMENTS.get(key, _unknown)(wanted, capabilities, now)
+               for key, wanted in requires.items() if wanted is not None)
 
 
 _TIMED = "calibration_max_age_s"  # the one requirement whose answer changes with the clock

@@ -13,6 +13,8 @@ import zmq
 from zmq.utils.monitor import recv_monitor_message
 
 from qirrt.errors import JobTimeoutError
+from qirrt.executors.distributed import protocol as P
+from qirrt.executors.distributed import security
 from qirrt.executors.distributed.security import SecurityError
 
 _E = zmq.Event
@@ -53,27 +55,38 @@ class Link:
                 event = recv_monitor_message(self.monitor, _NOBLOCK)
             except zmq.Again:
                 break
-            kind, value = int(event["event"]), int(event["value"])
-            if kind == _E.CONNECTED:
-                self.tcp_connects += 1
-            elif kind == _E.HANDSHAKE_SUCCEEDED:
-                self.up = self.ever_up = True
-                self.handshake_failures = 0
-            elif kind == _E.DISCONNECTED:
-                self.up = False
-            elif kind == _E.HANDSHAKE_FAILED_AUTH:
-                self.refused = (f"the broker at {self.url} refused this {self.role}'s key (ZAP status {value}); "
-                                f"check --keys/--key-name ({self.keys}): the matching public key must be in the "
-                                f"broker's keys directory under {'workers' if self.role == 'worker' else 'clients'}/")
-            elif kind == _E.HANDSHAKE_FAILED_PROTOCOL and value == _MISMATCH:
-                self.refused = (f"the broker at {self.url} "
-                                + ("does not use CurveZMQ keys; connect with --insecure-loopback"
-                                   if self.keys else "needs CurveZMQ keys; connect with --keys DIR")
-                                + " (one side uses keys and the other does not)")
-            elif kind in (_E.HANDSHAKE_FAILED_NO_DETAIL, _E.HANDSHAKE_FAILED_PROTOCOL):
-                self.handshake_failures += 1
+            handler = _ON_EVENT.get(int(event["event"]))
+            if handler is not None:
+                handler(self, int(event["value"]))
         if self.refused is not None:
             raise KeyRefusedError(self.refused)
+
+    def _on_connected(self, value: int) -> None:
+        self.tcp_connects += 1
+
+    def _on_handshake(self, value: int) -> None:
+        self.up = self.ever_up = True
+        self.handshake_failures = 0
+
+    def _on_disconnected(self, value: int) -> None:
+        self.up = False
+
+    def _on_auth_failed(self, value: int) -> None:
+        self.refused = (f"the broker at {self.url} refused this {self.role}'s key (ZAP status {value}); "
+                        f"check --keys/--key-name ({self.keys}): the matching public key must be in the "
+                        f"broker's keys directory under {'workers' if self.role == 'worker' else 'clients'}/")
+
+    def _on_protocol_failed(self, value: int) -> None:
+        if value != _MISMATCH:
+            self.handshake_failures += 1
+            return
+        self.refused = (f"the broker at {self.url} "
+                        + ("does not use CurveZMQ keys; connect with --insecure-loopback"
+                           if self.keys else "needs CurveZMQ keys; connect with --keys DIR")
+                        + " (one side uses keys and the other does not)")
+
+    def _on_handshake_failed(self, value: int) -> None:
+        self.handshake_failures += 1
 
     def unreachable(self, waited_s: float) -> BrokerUnreachableError:
         """The error for a call that got no reply in `waited_s` while the link was down."""
@@ -90,7 +103,8 @@ class Link:
                    f"and the keys ({self.keys or 'none'})")
         return BrokerUnreachableError(f"{head}: {why}")
 
-    def close(self) -> None:
+    def close(self, *, socket: bool = False) -> None:
+        """Stop monitoring; with `socket`, close the socket too."""
         if self.monitor is not None:
             try:
                 self.socket.disable_monitor()
@@ -98,3 +112,35 @@ class Link:
                 pass
             self.monitor.close(0)
             self.monitor = None
+        if socket:
+            self.socket.close(0)
+
+
+_ON_EVENT = {int(_E.CONNECTED): Link._on_connected, int(_E.HANDSHAKE_SUCCEEDED): Link._on_handshake,
+             int(_E.DISCONNECTED): Link._on_disconnected, int(_E.HANDSHAKE_FAILED_AUTH): Link._on_auth_failed,
+             int(_E.HANDSHAKE_FAILED_PROTOCOL): Link._on_protocol_failed,
+             int(_E.HANDSHAKE_FAILED_NO_DETAIL): Link._on_handshake_failed}
+
+
+def open_link(context: zmq.Context, url: str, *, keys: tuple | None, keys_hint: str | None, role: str,
+              **options) -> Link:
+    """A DEALER socket connected to the broker at `url` (with CurveZMQ `keys` when given, and the socket
+    `options` given), and its `Link`; `link.socket` is the socket."""
+    sock = context.socket(zmq.DEALER)
+    sock.linger = 0
+    sock.maxmsgsize = P.MAXMSGSIZE_BYTES
+    for name, value in options.items():
+        setattr(sock, name, value)
+    link = None
+    try:
+        if keys is not None:
+            security.secure_client(sock, *keys)
+        sock.reconnect_ivl = 50
+        link = Link(sock, url, keys=keys_hint, role=role)
+        security.connect(sock, url, what=f"the {role}")
+    except Exception:
+        if link is not None:
+            link.close()
+        sock.close(0)
+        raise
+    return link

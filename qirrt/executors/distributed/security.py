@@ -99,6 +99,16 @@ def peer_keys(keys_dir: str | Path, name: str | None = None) -> KeyPair:
     return KeyPair(public, secret)
 
 
+def connecting_keys(keys: str | Path | tuple | None) -> tuple[tuple[KeyPair, bytes] | None, str | None]:
+    """For a client or worker given `keys` (a directory, or (directory, key name)): its key pair and the
+    broker's public key, and how to name them in an error; (None, None) without keys."""
+    if keys is None:
+        return None, None
+    keys_dir, key_name = keys if isinstance(keys, tuple) else (keys, None)
+    hint = f"{keys_dir}" + (f", key {key_name}" if key_name else "")
+    return (peer_keys(keys_dir, key_name), server_public_key(keys_dir)), hint
+
+
 def allowlist(keys_dir: str | Path) -> dict[bytes, str]:
     """z85 public key -> user id, from DIR/clients/*.key and DIR/workers/*.key."""
     keys_dir = Path(keys_dir)

@@ -18,7 +18,6 @@ separate, resource-limited process (`qirrt.executors.distributed.workload`), nev
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import socket as _socket
@@ -31,16 +30,12 @@ from pathlib import Path
 
 import zmq
 
-from qirrt.errors import (
-    ExecutionError,
-    InvalidProgramError,
-    QirrtError,
-    ResourceLimitError,
-)
+from qirrt.errors import ExecutionError
 from qirrt.executors.distributed import isolation, security
 from qirrt.executors.distributed import protocol as P
+from qirrt.executors.distributed.execution import JobRunner
 from qirrt.executors.distributed.job import JobContext, run_program
-from qirrt.executors.distributed.link import KeyRefusedError, Link
+from qirrt.executors.distributed.link import KeyRefusedError, Link, open_link
 from qirrt.executors.distributed.spool import ResultSpool
 from qirrt.executors.registry import new_executor
 
@@ -111,12 +106,7 @@ class Worker:
         self.heartbeat_liveness = heartbeat_liveness
         self.workload_limits = dict(workload_limits or {})
         self.context = context or P.context()
-        self.keys = None
-        self.keys_hint = None
-        if keys is not None:
-            keys_dir, key_name = (keys if isinstance(keys, tuple) else (keys, None))
-            self.keys = (security.peer_keys(keys_dir, key_name), security.server_public_key(keys_dir))
-            self.keys_hint = f"{keys_dir}" + (f", key {key_name}" if key_name else "")
+        self.keys, self.keys_hint = security.connecting_keys(keys)
         self.isolation = isolation.detect(workload_network)
         for line in self.isolation.warnings():  # once, at start
             log.warning("worker %s: %s", self.name, line)
@@ -135,7 +125,7 @@ class Worker:
             for job_id, attempt, raw in self.spool.load():
                 self.unsent[job_id] = (attempt, P.unpack(raw))
         self.last_progress: dict[str, dict] = {}  # resent after re-registering, so no checkpoint is lost
-        self.programs: OrderedDict[str, object] = OrderedDict()
+        self.runner = JobRunner(self.executor, self.isolation, self.workload_limits)
         self.seq = 0
         self.socket = None
         self.link: Link | None = None
@@ -150,15 +140,9 @@ class Worker:
     # -- connection -------------------------------------------------------------------------------
     def _connect(self) -> None:
         self._close_socket()
-        self.socket = self.context.socket(zmq.DEALER)
-        self.socket.linger = 0
-        self.socket.maxmsgsize = P.MAXMSGSIZE_BYTES
-        self.socket.sndhwm = 100_000
-        if self.keys is not None:
-            security.secure_client(self.socket, *self.keys)
-        self.socket.reconnect_ivl = 50
-        self.link = Link(self.socket, self.connect_url, keys=self.keys_hint, role="worker")
-        security.connect(self.socket, self.connect_url, what="the worker")
+        self.link = open_link(self.context, self.connect_url, keys=self.keys, keys_hint=self.keys_hint, role="worker",
+                              sndhwm=100_000)
+        self.socket = self.link.socket
         self.seq = 0
         running = [[job_id, attempt] for job_id, (attempt, _) in self.running.items()]
         running += [[job_id, attempt] for job_id, (attempt, _body) in self.unsent.items()]
@@ -189,11 +173,9 @@ class Worker:
 
     def _close_socket(self) -> None:
         if self.link is not None:
-            self.link.close()
+            self.link.close(socket=True)
             self.link = None
-        if self.socket is not None:
-            self.socket.close(0)
-            self.socket = None
+        self.socket = None
 
     def _watch_link(self) -> None:
         try:
@@ -338,45 +320,12 @@ class Worker:
 
     def _execute(self, spec: dict, context: JobContext) -> None:
         """On a pool thread: run the job and pass its outcome to the loop."""
-        body = {"job": spec["id"], "attempt": context.attempt}
-        started = time.monotonic()
-        try:
-            if spec["kind"] == "workload":
-                from qirrt.executors.distributed.workload import run_sandboxed
-
-                # A workload that crashes or hits a limit is a failed job (WorkloadError is permanent:
-                # not retried elsewhere); it cannot signal this process, which goes on.
-                result = run_sandboxed(spec["workload"], limits=self.workload_limits, cancelled=context.cancelled,
-                                       network=bool((spec.get("requires") or {}).get("network")),
-                                       isolation=self.isolation)
-            else:
-                program = spec["program"]
-                if not getattr(self.executor, "wants_program_text", False):
-                    program = self._program(program)
-                result = run_program(self.executor, program, spec, context)
-            body.update(ok=True, result=result)
-        except Exception as exc:  # noqa: BLE001 -- a job's failure is data for the broker
-            permanent = isinstance(exc, (InvalidProgramError, ResourceLimitError)) or getattr(exc, "permanent", False)
-            message = f"{type(exc).__name__}: {exc}" if not isinstance(exc, QirrtError) else str(exc)
-            body.update(ok=False, error=message[:2000], retry=not permanent)
-        body["elapsed_s"] = time.monotonic() - started
+        body = self.runner.run(spec, context)
         # Even a cancelled or superseded attempt reports: the broker refuses what it no longer wants.
         if threading.get_ident() == self._loop_thread:
             self._outcome(P.W_RESULT, body)  # run inline on the loop: report at once
         else:
             self._job_socket().send_multipart(P.encode(P.WORKER, P.W_RESULT, body))
-
-    def _program(self, source: str | bytes):
-        from qirrt.qir.program import Program
-
-        key = hashlib.sha256(source if isinstance(source, bytes) else source.encode()).hexdigest()
-        program = self.programs.get(key)
-        if program is None:
-            program = Program.from_bitcode(source) if isinstance(source, bytes) else Program.from_ir(source)
-            self.programs[key] = program
-            if len(self.programs) > 256:
-                self.programs.popitem(last=False)
-        return program
 
     def _from_job(self, frames: list[bytes]) -> None:
         _header, command, raw = frames

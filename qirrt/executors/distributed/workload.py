@@ -106,14 +106,10 @@ def _imports(tree: ast.AST) -> tuple[set[str], set[str]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             absolute.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                if node.module:
-                    relative.add(node.module.split(".")[0])
-                else:
-                    relative.update(alias.name for alias in node.names)
-            elif node.module:
-                absolute.add(node.module.split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.level:  # from . import x / from .x import y
+            relative.update([node.module.split(".")[0]] if node.module else (alias.name for alias in node.names))
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            absolute.add(node.module.split(".")[0])
     return absolute, relative
 
 
@@ -151,16 +147,19 @@ def _class_constants(node: ast.ClassDef) -> dict:
     return constants
 
 
-def discover(module, *, class_name: str | None = None) -> dict:
-    """The workload bundle of `module` (a module object or a .py path): sources, class, packages."""
-    entry, path = _source_of(module)
-    if path is None or not path.exists():
-        raise WorkloadError(f"cannot find the source of workload {module!r}")
+def _packages_of(names: set[str], distributions: dict) -> set[str]:
+    """The distributions providing the absolute imports `names` (a name no distribution claims is its own)."""
+    return {d.lower().replace("_", "-") for name in names for d in (distributions.get(name) or [name])}
+
+
+def _sources(path: Path) -> tuple[dict[str, str], set[str], ast.Module]:
+    """The sources of the module at `path` and of the local modules it imports, by path relative to its
+    folder; the packages they import from outside; and `path`'s syntax tree."""
     root = path.parent
     files: dict[str, str] = {}
     packages: set[str] = set()
     distributions = packages_distributions()
-    stdlib = set(sys.stdlib_module_names) | {"__future__"}
+    stdlib = set(sys.stdlib_module_names) | {"__future__", "qirrt"}
     pending = [path]
     tree_of_entry = None
     while pending:
@@ -168,23 +167,24 @@ def discover(module, *, class_name: str | None = None) -> dict:
         relative_name = str(current.relative_to(root))
         if relative_name in files:
             continue
-        text = current.read_text()
-        files[relative_name] = text
+        text = files[relative_name] = current.read_text()
         if sum(len(t) for t in files.values()) > MAX_SOURCE_BYTES:
             raise WorkloadError("the workload's sources exceed 4 MB")
         tree = ast.parse(text, filename=str(current))
-        if current == path:
-            tree_of_entry = tree
+        tree_of_entry = tree if current == path else tree_of_entry
         absolute, relative = _imports(tree)
-        for name in sorted(absolute | relative):
-            local = root / f"{name}.py"
-            if local.exists():
-                pending.append(local)
-            elif name in stdlib or name == "qirrt":
-                continue
-            elif name in absolute:
-                dists = distributions.get(name) or [name]
-                packages.update(d.lower().replace("_", "-") for d in dists)
+        local = {name for name in absolute | relative if (root / f"{name}.py").exists()}
+        pending.extend(root / f"{name}.py" for name in sorted(local))
+        packages |= _packages_of(absolute - local - stdlib, distributions)
+    return files, packages, tree_of_entry
+
+
+def discover(module, *, class_name: str | None = None) -> dict:
+    """The workload bundle of `module` (a module object or a .py path): sources, class, packages."""
+    entry, path = _source_of(module)
+    if path is None or not path.exists():
+        raise WorkloadError(f"cannot find the source of workload {module!r}")
+    files, packages, tree_of_entry = _sources(path)
     node = _worker_class(tree_of_entry, class_name)
     constants = _class_constants(node)
     return {"entry": entry, "class": node.name, "files": files, "packages": sorted(packages),
@@ -320,6 +320,26 @@ def _failure(code: int, errors: str, limits: dict) -> str:
     return f"the workload failed: {last}"
 
 
+def _wait(proc: subprocess.Popen, cgroup, wall_s: float, cancelled: threading.Event | None) -> str | None:
+    """Wait for the sandbox to exit; kill it past `wall_s` or once `cancelled`, and say which."""
+    deadline = time.monotonic() + wall_s
+    while True:
+        try:
+            proc.wait(timeout=0.05)
+            return None
+        except subprocess.TimeoutExpired:
+            pass
+        if time.monotonic() > deadline:
+            reason = f"wall time limit of {wall_s:g} s"
+        elif cancelled is not None and cancelled.is_set():
+            reason = "cancelled"
+        else:
+            continue
+        _kill_all(proc.pid, cgroup)
+        proc.wait()
+        return reason
+
+
 def run_sandboxed(workload: dict, *, limits: dict | None = None, cancelled: threading.Event | None = None,
                   network: bool = False, isolation: Isolation | None = None) -> dict:
     """Run a workload bundle in the sandbox `isolation` (default: `detect()`) describes; its `run()`
@@ -358,21 +378,7 @@ def run_sandboxed(workload: dict, *, limits: dict | None = None, cancelled: thre
             if cgroup is not None:
                 cgroup.rmdir()
             raise
-        deadline = time.monotonic() + float(limits["wall_s"])
-        reason = None
-        while True:
-            try:
-                proc.wait(timeout=0.05)
-                break
-            except subprocess.TimeoutExpired:
-                if time.monotonic() > deadline:
-                    reason = f"wall time limit of {limits['wall_s']:g} s"
-                elif cancelled is not None and cancelled.is_set():
-                    reason = "cancelled"
-                if reason:
-                    _kill_all(proc.pid, cgroup)
-                    proc.wait()
-                    break
+        reason = _wait(proc, cgroup, float(limits["wall_s"]), cancelled)
         _kill_all(proc.pid, cgroup)  # whatever it forked dies with it
         errors = (folder / "stderr").read_bytes()[-4000:].decode(errors="replace")
         setup = (folder / "setup").read_text(errors="replace") if (folder / "setup").exists() else ""
