@@ -72,7 +72,7 @@ from qirrt.executors.local.abi import (
     REC_RESULT,
 )
 from qirrt.executors.local.kernels.fusion import sort_small
-from qirrt.executors.local.kernels.gates import gate_arity
+from qirrt.executors.local.kernels.gate_table import gate_arity
 from qirrt.executors.local.pointers import (
     address_of,
     as_f64,

@@ -15,7 +15,7 @@ from numba import njit
 
 from qirrt.executors.local import numba_cache  # noqa: F401  (cache keyed on all kernel sources; before any @njit)
 from qirrt.executors.local.abi import OPCODES
-from qirrt.executors.local.kernels.gates import gate_arity, gate_matrix, is_diagonal_gate
+from qirrt.executors.local.kernels.gate_table import gate_arity, gate_matrix, is_diagonal_gate
 
 KIND_DENSE = 0
 KIND_DIAG = 1
