@@ -9,16 +9,21 @@ from qirrt.executors.local import numba_cache  # noqa: F401  (cache keyed on all
 
 
 @njit(cache=True, inline="always")
+def spread(j, pos, k):
+    """The index with bit b of `j` at position pos[b], for b < k."""
+    x = 0
+    for b in range(k):
+        if (j >> b) & 1:
+            x |= 1 << pos[b]
+    return x
+
+
+@njit(cache=True, inline="always")
 def offsets(pos, k):
-    """offs[j]: bit b of j moved to position pos[b], for every j < 2**k."""
-    size = 1 << k
-    offs = np.zeros(size, np.int64)
-    for j in range(size):
-        x = 0
-        for b in range(k):
-            if (j >> b) & 1:
-                x += 1 << pos[b]
-        offs[j] = x
+    """offs[j] = spread(j, pos, k) for every j < 2**k."""
+    offs = np.zeros(1 << k, np.int64)
+    for j in range(1 << k):
+        offs[j] = spread(j, pos, k)
     return offs
 
 

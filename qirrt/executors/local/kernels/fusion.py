@@ -17,7 +17,7 @@ from qirrt.executors.local import numba_cache  # noqa: F401  (cache keyed on all
 from qirrt.executors.local.abi import OPCODES
 from qirrt.executors.local.kernels.bits import gather, offsets
 from qirrt.executors.local.kernels.buffers import grow
-from qirrt.executors.local.kernels.gate_table import gate_arity, gate_matrix, is_diagonal_gate
+from qirrt.executors.local.kernels.gate_table import ascending, gate_arity, gate_matrix, is_diagonal_gate, reindexed
 
 KIND_DENSE = 0
 KIND_DIAG = 1
@@ -311,24 +311,10 @@ def _store(blocks, slot, kind, u, mat, diag):
 def _open(blocks, gq, k, g, gdiag, stamp):
     """Start a block for the gate alone, its matrix re-indexed to ascending qubit order."""
     order = np.empty(k, np.int64)
-    for b in range(k):
-        rank = 0
-        for c in range(k):
-            rank += 1 if gq[c] < gq[b] else 0
-        order[rank] = b
     sorted_q = np.empty(k, np.int64)
-    for b in range(k):
-        sorted_q[b] = gq[order[b]]
+    ascending(gq, k, order, sorted_q)
     slot = _take_slot(blocks, sorted_q, k, KIND_DIAG if gdiag else KIND_DENSE, stamp)
-    blk_data = blocks[3]
-    size = 1 << k
-    perm = offsets(order, k)  # sorted-order index i → gate-order index
-    for i in range(size):
-        if gdiag:
-            blk_data[slot, i] = g[perm[i], perm[i]]
-            continue
-        for j in range(size):
-            blk_data[slot, i * size + j] = g[perm[i], perm[j]]
+    reindexed(g, order, k, gdiag, blocks[3][slot])
 
 
 @njit(cache=True, inline="always")

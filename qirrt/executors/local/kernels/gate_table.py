@@ -13,6 +13,7 @@ from numba import njit
 
 from qirrt.executors.local import numba_cache  # noqa: F401  (cache keyed on all kernel sources; before any @njit)
 from qirrt.executors.local.abi import GATE_ARITY, GATE_NAMES, NUM_GATES
+from qirrt.executors.local.kernels.bits import offsets
 from qirrt.qir.gates import ROTATIONS, generator, matrix
 
 ARITY = np.array(GATE_ARITY, dtype=np.int64)
@@ -61,3 +62,30 @@ def gate_matrix(op, angle, m):
         for j in range(size):
             m[i, j] = (c if i == j else 0.0) - 1j * s * GENERATOR[op, i, j]
     return k
+
+
+@njit(cache=True, inline="always")
+def ascending(qubits, k, order, pos):
+    """pos[:k] = the gate's qubits ascending; order[r] = the argument holding the r-th smallest."""
+    for b in range(k):
+        rank = 0
+        for c in range(k):
+            if qubits[c] < qubits[b]:
+                rank += 1
+        order[rank] = b
+    for b in range(k):
+        pos[b] = qubits[order[b]]
+
+
+@njit(cache=True, inline="always")
+def reindexed(g, order, k, diagonal, flat):
+    """Gate matrix `g` re-indexed to ascending qubits (`order` from `ascending`), into `flat`: its diagonal,
+    or the row-major 2**k square."""
+    size = 1 << k
+    perm = offsets(order, k)  # ascending-order index → gate-order index
+    for i in range(size):
+        if diagonal:
+            flat[i] = g[perm[i], perm[i]]
+            continue
+        for j in range(size):
+            flat[i * size + j] = g[perm[i], perm[j]]
