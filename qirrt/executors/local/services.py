@@ -35,7 +35,12 @@ from qirrt.executors.local.abi import (
 )
 from qirrt.executors.local.kernels import statevector as sv
 from qirrt.executors.local.kernels.fusion import KIND_DENSE, KIND_DIAG, fuse
-from qirrt.executors.local.kernels.gate_table import ascending, gate_matrix, is_diagonal_gate, reindexed
+from qirrt.executors.local.kernels.gate_table import (
+    ascending,
+    gate_matrix,
+    is_diagonal_gate,
+    reindexed,
+)
 from qirrt.executors.local.pointers import as_c64, as_c128, as_f64, as_i64
 
 _CTX = types.CPointer(types.int64)

@@ -15,8 +15,17 @@ from hypothesis import strategies as st
 from scipy.stats import unitary_group
 
 from qirrt.executors.local.abi import GATE_NAMES, OPCODES
-from qirrt.executors.local.kernels.fusion import KIND_DENSE, KIND_DIAG, MAX_QUBITS_PER_OP, fuse
-from qirrt.executors.local.kernels.gate_table import gate_arity, gate_matrix, is_diagonal_gate
+from qirrt.executors.local.kernels.fusion import (
+    KIND_DENSE,
+    KIND_DIAG,
+    MAX_QUBITS_PER_OP,
+    fuse,
+)
+from qirrt.executors.local.kernels.gate_table import (
+    gate_arity,
+    gate_matrix,
+    is_diagonal_gate,
+)
 from qirrt.executors.local.kernels.statevector import SIMD_POSITION, apply_op, apply_ops
 
 TOLERANCE = {np.complex128: 1e-10, np.complex64: 2e-5}

@@ -17,7 +17,13 @@ from qirrt.executors.local import numba_cache  # noqa: F401  (cache keyed on all
 from qirrt.executors.local.abi import OPCODES
 from qirrt.executors.local.kernels.bits import gather, offsets
 from qirrt.executors.local.kernels.buffers import grow
-from qirrt.executors.local.kernels.gate_table import ascending, gate_arity, gate_matrix, is_diagonal_gate, reindexed
+from qirrt.executors.local.kernels.gate_table import (
+    ascending,
+    gate_arity,
+    gate_matrix,
+    is_diagonal_gate,
+    reindexed,
+)
 
 KIND_DENSE = 0
 KIND_DIAG = 1
