@@ -106,7 +106,7 @@ def pair_unitary(gates: list[Gate], order: tuple[int, int]) -> np.ndarray:
         m = matrix(gate.name, [angle.const for angle in gate.angles])
         if len(gate.qubits) == 1:
             m = np.kron(m, _IDENTITY) if gate.qubits[0] == order[0] else np.kron(_IDENTITY, m)
-        elif gate.qubits != order:
+        elif gate.qubits == order:  # little-endian: order[0] is bit 0; swap it into the most significant bit
             m = _SWAP @ m @ _SWAP
         unitary = m @ unitary
     return unitary

@@ -43,13 +43,18 @@ _ESCAPED_STRING = re.compile(r'"([^"\n]*\\[0-9A-Fa-f]{2}[^"\n]*)"')
 _ESCAPE = re.compile(rb"\\([0-9A-Fa-f]{2})")
 
 
+def unescape(raw: bytes) -> bytes:
+    """The bytes an LLVM string literal's body spells: each ``\\XX`` escape replaced by byte 0xXX."""
+    return _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
+
+
 def check_escaped_strings(text: str, *, file: str | None = None) -> None:
     """LLVM text whose quoted names or strings spell bytes (``\\F7``) that are not UTF-8 is a `ParseError`:
     pyqir cannot read such names back (it panics)."""
     if "\\" not in text:
         return
     for match in _ESCAPED_STRING.finditer(text):
-        raw = _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1).encode("utf-8"))
+        raw = unescape(match.group(1).encode("utf-8"))
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -59,4 +64,4 @@ def check_escaped_strings(text: str, *, file: str | None = None) -> None:
                              location=Location(file=file, line=line)) from None
 
 
-__all__ = ["check_escaped_strings", "decode_text", "pyqir_panics", "read_text"]
+__all__ = ["check_escaped_strings", "decode_text", "pyqir_panics", "read_text", "unescape"]

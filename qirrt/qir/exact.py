@@ -225,7 +225,7 @@ class _Interpreter:
         for q in qubits:
             self._check_qubit(q)
         k = len(qubits)
-        axes = [self.n - 1 - q for q in qubits]
+        axes = [self.n - 1 - q for q in reversed(qubits)]  # the matrix's most significant bit is its last qubit
         tensor = unitary.reshape((2,) * (2 * k))
         moved = np.tensordot(tensor, branch.state, axes=(list(range(k, 2 * k)), axes))
         branch.state = np.moveaxis(moved, list(range(k)), axes)

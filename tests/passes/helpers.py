@@ -34,6 +34,7 @@ def unitary(gates, n: int):
     for g in gates:
         k = len(g.qubits)
         m = matrix(g.name, [a.const for a in g.angles]).reshape((2,) * (2 * k))
-        u = np.tensordot(m, u, axes=(list(range(k, 2 * k)), list(g.qubits)))
-        u = np.moveaxis(u, list(range(k)), list(g.qubits))
+        axes = list(reversed(g.qubits))  # the gate matrix's most significant bit is its last qubit
+        u = np.tensordot(m, u, axes=(list(range(k, 2 * k)), axes))
+        u = np.moveaxis(u, list(range(k)), axes)
     return u.reshape(2 ** n, 2 ** n)

@@ -71,8 +71,9 @@ from qirrt.executors.local.abi import (
     REC_PENDING,
     REC_RESULT,
 )
+from qirrt.executors.local.kernels.buffers import grow, grow_rows
 from qirrt.executors.local.kernels.fusion import sort_small
-from qirrt.executors.local.kernels.gates import gate_arity
+from qirrt.executors.local.kernels.gate_table import gate_arity
 from qirrt.executors.local.pointers import (
     address_of,
     as_f64,
@@ -261,20 +262,23 @@ def _reset(hdr, q):
         _append(hdr, _OP_X, q, -1, -1, 0.0)
 
 
-@njit(cache=True)
-def _bad_qubit(hdr, q):
-    if q < 0 or q >= hdr[H_NQ]:
-        _fail(hdr, ERR_QUBIT_RANGE, q)
+@njit(cache=True, inline="always")
+def _out_of_range(hdr, index, count_field, code):
+    """Whether `index` falls outside [0, hdr[count_field]); if so the run fails with `code`."""
+    if index < 0 or index >= hdr[count_field]:
+        _fail(hdr, code, index)
         return True
     return False
+
+
+@njit(cache=True)
+def _bad_qubit(hdr, q):
+    return _out_of_range(hdr, q, H_NQ, ERR_QUBIT_RANGE)
 
 
 @njit(cache=True)
 def _bad_result(hdr, r):
-    if r < 0 or r >= hdr[H_NRES]:
-        _fail(hdr, ERR_RESULT_RANGE, r)
-        return True
-    return False
+    return _out_of_range(hdr, r, H_NRES, ERR_RESULT_RANGE)
 
 
 @njit(cache=True)
@@ -377,29 +381,6 @@ def on_parameter(ctx, index):
 
 # -- the driver ------------------------------------------------------------------------------------------
 @njit(cache=True)
-def _grow(a, need):
-    """`a` (1-D) with room for `need` items."""
-    if need <= a.size:
-        return a
-    b = np.empty(max(2 * a.size, need), a.dtype)
-    for i in range(a.size):
-        b[i] = a[i]
-    return b
-
-
-@njit(cache=True)
-def _grow2(a, need):
-    """`a` (n x 3) with room for `need` rows."""
-    if need <= a.shape[0]:
-        return a
-    b = np.empty((max(2 * a.shape[0], need), 3), a.dtype)
-    for i in range(a.shape[0]):
-        for c in range(3):
-            b[i, c] = a[i, c]
-    return b
-
-
-@njit(cache=True)
 def _sample(hdr, shots):
     """(distinct basis indices, their counts) of `shots` outcomes of the current state."""
     room = min(shots, 1 << hdr[H_NQ])
@@ -434,8 +415,147 @@ def _sort_by_code(codes, counts, bits):
     return src_c, src_n
 
 
-# Long and deep for now on purpose: a numba kernel, kept in one compiled frame. Splitting it
-# waits for @njit(inline="always") helpers measured against benchmarks/local_vs_peers.py.
+@njit(cache=True, inline="always")
+def _new_stacks(shots):
+    """The paths still to run: (arena of forced outcomes, offset, length, shots, pool slot), one root path."""
+    stacks = (np.empty(256, np.int8), np.zeros(16, np.int64), np.zeros(16, np.int64), np.zeros(16, np.int64),
+              np.zeros(16, np.int64))
+    stacks[3][0] = shots
+    stacks[4][0] = -1
+    return stacks
+
+
+@njit(cache=True, inline="always")
+def _push_branch(stacks, depth, arena_top, trace, d, outcome, shots, slot):
+    """Push the path `trace[:d]` then `outcome`, for `shots` shots from pool `slot`; returns the grown stacks."""
+    arena = grow(stacks[0], arena_top + d + 1)
+    st_off, st_len = grow(stacks[1], depth + 1), grow(stacks[2], depth + 1)
+    st_shots, st_slot = grow(stacks[3], depth + 1), grow(stacks[4], depth + 1)
+    for i in range(d):
+        arena[arena_top + i] = trace[i]
+    arena[arena_top + d] = outcome
+    st_off[depth] = arena_top
+    st_len[depth] = d + 1
+    st_shots[depth] = shots
+    st_slot[depth] = slot
+    return arena, st_off, st_len, st_shots, st_slot
+
+
+@njit(cache=True, inline="always")
+def _push_branches(hdr, stacks, depth, arena_top, trace):
+    """The branches this run pushed, deepest last so they are replayed first; returns (stacks, depth, top)."""
+    pushes = carray(as_i64(hdr[H_PUSH]), (hdr[H_PUSH_CAP], 4))
+    for k in range(hdr[H_PUSH_LEN]):
+        d = pushes[k, 0]
+        stacks = _push_branch(stacks, depth, arena_top, trace, d, pushes[k, 1], pushes[k, 2], pushes[k, 3])
+        arena_top += d + 1
+        depth += 1
+    return stacks, depth, arena_top
+
+
+@njit(cache=True, inline="always")
+def _run_path(hdr, ctx, run_address, stacks, depth, trace, res, qpend):
+    """Replay path `depth` of the stacks (its forced outcomes, from its pool slot) through the JIT'd entry."""
+    arena, st_off, st_len, st_shots, st_slot = stacks
+    length = st_len[depth]
+    for i in range(length):
+        trace[i] = arena[st_off[depth] + i]
+    slot = st_slot[depth]
+    hdr[H_FORCED] = length
+    hdr[H_RESTORE] = slot
+    hdr[H_LIVE] = 1 if slot < 0 else 0
+    hdr[H_SHOTS] = st_shots[depth]
+    hdr[H_TRACE_LEN] = 0
+    hdr[H_TAPE_LEN] = 0
+    hdr[H_REC_LEN] = 0
+    hdr[H_PUSH_LEN] = 0
+    hdr[H_STEPS] = 0
+    res[:] = 0
+    qpend[:] = 0
+    if slot < 0:
+        call_v(hdr[H_FN_RESET], ctx)
+    call_v(run_address, ctx)
+    if hdr[H_ERROR] == 0 and (hdr[H_TRACE_LEN] < length or hdr[H_LIVE] == 0):
+        _fail(hdr, ERR_NONDETERMINISTIC, hdr[H_TRACE_LEN])
+
+
+@njit(cache=True, inline="always")
+def _pending_qubits(recs, nrec):
+    """The distinct qubits whose pending outcomes the records show, ascending."""
+    qs = np.empty(nrec, np.int64)
+    nqs = 0
+    for i in range(nrec):
+        if recs[i, 0] != REC_PENDING:
+            continue
+        found = False
+        for j in range(nqs):
+            found = found or qs[j] == recs[i, 1]
+        if not found:
+            qs[nqs] = recs[i, 1]
+            nqs += 1
+    sort_small(qs, nqs)
+    return qs[:nqs]
+
+
+@njit(cache=True, inline="always")
+def _add_pattern(pats, n_pat, path, code, count, memory, n_memory, keep_memory):
+    """Append pattern (path, code, count), its shots to `memory` when kept; returns (pats, n_memory)."""
+    pat_path, pat_code, pat_count = grow(pats[0], n_pat + 1), grow(pats[1], n_pat + 1), grow(pats[2], n_pat + 1)
+    pat_path[n_pat] = path
+    pat_code[n_pat] = code
+    pat_count[n_pat] = count
+    if keep_memory:
+        memory[n_memory:n_memory + count] = n_pat
+        n_memory += count
+    return (pat_path, pat_code, pat_count), n_memory
+
+
+@njit(cache=True, inline="always")
+def _sample_patterns(hdr, qs, path, path_shots, pats, n_pat, memory, n_memory, keep_memory):
+    """Sample the path's shots over `qs` (bit j: qs[j]) and append one pattern per distinct code."""
+    if qs.size == 0:
+        pats, n_memory = _add_pattern(pats, n_pat, path, 0, path_shots, memory, n_memory, keep_memory)
+        return pats, n_pat + 1, n_memory
+    idx, cnt = _sample(hdr, path_shots)
+    m = idx.size
+    codes = np.zeros(m, np.int64)
+    for j in range(qs.size):
+        for s in range(m):
+            codes[s] |= ((idx[s] >> qs[j]) & 1) << j
+    codes, cnt = _sort_by_code(codes, cnt, qs.size)
+    s = 0
+    while s < m:
+        e = s
+        total = 0
+        while e < m and codes[e] == codes[s]:
+            total += cnt[e]
+            e += 1
+        pats, n_memory = _add_pattern(pats, n_pat, path, codes[s], total, memory, n_memory, keep_memory)
+        n_pat += 1
+        s = e
+    return pats, n_pat, n_memory
+
+
+@njit(cache=True, inline="always")
+def _append_records(hdr, records, n_records):
+    """This path's records after the earlier paths'; returns (records, n_records, its records, how many)."""
+    recs = carray(as_i64(hdr[H_REC]), (hdr[H_REC_CAP], 3))
+    nrec = hdr[H_REC_LEN]
+    records = grow_rows(records, n_records + nrec)
+    records[n_records:n_records + nrec] = recs[:nrec]
+    return records, n_records + nrec, recs, nrec
+
+
+@njit(cache=True, inline="always")
+def _append_index(a, n, value):
+    """a[n] = value, `a` grown as needed; returns `a`."""
+    a = grow(a, n + 1)
+    a[n] = value
+    return a
+
+
+# One numba function on purpose: the loop over paths calls the JIT'd entry, whose cfunc callbacks reach
+# this run's state through the context pointer; the steps of one path are the inline helpers above.
 @njit(cache=True)
 def execute(hdr, run_address, seed, shots, keep_memory):
     """Run every path of `shots` shots.
@@ -451,164 +571,39 @@ def execute(hdr, run_address, seed, shots, keep_memory):
     res = carray(as_i64(hdr[H_RES]), hdr[H_NRES])
     qpend = carray(as_i64(hdr[H_QPEND]), hdr[H_NQ])
     used = carray(as_i64(hdr[H_SLOT_USED]), hdr[H_POOL_SLOTS])
-    nq = hdr[H_NQ]
-    for s in range(hdr[H_POOL_SLOTS]):
-        used[s] = 0
-
-    arena = np.empty(256, np.int8)
-    arena_top = 0
-    st_off = np.empty(16, np.int64)
-    st_len = np.empty(16, np.int64)
-    st_shots = np.empty(16, np.int64)
-    st_slot = np.empty(16, np.int64)
+    used[:] = 0
+    stacks = _new_stacks(shots)
     depth = 1
-    st_off[0] = 0
-    st_len[0] = 0
-    st_shots[0] = shots
-    st_slot[0] = -1
-
     records = np.empty((64, 3), np.int64)
-    n_records = 0
     path_rec = np.zeros(16, np.int64)
     path_q = np.empty(64, np.int64)
-    n_path_q = 0
     path_q_start = np.zeros(16, np.int64)
-    pat_path = np.empty(16, np.int64)
-    pat_code = np.empty(16, np.int64)
-    pat_count = np.empty(16, np.int64)
-    n_pat = 0
+    pats = (np.empty(16, np.int64), np.empty(16, np.int64), np.empty(16, np.int64))
     memory = np.empty(shots if keep_memory else 0, np.int64)
-    n_memory = 0
-    n_paths = 0
-    error = 0
-    error_arg = 0
+    n_records = n_path_q = n_pat = n_memory = n_paths = error = error_arg = 0
     while depth > 0:
         depth -= 1
-        off = st_off[depth]
-        length = st_len[depth]
-        for i in range(length):
-            trace[i] = arena[off + i]
-        arena_top = off
-        slot = st_slot[depth]
-        hdr[H_FORCED] = length
-        hdr[H_RESTORE] = slot
-        hdr[H_LIVE] = 1 if slot < 0 else 0
-        hdr[H_SHOTS] = st_shots[depth]
-        hdr[H_TRACE_LEN] = 0
-        hdr[H_TAPE_LEN] = 0
-        hdr[H_REC_LEN] = 0
-        hdr[H_PUSH_LEN] = 0
-        hdr[H_STEPS] = 0
-        for r in range(hdr[H_NRES]):
-            res[r] = 0
-        for q in range(nq):
-            qpend[q] = 0
-        if slot < 0:
-            call_v(hdr[H_FN_RESET], ctx)
-        call_v(run_address, ctx)
-        if hdr[H_ERROR] == 0 and (hdr[H_TRACE_LEN] < length or hdr[H_LIVE] == 0):
-            _fail(hdr, ERR_NONDETERMINISTIC, hdr[H_TRACE_LEN])
+        _run_path(hdr, ctx, run_address, stacks, depth, trace, res, qpend)
         if hdr[H_ERROR] != 0:
             error = hdr[H_ERROR]
             error_arg = hdr[H_ERROR_ARG]
             break
         flush(hdr)
-        path_shots = hdr[H_SHOTS]
-        # branches pushed by this run, deepest last so they are replayed first
-        pushes = carray(as_i64(hdr[H_PUSH]), (hdr[H_PUSH_CAP], 4))
-        for k in range(hdr[H_PUSH_LEN]):
-            d = pushes[k, 0]
-            arena = _grow(arena, arena_top + d + 1)
-            for i in range(d):
-                arena[arena_top + i] = trace[i]
-            arena[arena_top + d] = pushes[k, 1]
-            st_off = _grow(st_off, depth + 1)
-            st_len = _grow(st_len, depth + 1)
-            st_shots = _grow(st_shots, depth + 1)
-            st_slot = _grow(st_slot, depth + 1)
-            st_off[depth] = arena_top
-            st_len[depth] = d + 1
-            st_shots[depth] = pushes[k, 2]
-            st_slot[depth] = pushes[k, 3]
-            arena_top += d + 1
-            depth += 1
-        # this path's records
-        recs = carray(as_i64(hdr[H_REC]), (hdr[H_REC_CAP], 3))
-        nrec = hdr[H_REC_LEN]
-        records = _grow2(records, n_records + nrec)
-        for i in range(nrec):
-            for c in range(3):
-                records[n_records + i, c] = recs[i, c]
-        n_records += nrec
-        path_rec = _grow(path_rec, n_paths + 2)
-        path_rec[n_paths + 1] = n_records
-        # qubits whose pending outcomes the records show, sampled jointly from the final state
-        qs = np.empty(nrec, np.int64)
-        nqs = 0
-        for i in range(nrec):
-            if recs[i, 0] == REC_PENDING:
-                q = recs[i, 1]
-                found = False
-                for j in range(nqs):
-                    if qs[j] == q:
-                        found = True
-                if not found:
-                    qs[nqs] = q
-                    nqs += 1
-        qs = qs[:nqs]
-        sort_small(qs, qs.size)
-        path_q = _grow(path_q, n_path_q + qs.size)
-        for j in range(qs.size):
-            path_q[n_path_q + j] = qs[j]
+        stacks, depth, _ = _push_branches(hdr, stacks, depth, stacks[1][depth], trace)
+        records, n_records, recs, nrec = _append_records(hdr, records, n_records)
+        path_rec = _append_index(path_rec, n_paths + 1, n_records)
+        qs = _pending_qubits(recs, nrec)  # sampled jointly from the final state
+        path_q = grow(path_q, n_path_q + qs.size)
+        path_q[n_path_q:n_path_q + qs.size] = qs
         n_path_q += qs.size
-        path_q_start = _grow(path_q_start, n_paths + 2)
-        path_q_start[n_paths + 1] = n_path_q
-        if qs.size == 0:
-            pat_path = _grow(pat_path, n_pat + 1)
-            pat_code = _grow(pat_code, n_pat + 1)
-            pat_count = _grow(pat_count, n_pat + 1)
-            pat_path[n_pat] = n_paths
-            pat_code[n_pat] = 0
-            pat_count[n_pat] = path_shots
-            if keep_memory:
-                for j in range(path_shots):
-                    memory[n_memory + j] = n_pat
-                n_memory += path_shots
-            n_pat += 1
-        else:
-            idx, cnt = _sample(hdr, path_shots)
-            m = idx.size
-            codes = np.zeros(m, np.int64)
-            for j in range(qs.size):
-                q = qs[j]
-                for s in range(m):
-                    codes[s] |= ((idx[s] >> q) & 1) << j
-            codes, cnt = _sort_by_code(codes, cnt, qs.size)
-            s = 0
-            while s < m:
-                e = s
-                total = 0
-                while e < m and codes[e] == codes[s]:
-                    total += cnt[e]
-                    e += 1
-                pat_path = _grow(pat_path, n_pat + 1)
-                pat_code = _grow(pat_code, n_pat + 1)
-                pat_count = _grow(pat_count, n_pat + 1)
-                pat_path[n_pat] = n_paths
-                pat_code[n_pat] = codes[s]
-                pat_count[n_pat] = total
-                if keep_memory:
-                    for j in range(total):
-                        memory[n_memory + j] = n_pat
-                    n_memory += total
-                n_pat += 1
-                s = e
+        path_q_start = _append_index(path_q_start, n_paths + 1, n_path_q)
+        pats, n_pat, n_memory = _sample_patterns(hdr, qs, n_paths, hdr[H_SHOTS], pats, n_pat, memory, n_memory,
+                                                 keep_memory)
         n_paths += 1
-    for s in range(hdr[H_POOL_SLOTS]):
-        used[s] = 0
+    used[:] = 0
     return (error, error_arg, records[:n_records].copy(), path_rec[:n_paths + 1].copy(),
-            path_q[:n_path_q].copy(), path_q_start[:n_paths + 1].copy(), pat_path[:n_pat].copy(),
-            pat_code[:n_pat].copy(), pat_count[:n_pat].copy(), memory[:n_memory].copy())
+            path_q[:n_path_q].copy(), path_q_start[:n_paths + 1].copy(), pats[0][:n_pat].copy(),
+            pats[1][:n_pat].copy(), pats[2][:n_pat].copy(), memory[:n_memory].copy())
 
 
 # -- the symbols the JIT-compiled program calls ---------------------------------------------------------

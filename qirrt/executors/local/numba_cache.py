@@ -15,8 +15,10 @@ import os
 from numba.core import caching
 
 _DIR = os.path.dirname(os.path.abspath(__file__))
-KERNEL_MODULES = ("abi.py", "kernels/gates.py", "kernels/fusion.py", "kernels/statevector.py", "pointers.py",
-                  "services.py", "driver.py", "interpreter.py", "numba_cache.py")
+KERNEL_MODULES = ("abi.py", "kernels/bits.py", "kernels/buffers.py",
+                  "kernels/gate_table.py", "kernels/fusion.py", "kernels/statevector.py", "pointers.py",
+                  "services.py", "driver.py", "interpreter.py", "numba_cache.py",
+                  "../../qir/gates.py")  # the gate table's matrices, frozen into the compiled kernels
 
 
 def _stamp() -> str:

@@ -25,7 +25,8 @@ import numpy as np
 
 from qirrt.executors.local import abi
 from qirrt.qir.dialect import GATES, PARAMETER_FN, QIS_PREFIX, RT_PREFIX
-from qirrt.qir.normalize.core import parse_double, split_top, strip_comment
+from qirrt.qir.encoding import unescape
+from qirrt.qir.text import parse_double, split_top, strip_comment
 
 _NAME = r'(?:[-a-zA-Z$._][-a-zA-Z$._0-9]*|\d+|"[^"]*")'
 _CALL = re.compile(rf"^(?:(?P<res>%{_NAME}) = )?(?:(?:tail|musttail|notail) )?call (?P<ret>[^@]*?)\s*"
@@ -370,15 +371,11 @@ class _Reader:
 
     def _string(self, name: str) -> bytes:
         if self._strings is None:
-            self._strings = {m.group(1): _unescape(m.group(2)) for m in _STRING.finditer(self.ir)}
+            self._strings = {m.group(1): unescape(m.group(2).encode("latin-1")) for m in _STRING.finditer(self.ir)}
         data = self._strings.get(name)
         if data is None:
             raise _Declined
         return data
-
-
-def _unescape(text: str) -> bytes:
-    return re.sub(rb"\\([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), text.encode("latin-1"))
 
 
 # -- the compiled form the local executor runs ----------------------------------------------------------

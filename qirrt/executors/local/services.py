@@ -35,7 +35,12 @@ from qirrt.executors.local.abi import (
 )
 from qirrt.executors.local.kernels import statevector as sv
 from qirrt.executors.local.kernels.fusion import KIND_DENSE, KIND_DIAG, fuse
-from qirrt.executors.local.kernels.gates import gate_matrix, is_diagonal_gate
+from qirrt.executors.local.kernels.gate_table import (
+    ascending,
+    gate_matrix,
+    is_diagonal_gate,
+    reindexed,
+)
 from qirrt.executors.local.pointers import as_c64, as_c128, as_f64, as_i64
 
 _CTX = types.CPointer(types.int64)
@@ -69,8 +74,6 @@ def _slot64(hdr, slot):
 SMALL_TAPE = 6
 
 
-# Deep for now on purpose: a numba kernel, kept in one compiled frame. Splitting it
-# waits for @njit(inline="always") helpers measured against benchmarks/local_vs_peers.py.
 @njit(cache=True)
 def _apply_direct(state, ops, ang, n):
     """Apply tape rows [0, n) one gate at a time (no fusion)."""
@@ -81,29 +84,9 @@ def _apply_direct(state, ops, ang, n):
     for row in range(n):
         op = ops[row, 0]
         k = gate_matrix(op, ang[row], g)
-        # qubits ascending, and the matrix re-indexed to match
-        for b in range(k):
-            rank = 0
-            for c in range(k):
-                if ops[row, 1 + c] < ops[row, 1 + b]:
-                    rank += 1
-            order[rank] = b
-        for b in range(k):
-            pos[b] = ops[row, 1 + order[b]]
-        size = 1 << k
+        ascending(ops[row, 1:], k, order, pos)
         diagonal = is_diagonal_gate(op)
-        for i in range(size):
-            gi = 0
-            for b in range(k):
-                gi |= ((i >> b) & 1) << order[b]
-            if diagonal:
-                flat[i] = g[gi, gi]
-            else:
-                for j in range(size):
-                    gj = 0
-                    for b in range(k):
-                        gj |= ((j >> b) & 1) << order[b]
-                    flat[i * size + j] = g[gi, gj]
+        reindexed(g, order, k, diagonal, flat)
         sv.apply_op(state, KIND_DIAG if diagonal else KIND_DENSE, k, pos, flat, 0)
 
 

@@ -29,14 +29,19 @@ def _pauli(name: str) -> np.ndarray:
     return np.eye(2, dtype=complex) if name == "i" else matrix(name)
 
 
+def _pair(first: str, second: str) -> np.ndarray:
+    """`first` on the gate's first qubit, `second` on its second (little-endian: the first is bit 0)."""
+    return np.kron(_pauli(second), _pauli(first))
+
+
 def _conjugation_table(gate: str) -> dict[tuple[str, str], tuple[str, str]]:
     """(a, b) → (c, d) with G (a⊗b) G† = ±(c⊗d); a and c act on the gate's first qubit."""
     unitary = matrix(gate)
     table = {}
-    candidates = {(c, d): np.kron(_pauli(c), _pauli(d)) for c in PAULIS for d in PAULIS}
+    candidates = {(c, d): _pair(c, d) for c in PAULIS for d in PAULIS}
     for a in PAULIS:
         for b in PAULIS:
-            image = unitary @ np.kron(_pauli(a), _pauli(b)) @ unitary.conj().T
+            image = unitary @ _pair(a, b) @ unitary.conj().T
             for key, candidate in candidates.items():
                 overlap = np.trace(candidate.conj().T @ image) / 4
                 if abs(abs(overlap) - 1) < 1e-9:

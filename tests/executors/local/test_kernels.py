@@ -15,8 +15,17 @@ from hypothesis import strategies as st
 from scipy.stats import unitary_group
 
 from qirrt.executors.local.abi import GATE_NAMES, OPCODES
-from qirrt.executors.local.kernels.fusion import KIND_DENSE, KIND_DIAG, MAX_QUBITS_PER_OP, fuse
-from qirrt.executors.local.kernels.gates import gate_arity, gate_matrix, is_diagonal_gate
+from qirrt.executors.local.kernels.fusion import (
+    KIND_DENSE,
+    KIND_DIAG,
+    MAX_QUBITS_PER_OP,
+    fuse,
+)
+from qirrt.executors.local.kernels.gate_table import (
+    gate_arity,
+    gate_matrix,
+    is_diagonal_gate,
+)
 from qirrt.executors.local.kernels.statevector import SIMD_POSITION, apply_op, apply_ops
 
 TOLERANCE = {np.complex128: 1e-10, np.complex64: 2e-5}
@@ -121,6 +130,19 @@ def test_gate_matrix_is_qiskits_little_endian_matrix(name):
     reference = Operator(_qiskit_gate(name, 0.731)).data
     assert np.allclose(m[:2 ** k, :2 ** k], reference, atol=1e-12)
     assert is_diagonal_gate(op) == bool(np.allclose(reference, np.diag(np.diag(reference))))
+
+
+@pytest.mark.parametrize("name", GATE_NAMES)
+@pytest.mark.parametrize("angle", [0.0, 0.731, -2.5, 3 * np.pi])
+def test_gate_matrix_is_the_qir_gate_table(name, angle):
+    """The numba table and `qirrt.qir.gates` are one convention: the same matrix for every opcode."""
+    from qirrt.qir.gates import ROTATIONS, matrix
+
+    m = np.full((8, 8), np.nan, np.complex128)
+    k = gate_matrix(OPCODES[name], angle, m)
+    expected = matrix(name, [angle] if name in ROTATIONS else [])
+    assert expected.shape == (2 ** k, 2 ** k)
+    assert np.allclose(m[:2 ** k, :2 ** k], expected, atol=1e-14, rtol=0)
 
 
 # -- fusion and passes ---------------------------------------------------------------------------------

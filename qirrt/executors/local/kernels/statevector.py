@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from qirrt.executors.local import numba_cache  # noqa: F401  (cache keyed on all kernel sources; before any @njit)
+from qirrt.executors.local.kernels.bits import offsets, spread
 from qirrt.executors.local.kernels.fusion import KIND_DIAG, MAX_QUBITS_PER_OP
 
 LOW_QUBITS = 4  # qubits always inside a pass, so gathers copy runs of 16 amplitudes
@@ -93,13 +94,7 @@ def _apply2(v, p0, p1, m, o):
 @njit(cache=True, fastmath=True)
 def _apply_dense(v, pos, k, m, o):
     size = 1 << k
-    offs = np.zeros(size, np.int64)
-    for j in range(size):
-        x = 0
-        for b in range(k):
-            if (j >> b) & 1:
-                x += 1 << pos[b]
-        offs[j] = x
+    offs = offsets(pos, k)
     tmp = np.empty(size, v.dtype)
     groups = v.size >> k
     for g in range(groups):
@@ -258,76 +253,81 @@ def _popcount(x):
     return c
 
 
-# Deep for now on purpose: a numba kernel, kept in one compiled frame. Splitting it
-# waits for @njit(inline="always") helpers measured against benchmarks/local_vs_peers.py.
-@njit(cache=True, fastmath=True, parallel=True)
-def _run_pass(state, nq, mask, ops, kinds, ks, qs, offs, data):
+@njit(cache=True, inline="always")
+def _pass_layout(nq, mask):
+    """How a pass over the qubits in `mask` cuts the register: (run, hi_pos, comp).
+
+    Blocks gather the mask's qubits: its lowest `low` bits stay contiguous runs of `run` = 2**low
+    amplitudes, its higher qubits `hi_pos` select the runs, the qubits outside it (`comp`) name the block.
+    """
     s = _popcount(mask)
     low = 0
     while low < nq and (mask >> low) & 1:
         low += 1
-    run = 1 << low
     hi_pos = np.empty(s - low, np.int64)
     comp = np.empty(nq - s, np.int64)
     h = 0
-    c = 0
     for q in range(low, nq):
         if (mask >> q) & 1:
             hi_pos[h] = q
             h += 1
         else:
-            comp[c] = q
-            c += 1
-    nh = s - low
-    hoff = np.zeros(1 << nh, np.int64)
-    for x in range(1 << nh):
-        o = 0
-        for b in range(nh):
-            if (x >> b) & 1:
-                o |= 1 << hi_pos[b]
-        hoff[x] = o
-    nops = ops.size
-    lpos = np.zeros((nops, MAX_QUBITS_PER_OP), np.int64)
-    outside = np.zeros(nops, np.bool_)
-    for j in range(nops):
+            comp[q - low - h] = q
+    return 1 << low, hi_pos, comp
+
+
+@njit(cache=True, inline="always")
+def _local_positions(mask, ops, ks, qs):
+    """Each op's qubit positions inside a block (-1: outside the mask), and whether it has any outside."""
+    lpos = np.zeros((ops.size, MAX_QUBITS_PER_OP), np.int64)
+    outside = np.zeros(ops.size, np.bool_)
+    for j in range(ops.size):
         i = ops[j]
         for b in range(ks[i]):
-            q = qs[i, b]
-            if (mask >> q) & 1:
-                lpos[j, b] = _popcount(mask & ((1 << q) - 1))
-            else:
-                lpos[j, b] = -1
-                outside[j] = True
-    groups = 1 << (nq - s)
+            inside = (mask >> qs[i, b]) & 1
+            lpos[j, b] = _popcount(mask & ((1 << qs[i, b]) - 1)) if inside else -1
+            outside[j] = outside[j] or not inside
+    return lpos, outside
+
+
+@njit(cache=True, inline="always")
+def _copy_runs(src, src_offs, dst, dst_offs, run):
+    """dst[dst_offs[x] + r] = src[src_offs[x] + r] for every run x and r < run."""
+    for x in range(src_offs.size):
+        for r in range(run):
+            dst[dst_offs[x] + r] = src[src_offs[x] + r]
+
+
+@njit(cache=True, inline="always")
+def _apply_block(buf, base, ops, kinds, ks, qs, offs, data, lpos, outside):
+    """The pass's ops on one gathered block; an op's qubits outside the block select its data slice."""
+    for j in range(ops.size):
+        i = ops[j]
+        off = offs[i]
+        for b in range(ks[i] if outside[j] else 0):
+            if lpos[j, b] < 0:
+                off += ((base >> qs[i, b]) & 1) << b
+        apply_op(buf, kinds[i], ks[i], lpos[j], data, off)
+
+
+@njit(cache=True, fastmath=True, parallel=True)
+def _run_pass(state, nq, mask, ops, kinds, ks, qs, offs, data):
+    run, hi_pos, comp = _pass_layout(nq, mask)
+    hoff = offsets(hi_pos, hi_pos.size)
+    boff = np.arange(hoff.size) * run
+    lpos, outside = _local_positions(mask, ops, ks, qs)
+    groups = 1 << comp.size
     nchunks = min(groups, 256)
-    ncomp = nq - s
     for chunk in prange(nchunks):
-        buf = np.empty(1 << s, state.dtype)
-        g0 = chunk * groups // nchunks
-        g1 = (chunk + 1) * groups // nchunks
-        for g in range(g0, g1):
-            base = 0
-            for b in range(ncomp):
-                if (g >> b) & 1:
-                    base |= 1 << comp[b]
-            for x in range(1 << nh):
-                src = base + hoff[x]
-                dst = x * run
-                for r in range(run):
-                    buf[dst + r] = state[src + r]
-            for j in range(nops):
-                i = ops[j]
-                off = offs[i]
-                if outside[j]:
-                    for b in range(ks[i]):
-                        if lpos[j, b] < 0:
-                            off += ((base >> qs[i, b]) & 1) << b
-                apply_op(buf, kinds[i], ks[i], lpos[j], data, off)
-            for x in range(1 << nh):
-                src = base + hoff[x]
-                dst = x * run
-                for r in range(run):
-                    state[src + r] = buf[dst + r]
+        buf = np.empty(hoff.size * run, state.dtype)
+        soff = np.empty(hoff.size, np.int64)
+        for g in range(chunk * groups // nchunks, (chunk + 1) * groups // nchunks):
+            base = spread(g, comp, comp.size)
+            for x in range(hoff.size):
+                soff[x] = base + hoff[x]
+            _copy_runs(state, soff, buf, boff, run)
+            _apply_block(buf, base, ops, kinds, ks, qs, offs, data, lpos, outside)
+            _copy_runs(buf, boff, state, soff, run)
 
 
 @njit(cache=True, fastmath=True)
