@@ -90,19 +90,19 @@ class Sampler(cirq.Sampler):
 
 
 def _key_widths(circuit: cirq.AbstractCircuit) -> dict[str, int]:
-    """Measurement key → number of qubits, sorted by key (the order of the count key's fields)."""
+    """Measurement key → number of qubits, in the circuit's order (as Cirq's results list them)."""
     widths: dict[str, int] = {}
     for op in circuit.all_operations():
         gate = getattr(op, "gate", None)
         if isinstance(gate, cirq.MeasurementGate):
             widths[str(gate.mkey)] = gate.num_qubits()
-    return dict(sorted(widths.items()))
+    return widths
 
 
 def _records(result, widths: dict[str, int], repetitions: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     memory = result.memory if result.memory is not None else shuffled_shots(result.counts, rng)
     columns = {key: np.zeros((repetitions, 1, width), dtype=np.int8) for key, width in widths.items()}
-    names = list(widths)
+    names = sorted(widths)  # the count key's fields are the sorted keys
     for shot, key in enumerate(memory):
         parts = key.split(" ") if key else []
         if len(parts) != len(names):
