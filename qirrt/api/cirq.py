@@ -11,7 +11,8 @@ A circuit is lowered once (`qirrt.bindings.cirq`) with its symbols as runtime pa
 (`qirrt.api.compile`, for ``target`` when given); every point of a sweep only binds values, and the points
 run as one executor call (``compilations`` counts circuits compiled). ``executor`` is a registered name
 (``"local"``, ``"aer"``, ...), an executor object, or a broker URL (``"tcp://host:port"``, ``keys=`` a key
-folder); ``target`` with ``aer`` simulates that device's calibrated noise, as ``qirrt run --target`` does.
+folder, ``timeout_s`` the longest wait for results); ``target`` with ``aer`` simulates that device's
+calibrated noise, as ``qirrt run --target`` does.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ class Sampler(cirq.Sampler):
     """A `cirq.Sampler` over a qirrt executor; see the module docstring."""
 
     def __init__(self, executor: Any = "local", *, target: Any = None, seed: int | None = None, keys: Any = None,
-                 **executor_options):
+                 timeout_s: float | None = None, **executor_options):
         self.executor = executor
         self.target = target
+        self.timeout_s = timeout_s
         self.executor_options = executor_options
         self._kind, self._runner = resolve_executor(executor, target, keys, executor_options,
                                                      where="qirrt.cirq.Sampler")
@@ -67,7 +69,7 @@ class Sampler(cirq.Sampler):
         seed = int(self._rng.integers(2**31 - 1))
         if self._kind == "cluster":
             jobs = self._runner.submit_many([compiled.bind(row) for row in rows], shots=repetitions, seed=seed)
-            results = self._runner.results(jobs)
+            results = self._runner.results(jobs, timeout_s=self.timeout_s)
         else:
             full = [list(compiled.runtime_values(row)) for row in rows]
             results = self._runner.run(compiled.program, shots=repetitions, seed=seed, params=full, memory=True,

@@ -6,8 +6,9 @@ group, so a QNode runs on qirrt without changing a line but the device name.
 
 * **Executors.** ``executor`` is a registered name (``"local"``, ``"aer"``, ``"cudaq"``, ...), an `Executor`
   object, or a broker URL (``"tcp://host:port"``; ``keys=`` a key folder, else an insecure loopback
-  connection). ``target`` (``"FakeKolkata"``) compiles each program for that device once and runs it with
-  the device's calibrated noise (``aer``) or on it (an adapter), as ``qirrt run --target`` does.
+  connection; ``timeout_s`` bounds the wait for its results). ``target`` (``"FakeKolkata"``) compiles each
+  program for that device once and runs it with the device's calibrated noise (``aer``) or on it (an
+  adapter), as ``qirrt run --target`` does.
 * **Measurements.** ``expval``, ``var``, ``probs``, ``sample`` and ``counts`` of wires or observables, and of
   mid-circuit measurement values; non-commuting observables are split into one tape per qubit-wise
   commuting group (`split_non_commuting`); broadcast parameters into one tape per point. Results are
@@ -108,7 +109,8 @@ class QirrtDevice(Device):
                                       non_commuting_observables=False, overlapping_observables=True)
 
     def __init__(self, wires=None, shots=None, *, executor: Any = "local", target: Any = None,
-                 mitigation: Any = None, seed: int | None = None, keys: Any = None, **executor_options):
+                 mitigation: Any = None, seed: int | None = None, keys: Any = None, timeout_s: float | None = None,
+                 **executor_options):
         wires = _check_wires(wires)
         shots = _check_shots(shots, "qml.device('qirrt')")
         with warnings.catch_warnings():
@@ -119,6 +121,7 @@ class QirrtDevice(Device):
         self.target = target
         self.mitigation = mitigation
         self.keys = keys
+        self.timeout_s = timeout_s
         self.executor_options = executor_options
         self._kind, self._runner = resolve_executor(executor, target, keys, executor_options,
                                                      where="qml.device('qirrt')")
@@ -208,7 +211,7 @@ class QirrtDevice(Device):
         if self._kind == "cluster":
             programs = [compiled.bind(row) for row in rows]
             jobs = self._runner.submit_many(programs, shots=shots, seed=self._seed())
-            results = self._runner.results(jobs)
+            results = self._runner.results(jobs, timeout_s=self.timeout_s)
         else:
             full = [list(compiled.runtime_values(row)) for row in rows]
             extra = {**self.executor_options, **({"memory": True} if memory else {})}

@@ -139,3 +139,14 @@ def test_bad_arguments_give_qirrt_errors():
         qirrt_sampler().run(parametric(), repetitions=5)
     with pytest.raises(ExecutionError, match="runs cirq circuits"):
         qirrt_sampler().run("H 0", repetitions=5)
+
+
+def test_a_cluster_url_runs_the_sweep_on_the_clusters_workers():
+    from qirrt.executors.distributed.testing import LocalCluster
+
+    sweep = cirq.Points(theta, [0.0, np.pi])
+    with LocalCluster(workers=1) as cluster:
+        results = qirrt_sampler(executor=cluster.url, timeout_s=120).run_sweep(parametric(), sweep, repetitions=200)
+    assert [r.params for r in results] == list(cirq.to_resolvers(sweep))
+    assert set(results[0].histogram(key="pair")) == {0} and set(results[1].histogram(key="pair")) == {3}
+    assert all(r.measurements["pair"].shape == (200, 2) for r in results)

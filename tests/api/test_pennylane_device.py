@@ -318,3 +318,18 @@ def test_exact_mode_needs_the_noiseless_local_executor():
     pytest.importorskip("qiskit_aer")
     with pytest.raises(ExecutionError, match="shots=None .* local executor only"):
         qml.QNode(ansatz, qml.device("qirrt", wires=2, executor="aer"))(np.array([0.1, 0.2, 0.3]))
+
+
+def test_a_cluster_url_runs_the_qnode_on_the_clusters_workers():
+    from qirrt.executors.distributed.testing import LocalCluster
+
+    def bell(x):
+        qml.RX(x, wires=0)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.Z(1)), qml.sample(wires=[0, 1])
+
+    with LocalCluster(workers=1) as cluster:
+        dev = qml.device("qirrt", wires=2, shots=SHOTS, executor=cluster.url, seed=3, timeout_s=120)
+        value, samples = qml.QNode(bell, dev)(0.4)
+    assert_close(value, np.cos(0.4))
+    assert samples.shape == (SHOTS, 2) and np.all(samples[:, 0] == samples[:, 1])
