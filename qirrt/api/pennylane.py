@@ -105,7 +105,7 @@ class QirrtDevice(Device):
     """PennyLane's device over qirrt; see the module docstring."""
 
     name = "qirrt"
-    capabilities = DeviceCapabilities(supported_mcm_methods=["device", "one-shot", "deferred"],
+    capabilities = DeviceCapabilities(supported_mcm_methods=["device", "deferred"],
                                       non_commuting_observables=False, overlapping_observables=True)
 
     def __init__(self, wires=None, shots=None, *, executor: Any = "local", target: Any = None,
@@ -164,7 +164,7 @@ class QirrtDevice(Device):
 
     # -- checks -------------------------------------------------------------------------------------------
     def _validate(self, tape) -> None:
-        _check_shots(tape.shots, f"qirrt device, tape {tape.hash & 0xffff:04x}")
+        _check_shots(tape.shots, "qirrt device")
         for m in tape.measurements:
             if not isinstance(m, _SUPPORTED):
                 raise FrontendError(f"qirrt device: measurement {m} is not supported; use expval, var, probs, "
@@ -185,15 +185,12 @@ class QirrtDevice(Device):
             m.mv is not None for m in tape.measurements)
 
     # -- compile once, bind many ----------------------------------------------------------------------------
-    def _wire_order(self, tape) -> list | None:
-        return list(self.wires) if self.wires is not None else None
-
     def _compile(self, tape):
         """The compiled program of `tape`'s structure (cached by program hash) and this tape's values."""
         from qirrt.api.compile import compile_program
         from qirrt.bindings.pennylane import from_pennylane
 
-        program = from_pennylane(tape, parameters="all", wire_order=self._wire_order(tape))
+        program = from_pennylane(tape, parameters="all", wire_order=list(self.wires) if self.wires is not None else None)
         compiled = self._compiled.get(program.hash)
         if compiled is None:
             compiled = compile_program(program, target=self.target, cache=False)
