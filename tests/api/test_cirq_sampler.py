@@ -8,6 +8,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 cirq = pytest.importorskip("cirq")
 sympy = pytest.importorskip("sympy")
@@ -132,6 +134,9 @@ def test_bad_repetitions_are_refused(repetitions):
         qirrt_sampler().run(cirq.Circuit(cirq.measure(q0, key="a")), repetitions=repetitions)
 
 
+SHARED = qirrt_sampler()
+
+
 def test_bad_arguments_give_qirrt_errors():
     with pytest.raises(PluginError, match="no plugin named 'warp'"):
         qirrt_sampler(executor="warp")
@@ -150,3 +155,16 @@ def test_a_cluster_url_runs_the_sweep_on_the_clusters_workers():
     assert [r.params for r in results] == list(cirq.to_resolvers(sweep))
     assert set(results[0].histogram(key="pair")) == {0} and set(results[1].histogram(key="pair")) == {3}
     assert all(r.measurements["pair"].shape == (200, 2) for r in results)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.one_of(st.integers(min_value=-5, max_value=40), st.floats(allow_nan=True), st.booleans(), st.none()))
+def test_repetitions_are_accepted_exactly_when_a_whole_number_of_at_least_one(repetitions):
+    circuit = cirq.Circuit(cirq.X(q0), cirq.measure(q0, key="a"))
+    valid = isinstance(repetitions, int) and not isinstance(repetitions, bool) and repetitions >= 1
+    if valid:
+        result = SHARED.run(circuit, repetitions=repetitions)
+        assert result.measurements["a"].shape == (repetitions, 1) and result.measurements["a"].all()
+    else:
+        with pytest.raises(ExecutionError):
+            SHARED.run(circuit, repetitions=repetitions)

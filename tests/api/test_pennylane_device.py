@@ -350,3 +350,18 @@ def test_mitigation_on_a_noisy_device_moves_the_value_toward_the_ideal():
     mitigated = qml.QNode(ghz, qml.device("qirrt", mitigation="zne{scale-factors=1,3,5}", **options))()
     # the device's noise pulls <ZZ> well below 1 (σ ≈ 0.003 raw, ≈ 0.008 after Richardson's weights)
     assert raw < 0.97 and abs(mitigated - 1.0) < abs(raw - 1.0)
+
+
+@pytest.fixture(scope="module")
+def exact_device():
+    """One analytic device shared by the property test's examples, so compilations accumulate on it."""
+    return qml.device("qirrt", wires=2)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(min_value=-2 * np.pi, max_value=2 * np.pi, allow_nan=False), min_size=3, max_size=3))
+def test_any_angles_give_default_qubits_exact_values_from_one_compiled_program(exact_device, angles):
+    ours = qml.QNode(ansatz, exact_device)(np.array(angles))
+    theirs = qml.QNode(ansatz, qml.device("default.qubit", wires=2))(np.array(angles))
+    np.testing.assert_allclose(ours, theirs, atol=1e-9)
+    assert exact_device.compilations == 1
