@@ -46,7 +46,6 @@ from pennylane.exceptions import PennyLaneDeprecationWarning
 from pennylane.measurements import (
     CountsMP,
     ExpectationMP,
-    MidMeasureMP,
     ProbabilityMP,
     SampleMP,
     Shots,
@@ -231,8 +230,7 @@ class QirrtDevice(Device):
         fields: list[tuple[str, Any]] = []
         for m in tape.measurements:
             if m.mv is not None:
-                for value in (m.mv if isinstance(m.mv, (list, tuple)) else [m.mv]):
-                    fields.append(("mcm", value.measurements[0].meas_uid))
+                fields.extend(("mcm", value.measurements[0].meas_uid) for value in _mcm_values(m))
                 continue
             wires = list(m.obs.wires) if m.obs is not None else (list(m.wires) if len(m.wires) else all_wires)
             fields.extend(("wire", w) for w in wires)
@@ -256,22 +254,12 @@ class QirrtDevice(Device):
 
     @staticmethod
     def _from_samples(tape, samples: np.ndarray, fields, wire_columns, wire_order) -> tuple:
-        mcm = {}
-        for column, (kind, uid) in enumerate(fields):
-            if kind == "mcm":
-                mcm[uid] = samples[:, column]
-        by_uid = {}
-        for m in tape.measurements:
-            for value in ([] if m.mv is None else (m.mv if isinstance(m.mv, (list, tuple)) else [m.mv])):
-                by_uid[value.measurements[0]] = mcm[value.measurements[0].meas_uid].reshape(-1, 1)
+        column = {uid: i for i, (kind, uid) in enumerate(fields) if kind == "mcm"}
+        mcm_samples = {value.measurements[0]: samples[:, column[value.measurements[0].meas_uid]].reshape(-1, 1)
+                       for m in tape.measurements for value in _mcm_values(m)}
         valid = np.ones(samples.shape[0], dtype=bool)
-        out = []
-        for m in tape.measurements:
-            if m.mv is not None:
-                out.append(gather_mcm(m, by_uid, valid))
-            else:
-                out.append(m.process_samples(samples[:, wire_columns], wire_order))
-        return tuple(out)
+        return tuple(gather_mcm(m, mcm_samples, valid) if m.mv is not None
+                     else m.process_samples(samples[:, wire_columns], wire_order) for m in tape.measurements)
 
     @staticmethod
     def _from_counts(tape, counts: dict, wire_columns, wire_order) -> tuple:
@@ -297,8 +285,7 @@ class QirrtDevice(Device):
             if m.mv is None:
                 out.append(m.process_counts(projected, wire_order))
                 continue
-            values = m.mv if isinstance(m.mv, (list, tuple)) else [m.mv]
-            columns = [mcm_columns[v.measurements[0].meas_uid] for v in values]
+            columns = [mcm_columns[v.measurements[0].meas_uid] for v in _mcm_values(m)]
             out.append(_mcm_exact(m, [(tuple(int(bits[c]) for c in columns), p) for bits, p in rows]))
         return tuple(out)
 
@@ -329,6 +316,13 @@ class QirrtDevice(Device):
         return values[0] if len(values) == 1 else tuple(values)
 
 
+def _mcm_values(m) -> list:
+    """The mid-circuit measurement values `m` measures (none for a wire or observable measurement)."""
+    if m.mv is None:
+        return []
+    return list(m.mv) if isinstance(m.mv, (list, tuple)) else [m.mv]
+
+
 def _bits(memory: list[str], width: int) -> np.ndarray:
     keys = [k.replace(" ", "") for k in memory]
     if any(len(k) != width for k in keys):
@@ -339,7 +333,7 @@ def _bits(memory: list[str], width: int) -> np.ndarray:
 
 def _mcm_exact(m, weighted: list[tuple[tuple[int, ...], float]]):
     """expval/var/probs of mid-circuit measurement values from exact probabilities."""
-    values = m.mv if isinstance(m.mv, (list, tuple)) else [m.mv]
+    values = _mcm_values(m)
     if isinstance(m, ProbabilityMP):
         probs = np.zeros(2 ** len(values))
         for bits, p in weighted:

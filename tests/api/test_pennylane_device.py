@@ -16,11 +16,11 @@ import pytest
 
 qml = pytest.importorskip("pennylane")
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from qirrt.errors import ExecutionError, FrontendError, PluginError, QirrtError  # noqa: E402
-from tests.stats import assert_distribution  # noqa: E402
+from qirrt.errors import ExecutionError, FrontendError, PluginError, QirrtError
+from tests.stats import assert_distribution
 
 K = 4.5
 SHOTS = 4000
@@ -53,7 +53,7 @@ def assert_close(sampled: float, exact: float, shots: int = SHOTS, scale: float 
 
 def probs_as_counts(probs, shots: int) -> dict[str, int]:
     width = int(np.log2(len(probs)))
-    return {format(i, f"0{width}b"): int(round(p * shots)) for i, p in enumerate(probs) if round(p * shots)}
+    return {format(i, f"0{width}b"): round(p * shots) for i, p in enumerate(probs) if round(p * shots)}
 
 
 def probs_as_dict(probs) -> dict[str, float]:
@@ -365,3 +365,27 @@ def test_any_angles_give_default_qubits_exact_values_from_one_compiled_program(e
     theirs = qml.QNode(ansatz, qml.device("default.qubit", wires=2))(np.array(angles))
     np.testing.assert_allclose(ours, theirs, atol=1e-9)
     assert exact_device.compilations == 1
+
+
+def test_non_commuting_observables_and_sums_are_split_and_recombined():
+    def f(x):
+        qml.RY(x, wires=0)
+        qml.CNOT([0, 1])
+        return qml.expval(qml.X(0) + 0.5 * qml.Z(0) @ qml.Z(1)), qml.expval(qml.Z(0)), qml.var(qml.X(1))
+
+    ours = qml.QNode(f, qml.device("qirrt", wires=2))(0.8)
+    theirs = qml.QNode(f, qml.device("default.qubit", wires=2))(0.8)
+    np.testing.assert_allclose(ours, theirs, atol=1e-9)
+
+
+def test_an_operation_without_a_qir_form_or_decomposition_is_a_frontend_error():
+    class Opaque(qml.operation.Operation):
+        num_wires = 1
+
+    def f():
+        Opaque(wires=0)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(FrontendError, match="Opaque on wires \\[0\\]: it is not a QIR gate and has no "
+                                            "decomposition"):
+        qml.QNode(f, qml.device("qirrt", wires=1, shots=10))()
