@@ -157,7 +157,8 @@ class QirrtDevice(Device):
             for (index, _, _), outcome in zip(members, outcomes):
                 results[index] = self._process(tapes[index], outcome)
         if self.tracker.active:
-            self.tracker.update(executions=len(tapes), batches=1)
+            self.tracker.update(executions=len(tapes), batches=1,
+                                shots=sum(tape.shots.total_shots or 0 for tape in tapes))
             self.tracker.record()
         return results[0] if single else tuple(results)
 

@@ -168,3 +168,15 @@ def test_repetitions_are_accepted_exactly_when_a_whole_number_of_at_least_one(re
     else:
         with pytest.raises(ExecutionError):
             SHARED.run(circuit, repetitions=repetitions)
+
+
+def test_a_target_compiles_once_and_sweeps_with_the_devices_noise():
+    pytest.importorskip("qiskit_aer")
+    pytest.importorskip("qiskit_ibm_runtime")
+    bell = cirq.Circuit(cirq.ry(theta).on(q0), cirq.CNOT(q0, q1), cirq.measure(q0, q1, key="m"))
+    sampler = qirrt_sampler(executor="aer", target="FakeKolkata")
+    results = sampler.run_sweep(bell, cirq.Points(theta, [0.0, np.pi]), repetitions=2000)
+    assert sampler.compilations == 1
+    for result, ideal in zip(results, (0, 3)):
+        wrong = sum(count for value, count in result.histogram(key="m").items() if value != ideal)
+        assert 0 < wrong < 200  # readout and gate errors of a few percent: some, never most

@@ -389,3 +389,18 @@ def test_an_operation_without_a_qir_form_or_decomposition_is_a_frontend_error():
     with pytest.raises(FrontendError, match="Opaque on wires \\[0\\]: it is not a QIR gate and has no "
                                             "decomposition"):
         qml.QNode(f, qml.device("qirrt", wires=1, shots=10))()
+
+
+def test_broadcast_parameters_and_the_tracker():
+    def f(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.Z(0))
+
+    dev = qml.device("qirrt", wires=1, shots=1000, seed=2)
+    xs = np.array([0.1, 1.0, 2.5])
+    with qml.Tracker(dev) as tracker:
+        values = qml.QNode(f, dev)(xs)
+    assert values.shape == (3,) and dev.compilations == 1
+    for x, value in zip(xs, values):
+        assert_close(value, np.cos(x), 1000)
+    assert tracker.totals["executions"] == 3 and tracker.totals["shots"] == 3000
