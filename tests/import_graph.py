@@ -35,7 +35,7 @@ TARGET_LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("device", ("qirrt.device",)),
     ("bindings/passes", ("qirrt.bindings", "qirrt.passes")),
     ("executors/adapters", ("qirrt.executors", "qirrt.adapters")),
-    ("api", ("qirrt.api", "qirrt.qiskit", "qirrt")),        # "qirrt" here means the top-level __init__ only (exact match)
+    ("api", ("qirrt.api", "qirrt.qiskit", "qirrt.cirq", "qirrt")),        # "qirrt" here means the top-level __init__ only (exact match)
     ("cli", ("qirrt.cli",)),
 )
 

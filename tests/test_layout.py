@@ -16,7 +16,7 @@ from tests.import_graph import TARGET_LAYERS, cycles, import_graph, layer_violat
 
 PACKAGE = Path(__file__).resolve().parents[1] / "qirrt"
 SHIM_MARK = "# qirrt-move: re-export of a moved module"
-PUBLIC_ALIASES = {"qirrt.qiskit": "qirrt.api.qiskit", "qirrt.exact": "qirrt.api.exact"}
+PUBLIC_ALIASES = {"qirrt.qiskit": "qirrt.api.qiskit", "qirrt.exact": "qirrt.api.exact", "qirrt.cirq": "qirrt.api.cirq"}
 """Old paths that stay public names of their new home, without a warning."""
 
 

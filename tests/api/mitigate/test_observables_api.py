@@ -107,6 +107,21 @@ def test_mitiq_runs_on_a_qirrt_executor():
     assert abs(mitigated - 1.0) < abs(raw - 1.0)
 
 
+def test_the_readme_test_command_installs_what_the_mitiq_test_needs():
+    """The README's test command installs the `test` extra; the mitiq test above skips without mitiq and
+    fails without ply (Cirq's QASM parser, which mitiq uses to read Qiskit circuits), so both are in it."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    extras = tomllib.loads((root / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    names = {re.split(r"[<>=!~\[ ;]", r, maxsplit=1)[0].lower() for r in extras["test"]}
+    assert {"mitiq", "ply"} <= names
+    command = [line for line in (root / "README.md").read_text().splitlines() if line.endswith("# test-command")]
+    assert command and "[test]" in command[0]
+
+
 def test_mitiq_bridge_without_mitiq_says_how_to_install(monkeypatch):
     import sys
 
