@@ -8,9 +8,9 @@ lowered back onto the physical qubits it uses. Of those candidates the one with 
 estimated success probability under the *current* calibration (`estimate-resources`: the product of
 ``1 − error`` over its gates and readouts) wins; without a calibration, the fewest two-qubit gates.
 
-In a straight-line program, final measurements are taken out before transpiling and put back where
-each qubit ends (Qiskit's final layout), so no swap can follow a measurement and the base profile
-holds. Output records, count keys and the parameter order are the source's. The chosen placement is
+Measurements stay in the circuit Qiskit sees, so its noise-aware layout weighs readout errors; when
+its routing then acts on a measured qubit of a base-profile program, that seed is transpiled again
+without the final measurements, which are put back where each qubit ends (Qiskit's final layout). Output records, count keys and the parameter order are the source's. The chosen placement is
 recorded like `layout`'s (the ``qirrt_physical_qubits`` attribute, ``metadata["physical_qubits"]``,
 ``ctx.properties["layout"]``), so compile-once/bind-many, angle-correction slots and drift
 recompilation see it; ``ctx.properties["qiskit_transpile"]`` lists every candidate's score.
@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from qirrt.errors import ExecutionError, FrontendError, PassError
 from qirrt.passes.base import Pass, PassContext
@@ -40,7 +41,7 @@ class QiskitTranspile(Pass):
     name = "qiskit-transpile"
     optimization_level: int = 3
     seeds: int = 3
-    native_layout: bool = True
+    native_layout: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.optimization_level, int) or not 0 <= self.optimization_level <= 3:
@@ -71,7 +72,7 @@ class QiskitTranspile(Pass):
             raise PassError(f"pass 'qiskit-transpile' cannot raise {program!r} to Qiskit ({exc}); compile it "
                             f"with the native passes instead: --passes layout,route,decompose") from None
         records = records_of(raised)
-        body, finals = _split_final_measures(raised) if circuit.is_straight_line else (raised, [])
+        stripped = _split_final_measures(raised) if circuit.is_straight_line else None
         device = qiskit_target(ctx.target, ctx.calibration)
         layouts: list[tuple[str, int, list[int] | None]] = [(f"seed {s}", s, None) for s in range(self.seeds)]
         if self.native_layout and circuit.is_straight_line and raised.num_qubits:
@@ -79,7 +80,13 @@ class QiskitTranspile(Pass):
         scores, best = [], None
         for label, seed, initial in layouts:
             start = time.perf_counter()
-            candidate = self._candidate(program, body, finals, records, device, seed, initial, ctx)
+            try:
+                candidate = self._candidate(program, raised, [], records, device, seed, initial, ctx)
+            except _NeedsAdaptive:
+                if stripped is None or not stripped[1]:
+                    raise PassError(f"pass 'qiskit-transpile': Qiskit's mapping of {program!r} acts on a qubit "
+                                    f"after measuring it, which its profile forbids") from None
+                candidate = self._candidate(program, *stripped, records, device, seed, initial, ctx)
             resources = estimate(candidate, ctx)
             score = (resources.success_probability if resources.success_probability is not None else 0.0,
                      -resources.two_qubit_gates, -resources.depth)
@@ -97,12 +104,15 @@ class QiskitTranspile(Pass):
 
     def _candidate(self, program, body, finals, records, device, seed: int, initial, ctx: PassContext):
         """One transpilation, lowered back to a placed Program."""
-        from qiskit import transpile
-
         from qirrt.bindings.qiskit.from_transpiled import lower_placed, used_qubits
 
-        mapped = transpile(body, target=device, optimization_level=self.optimization_level, seed_transpiler=seed,
-                           initial_layout=initial)
+        if initial is None:
+            mapped = _pass_manager(device, self.optimization_level, seed).run(body)
+        else:
+            from qiskit import transpile
+
+            mapped = transpile(body, target=device, optimization_level=self.optimization_level,
+                               seed_transpiler=seed, initial_layout=initial)
         if finals:
             final = mapped.layout.final_index_layout() if mapped.layout is not None else list(range(body.num_qubits))
             for qubit, clbit in finals:
@@ -113,11 +123,26 @@ class QiskitTranspile(Pass):
             text = lower_placed(mapped, physical=physical, records=records, parameters=program.parameters,
                                 entry_point=program.entry_point, profile=program.profile)
         except FrontendError as exc:
+            if "base profile forbids" in str(exc) and not finals:
+                raise _NeedsAdaptive from None
             raise PassError(f"pass 'qiskit-transpile' cannot lower Qiskit's mapping of {program!r} back to QIR "
                             f"({exc}); compile it with the native passes instead") from None
         lowered = Circuit.from_ir(text, program.entry_point, len(physical))
         lowered.physical = physical
         return lowered.to_program(program, note=f"{self} (seed {seed}) → {physical}")
+
+
+class _NeedsAdaptive(Exception):
+    """Qiskit's mapping acts on a measured qubit: a base-profile program must be mapped without its final
+    measurements (they are put back where each qubit ends)."""
+
+
+@lru_cache(maxsize=64)
+def _pass_manager(device, optimization_level: int, seed: int):
+    """Qiskit's preset pass manager for `device` (built once per target, epoch, level and seed)."""
+    from qiskit.transpiler import generate_preset_pass_manager
+
+    return generate_preset_pass_manager(optimization_level, target=device, seed_transpiler=seed)
 
 
 def _split_final_measures(circuit):
