@@ -137,3 +137,15 @@ def test_cli_bad_option_is_one_line_exit_2(tmp_path):
     assert done.returncode == 2, done.stderr
     assert "seeds must be a whole number from 1 to 64" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@FAKE_BACKENDS
+def test_qirrt_layout_as_one_more_candidate():
+    circuit = CORPUS["qft4"]()
+    compiled = qirrt.compile(circuit, target="FakeKolkata", cache=False,
+                             passes="elide-final-swaps,qiskit-transpile{seeds=1,native-layout=true},estimate-resources")
+    labels = [c["candidate"] for c in compiled.properties["qiskit_transpile"]["candidates"]]
+    assert labels == ["seed 0", "qirrt layout"]
+    assert _coupled(compiled)
+    assert_same_distribution(exact_distribution(qirrt.load(circuit)), exact_distribution(compiled.program),
+                             atol=1e-9)
