@@ -30,7 +30,14 @@ def qiskit_target(target: Target, calibration: Calibration | None = None):
 
 @lru_cache(maxsize=16)
 def _build(target: Target, calibration: Calibration | None):
-    from qiskit.circuit import ForLoopOp, IfElseOp, Measure, Reset, SwitchCaseOp, WhileLoopOp
+    from qiskit.circuit import (
+        ForLoopOp,
+        IfElseOp,
+        Measure,
+        Reset,
+        SwitchCaseOp,
+        WhileLoopOp,
+    )
     from qiskit.circuit.library import get_standard_gate_name_mapping
     from qiskit.transpiler import InstructionProperties
     from qiskit.transpiler import Target as QiskitTarget

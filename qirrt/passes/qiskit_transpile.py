@@ -20,6 +20,7 @@ A program that is already placed passes through unchanged.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,7 +28,6 @@ from functools import lru_cache
 from qirrt.errors import ExecutionError, FrontendError, PassError
 from qirrt.passes.base import Pass, PassContext
 from qirrt.passes.circuit import Circuit
-from qirrt.passes.estimate_resources import estimate
 
 log = logging.getLogger(__name__)
 
@@ -78,34 +78,31 @@ class QiskitTranspile(Pass):
         if self.native_layout and circuit.is_straight_line and raised.num_qubits:
             layouts.append(("qirrt layout", 0, _native_layout(circuit, ctx)))
         scores, best = [], None
+        base = program.profile.name == "BASE"
         for label, seed, initial in layouts:
-            start = time.perf_counter()
-            try:
-                candidate = self._candidate(program, raised, [], records, device, seed, initial, ctx)
-            except _NeedsAdaptive:
+            started = time.perf_counter()
+            mapped = self._map(raised, [], device, seed, initial)
+            if base and _acts_after_measure(mapped):
                 if stripped is None or not stripped[1]:
                     raise PassError(f"pass 'qiskit-transpile': Qiskit's mapping of {program!r} acts on a qubit "
-                                    f"after measuring it, which its profile forbids") from None
-                candidate = self._candidate(program, *stripped, records, device, seed, initial, ctx)
-            resources = estimate(candidate, ctx)
-            score = (resources.success_probability if resources.success_probability is not None else 0.0,
-                     -resources.two_qubit_gates, -resources.depth)
-            scores.append({"candidate": label, "success_probability": resources.success_probability,
-                           "two_qubit_gates": resources.two_qubit_gates, "depth": resources.depth,
-                           "seconds": round(time.perf_counter() - start, 4)})
+                                    f"after measuring it, which its profile forbids")
+                mapped = self._map(*stripped, device, seed, initial)
+            success, two_qubit = _score(mapped, ctx.calibration)
+            score = (success if success is not None else 0.0, -two_qubit)
+            scores.append({"candidate": label, "success_probability": success, "two_qubit_gates": two_qubit,
+                           "seconds": round(time.perf_counter() - started, 4)})
             if best is None or score > best[0]:
-                best = (score, candidate, label)
-        _, chosen, label = best
+                best = (score, mapped, label)
+        _, mapped, label = best
+        chosen = self._lower(program, mapped, records, label)
         physical = chosen.metadata["physical_qubits"]
         ctx.properties["layout"] = dict(enumerate(physical))
         ctx.properties["qiskit_transpile"] = {"chosen": label, "candidates": scores}
         log.info("qiskit-transpile: %s chosen of %d candidates", label, len(scores))
         return chosen
 
-    def _candidate(self, program, body, finals, records, device, seed: int, initial, ctx: PassContext):
-        """One transpilation, lowered back to a placed Program."""
-        from qirrt.bindings.qiskit.from_transpiled import lower_placed, used_qubits
-
+    def _map(self, body, finals, device, seed: int, initial):
+        """One transpilation; `finals` (qubit, clbit) measurements are put back where each qubit ends."""
         if initial is None:
             mapped = _pass_manager(device, self.optimization_level, seed).run(body)
         else:
@@ -117,24 +114,71 @@ class QiskitTranspile(Pass):
             final = mapped.layout.final_index_layout() if mapped.layout is not None else list(range(body.num_qubits))
             for qubit, clbit in finals:
                 mapped.measure(final[qubit], clbit)
-        used = used_qubits(mapped)
-        physical = sorted(used)
+        return mapped
+
+    def _lower(self, program, mapped, records, label: str):
+        """The mapped circuit as a Program placed on the physical qubits it uses."""
+        from qirrt.bindings.qiskit.from_transpiled import lower_placed, used_qubits
+        from qirrt.passes.circuit import _set_physical
+
+        physical = sorted(used_qubits(mapped))
         try:
             text = lower_placed(mapped, physical=physical, records=records, parameters=program.parameters,
                                 entry_point=program.entry_point, profile=program.profile)
         except FrontendError as exc:
-            if "base profile forbids" in str(exc) and not finals:
-                raise _NeedsAdaptive from None
             raise PassError(f"pass 'qiskit-transpile' cannot lower Qiskit's mapping of {program!r} back to QIR "
                             f"({exc}); compile it with the native passes instead") from None
-        lowered = Circuit.from_ir(text, program.entry_point, len(physical))
-        lowered.physical = physical
-        return lowered.to_program(program, note=f"{self} (seed {seed}) → {physical}")
+        metadata = {**program.metadata, "physical_qubits": physical}
+        return program.replace_ir(_set_physical(text, physical), note=f"{self} ({label}) → {physical}",
+                                  metadata=metadata)
 
 
-class _NeedsAdaptive(Exception):
-    """Qiskit's mapping acts on a measured qubit: a base-profile program must be mapped without its final
-    measurements (they are put back where each qubit ends)."""
+def _operations(circuit, qubits: list[int]):
+    """(Qiskit name, physical qubits) of every operation, control-flow bodies included (each once)."""
+    for instruction in circuit.data:
+        operation = instruction.operation
+        where = [qubits[circuit.find_bit(q).index] for q in instruction.qubits]
+        blocks = getattr(operation, "blocks", None)
+        if blocks:
+            for block in blocks:
+                if block is not None:
+                    yield from _operations(block, where)
+        else:
+            yield operation.name, tuple(where)
+
+
+def _score(mapped, calibration) -> tuple[float | None, int]:
+    """(estimated success probability — as `estimate-resources` computes it — or None, two-qubit gates)."""
+    from qirrt.device.target import canonical_gate_name
+
+    log_fidelity, two_qubit = 0.0, 0
+    for name, qubits in _operations(mapped, list(range(mapped.num_qubits))):
+        if name in ("barrier", "delay", "reset", "global_phase", "store"):
+            continue
+        if name == "measure":
+            if calibration is not None:
+                log_fidelity += math.log1p(-min(calibration.readout_error(qubits[0]), 1 - 1e-12))
+            continue
+        two_qubit += len(qubits) == 2
+        if calibration is not None:
+            error = calibration.gate_error(canonical_gate_name(name), qubits, default=0.0)
+            log_fidelity += math.log1p(-min(error, 1 - 1e-12))
+    return (math.exp(log_fidelity) if calibration is not None else None), two_qubit
+
+
+def _acts_after_measure(mapped) -> bool:
+    """Whether anything acts on a qubit after it was measured (the base profile forbids that)."""
+    measured: set = set()
+    for instruction in mapped.data:
+        if instruction.operation.name in ("barrier",):
+            continue
+        if measured & set(instruction.qubits) and instruction.operation.name != "measure":
+            return True
+        if instruction.operation.name == "measure":
+            if measured & set(instruction.qubits):
+                return True
+            measured.update(instruction.qubits)
+    return False
 
 
 @lru_cache(maxsize=64)
