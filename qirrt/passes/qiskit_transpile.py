@@ -3,17 +3,20 @@
 The program is raised to Qiskit (`to_qiskit`: control flow, mid-circuit measurement and `Parameter`s
 kept), transpiled against a Qiskit `Target` built from the context's target and calibration
 (`qirrt.device.qiskit_target`: basis, coupling, durations, gate and readout errors) once per seed
-``0..seeds-1`` — and, with `native-layout`, once more from qirrt's own noise-aware `layout` — and
-lowered back onto the physical qubits it uses. Of those candidates the one with the highest
-estimated success probability under the *current* calibration (`estimate-resources`: the product of
-``1 − error`` over its gates and readouts) wins; without a calibration, the fewest two-qubit gates.
+``0..seeds-1`` — and, with `native-layout`, once more from qirrt's own noise-aware `layout`. Of those
+candidates the one with the highest estimated success probability under the *current* calibration
+(the product of ``1 − error`` over its gates and readouts, as `estimate-resources` computes it) wins
+— without a calibration, the fewest two-qubit gates — and is lowered back onto the physical qubits it
+uses.
 
 Measurements stay in the circuit Qiskit sees, so its noise-aware layout weighs readout errors; when
 its routing then acts on a measured qubit of a base-profile program, that seed is transpiled again
-without the final measurements, which are put back where each qubit ends (Qiskit's final layout). Output records, count keys and the parameter order are the source's. The chosen placement is
+without the final measurements, which are put back where each qubit ends (Qiskit's final layout).
+Output records, count keys and the parameter order are the source's. The chosen placement is
 recorded like `layout`'s (the ``qirrt_physical_qubits`` attribute, ``metadata["physical_qubits"]``,
 ``ctx.properties["layout"]``), so compile-once/bind-many, angle-correction slots and drift
-recompilation see it; ``ctx.properties["qiskit_transpile"]`` lists every candidate's score.
+recompilation see it; ``ctx.properties["qiskit_transpile"]`` lists every candidate's score. Qiskit's
+pass managers are built once per target, calibration epoch, level and seed, and reused.
 A program that is already placed passes through unchanged.
 """
 
@@ -70,7 +73,7 @@ class QiskitTranspile(Pass):
             raised = to_qiskit(program)
         except ExecutionError as exc:
             raise PassError(f"pass 'qiskit-transpile' cannot raise {program!r} to Qiskit ({exc}); compile it "
-                            f"with the native passes instead: --passes layout,route,decompose") from None
+                            f"with the native passes instead (qirrt.api.compile.NATIVE_PIPELINE)") from None
         records = records_of(raised)
         stripped = _split_final_measures(raised) if circuit.is_straight_line else None
         device = qiskit_target(ctx.target, ctx.calibration)

@@ -149,3 +149,42 @@ def test_qirrt_layout_as_one_more_candidate():
     assert _coupled(compiled)
     assert_same_distribution(exact_distribution(qirrt.load(circuit)), exact_distribution(compiled.program),
                              atol=1e-9)
+
+
+def test_a_base_program_stays_base_when_routing_crosses_a_measured_qubit():
+    from qiskit import QuantumCircuit
+
+    from qirrt.device.target import Target
+
+    qc = QuantumCircuit(4, 4)
+    qc.x(1)
+    qc.measure(1, 1)  # measured first: a swap through qubit 1 afterwards would break the base profile
+    qc.h(0)
+    qc.cx(0, 2)
+    qc.cx(2, 3)
+    qc.cx(3, 0)
+    qc.ry(0.3, 3)
+    qc.cx(0, 2)
+    qc.measure([0, 2, 3], [0, 2, 3])
+    source = qirrt.load(qc)
+    assert source.profile.name == "BASE"
+    compiled = compile_program(source, target=Target.line(4), passes=PIPELINE, cache=False)
+    assert compiled.program.profile.name == "BASE"
+    assert _coupled(compiled)
+    assert_same_distribution(exact_distribution(source), exact_distribution(compiled.program), atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["ghz5", "qft4", "bell_phase"])
+def test_the_path_without_final_measurements_keeps_the_distribution(name, monkeypatch):
+    """Force the re-transpilation without final measurements (taken when Qiskit's routing would act on a
+    measured qubit of a base program): the measurements go back where each qubit ends."""
+    import qirrt.passes.qiskit_transpile as module
+    from qirrt.device.target import Target
+
+    monkeypatch.setattr(module, "_acts_after_measure", lambda mapped: any(
+        i.operation.name == "measure" for i in mapped.data))
+    source = qirrt.load(CORPUS[name]())
+    compiled = compile_program(source, target=Target.line(6), passes="qiskit-transpile{seeds=1}", cache=False)
+    assert compiled.program.profile.name == "BASE"
+    assert _coupled(compiled)
+    assert_same_distribution(exact_distribution(source), exact_distribution(compiled.program), atol=1e-9)
