@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -58,13 +59,13 @@ class QiskitTranspile(Pass):
         if ctx.target is None:
             raise PassError("pass 'qiskit-transpile' needs a target (compile with target=... or give one to "
                             "the PassContext)")
-        circuit = Circuit.from_program(program)
-        if circuit.physical is not None:
-            log.info("qiskit-transpile: %r is already placed on %s; keeping it", program, circuit.physical)
-            ctx.properties["layout"] = dict(enumerate(circuit.physical))
+        placed = _placement(program)
+        if placed is not None:
+            log.info("qiskit-transpile: %r is already placed on %s; keeping it", program, placed)
+            ctx.properties["layout"] = dict(enumerate(placed))
             return program
-        if circuit.num_qubits > ctx.target.num_qubits:
-            raise PassError(f"the program needs {circuit.num_qubits} qubits but target {ctx.target.name!r} has "
+        if program.num_qubits > ctx.target.num_qubits:
+            raise PassError(f"the program needs {program.num_qubits} qubits but target {ctx.target.name!r} has "
                             f"{ctx.target.num_qubits}")
         from qirrt.bindings.qiskit.to_circuit import records_of, to_qiskit
         from qirrt.device.qiskit_target import qiskit_target
@@ -75,11 +76,12 @@ class QiskitTranspile(Pass):
             raise PassError(f"pass 'qiskit-transpile' cannot raise {program!r} to Qiskit ({exc}); compile it "
                             f"with the native passes instead (qirrt.api.compile.NATIVE_PIPELINE)") from None
         records = records_of(raised)
-        stripped = _split_final_measures(raised) if circuit.is_straight_line else None
+        straight = not any(getattr(i.operation, "blocks", None) for i in raised.data)
+        stripped = _split_final_measures(raised) if straight else None
         device = qiskit_target(ctx.target, ctx.calibration)
         layouts: list[tuple[str, int, list[int] | None]] = [(f"seed {s}", s, None) for s in range(self.seeds)]
-        if self.native_layout and circuit.is_straight_line and raised.num_qubits:
-            layouts.append(("qirrt layout", 0, _native_layout(circuit, ctx)))
+        if self.native_layout and straight and raised.num_qubits:
+            layouts.append(("qirrt layout", 0, _native_layout(Circuit.from_program(program), ctx)))
         scores, best = [], None
         base = program.profile.name == "BASE"
         for label, seed, initial in layouts:
@@ -136,11 +138,23 @@ class QiskitTranspile(Pass):
                                   metadata=metadata)
 
 
+def _placement(program) -> list[int] | None:
+    """The physical qubits a placed program runs on (its layout attribute), or None."""
+    from qirrt.passes.circuit import PHYSICAL_ATTR
+
+    found = program.metadata.get("physical_qubits")
+    if found is not None:
+        return list(found)
+    match = re.search(rf'"{PHYSICAL_ATTR}"="([0-9,]+)"', program.ir)
+    return [int(v) for v in match.group(1).split(",")] if match else None
+
+
 def _operations(circuit, qubits: list[int]):
     """(Qiskit name, physical qubits) of every operation, control-flow bodies included (each once)."""
+    index = {bit: qubits[i] for i, bit in enumerate(circuit.qubits)}
     for instruction in circuit.data:
         operation = instruction.operation
-        where = [qubits[circuit.find_bit(q).index] for q in instruction.qubits]
+        where = [index[q] for q in instruction.qubits]
         blocks = getattr(operation, "blocks", None)
         if blocks:
             for block in blocks:
@@ -155,17 +169,20 @@ def _score(mapped, calibration) -> tuple[float | None, int]:
     from qirrt.device.target import canonical_gate_name
 
     log_fidelity, two_qubit = 0.0, 0
+    costs: dict[tuple, float] = {}
     for name, qubits in _operations(mapped, list(range(mapped.num_qubits))):
         if name in ("barrier", "delay", "reset", "global_phase", "store"):
             continue
-        if name == "measure":
-            if calibration is not None:
-                log_fidelity += math.log1p(-min(calibration.readout_error(qubits[0]), 1 - 1e-12))
+        two_qubit += len(qubits) == 2 and name != "measure"
+        if calibration is None:
             continue
-        two_qubit += len(qubits) == 2
-        if calibration is not None:
-            error = calibration.gate_error(canonical_gate_name(name), qubits, default=0.0)
-            log_fidelity += math.log1p(-min(error, 1 - 1e-12))
+        key = (name, qubits)
+        cost = costs.get(key)
+        if cost is None:
+            error = calibration.readout_error(qubits[0]) if name == "measure" else \
+                calibration.gate_error(canonical_gate_name(name), qubits, default=0.0)
+            cost = costs[key] = math.log1p(-min(error, 1 - 1e-12))
+        log_fidelity += cost
     return (math.exp(log_fidelity) if calibration is not None else None), two_qubit
 
 
