@@ -11,13 +11,15 @@ two-qubit gates ≤ 0.95× O3's (geometric mean of (n+1) ratios), ESP ≥ 1.05×
 Ends with one JSON line.
 
 Last full run (FakeKolkata, 51 programs: 9 issue circuits + 42 static corpus programs, O3 best of 3
-seeds, a loaded 2-core machine), default pipeline (`qiskit-transpile`, 3 seeds chosen by ESP): two-qubit
-gates 0.996× O3's (2702 against 2808), ESP 1.008× (at least O3's on 40/51), compile time 3.67× O3's
-mean transpile call (about 1.2× the three calls best-of-3 takes). Issue circuits: QFT 8/12/16 85/201/375
+seeds, a shared 2-core machine), default pipeline (`qiskit-transpile`, 3 seeds chosen by ESP): two-qubit
+gates 0.996× O3's (2702 against 2808), ESP 1.008× (at least O3's on 40/51), compile time 2.9× O3's mean
+transpile call (about 0.97× the three calls O3's best-of-3 takes). Issue circuits: QFT 8/12/16 85/201/375
 two-qubit gates against O3's 91/242/446 (qirrt drops QFT's final swaps, `elide-final-swaps`), ESP
-0.52/0.18/0.044 against 0.50/0.16/0.031. tket: 1.097× O3's two-qubit gates, 0.57× its ESP (it is not
-noise-aware). qirrt's own mapping (`--passes` with `NATIVE_PIPELINE`, quick set): 1.074× the
-two-qubit gates at 0.974× the ESP. Goals not met: two-qubit ≤ 0.95×, ESP ≥ 1.05×, time ≤ 2×.
+0.52/0.18/0.044 against 0.50/0.16/0.031. tket: 1.098× O3's two-qubit gates at 0.56× its ESP (it is not
+noise-aware). Other pipelines, same run: `qiskit-transpile{seeds=2}` 1.005× / 1.001× / 2.25×; with
+merge-rotations, cancel-inverses and resynthesize-2q after it, unchanged gates and ESP at 3.9× the time;
+qirrt's own mapping (`NATIVE_PIPELINE`) 1.049× / 0.981× / 6.6×. Goals not met: two-qubit ≤ 0.95×,
+ESP ≥ 1.05×, time ≤ 2×.
 
     python benchmarks/mapping.py [--backend FakeKolkata] [--quick] [--seeds 3] [--passes PIPELINE] [--no-tket]
 """
