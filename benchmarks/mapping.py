@@ -16,7 +16,7 @@ gates 0.996× O3's (2702 against 2808), ESP 1.008× (at least O3's on 40/51), co
 transpile call (about 0.97× the three calls O3's best-of-3 takes). Issue circuits: QFT 8/12/16 85/201/375
 two-qubit gates against O3's 91/242/446 (qirrt drops QFT's final swaps, `elide-final-swaps`), ESP
 0.52/0.18/0.044 against 0.50/0.16/0.031. tket: 1.098× O3's two-qubit gates at 0.56× its ESP (it is not
-noise-aware). Other pipelines, same run: `qiskit-transpile{seeds=2}` 1.005× / 1.001× / 2.25×; with
+noise-aware). Other pipelines (separate runs, same machine): `qiskit-transpile{seeds=2}` 1.005× / 1.001× / 2.25×; with
 merge-rotations, cancel-inverses and resynthesize-2q after it, unchanged gates and ESP at 3.9× the time;
 qirrt's own mapping (`NATIVE_PIPELINE`) 1.049× / 0.981× / 6.6×. Goals not met: two-qubit ≤ 0.95×,
 ESP ≥ 1.05×, time ≤ 2×.
