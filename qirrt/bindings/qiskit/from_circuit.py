@@ -52,12 +52,12 @@ def _phase_free(name: str, params: list) -> list[tuple[str, tuple]] | None:
 class _Lowering:
     """One circuit's lowering state."""
 
-    def __init__(self, circuit: QuantumCircuit, *, entry_point: str, labeled: bool):
+    def __init__(self, circuit: QuantumCircuit, *, entry_point: str, labeled: bool,
+                 parameters: tuple[str, ...] | None = None):
         self.circuit = circuit
-        self.parameters = list(circuit.parameters)
-        self.parameter_index = {p.name: i for i, p in enumerate(self.parameters)}
-        self.emitter = QirEmitter(entry_point=entry_point, producer="qiskit",
-                                  parameters=tuple(p.name for p in self.parameters), labeled=labeled)
+        names = tuple(p.name for p in circuit.parameters) if parameters is None else tuple(parameters)
+        self.parameter_index = {name: i for i, name in enumerate(names)}
+        self.emitter = QirEmitter(entry_point=entry_point, producer="qiskit", parameters=names, labeled=labeled)
         self._angles = AngleLowering(self.emitter, self.parameter_index)
         self.adaptive = False
         self.measured: set[int] = set()
@@ -247,7 +247,7 @@ class _Lowering:
 
     def _expr(self, node, scope) -> str:
         from qiskit.circuit import ClassicalRegister, Clbit
-        from qiskit.circuit.classical import expr
+        from qiskit.circuit.classical import expr, types
 
         e = self.emitter
         if isinstance(node, expr.Var) and isinstance(node.var, Clbit):
@@ -255,7 +255,7 @@ class _Lowering:
         if isinstance(node, expr.Value) and isinstance(node.value, bool):
             return "true" if node.value else "false"
         if isinstance(node, expr.Unary) and node.op in (expr.Unary.Op.LOGIC_NOT, expr.Unary.Op.BIT_NOT) \
-                and node.type.kind is expr.types.Bool:
+                and node.type.kind is types.Bool:
             return e.logic("xor", self._expr(node.operand, scope), "true")
         if isinstance(node, expr.Cast):
             return self._expr(node.operand, scope)
@@ -274,7 +274,7 @@ class _Lowering:
                     result = e.logic("xor", self._expr(left, scope), self._expr(right, scope))
                     result = e.logic("xor", result, "true")
                 return result if op is expr.Binary.Op.EQUAL else e.logic("xor", result, "true")
-            if op in ops and node.type.kind is expr.types.Bool:
+            if op in ops and node.type.kind is types.Bool:
                 return e.logic(ops[op], self._expr(node.left, scope), self._expr(node.right, scope))
         raise FrontendError(f"unsupported classical condition {node}")
 
