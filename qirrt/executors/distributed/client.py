@@ -362,6 +362,10 @@ class Client:
         data = self._request(P.C_SESSION, {"op": "open", "time_limit_s": time_limit_s})
         return Session(self, data["session"], data["expires_at"])
 
+    def workers(self, *, timeout_s: float | None = None) -> list[dict]:
+        """The registered workers: name, lane, lane_kind, slots, running, speed and capabilities."""
+        return self._request(P.C_WORKERS, {}, timeout_s=timeout_s)
+
     def reserve(self, worker: str, start: float, end: float) -> None:
         """Reserve `worker` (a QPU adapter, say) for this user from `start` to `end` (broker clock)."""
         self._request(P.C_RESERVE, {"worker": worker, "start": float(start), "end": float(end)})

@@ -14,6 +14,7 @@ cost does not grow with jobs that cannot run.
 from __future__ import annotations
 
 import bisect
+import re
 import heapq
 from collections import defaultdict
 from collections.abc import Callable
@@ -41,7 +42,17 @@ _REQUIREMENTS: dict[str, Callable[[object, dict, float | None], bool]] = {
     "calibration_max_age_s": lambda wanted, caps, now: (caps.get("calibration_at") is not None and now is not None
                                                         and now - float(caps["calibration_at"]) <= float(wanted)),
     "worker": lambda wanted, caps, now: caps.get("name") == wanted,
+    "lane": lambda wanted, caps, now: wanted in (caps.get("lane"), caps.get("lane_kind")),
+    "target": lambda wanted, caps, now: (caps.get("target") is not None
+                                         and target_key(str(wanted)) == target_key(str(caps["target"]))),
 }
+
+
+def target_key(name: str) -> str:
+    """A device name as matching compares it: ``FakeKolkata``, ``fake_kolkata`` and ``FakeKolkataV2`` agree."""
+    key = re.sub(r"[^a-z0-9]", "", name.lower())
+    key = key[4:] if key.startswith("fake") else key
+    return key[:-2] if key.endswith("v2") else key
 
 
 def _unknown(wanted, capabilities: dict, now: float | None) -> bool:
