@@ -117,15 +117,35 @@ def broker(bind, store_path, keys_dir, insecure_loopback, heartbeat_interval_ms,
 @click.option("--spool", type=click.Path(dir_okay=False, path_type=Path),
               help="SQLite file keeping finished results until the broker acknowledges them, across restarts "
                    "of this worker (it also keeps the worker's name).")
+@click.option("--adapter", help="Make this worker a QPU lane: a hardware adapter and its device, such as "
+                                 "emulated:FakeKolkata or qiskit-backend:FakeSherbrooke (instead of --executor).")
+@click.option("--adapter-options", default="{}", show_default=True,
+              help='JSON options for the adapter, e.g. \'{"seed": 3, "failure_rate": 0, "queue": {"latency_s": 0.1}}\'.')
 @click.option("-v", "--verbose", is_flag=True)
 @user_errors
 def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, slots, heartbeat_interval_ms,
            heartbeat_liveness, workload_memory_mb, workload_cpu_s, workload_wall_s, workload_nproc,
-           workload_network, check_sandbox, spool, verbose):
-    """Run a worker: register with the broker and run jobs through EXECUTOR."""
+           workload_network, check_sandbox, spool, adapter, adapter_options, verbose):
+    """Run a worker: register with the broker and run jobs through EXECUTOR (a simulator lane) or ADAPTER
+    (a QPU lane)."""
+    import json
     import signal
 
     _logging(verbose)
+    executor_options = {}
+    if adapter is not None:
+        from qirrt.executors.registry import split_plugin_argument
+
+        if split_plugin_argument(adapter)[0] is None:
+            raise click.BadParameter(f"{adapter!r} is not ADAPTER:DEVICE with a registered adapter (emulated, "
+                                     f"qiskit-backend)", param_hint="--adapter")
+        try:
+            executor_options = json.loads(adapter_options)
+        except json.JSONDecodeError as exc:
+            raise click.BadParameter(f"not JSON: {exc}", param_hint="--adapter-options") from None
+        if not isinstance(executor_options, dict):
+            raise click.BadParameter("must be a JSON object", param_hint="--adapter-options")
+        executor = adapter
     keys = None if keys_dir is None else (keys_dir, key_name) if key_name else keys_dir
     limits = {"memory_mb": workload_memory_mb, "cpu_s": workload_cpu_s, "wall_s": workload_wall_s,
               "nproc": workload_nproc}
@@ -142,7 +162,7 @@ def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, s
     server = Worker(connect_url, executor, name=name, keys=keys, insecure_loopback=insecure_loopback,
                     slots=slots, heartbeat_interval_ms=heartbeat_interval_ms,
                     heartbeat_liveness=heartbeat_liveness, workload_limits=limits,
-                    workload_network=workload_network, spool=spool)
+                    workload_network=workload_network, spool=spool, executor_options=executor_options)
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
     click.echo(f"qirrt worker {server.name} connecting to {connect_url} with executor {executor}")
     sys.stdout.flush()

@@ -169,6 +169,10 @@ class Cluster(Executor):
         return {"lanes": [lane.name for lane in lanes], "assignment": plan.assignment,
                 "finish_s": plan.finish_s, "makespan_s": plan.makespan_s}
 
+    def for_target(self, target: Any) -> OnTarget:
+        """This cluster running everything on a QPU lane of `target` (programs already compiled for it)."""
+        return OnTarget(self, target)
+
     @staticmethod
     def _items(batch, params, shots: int) -> list[_Item]:
         items, index = [], 0
@@ -182,6 +186,23 @@ class Cluster(Executor):
 
     def __repr__(self) -> str:
         return f"Cluster({self.url!r})"
+
+
+class OnTarget(Executor):
+    """A `Cluster` whose every submission asks for a QPU lane of one device (what `qirrt.run` uses for a
+    mitigated run with a target: compiled on the client, run as compiled there)."""
+
+    name = "cluster"
+
+    def __init__(self, cluster: Cluster, target: Any):
+        self.cluster = cluster
+        self.target = target if isinstance(target, str) else getattr(target, "name", str(target))
+
+    def execute(self, programs, *, shots: int, seed: int | None, params: Any = None, **options) -> list[Result]:
+        return self.cluster.execute(programs, shots=shots, seed=seed, params=params, target=self.target, **options)
+
+    def submit(self, programs, **options) -> ClusterJob:
+        return self.cluster.submit(programs, target=self.target, **options)
 
 
 def _plan(items: list[_Item], lanes: list[Lane], strategy: str) -> Plan:
