@@ -164,3 +164,29 @@ def test_a_lane_killed_mid_batch_loses_nothing():
     assert len(results) == 30 and job.moved > 0
     assert [r.metadata["parameters"]["theta"] for r in results] == pytest.approx([v[0] for v in values])
     assert {r.metadata["lane"] for r in results} == {"simulator:local", "qpu:fake_kolkata"}
+
+
+def test_a_workloads_execution_options_apply_zne(monkeypatch):
+    """The seed's decorator list in `execution_options` runs the workload's programs through ZNE."""
+    from qirrt.executors.distributed.workload import discover
+
+    here = os.path.join(os.path.dirname(__file__), "workloads")
+    bundle = discover(os.path.join(here, "zne.py"))
+    assert bundle["execution_options"]["passes"] == ["ErrorMitigatedExecutionBackend", "zne{scale-factors=1,3,5}"]
+    monkeypatch.syspath_prepend(here)
+    import zne  # the workload module, run in this process as its sandbox would run it
+
+    value = zne.Zne({"seed": 3}).run()
+    assert value["metadata"]["mitigation"]["pipeline"].startswith("zne")  # 1,3,5: the default, not printed
+    direct = qirrt.run(qirrt.load(zne.BELL), mitigation="zne{scale-factors=1,3,5}", observable="ZZ", shots=400, seed=3)
+    assert value["expectation"] == pytest.approx(direct.expectation, abs=1e-12)
+
+
+def test_unknown_execution_options_are_a_clear_error():
+    from qirrt.executors.distributed.workload import RuntimeWorkerBase, WorkloadError
+
+    class Odd(RuntimeWorkerBase):
+        execution_options = {"pases": "zne"}  # noqa: RUF012
+
+    with pytest.raises(WorkloadError, match="unknown execution_options pases of Odd; known: passes"):
+        Odd().execute("not even QIR")
