@@ -90,8 +90,6 @@ class RuntimeWorkerBase:
         from qirrt.executors.registry import new_executor
         from qirrt.qir.program import Program
 
-        if isinstance(program, str):
-            program = Program.from_ir(program)
         options = dict(self.execution_options)
         passes = options.pop("passes", None)
         observable = observable if observable is not None else options.pop("observable", None)
@@ -99,6 +97,8 @@ class RuntimeWorkerBase:
         if options:
             raise WorkloadError(f"unknown execution_options {', '.join(sorted(options))} of {type(self).__name__}; "
                                 f"known: passes (a mitigation pipeline), observable")
+        if isinstance(program, str):
+            program = Program.from_ir(program)
         if passes or observable is not None:
             executor = new_executor(MITIGATED_EXECUTOR, executor=self.backend_name, mitigation=passes,
                                     observable=observable)
