@@ -234,6 +234,7 @@ class ClusterJob(Job):
         self.predicted_finish_s: list[float] = []
         self.submitted_at = 0.0
         self.moved = 0  # items moved off a lane that died
+        self._unpinned_lane: Lane | None = None
         self._cancelled = False
         self._failed: str | None = None
         self._results: list[Result] | None = None
@@ -251,7 +252,13 @@ class ClusterJob(Job):
 
     def start(self) -> None:
         with self.cluster.lock:
-            if self.strategy is not None:
+            if self.strategy is None:
+                # unpinned: the broker picks the worker; its speed is observed against that lane's own model,
+                # so an estimate is sent only when every lane the items may use is of one kind
+                lanes = self.usable_lanes(self.cluster, self.requires, self.items)
+                if len({lane.kind for lane in lanes}) == 1:
+                    self._unpinned_lane = lanes[0]
+            else:
                 lanes = self.usable_lanes(self.cluster, self.requires, self.items)
                 if len(self.items) == 1 and len(lanes) > 1 and self.items[0].shots > 1:
                     self._cut_shots(lanes)
@@ -283,9 +290,13 @@ class ClusterJob(Job):
                 duration = item.durations.get(item.lane)
                 speed = self._lane_speed(item.lane)
                 base = None if duration is None else duration / max(speed, 1e-9)
+            elif self._unpinned_lane is not None:
+                base = self._unpinned_lane.base_s(item.estimate_s, item.shots)
             spec = client._spec(item.program, shots=item.shots, seed=self.seed, priority=self.priority,
                                 params=item.params, requires=requires, max_attempts=None, time_limit_s=None,
                                 estimated_duration_s=base, session=None)
+            if base is None:  # lanes of both kinds may take it: no estimate to learn a speed from
+                spec.pop("estimated_duration_s", None)
             if item.seed_index:
                 spec["seed_index"] = item.seed_index
             item.job_id = spec["id"]
