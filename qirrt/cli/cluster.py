@@ -221,13 +221,27 @@ def submit(input_path, url, keys_dir, key_name, insecure_loopback, timeout_s, sh
 
 
 @click.command()
-@click.argument("job_ids", nargs=-1, required=True)
+@click.argument("job_ids", nargs=-1)
+@click.option("--workers", "show_workers", is_flag=True,
+              help="Print the registered workers instead: name, lane, kind, slots, running, observed speed, "
+                   "and a QPU lane's device, queue depth and calibration epoch (JSON lines).")
 @_client_options
 @user_errors
-def status(job_ids, url, keys_dir, key_name, insecure_loopback, timeout_s):
-    """Print the state, progress, queue position and ETA of JOB_IDS as JSON lines."""
+def status(job_ids, show_workers, url, keys_dir, key_name, insecure_loopback, timeout_s):
+    """Print the state, progress, queue position and ETA of JOB_IDS as JSON lines (or, with --workers,
+    the workers and their lanes)."""
+    if not job_ids and not show_workers:
+        raise click.UsageError("give JOB_IDS, or --workers")
     with _client(url, keys_dir, key_name, insecure_loopback, timeout_s) as client:
-        for item in client.status(list(job_ids)):
+        if show_workers:
+            for row in client.workers(timeout_s=timeout_s):
+                caps = row["capabilities"]
+                shown = {k: row[k] for k in ("name", "lane", "lane_kind", "slots", "running", "speed")}
+                shown.update({k: caps[k] for k in ("target", "max_qubits", "gpu", "queue_depth", "queue_wait_s",
+                                                   "task_overhead_s", "shots_per_s", "calibration_epoch",
+                                                   "coupling_hash", "host") if caps.get(k) is not None})
+                click.echo(json.dumps(shown))
+        for item in client.status(list(job_ids)) if job_ids else ():
             click.echo(json.dumps(item))
 
 

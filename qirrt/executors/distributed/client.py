@@ -1,4 +1,5 @@
-"""The client SDK: `qirrt.connect(url)` returns a `Client` that submits programs to a broker.
+"""The client SDK: a `Client` submits programs to a broker (`qirrt.connect(url)` wraps one in the `Cluster`
+executor; `qirrt.executors.distributed.connect` returns the bare `Client`).
 
 Modelled on the Majordomo client API (``mdcliapi.py``): a DEALER socket, requests matched to replies
 by a request number, and a resend after a quiet interval (with a fresh socket after DISCONNECT), so a

@@ -146,6 +146,10 @@ class Cluster(Executor):
             raise ExecutionError(f"unknown option(s) {', '.join(sorted(options))} for the cluster executor; "
                                  f"known: split, requires, target, priority")
         check_shots(shots)
+        if isinstance(programs, (str, bytes)):  # QIR text or bitcode, as the client takes it
+            from qirrt.qir.program import Program
+
+            programs = Program.from_bitcode(programs) if isinstance(programs, bytes) else Program.from_ir(programs)
         strategy = check_split(split)
         needs = check_requires(requires)
         if target is not None:

@@ -190,3 +190,32 @@ def test_unknown_execution_options_are_a_clear_error():
 
     with pytest.raises(WorkloadError, match="unknown execution_options pases of Odd; known: passes"):
         Odd().execute("not even QIR")
+
+
+def test_status_workers_shows_the_lanes(lanes):
+    from click.testing import CliRunner
+
+    from qirrt.cli.app import main
+
+    out = CliRunner().invoke(main, ["status", "--workers", "--connect", lanes.url, "--insecure-loopback"])
+    assert out.exit_code == 0, out.output
+    rows = {row["name"]: row for row in map(__import__("json").loads, out.output.splitlines())}
+    assert rows["sim"]["lane"] == "simulator:local" and rows["sim"]["lane_kind"] == "simulator"
+    qpu = rows["qpu"]
+    assert qpu["lane"] == "qpu:fake_kolkata" and qpu["target"] == "fake_kolkata" and qpu["max_qubits"] == 27
+    assert {"queue_depth", "calibration_epoch", "coupling_hash", "shots_per_s"} <= set(qpu)
+
+
+@pytest.mark.parametrize("adapter, options, message", [
+    ("nonsense:FakeKolkata", "{}", "is not ADAPTER:DEVICE"),
+    ("emulated:FakeKolkata", "[1]", "must be a JSON object"),
+    ("emulated:FakeKolkata", "{", "not JSON"),
+])
+def test_worker_adapter_errors_exit_2(adapter, options, message):
+    from click.testing import CliRunner
+
+    from qirrt.cli.app import main
+
+    out = CliRunner().invoke(main, ["worker", "--insecure-loopback", "--adapter", adapter,
+                                    "--adapter-options", options])
+    assert out.exit_code == 2 and message in out.output
