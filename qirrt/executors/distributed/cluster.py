@@ -259,7 +259,9 @@ class ClusterJob(Job):
             if self.strategy is None:
                 # unpinned: the broker picks the worker; its speed is observed against that lane's own model,
                 # so an estimate is sent only when every lane the items may use is of one kind
-                lanes = self.usable_lanes(self.cluster, self.requires, self.items)
+                # (no lane yet is fine: the jobs wait in the broker's queue for a worker that can run them)
+                now = time.time()
+                lanes = lanes_from_workers(self.cluster.workers(), lambda caps: matches(self.requires, caps, now=now))
                 if len({lane.kind for lane in lanes}) == 1:
                     self._unpinned_lane = lanes[0]
             else:

@@ -219,3 +219,29 @@ def test_worker_adapter_errors_exit_2(adapter, options, message):
     out = CliRunner().invoke(main, ["worker", "--insecure-loopback", "--adapter", adapter,
                                     "--adapter-options", options])
     assert out.exit_code == 2 and message in out.output
+
+
+def test_a_cluster_url_is_an_executor_name(lanes):
+    from qirrt.executors.registry import executor_label, new_executor
+
+    assert executor_label("emulated:FakeKolkata") == "emulated"
+    assert executor_label("qirrt.executors.null:NullExecutor") == "NullExecutor"
+    cluster = new_executor(lanes.url)  # tcp://127.0.0.1:PORT: no keys needed on loopback
+    try:
+        result = qirrt.run(_sweep_program(), executor=cluster, shots=100, seed=1, params=[0.0],
+                           requires={"lane": "simulator"})
+        assert result.counts == {"00": 100} and result.metadata["worker"] == "sim"
+    finally:
+        cluster.close()
+
+
+def test_a_mitigation_no_worker_advertises_is_refused(lanes):
+    from qirrt.executors.distributed.client import BrokerError
+
+    program = _sweep_program()
+    with pytest.raises(SplitError, match="no registered worker meets"):  # a split needs a lane now
+        lanes.as_executor().submit(program, params=[0.1], split="auto", requires={"mitigation": ["zne"]})
+    with pytest.raises(BrokerError, match="requires mitigation zne, which no registered worker advertises"):
+        lanes.as_executor().submit(program, params=[0.1], requires={"mitigation": ["zne"]})
+    with pytest.raises(BrokerError, match="requires mitigation zne, which no registered worker advertises"):
+        lanes.connect().submit(program, params={"theta": 0.1}, requires={"mitigation": ["zne"]})
