@@ -14,8 +14,8 @@ cost does not grow with jobs that cannot run.
 from __future__ import annotations
 
 import bisect
-import re
 import heapq
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,8 +51,8 @@ _REQUIREMENTS: dict[str, Callable[[object, dict, float | None], bool]] = {
 def target_key(name: str) -> str:
     """A device name as matching compares it: ``FakeKolkata``, ``fake_kolkata`` and ``FakeKolkataV2`` agree."""
     key = re.sub(r"[^a-z0-9]", "", name.lower())
-    key = key[4:] if key.startswith("fake") else key
-    return key[:-2] if key.endswith("v2") else key
+    key = key.removeprefix("fake")
+    return key.removesuffix("v2")
 
 
 def _unknown(wanted, capabilities: dict, now: float | None) -> bool:

@@ -3,6 +3,7 @@ simulator lane and an emulated-QPU lane, split="auto", seeds, lanes that die, an
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from tests.stats import assert_same_sample
 
 FAST_QUEUE = {"latency_s": 0.01, "mean_depth": 0.0, "job_s": 0.01, "overhead_s": 0.02, "shot_s": 2e-5}
 QPU = {"failure_rate": 0.0, "seed": 3, "queue": FAST_QUEUE}
+SLOW_QUEUE = {"latency_s": 0.05, "mean_depth": 0.0, "job_s": 0.01, "overhead_s": 0.3, "shot_s": 1e-5}
 
 
 def _sweep_program():
@@ -131,8 +133,7 @@ def _spawn_worker(url: str, name: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=os.getcwd())
     return subprocess.Popen([sys.executable, "-m", "qirrt.cli", "worker", "--connect", url, "--insecure-loopback",
                              "--name", name, "--heartbeat-interval-ms", "100", "--adapter", "emulated:FakeKolkata",
-                             "--adapter-options", '{"failure_rate": 0, "queue": {"latency_s": 0.05, "mean_depth": 0,'
-                             ' "job_s": 0.01, "overhead_s": 0.3, "shot_s": 1e-5}}'],
+                             "--adapter-options", json.dumps({"failure_rate": 0, "queue": SLOW_QUEUE})],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -199,7 +200,7 @@ def test_status_workers_shows_the_lanes(lanes):
 
     out = CliRunner().invoke(main, ["status", "--workers", "--connect", lanes.url, "--insecure-loopback"])
     assert out.exit_code == 0, out.output
-    rows = {row["name"]: row for row in map(__import__("json").loads, out.output.splitlines())}
+    rows = {row["name"]: row for row in map(json.loads, out.output.splitlines())}
     assert rows["sim"]["lane"] == "simulator:local" and rows["sim"]["lane_kind"] == "simulator"
     qpu = rows["qpu"]
     assert qpu["lane"] == "qpu:fake_kolkata" and qpu["target"] == "fake_kolkata" and qpu["max_qubits"] == 27
