@@ -238,7 +238,7 @@ def status(job_ids, show_workers, url, keys_dir, key_name, insecure_loopback, ti
                 caps = row["capabilities"]
                 shown = {k: row[k] for k in ("name", "lane", "lane_kind", "slots", "running", "speed")}
                 shown.update({k: caps[k] for k in ("target", "max_qubits", "gpu", "queue_depth", "queue_wait_s",
-                                                   "task_overhead_s", "shots_per_s", "calibration_epoch",
+                                                   "task_overhead_s", "shots_per_s", "adapter_latency_ms", "calibration_epoch",
                                                    "coupling_hash", "host") if caps.get(k) is not None})
                 click.echo(json.dumps(shown))
         for item in client.status(list(job_ids)) if job_ids else ():

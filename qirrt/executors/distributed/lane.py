@@ -4,7 +4,8 @@ A **simulator lane** (``local``, ``aer``, ``cudaq``) is named ``simulator:<execu
 has a GPU; its speed is what the broker observes (seconds taken per estimated second, `WorkerRecord.speed`).
 A **QPU lane** is a `HardwareAdapter` (``emulated:FakeKolkata``, ``qiskit-backend:FakeSherbrooke``) named
 ``qpu:<device>``: it advertises its device (`target`), qubits, basis gates, a hash of its coupling map,
-its calibration epoch, its queue (depth and the wait ahead of a new job) and its timing (fixed seconds per
+its calibration epoch, the round-trip latency to its adapter (``adapter_latency_ms``, one `queue_info`
+call, measured at registration), its queue (depth and the wait ahead of a new job) and its timing (fixed seconds per
 job, shots per second) — an emulated device's queue model, or conservative defaults for a real one.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,9 @@ def describe_lane(executor, executor_name: str) -> dict:
     caps["task_overhead_s"] = float(DEFAULT_TASK_OVERHEAD_S if overhead is None else overhead)
     caps["shots_per_s"] = float(DEFAULT_SHOTS_PER_S if not shot_s else 1.0 / shot_s)
     try:
-        info = executor.queue_info()
+        started = time.perf_counter()
+        info = executor.queue_info()  # one round trip to the device's API: the lane's measured latency
+        caps["adapter_latency_ms"] = round((time.perf_counter() - started) * 1000.0, 3)
     except Exception as exc:  # noqa: BLE001
         log.warning("lane %s: no queue information (%s)", caps["lane"], exc)
         return caps

@@ -191,7 +191,7 @@ class Capabilities(Struct, omit_defaults=True):
     task_overhead_s: _Seconds | None = None  # a QPU's fixed time per job
     queue_wait_s: _Seconds | None = None  # a QPU's queue ahead of a new job, at registration
     queue_depth: Annotated[int, Meta(ge=0, le=MAX_INT64)] | None = None
-    speed_factor: _Limit | None = None  # measured: seconds per estimated second of simulation
+    adapter_latency_ms: _Seconds | None = None  # a QPU lane's measured round trip to its device's API
 
 
 class Ready(_Body):

@@ -204,7 +204,8 @@ def test_status_workers_shows_the_lanes(lanes):
     assert rows["sim"]["lane"] == "simulator:local" and rows["sim"]["lane_kind"] == "simulator"
     qpu = rows["qpu"]
     assert qpu["lane"] == "qpu:fake_kolkata" and qpu["target"] == "fake_kolkata" and qpu["max_qubits"] == 27
-    assert {"queue_depth", "calibration_epoch", "coupling_hash", "shots_per_s"} <= set(qpu)
+    assert {"queue_depth", "calibration_epoch", "coupling_hash", "shots_per_s", "adapter_latency_ms"} <= set(qpu)
+    assert qpu["adapter_latency_ms"] >= 0 and "adapter_latency_ms" not in rows["sim"]
 
 
 @pytest.mark.parametrize("adapter, options, message", [
