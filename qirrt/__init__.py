@@ -18,7 +18,7 @@ from qirrt.errors import (
     PluginError,
     QirrtError,
 )
-from qirrt.executors.distributed.client import connect
+from qirrt.executors.distributed.cluster import connect
 from qirrt.qir.conformance import NonConformanceWarning
 from qirrt.qir.program import Profile, Program, Resources
 

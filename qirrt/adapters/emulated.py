@@ -111,8 +111,8 @@ class EmulatedQPU(HardwareAdapter):
         self.name = f"emulated-{self.backend.name}"
         self.seed = int(seed)
         self.clock = clock or SystemClock()
-        self.queue = queue or QueueModel()
-        self.drift = drift or DriftModel()
+        self.queue = QueueModel(**queue) if isinstance(queue, dict) else (queue or QueueModel())
+        self.drift = DriftModel(**drift) if isinstance(drift, dict) else (drift or DriftModel())
         self.failure_rate = failure_rate
         self.method = method
         self.origin = utc(origin) if origin is not None else self.clock.now()

@@ -105,11 +105,13 @@ def _run_mitigated(program, mitigation, observable, *, executor, target, shots: 
         raise PassError("mitigated runs take bound programs: bind the parameters first "
                         "(qirrt.load(circuit.assign_parameters(...)))")
     options = dict(options)
-    if target is not None and isinstance(executor, str):
+    on_cluster = hasattr(executor, "for_target")  # a qirrt cluster: compile here, run as compiled on a QPU lane
+    if target is not None and (isinstance(executor, str) or on_cluster):
         from qirrt.adapters import load_backend
         from qirrt.api.compile import compile_program
 
-        runner = executor_for_target(executor, target, transpile=False)
+        runner = executor.for_target(target) if on_cluster else executor_for_target(executor, target,
+                                                                                    transpile=False)
         if "calibration" not in options:
             options["target"], options["calibration"] = load_backend(target)
         else:

@@ -117,15 +117,35 @@ def broker(bind, store_path, keys_dir, insecure_loopback, heartbeat_interval_ms,
 @click.option("--spool", type=click.Path(dir_okay=False, path_type=Path),
               help="SQLite file keeping finished results until the broker acknowledges them, across restarts "
                    "of this worker (it also keeps the worker's name).")
+@click.option("--adapter", help="Make this worker a QPU lane: a hardware adapter and its device, such as "
+                                 "emulated:FakeKolkata or qiskit-backend:FakeSherbrooke (instead of --executor).")
+@click.option("--adapter-options", default="{}", show_default=True,
+              help='JSON options for the adapter, e.g. \'{"seed": 3, "failure_rate": 0, "queue": {"latency_s": 0.1}}\'.')
 @click.option("-v", "--verbose", is_flag=True)
 @user_errors
 def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, slots, heartbeat_interval_ms,
            heartbeat_liveness, workload_memory_mb, workload_cpu_s, workload_wall_s, workload_nproc,
-           workload_network, check_sandbox, spool, verbose):
-    """Run a worker: register with the broker and run jobs through EXECUTOR."""
+           workload_network, check_sandbox, spool, adapter, adapter_options, verbose):
+    """Run a worker: register with the broker and run jobs through EXECUTOR (a simulator lane) or ADAPTER
+    (a QPU lane)."""
+    import json
     import signal
 
     _logging(verbose)
+    executor_options = {}
+    if adapter is not None:
+        from qirrt.executors.registry import split_plugin_argument
+
+        if split_plugin_argument(adapter)[0] is None:
+            raise click.BadParameter(f"{adapter!r} is not ADAPTER:DEVICE with a registered adapter (emulated, "
+                                     f"qiskit-backend)", param_hint="--adapter")
+        try:
+            executor_options = json.loads(adapter_options)
+        except json.JSONDecodeError as exc:
+            raise click.BadParameter(f"not JSON: {exc}", param_hint="--adapter-options") from None
+        if not isinstance(executor_options, dict):
+            raise click.BadParameter("must be a JSON object", param_hint="--adapter-options")
+        executor = adapter
     keys = None if keys_dir is None else (keys_dir, key_name) if key_name else keys_dir
     limits = {"memory_mb": workload_memory_mb, "cpu_s": workload_cpu_s, "wall_s": workload_wall_s,
               "nproc": workload_nproc}
@@ -142,7 +162,7 @@ def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, s
     server = Worker(connect_url, executor, name=name, keys=keys, insecure_loopback=insecure_loopback,
                     slots=slots, heartbeat_interval_ms=heartbeat_interval_ms,
                     heartbeat_liveness=heartbeat_liveness, workload_limits=limits,
-                    workload_network=workload_network, spool=spool)
+                    workload_network=workload_network, spool=spool, executor_options=executor_options)
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
     click.echo(f"qirrt worker {server.name} connecting to {connect_url} with executor {executor}")
     sys.stdout.flush()
@@ -201,13 +221,27 @@ def submit(input_path, url, keys_dir, key_name, insecure_loopback, timeout_s, sh
 
 
 @click.command()
-@click.argument("job_ids", nargs=-1, required=True)
+@click.argument("job_ids", nargs=-1)
+@click.option("--workers", "show_workers", is_flag=True,
+              help="Print the registered workers instead: name, lane, kind, slots, running, observed speed, "
+                   "and a QPU lane's device, queue depth and calibration epoch (JSON lines).")
 @_client_options
 @user_errors
-def status(job_ids, url, keys_dir, key_name, insecure_loopback, timeout_s):
-    """Print the state, progress, queue position and ETA of JOB_IDS as JSON lines."""
+def status(job_ids, show_workers, url, keys_dir, key_name, insecure_loopback, timeout_s):
+    """Print the state, progress, queue position and ETA of JOB_IDS as JSON lines (or, with --workers,
+    the workers and their lanes)."""
+    if not job_ids and not show_workers:
+        raise click.UsageError("give JOB_IDS, or --workers")
     with _client(url, keys_dir, key_name, insecure_loopback, timeout_s) as client:
-        for item in client.status(list(job_ids)):
+        if show_workers:
+            for row in client.workers(timeout_s=timeout_s):
+                caps = row["capabilities"]
+                shown = {k: row[k] for k in ("name", "lane", "lane_kind", "slots", "running", "speed")}
+                shown.update({k: caps[k] for k in ("target", "max_qubits", "gpu", "queue_depth", "queue_wait_s",
+                                                   "task_overhead_s", "shots_per_s", "adapter_latency_ms", "calibration_epoch",
+                                                   "coupling_hash", "host") if caps.get(k) is not None})
+                click.echo(json.dumps(shown))
+        for item in client.status(list(job_ids)) if job_ids else ():
             click.echo(json.dumps(item))
 
 

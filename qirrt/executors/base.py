@@ -210,6 +210,32 @@ def _splitmix64(x: int) -> int:
     return x ^ (x >> 31)
 
 
+def _unshift(y: int, shift: int) -> int:
+    x = y
+    for _ in range(64 // shift + 1):
+        x = y ^ (x >> shift)
+    return x
+
+
+def _unsplitmix64(z: int) -> int:
+    z = _unshift(z, 31)
+    z = (z * pow(0x94D049BB133111EB, -1, 1 << 64)) & _MASK64
+    z = _unshift(z, 27)
+    z = (z * pow(0xBF58476D1CE4E5B9, -1, 1 << 64)) & _MASK64
+    z = _unshift(z, 30)
+    return (z - 0x9E3779B97F4A7C15) & _MASK64
+
+
+def seed_for_index(seed: int, index: int) -> int:
+    """The seed whose first run draws the stream of run `index` under `seed`.
+
+    A batch cut into single jobs (the cluster sends each item alone) runs item `index` with this seed
+    and samples exactly what the whole batch would have sampled for it: ``derive_seed(seed_for_index(s,
+    i), 0)[1] == derive_seed(s, i)[1]``.
+    """
+    return _unsplitmix64(_splitmix64(int(seed) & _MASK64) ^ int(index))
+
+
 def derive_seed(seed: int | None, index: int) -> tuple[int, int]:
     """(user-visible seed, 32-bit stream seed) of the `index`-th run of a submission.
 

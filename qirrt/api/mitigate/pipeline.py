@@ -467,12 +467,16 @@ def _run(executor, programs: list[Program], shots: list[int], seed: int | None) 
     by_shots: dict[int, list[int]] = {}
     for index, s in enumerate(shots):
         by_shots.setdefault(s, []).append(index)
-    for s, indices in by_shots.items():
-        batch = [programs[i] for i in indices]
-        if hasattr(executor, "submit"):
+    jobs = {}
+    if hasattr(executor, "submit"):  # every group submitted before any is waited on: one batch on a cluster
+        for s, indices in by_shots.items():
             # each group its own seed: groups that started from one seed would replay one shot-noise stream
             group_seed = None if seed is None else derive_seed(seed, indices[0])[1]
-            results = executor.submit(batch, shots=s, seed=group_seed).result()
+            jobs[s] = executor.submit([programs[i] for i in indices], shots=s, seed=group_seed)
+    for s, indices in by_shots.items():
+        batch = [programs[i] for i in indices]
+        if s in jobs:
+            results = jobs[s].result()
         elif callable(executor):
             results = executor(batch, s)
         else:

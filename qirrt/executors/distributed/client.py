@@ -1,4 +1,5 @@
-"""The client SDK: `qirrt.connect(url)` returns a `Client` that submits programs to a broker.
+"""The client SDK: a `Client` submits programs to a broker (`qirrt.connect(url)` wraps one in the `Cluster`
+executor; `qirrt.executors.distributed.connect` returns the bare `Client`).
 
 Modelled on the Majordomo client API (``mdcliapi.py``): a DEALER socket, requests matched to replies
 by a request number, and a resend after a quiet interval (with a fresh socket after DISCONNECT), so a
@@ -361,6 +362,10 @@ class Client:
     def session(self, *, time_limit_s: float | None = None) -> Session:
         data = self._request(P.C_SESSION, {"op": "open", "time_limit_s": time_limit_s})
         return Session(self, data["session"], data["expires_at"])
+
+    def workers(self, *, timeout_s: float | None = None) -> list[dict]:
+        """The registered workers: name, lane, lane_kind, slots, running, speed and capabilities."""
+        return self._request(P.C_WORKERS, {}, timeout_s=timeout_s)
 
     def reserve(self, worker: str, start: float, end: float) -> None:
         """Reserve `worker` (a QPU adapter, say) for this user from `start` to `end` (broker clock)."""

@@ -34,7 +34,8 @@ class ClientCommands:
         self.max_session_s = max_session_s
         self._commands = {P.C_SUBMIT: ClientCommands._on_submit, P.C_STATUS: ClientCommands._on_status,
                           P.C_RESULT: ClientCommands._on_result, P.C_CANCEL: ClientCommands._on_cancel,
-                          P.C_SESSION: ClientCommands._on_session, P.C_RESERVE: ClientCommands._on_reserve}
+                          P.C_SESSION: ClientCommands._on_session, P.C_RESERVE: ClientCommands._on_reserve,
+                          P.C_WORKERS: ClientCommands._on_workers}
 
     def handle(self, identity: bytes, user: str, message: P.Message) -> None:
         handler = self._commands.get(message.command)
@@ -102,12 +103,31 @@ class ClientCommands:
         b.scheduler.reservations.append((name, user, start, end))
         b.reply(identity, body["req"], True, {"worker": name})
 
+    def _on_workers(self, identity: bytes, user: str, body: dict, now: float) -> None:
+        """The registered workers: name, lane, capabilities, slots, jobs running and observed speed."""
+        rows = [{"name": w.name, "lane": w.capabilities.get("lane") or f"simulator:{w.name}",
+                 "lane_kind": w.capabilities.get("lane_kind") or "simulator", "slots": w.slots,
+                 "running": len(w.running), "speed": w.speed, "capabilities": w.capabilities}
+                for w in list(self.broker.workers.values())]
+        self.broker.reply(identity, body["req"], True, rows)
+
+    def _check_mitigation(self, specs: list[dict]) -> None:
+        """A job may ask for a mitigation a worker advertises; one that none does is refused, not queued for ever."""
+        offered = {str(m).lower() for w in self.broker.workers.values() for m in w.capabilities.get("mitigation", ())}
+        for spec in specs:
+            wanted = {str(m).lower() for m in ((spec.get("requires") or {}).get("mitigation") or ())}
+            if wanted - offered:
+                raise Refused(f"job {spec['id']} requires mitigation {', '.join(sorted(wanted - offered))}, which no "
+                              f"registered worker advertises; mitigation runs on the client: "
+                              f"qirrt.run(program, executor=cluster, mitigation=...)")
+
     def _on_submit(self, identity: bytes, user: str, body: dict, now: float) -> None:
         wait = bool(body.get("wait"))
         jobs = body["jobs"]
         if wait and len(jobs) != 1:
             raise P.ProtocolError("SUBMIT with wait carries exactly one job")
         specs = [P.check_job_spec(spec) for spec in jobs]  # all checked before anything changes
+        self._check_mitigation(specs)
         if len({spec["id"] for spec in specs}) != len(specs):
             raise P.ProtocolError("SUBMIT names the same job id twice")
         owners = self._owners(specs, user)

@@ -17,8 +17,9 @@ MAX_PROGRAMS = 256  # parsed programs kept for jobs that send the same one again
 class JobRunner:
     """Runs jobs on `executor`, and workloads under `isolation` with `workload_limits`."""
 
-    def __init__(self, executor, isolation, workload_limits: dict):
+    def __init__(self, executor, isolation, workload_limits: dict, labels: dict | None = None):
         self.executor = executor
+        self.labels = dict(labels or {})  # written into every program result's metadata (worker, lane)
         self.isolation = isolation
         self.workload_limits = workload_limits
         self.programs: OrderedDict[str, object] = OrderedDict()
@@ -48,7 +49,10 @@ class JobRunner:
         program = spec["program"]
         if not getattr(self.executor, "wants_program_text", False):
             program = self.program(program)
-        return run_program(self.executor, program, spec, context)
+        result = run_program(self.executor, program, spec, context)
+        if isinstance(result.get("metadata"), dict):
+            result["metadata"].update(self.labels)
+        return result
 
     def program(self, source: str | bytes):
         """The parsed program of `source` (IR text or bitcode), from the cache when it was seen lately."""

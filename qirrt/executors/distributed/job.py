@@ -26,10 +26,15 @@ class JobContext:
 
 def run_program(executor, program, spec: dict, context: JobContext) -> dict:
     """Run one program job on `executor` and return the result as a plain dict (`Result.to_dict`)."""
+    seed = spec.get("seed")
+    if seed is not None and spec.get("seed_index"):  # one item of a batch: sample what the batch would
+        from qirrt.executors.base import seed_for_index
+
+        seed = seed_for_index(seed, spec["seed_index"])
     if hasattr(executor, "run_job"):
         result = executor.run_job(program, spec, context)
     else:
-        kwargs = {"shots": spec["shots"], "seed": spec.get("seed")}
+        kwargs = {"shots": spec["shots"], "seed": seed}
         if spec.get("params"):
             kwargs["params"] = spec["params"]
         if hasattr(executor, "execute"):  # qirrt's Executor: synchronous, already on a job thread
@@ -38,7 +43,13 @@ def run_program(executor, program, spec: dict, context: JobContext) -> dict:
             result = executor.submit([program], **kwargs).result()
     if isinstance(result, list) and len(result) == 1:
         result = result[0]
-    return result.to_dict() if hasattr(result, "to_dict") else dict(result)
+    data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
+    metadata = data.get("metadata")
+    if isinstance(metadata, dict) and spec.get("seed") is not None:
+        metadata["seed"] = spec["seed"]  # the batch's seed, which reproduces it
+        if spec.get("seed_index") is not None:
+            metadata["seed_index"] = spec["seed_index"]
+    return data
 
 
 __all__ = ["JobContext", "run_program"]

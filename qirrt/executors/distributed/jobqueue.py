@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +42,17 @@ _REQUIREMENTS: dict[str, Callable[[object, dict, float | None], bool]] = {
     "calibration_max_age_s": lambda wanted, caps, now: (caps.get("calibration_at") is not None and now is not None
                                                         and now - float(caps["calibration_at"]) <= float(wanted)),
     "worker": lambda wanted, caps, now: caps.get("name") == wanted,
+    "lane": lambda wanted, caps, now: wanted in (caps.get("lane"), caps.get("lane_kind")),
+    "target": lambda wanted, caps, now: (caps.get("target") is not None
+                                         and target_key(str(wanted)) == target_key(str(caps["target"]))),
 }
+
+
+def target_key(name: str) -> str:
+    """A device name as matching compares it: ``FakeKolkata``, ``fake_kolkata`` and ``FakeKolkataV2`` agree."""
+    key = re.sub(r"[^a-z0-9]", "", name.lower())
+    key = key.removeprefix("fake")
+    return key.removesuffix("v2")
 
 
 def _unknown(wanted, capabilities: dict, now: float | None) -> bool:

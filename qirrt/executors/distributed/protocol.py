@@ -64,12 +64,14 @@ C_SESSION = b"\x15"  # client -> broker: open or close a session
 C_REPLY = b"\x16"  # broker -> client: the reply to the request with the same `req`
 C_DISCONNECT = b"\x17"  # broker -> client: your message was refused and you are forgotten
 C_RESERVE = b"\x18"  # client -> broker: reserve a worker for a time window
+C_WORKERS = b"\x19"  # client -> broker: the registered workers, their lanes and observed speeds
 
 COMMAND_NAMES = {
     W_READY: "READY", W_JOB: "JOB", W_RESULT: "RESULT", W_HEARTBEAT: "HEARTBEAT",
     W_DISCONNECT: "DISCONNECT", W_PROGRESS: "PROGRESS", W_CANCEL: "CANCEL",
     C_SUBMIT: "SUBMIT", C_STATUS: "STATUS", C_RESULT: "RESULT", C_CANCEL: "CANCEL",
     C_SESSION: "SESSION", C_REPLY: "REPLY", C_DISCONNECT: "DISCONNECT", C_RESERVE: "RESERVE",
+    C_WORKERS: "WORKERS",
 }
 
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -139,6 +141,8 @@ class Requires(Struct, forbid_unknown_fields=True, omit_defaults=True):
     network: bool | None = None  # a workload that needs the network (its worker's operator allows it)
     calibration_max_age_s: _Seconds | None = None
     worker: _Name | None = None
+    lane: _Short | None = None  # a lane kind ("simulator", "qpu") or one lane's name
+    target: _Short | None = None  # a device: a QPU lane for it (names compared as `target_key` does)
 
 
 class JobSpec(Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -157,6 +161,7 @@ class JobSpec(Struct, forbid_unknown_fields=True, omit_defaults=True):
     time_limit_s: _Limit | None = None
     estimated_duration_s: _Seconds | None = None
     session: _AnyId | None = None
+    seed_index: Annotated[int, Meta(ge=0, le=MAX_INT64)] | None = None  # the item's place in its batch
 
 
 class Capabilities(Struct, omit_defaults=True):
@@ -176,6 +181,17 @@ class Capabilities(Struct, omit_defaults=True):
     slots: Annotated[int, Meta(ge=1, le=1024)] = 1
     host: _Short | None = None
     calibration_at: _Timestamp | None = None
+    # the lane (issue 17): what kind of worker this is and what the splitter needs to time it
+    lane: _Short | None = None
+    lane_kind: Literal["simulator", "qpu"] | None = None
+    target: _Short | None = None
+    coupling_hash: _Short | None = None
+    calibration_epoch: _Short | None = None
+    shots_per_s: _Limit | None = None  # a QPU's shot rate
+    task_overhead_s: _Seconds | None = None  # a QPU's fixed time per job
+    queue_wait_s: _Seconds | None = None  # a QPU's queue ahead of a new job, at registration
+    queue_depth: Annotated[int, Meta(ge=0, le=MAX_INT64)] | None = None
+    adapter_latency_ms: _Seconds | None = None  # a QPU lane's measured round trip to its device's API
 
 
 class Ready(_Body):
@@ -231,6 +247,10 @@ class SessionRequest(_Request):
     time_limit_s: _Limit | None = None
 
 
+class WorkersRequest(_Request):
+    pass
+
+
 class Reserve(_Request):
     worker: _Name
     start: _Timestamp
@@ -272,6 +292,7 @@ SCHEMAS: dict[tuple[bytes, bytes], type[Struct]] = {
     (CLIENT, C_CANCEL): CancelRequest,
     (CLIENT, C_SESSION): SessionRequest,
     (CLIENT, C_RESERVE): Reserve,
+    (CLIENT, C_WORKERS): WorkersRequest,
 }
 
 OUTBOUND_SCHEMAS: dict[tuple[bytes, bytes], type[Struct]] = {

@@ -168,7 +168,9 @@ class Scheduler:
         self.mean_duration_s = 0.9 * self.mean_duration_s + 0.1 * elapsed
         estimate = spec.get("estimated_duration_s")
         if estimate:
-            worker.speed = 0.8 * worker.speed + 0.2 * (elapsed / float(estimate))
+            # robust: one sample moves the speed at most 4× (a first run's JIT compile is not the lane's pace)
+            sample = min(max(elapsed / float(estimate), worker.speed / 4), worker.speed * 4)
+            worker.speed = 0.8 * worker.speed + 0.2 * sample
 
     def eta_s(self, row, workers: Iterable, running_speed: float, now: float) -> float | None:
         """Seconds until the job should finish: queue position × estimated durations / capable workers.

@@ -22,12 +22,53 @@ from qirrt.errors import ExecutionError
 
 @dataclass(frozen=True)
 class Lane:
-    """A kind of worker: `requires` is what a job sent to it asks of the broker (e.g. an executor)."""
+    """A kind of worker: `requires` is what a job sent to it asks of the broker (e.g. an executor).
+
+    The ETA model: an item takes ``speed × base`` seconds on a lane, where `base` is the program's
+    resource estimate on a simulator lane and ``task_overhead_s + shots / shots_per_s`` on a QPU lane,
+    and `speed` is what the broker observed (seconds taken per estimated second)."""
 
     name: str
     slots: int = 1
     queue_eta_s: float = 0.0
     requires: dict = field(default_factory=dict)
+    kind: str = "simulator"
+    speed: float = 1.0
+    task_overhead_s: float = 0.0
+    shots_per_s: float | None = None
+    max_qubits: int | None = None
+
+    def base_s(self, estimate_s: float, shots: int, qubits: int = 0) -> float | None:
+        """An item's unscaled estimate here (what the job tells the broker), or None if it cannot run here."""
+        if self.max_qubits is not None and qubits > self.max_qubits:
+            return None
+        if self.kind == "qpu":
+            return self.task_overhead_s + shots / (self.shots_per_s or 1.0)
+        return estimate_s + self.task_overhead_s
+
+    def seconds(self, estimate_s: float, shots: int, qubits: int = 0) -> float | None:
+        base = self.base_s(estimate_s, shots, qubits)
+        return None if base is None else base * self.speed
+
+
+def lanes_from_workers(workers: Sequence[dict], keep=lambda capabilities: True) -> list[Lane]:
+    """The lanes of the registered workers (`Client.workers()` rows) whose capabilities pass `keep`:
+    slots summed, speed averaged, a QPU's timing and queue from its descriptor."""
+    grouped: dict[str, list[dict]] = {}
+    for row in workers:
+        if keep(row["capabilities"]):
+            grouped.setdefault(row["lane"], []).append(row)
+    lanes = []
+    for name, rows in sorted(grouped.items()):
+        caps = rows[0]["capabilities"]
+        qpu = rows[0]["lane_kind"] == "qpu"
+        lanes.append(Lane(name, slots=sum(int(r["slots"]) for r in rows), requires={"lane": name},
+                          kind="qpu" if qpu else "simulator",
+                          speed=sum(float(r["speed"]) for r in rows) / len(rows),
+                          task_overhead_s=float(caps.get("task_overhead_s") or (0.0 if not qpu else 2.0)),
+                          shots_per_s=caps.get("shots_per_s"), max_qubits=caps.get("max_qubits"),
+                          queue_eta_s=float(caps.get("queue_wait_s") or 0.0) if qpu else 0.0))
+    return lanes
 
 
 @dataclass
@@ -116,6 +157,46 @@ def _try_swap(index: int, critical, target, placed: dict, load: dict, cost) -> b
             placed[index], placed[other] = target, critical
             return True
     return False
+
+
+def round_robin(durations: Sequence[dict[str, float | None]], lanes: Sequence[Lane]) -> Plan:
+    """Items dealt to the lanes in turn (skipping a lane that cannot run one): the baseline `split` beats."""
+    if not lanes:
+        raise ExecutionError("round-robin needs at least one lane")
+    assignment, turn = [], 0
+    for index, options in enumerate(durations):
+        for k in range(len(lanes)):
+            lane = lanes[(turn + k) % len(lanes)]
+            if options.get(lane.name) is not None:
+                assignment.append(lane.name)
+                turn = (turn + k + 1) % len(lanes)
+                break
+        else:
+            raise ExecutionError(f"item {index} can run on none of the lanes {', '.join(x.name for x in lanes)}")
+    return plan_of(assignment, durations, lanes)
+
+
+def plan_of(assignment: list[str], durations: Sequence[dict[str, float | None]], lanes: Sequence[Lane]) -> Plan:
+    """The `Plan` of a given assignment, its finish times from `predict_finish`."""
+    finish = predict_finish(assignment, durations, lanes)
+    by_lane = {lane.name: lane.queue_eta_s for lane in lanes}
+    for name, end in zip(assignment, finish):
+        by_lane[name] = max(by_lane[name], end)
+    return Plan(list(assignment), by_lane, max(finish, default=0.0))
+
+
+def predict_finish(assignment: Sequence[str], durations: Sequence[dict[str, float | None]],
+                   lanes: Sequence[Lane]) -> list[float]:
+    """Each item's predicted finish (seconds from submission) when every lane's slots take its items in
+    submission order, as the broker's queue hands them out."""
+    free = {lane.name: [lane.queue_eta_s] * max(1, lane.slots) for lane in lanes}
+    out = []
+    for index, name in enumerate(assignment):
+        slots = free[name]
+        k = min(range(len(slots)), key=slots.__getitem__)
+        slots[k] += float(durations[index][name])
+        out.append(slots[k])
+    return out
 
 
 def submit_split(client, programs: Sequence, durations: Sequence[dict[str, float | None]],

@@ -122,6 +122,13 @@ class LocalCluster:
         self._clients.append(client)
         return client
 
+    def as_executor(self, user: str | None = None, **options):
+        """This cluster as an `Executor` (`qirrt.run(..., executor=cluster.executor())`); closed by `stop()`."""
+        from qirrt.executors.distributed.cluster import Cluster
+
+        poll_s = options.pop("poll_s", 0.05)
+        return Cluster(self.url, client=self.connect(user, **options), poll_s=poll_s)
+
     # -- shutdown ---------------------------------------------------------------------------------
     def stop(self) -> None:
         """Stop the workers, then the broker, and join their threads (each within `join_timeout_s`).

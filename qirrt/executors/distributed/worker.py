@@ -37,7 +37,7 @@ from qirrt.executors.distributed.execution import JobRunner
 from qirrt.executors.distributed.job import JobContext, run_program
 from qirrt.executors.distributed.link import KeyRefusedError, Link, open_link
 from qirrt.executors.distributed.spool import ResultSpool
-from qirrt.executors.registry import new_executor
+from qirrt.executors.registry import executor_label, new_executor
 
 log = logging.getLogger(__name__)
 _SNDMORE = int(zmq.SNDMORE)
@@ -69,8 +69,11 @@ def describe(executor, executor_name: str, *, slots: int, extra: dict | None = N
         "slots": slots,
         "host": _socket.gethostname(),
     }
+    from qirrt.executors.distributed.lane import describe_lane
+
+    capabilities.update(describe_lane(executor, executor_name))
     calibration_at = getattr(executor, "calibration_at", None)
-    if calibration_at is not None:
+    if isinstance(calibration_at, (int, float)):
         capabilities["calibration_at"] = float(calibration_at)
     capabilities.update(extra or {})
     return capabilities
@@ -84,12 +87,12 @@ class Worker:
                  capabilities: dict | None = None, heartbeat_interval_ms: int = P.HEARTBEAT_INTERVAL_MS,
                  heartbeat_liveness: int = P.HEARTBEAT_LIVENESS, workload_limits: dict | None = None,
                  workload_network: bool = False, spool: str | Path | None = None,
-                 context: zmq.Context | None = None):
+                 context: zmq.Context | None = None, executor_options: dict | None = None):
         security.require_secure_or_loopback(connect, keys=keys, insecure_loopback=insecure_loopback,
                                             what="the worker")
         self.connect_url = connect
         self.executor_name = executor
-        self.executor = new_executor(executor)
+        self.executor = new_executor(executor, **(executor_options or {}))
         self.spool = None if spool is None else ResultSpool(spool)
         if self.spool is not None:
             try:
@@ -101,7 +104,7 @@ class Worker:
         if self.spool is not None:
             self.spool.claim(self.name)
         self.slots = slots
-        self.capabilities = describe(self.executor, executor.rsplit(":", 1)[-1], slots=slots, extra=capabilities)
+        self.capabilities = describe(self.executor, executor_label(executor), slots=slots, extra=capabilities)
         self.heartbeat_interval_s = heartbeat_interval_ms / 1000.0
         self.heartbeat_liveness = heartbeat_liveness
         self.workload_limits = dict(workload_limits or {})
@@ -125,7 +128,8 @@ class Worker:
             for job_id, attempt, raw in self.spool.load():
                 self.unsent[job_id] = (attempt, P.unpack(raw))
         self.last_progress: dict[str, dict] = {}  # resent after re-registering, so no checkpoint is lost
-        self.runner = JobRunner(self.executor, self.isolation, self.workload_limits)
+        self.runner = JobRunner(self.executor, self.isolation, self.workload_limits,
+                                labels={"worker": self.name, "lane": self.capabilities["lane"]})
         self.seq = 0
         self.socket = None
         self.link: Link | None = None

@@ -52,6 +52,7 @@ from qirrt.executors.distributed.sandbox import SETUP_EXIT
 DEFAULT_LIMITS = {"memory_mb": 2048, "cpu_s": 3600, "wall_s": 7200.0, "nproc": 64, "file_mb": 64}
 JOB_DIR = "/job"  # where the workload's files are, inside its sandbox
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
+MITIGATED_EXECUTOR = "qirrt.api.mitigate.executor:MitigatedExecutor"  # by name: the api layer sits above this one
 
 
 class WorkloadError(ExecutionError):
@@ -78,14 +79,31 @@ class RuntimeWorkerBase:
     def run(self):
         raise NotImplementedError("a RuntimeWorkerBase subclass overrides run()")
 
-    def execute(self, program, *, shots: int = 1000, seed: int | None = None, params: dict | None = None) -> dict:
-        """Run one program (a `Program` or QIR text) on `backend_name` and return its result as a dict."""
+    def execute(self, program, *, shots: int = 1000, seed: int | None = None, params: dict | None = None,
+                observable=None) -> dict:
+        """Run one program (a `Program` or QIR text) on `backend_name` and return its result as a dict.
+
+        `execution_options` apply: ``passes`` (a mitigation pipeline, or the seed's decorator list such as
+        ``["ErrorMitigatedExecutionBackend", "zne"]``) and ``observable`` (a Pauli string; `observable`
+        here overrides it) run the program through that pipeline, so the result has the mitigated
+        ``expectation``."""
         from qirrt.executors.registry import new_executor
         from qirrt.qir.program import Program
 
+        options = dict(self.execution_options)
+        passes = options.pop("passes", None)
+        observable = observable if observable is not None else options.pop("observable", None)
+        options.pop("observable", None)
+        if options:
+            raise WorkloadError(f"unknown execution_options {', '.join(sorted(options))} of {type(self).__name__}; "
+                                f"known: passes (a mitigation pipeline), observable")
         if isinstance(program, str):
             program = Program.from_ir(program)
-        executor = new_executor(self.backend_name)
+        if passes or observable is not None:
+            executor = new_executor(MITIGATED_EXECUTOR, executor=self.backend_name, mitigation=passes,
+                                    observable=observable)
+        else:
+            executor = new_executor(self.backend_name)
         spec = {"id": uuid.uuid4().hex, "shots": shots, "seed": seed, "params": params,
                 "execution_options": dict(self.execution_options)}
         return run_program(executor, program, spec, JobContext(spec["id"], 1, None, threading.Event()))

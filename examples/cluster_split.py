@@ -1,0 +1,34 @@
+"""A parameter sweep split between a simulator lane and an emulated-QPU lane (README, "The cluster as an executor").
+
+    python examples/cluster_split.py tcp://127.0.0.1:5555
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+from qiskit import QuantumCircuit
+from qiskit.circuit import Parameter
+
+import qirrt
+
+url = sys.argv[1] if len(sys.argv) > 1 else "tcp://127.0.0.1:5555"
+theta = Parameter("theta")
+qc = QuantumCircuit(2, 2)
+qc.ry(theta, 0)
+qc.cx(0, 1)
+qc.measure([0, 1], [0, 1])
+program = qirrt.load(qc)
+
+cluster = qirrt.connect(url, insecure_loopback=True)  # with keys: qirrt.connect(url, keys="keys/", key_name="alice")
+print("lanes:", sorted({w["lane"] for w in cluster.workers()}))
+values = [[float(v)] for v in np.linspace(0, np.pi, 12)]
+print("plan:", cluster.estimate(program, shots=500, params=values)["assignment"])
+results = qirrt.run(program, executor=cluster, shots=500, seed=7, params=values, split="auto")
+for value, result in zip(values, results):
+    print(f"theta={value[0]:.2f}  {result.metadata['lane']:<20} {result.metadata['worker']:<6} {result.counts}")
+mitigated = qirrt.run(qc.assign_parameters({theta: np.pi / 2}), executor=cluster, target="FakeKolkata",
+                      mitigation="ddd,zne", observable="ZZ", shots=500, seed=7)
+print(f"<ZZ> mitigated {mitigated.expectation:.3f}, raw {mitigated.expectation_unmitigated:.3f}")
+cluster.close()

@@ -1,0 +1,449 @@
+"""`Cluster`: a qirrt cluster (its broker) as an `Executor`, so `qirrt.run`, `run_batch`, mitigation and
+`CompiledProgram.run` all run on it.
+
+Every program × parameter binding of a submission becomes one job, carrying the submission's seed and its
+place in the batch (`seed_index`), so a worker running the same executor samples exactly what a local run
+of the whole batch would (`qirrt.executors.base.seed_for_index`). Results come back in order, each with
+``metadata["worker"]`` and ``metadata["lane"]``.
+
+``split="auto"`` divides the batch between the lanes (`lane.py`) with `split.split` on the ETA model
+(resource estimate × each lane's observed speed; a QPU's per-job time and shot rate, and its queue); a
+single program's shots are cut into pieces and merged. ``split="round-robin"`` deals items to the lanes
+in turn. Items pinned to a lane whose workers have all gone are cancelled there and split again over the
+lanes left, so a lane that dies mid-batch loses nothing. `requires` (``{"lane": "qpu"}``, ...) and
+`target` constrain which lanes an item may use.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from qirrt.errors import ExecutionError, JobCancelledError, JobTimeoutError
+from qirrt.executors.base import Executor, Job, JobStatus, check_shots, derive_seed
+from qirrt.executors.distributed import protocol as P
+from qirrt.executors.distributed.client import Client
+from qirrt.executors.distributed.jobqueue import matches
+from qirrt.executors.distributed.split import (
+    Lane,
+    Plan,
+    lanes_from_workers,
+    plan_of,
+    predict_finish,
+    round_robin,
+    split,
+)
+from qirrt.qir.params import bindings
+from qirrt.qir.resources import estimated_simulation_s
+from qirrt.result import Result
+
+SPLITS = (None, "none", "auto", "round-robin")
+
+
+class SplitError(ExecutionError, ValueError):
+    """A bad `split` or `requires`, or a batch no registered lane can run."""
+
+
+@dataclass
+class _Item:
+    """One job of a submission: a program with one binding (or a share of its shots)."""
+
+    program: Any
+    params: dict | None
+    seed_index: int
+    shots: int
+    part_of: int  # the result this item counts towards (a split program's shares merge into one)
+    estimate_s: float
+    job_id: str | None = None
+    lane: str | None = None
+    done_at: float | None = None
+    result: Result | None = None
+    durations: dict = field(default_factory=dict)
+
+
+def check_requires(requires: Any) -> dict:
+    """`requires` as the broker's schema accepts it, or a `SplitError` naming the bad key or value."""
+    if requires is None:
+        return {}
+    if not isinstance(requires, dict):
+        raise SplitError(f"requires must be a mapping such as {{'lane': 'qpu'}}, got {type(requires).__name__}")
+    try:
+        msgspec.convert(requires, P.Requires)
+    except msgspec.ValidationError as exc:
+        known = ", ".join(P.Requires.__struct_fields__)
+        raise SplitError(f"requires {requires!r}: {exc} (known keys: {known})") from None
+    return dict(requires)
+
+
+def check_split(value: Any) -> str | None:
+    if value not in SPLITS:
+        raise SplitError(f"split must be 'auto', 'round-robin' or None, got {value!r}")
+    return None if value == "none" else value
+
+
+class Cluster(Executor):
+    """The executor at a broker's `url`; `qirrt.connect(url, keys=..., key_name=...)` makes one.
+
+    Besides the `Executor` interface it offers the client's calls (`workers()`, `status(ids)`, `session()`,
+    `reserve(...)`, `submit_many(...)`) through `client`, and `estimate(programs, shots=...)`: the lanes,
+    the plan and its predicted makespan, before anything runs.
+    """
+
+    name = "cluster"
+
+    def __init__(self, url: str, *, keys: str | Path | tuple | None = None, key_name: str | None = None,
+                 insecure_loopback: bool = False, user: str | None = None, timeout_s: float = 30.0,
+                 result_timeout_s: float | None = None, poll_s: float = 0.2, client: Client | None = None):
+        if key_name is not None and keys is not None and not isinstance(keys, tuple):
+            keys = (keys, key_name)
+        self.client = client or Client(url, keys=keys, insecure_loopback=insecure_loopback, user=user,
+                                       timeout_s=timeout_s)
+        self.url = self.client.url
+        self.result_timeout_s = result_timeout_s
+        self.poll_s = poll_s
+        self.lock = threading.RLock()  # the client is not thread-safe; jobs poll it from any thread
+
+    # -- the client's own calls -------------------------------------------------------------------
+    def workers(self) -> list[dict]:
+        with self.lock:
+            return self.client.workers()
+
+    def __getattr__(self, name: str):
+        if name in ("status", "session", "reserve", "submit_many", "submit_specs", "results", "result", "cancel"):
+            return getattr(self.client, name)
+        raise AttributeError(name)
+
+    def close(self) -> None:
+        with self.lock:
+            self.client.close()
+
+    def __enter__(self) -> Cluster:  # noqa: PYI034
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- Executor ---------------------------------------------------------------------------------
+    def execute(self, programs, *, shots: int, seed: int | None, params: Any = None, **options) -> list[Result]:
+        results = self.submit(programs, shots=shots, seed=seed, params=params, **options).result()
+        return results if isinstance(results, list) else [results]
+
+    def submit(self, programs, *, shots: int = 1000, seed: int | None = None, params: Any = None,
+               split: str | None = None, requires: dict | None = None, target: Any = None, priority: int = 0,
+               **options) -> ClusterJob:
+        """Queue `programs` (each × its parameter bindings) on the cluster and return at once.
+
+        `split`: None (the broker gives each job to the first capable worker), ``"auto"`` (divide between
+        the lanes to minimise the makespan) or ``"round-robin"``. `requires` constrains the workers
+        (``{"lane": "qpu"}``, ``{"gpu": True}``); `target` asks for a QPU lane of that device."""
+        if options:
+            raise ExecutionError(f"unknown option(s) {', '.join(sorted(options))} for the cluster executor; "
+                                 f"known: split, requires, target, priority")
+        check_shots(shots)
+        if isinstance(programs, (str, bytes)):  # QIR text or bitcode, as the client takes it
+            from qirrt.qir.program import Program
+
+            programs = Program.from_bitcode(programs) if isinstance(programs, bytes) else Program.from_ir(programs)
+        strategy = check_split(split)
+        needs = check_requires(requires)
+        if target is not None:
+            needs["target"] = target if isinstance(target, str) else getattr(target, "name", str(target))
+        batch, single = self._batch(programs, params)
+        if seed is None:
+            seed = derive_seed(None, 0)[0]  # one drawn seed: the whole batch reproducible from its metadata
+        items = self._items(batch, params, int(shots))
+        job = ClusterJob(self, items, shots=int(shots), seed=int(seed), requires=needs, priority=int(priority),
+                         strategy=strategy, single=single)
+        job.start()
+        return job
+
+    def estimate(self, programs, *, shots: int = 1000, params: Any = None, split: str | None = "auto",
+                 requires: dict | None = None) -> dict:
+        """What a submission would do now: the lanes, each item's lane and predicted finish, the makespan."""
+        batch, _ = self._batch(programs, params)
+        items = self._items(batch, params, int(shots))
+        lanes = ClusterJob.usable_lanes(self, check_requires(requires), items)
+        plan = _plan(items, lanes, check_split(split) or "auto")
+        return {"lanes": [lane.name for lane in lanes], "assignment": plan.assignment,
+                "finish_s": plan.finish_s, "makespan_s": plan.makespan_s}
+
+    def for_target(self, target: Any) -> OnTarget:
+        """This cluster running everything on a QPU lane of `target` (programs already compiled for it)."""
+        return OnTarget(self, target)
+
+    @staticmethod
+    def _items(batch, params, shots: int) -> list[_Item]:
+        items, index = [], 0
+        for program in batch:
+            estimate = estimated_simulation_s(program.resources(), shots)
+            for vector in bindings(program, params):
+                values = dict(zip(program.parameters, (float(v) for v in vector))) if program.parameters else None
+                items.append(_Item(program, values, index, shots, index, estimate))
+                index += 1
+        return items
+
+    def __repr__(self) -> str:
+        return f"Cluster({self.url!r})"
+
+
+class OnTarget(Executor):
+    """A `Cluster` whose every submission asks for a QPU lane of one device (what `qirrt.run` uses for a
+    mitigated run with a target: compiled on the client, run as compiled there)."""
+
+    name = "cluster"
+
+    def __init__(self, cluster: Cluster, target: Any):
+        self.cluster = cluster
+        self.target = target if isinstance(target, str) else getattr(target, "name", str(target))
+
+    def execute(self, programs, *, shots: int, seed: int | None, params: Any = None, **options) -> list[Result]:
+        return self.cluster.execute(programs, shots=shots, seed=seed, params=params, target=self.target, **options)
+
+    def submit(self, programs, **options) -> ClusterJob:
+        return self.cluster.submit(programs, target=self.target, **options)
+
+
+def _plan(items: list[_Item], lanes: list[Lane], strategy: str) -> Plan:
+    durations = [{lane.name: lane.seconds(item.estimate_s, item.shots, item.program.num_qubits) for lane in lanes}
+                 for item in items]
+    for item, options in zip(items, durations):
+        item.durations = options
+    if strategy == "round-robin":
+        return round_robin(durations, lanes)
+    chosen = split(durations, lanes)
+    return plan_of(chosen.assignment, durations, lanes)
+
+
+class ClusterJob(Job):
+    """The jobs of one submission to a `Cluster`; `result()` waits for all, in order."""
+
+    def __init__(self, cluster: Cluster, items: list[_Item], *, shots: int, seed: int, requires: dict,
+                 priority: int, strategy: str | None, single: bool):
+        self.cluster = cluster
+        self.items = items
+        self.parts = len(items)
+        self.shots = shots
+        self.seed = seed
+        self.requires = requires
+        self.priority = priority
+        self.strategy = strategy
+        self.single = single
+        self.plan: Plan | None = None
+        self.predicted_finish_s: list[float] = []
+        self.submitted_at = 0.0
+        self.moved = 0  # items moved off a lane that died
+        self._unpinned_lane: Lane | None = None
+        self._cancelled = False
+        self._failed: str | None = None
+        self._results: list[Result] | None = None
+        self.id = ""
+
+    # -- submitting -------------------------------------------------------------------------------
+    @staticmethod
+    def usable_lanes(cluster: Cluster, requires: dict, items: list[_Item]) -> list[Lane]:
+        now = time.time()
+        lanes = lanes_from_workers(cluster.workers(), lambda caps: matches(requires, caps, now=now))
+        if not lanes:
+            raise SplitError(f"no registered worker meets {requires or 'the batch'}; start a worker "
+                             f"(qirrt worker --executor local, or --adapter emulated:FakeKolkata) or relax requires")
+        return lanes
+
+    def start(self) -> None:
+        with self.cluster.lock:
+            if self.strategy is None:
+                # unpinned: the broker picks the worker; its speed is observed against that lane's own model,
+                # so an estimate is sent only when every lane the items may use is of one kind
+                # (no lane yet is fine: the jobs wait in the broker's queue for a worker that can run them)
+                now = time.time()
+                lanes = lanes_from_workers(self.cluster.workers(), lambda caps: matches(self.requires, caps, now=now))
+                if len({lane.kind for lane in lanes}) == 1:
+                    self._unpinned_lane = lanes[0]
+            else:
+                lanes = self.usable_lanes(self.cluster, self.requires, self.items)
+                if len(self.items) == 1 and len(lanes) > 1 and self.items[0].shots > 1:
+                    self._cut_shots(lanes)
+                self.plan = _plan(self.items, lanes, self.strategy)
+                for item, lane in zip(self.items, self.plan.assignment):
+                    item.lane = lane
+                self.predicted_finish_s = predict_finish(self.plan.assignment, [i.durations for i in self.items],
+                                                         lanes)
+            self.submitted_at = time.monotonic()
+            self._send(self.items)
+        self.id = self.items[0].job_id if len(self.items) == 1 else f"{self.items[0].job_id}+{len(self.items) - 1}"
+
+    def _cut_shots(self, lanes: list[Lane]) -> None:
+        """One program's shots in pieces, one per slot of every lane (merged again in `result`)."""
+        (item,) = self.items
+        pieces = min(item.shots, sum(max(1, lane.slots) for lane in lanes))
+        sizes = [item.shots // pieces + (1 if k < item.shots % pieces else 0) for k in range(pieces)]
+        self.items = [_Item(item.program, item.params, k, size, 0,
+                            estimated_simulation_s(item.program.resources(), size)) for k, size in enumerate(sizes)]
+
+    def _send(self, items: list[_Item]) -> None:
+        client = self.cluster.client
+        specs = []
+        for item in items:
+            requires = dict(self.requires)
+            base = None
+            if item.lane is not None:
+                requires["lane"] = item.lane
+                duration = item.durations.get(item.lane)
+                speed = self._lane_speed(item.lane)
+                base = None if duration is None else duration / max(speed, 1e-9)
+            elif self._unpinned_lane is not None:
+                base = self._unpinned_lane.base_s(item.estimate_s, item.shots)
+            spec = client._spec(item.program, shots=item.shots, seed=self.seed, priority=self.priority,
+                                params=item.params, requires=requires, max_attempts=None, time_limit_s=None,
+                                estimated_duration_s=base, session=None)
+            if base is None:  # lanes of both kinds may take it: no estimate to learn a speed from
+                spec.pop("estimated_duration_s", None)
+            if item.seed_index:
+                spec["seed_index"] = item.seed_index
+            item.job_id = spec["id"]
+            specs.append(spec)
+        for start in range(0, len(specs), P.MAX_JOBS_PER_SUBMIT):
+            client.submit_specs(specs[start:start + P.MAX_JOBS_PER_SUBMIT])
+
+    def _lane_speed(self, lane: str) -> float:
+        if self.plan is None:
+            return 1.0
+        speeds = getattr(self, "_speeds", None)
+        if speeds is None:
+            speeds = self._speeds = {}
+        if lane not in speeds:
+            rows = [w for w in self.cluster.workers() if w["lane"] == lane]
+            speeds[lane] = sum(float(w["speed"]) for w in rows) / len(rows) if rows else 1.0
+        return speeds[lane]
+
+    # -- Job --------------------------------------------------------------------------------------
+    def status(self) -> JobStatus:
+        if self._results is not None:
+            return JobStatus.DONE
+        if self._failed is not None:
+            return JobStatus.FAILED
+        if self._cancelled:
+            return JobStatus.CANCELLED
+        with self.cluster.lock:
+            states = [row["state"] for row in self._status([i.job_id for i in self.items])]
+        if any(s in ("failed",) for s in states):
+            return JobStatus.FAILED
+        if all(s == "done" for s in states):
+            return JobStatus.DONE
+        return JobStatus.RUNNING if any(s in ("running", "done") for s in states) else JobStatus.QUEUED
+
+    def cancel(self) -> bool:
+        with self.cluster.lock:
+            cancelled = [self.cluster.client.cancel(i.job_id) for i in self.items if i.result is None]
+        self._cancelled = all(cancelled)
+        return self._cancelled
+
+    def _status(self, ids: list[str]) -> list[dict]:
+        rows = []
+        for start in range(0, len(ids), P.MAX_STATUS_JOBS):
+            rows += self.cluster.client.status(ids[start:start + P.MAX_STATUS_JOBS])
+        return rows
+
+    def result(self, timeout_s: float | None = None) -> Result | list[Result]:
+        if self._results is None:
+            self._results = self._wait(timeout_s if timeout_s is not None else self.cluster.result_timeout_s)
+        return self._results[0] if self.single and len(self._results) == 1 else self._results
+
+    def _wait(self, timeout_s: float | None) -> list[Result]:
+        end = None if timeout_s is None else time.monotonic() + timeout_s
+        while True:
+            with self.cluster.lock:
+                pending = self._poll()
+            if not pending:
+                return self._assemble()
+            if end is not None and time.monotonic() >= end:
+                raise JobTimeoutError(f"{len(pending)} of the {len(self.items)} jobs of this cluster submission have "
+                                      f"no result after {timeout_s:g} s; wait longer or cancel() them")
+            time.sleep(self.cluster.poll_s)
+
+    def _poll(self) -> list[_Item]:
+        """Collect what finished; move what waits on a lane that is gone. The items still pending."""
+        pending = [i for i in self.items if i.result is None]
+        if not pending:
+            return []
+        rows = self._status([i.job_id for i in pending])
+        done = [i for i, row in zip(pending, rows) if row["state"] == "done"]
+        for item, row in zip(pending, rows):
+            if row["state"] in ("failed", "cancelled", "unknown"):
+                self._failed = row.get("error") or row["state"]
+                raise (JobCancelledError if row["state"] == "cancelled" else ExecutionError)(
+                    f"cluster job {item.job_id} (item {item.part_of}) {row['state']}: {self._failed}")
+        if done:
+            results = self.cluster.client.results([i.job_id for i in done], timeout_s=60)
+            now = time.monotonic()
+            for item, result in zip(done, results):
+                item.result, item.done_at = result, now
+        pending = [i for i in pending if i.result is None]
+        if self.plan is not None and pending:
+            self._move_off_dead_lanes(pending, {row["id"]: row["state"] for row in rows})
+        return pending
+
+    def _move_off_dead_lanes(self, pending: list[_Item], states: dict) -> None:
+        alive = {row["lane"] for row in self.cluster.workers()}
+        stranded = [i for i in pending if i.lane not in alive and states.get(i.job_id) == "queued"]
+        if not stranded:
+            return
+        moved = [i for i in stranded if self.cluster.client.cancel(i.job_id)]
+        if not moved:
+            return
+        lanes = self.usable_lanes(self.cluster, self.requires, moved)
+        plan = _plan(moved, lanes, self.strategy or "auto")
+        for item, lane in zip(moved, plan.assignment):
+            item.lane = lane
+        self._speeds = {}
+        self._send(moved)
+        self.moved += len(moved)
+
+    def _assemble(self) -> list[Result]:
+        by_part: dict[int, list[_Item]] = {}
+        for item in self.items:
+            by_part.setdefault(item.part_of, []).append(item)
+        out = []
+        for part in sorted(by_part):
+            pieces = by_part[part]
+            result = pieces[0].result if len(pieces) == 1 else _merge([p.result for p in pieces])
+            out.append(result)
+        return out
+
+    def finish_times_s(self) -> list[float]:
+        """Each item's finish as observed by the client (seconds after submission; poll granularity)."""
+        return [(i.done_at or self.submitted_at) - self.submitted_at for i in self.items]
+
+
+def _merge(results: Sequence[Result]) -> Result:
+    """One program's shots, run in pieces on several lanes, as one `Result`."""
+    counts: dict[str, int] = {}
+    for r in results:
+        for key, value in r.counts.items():
+            counts[key] = counts.get(key, 0) + int(value)
+    first = results[0]
+    metadata = dict(first.metadata)
+    metadata["pieces"] = [{"worker": r.metadata.get("worker"), "lane": r.metadata.get("lane"), "shots": r.shots}
+                          for r in results]
+    metadata["lane"] = sorted({str(r.metadata.get("lane")) for r in results})
+    metadata["worker"] = sorted({str(r.metadata.get("worker")) for r in results})
+    memory = None
+    if all(r.memory is not None for r in results):
+        memory = [m for r in results for m in r.memory]
+    return Result(counts=counts, shots=sum(r.shots for r in results), memory=memory, metadata=metadata,
+                  output_schema=first.output_schema)
+
+
+def connect(url: str, *, keys: str | Path | tuple | None = None, key_name: str | None = None,
+            insecure_loopback: bool = False, **options) -> Cluster:
+    """The cluster at `url` as an executor: CurveZMQ with the key pair `key_name` in the directory `keys`,
+    or `insecure_loopback=True` for a broker on this machine without keys."""
+    return Cluster(url, keys=keys, key_name=key_name, insecure_loopback=insecure_loopback, **options)
+
+
+__all__ = ["Cluster", "ClusterJob", "SplitError", "check_requires", "check_split", "connect"]
