@@ -99,7 +99,7 @@ def broker(bind, store_path, keys_dir, insecure_loopback, heartbeat_interval_ms,
 @click.option("--executor", default="local", show_default=True,
               help="Executor plugin name (local, aer, cudaq, an adapter) or module:Class.")
 @click.option("--keys", "keys_dir", type=click.Path(file_okay=False, path_type=Path), help=SECURITY_HELP)
-@click.option("--key-name", help="Which key pair in --keys (default: the only one besides server).")
+@click.option("--key-name", metavar="NAME", help="Which key pair in --keys (default: the only worker key pair there).")
 @click.option("--insecure-loopback", is_flag=True, help=LOOPBACK_HELP)
 @click.option("--name", help="Worker name (default: host-pid-random).")
 @click.option("--slots", default=1, show_default=True, type=click.IntRange(1, 1024), help="Jobs run at once.")
@@ -126,7 +126,7 @@ def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, s
     import signal
 
     _logging(verbose)
-    keys = None if keys_dir is None else (keys_dir, key_name) if key_name else keys_dir
+    keys = _keys(keys_dir, key_name, "workers")
     limits = {"memory_mb": workload_memory_mb, "cpu_s": workload_cpu_s, "wall_s": workload_wall_s,
               "nproc": workload_nproc}
     if check_sandbox:
@@ -153,12 +153,44 @@ def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, s
 
 
 CLIENT_TIMEOUT_S = 10.0
+ROLE_OPTION = {"workers": "--worker", "clients": "--user"}
+
+
+def _keys(keys_dir: Path | None, key_name: str | None, role: str):
+    """The `keys` argument for a worker (`role` "workers") or client ("clients"): DIR and the key pair to use.
+
+    Without --key-name, the one key pair in DIR allowlisted for `role` is used, so the folder that
+    `qirrt keys generate DIR --user alice --worker w1` writes serves the broker, the worker and alice.
+    """
+    from qirrt.executors.distributed.security import SecurityError
+
+    if keys_dir is None:
+        if key_name:
+            raise SecurityError(f"--key-name {key_name} needs --keys DIR, the folder holding {key_name}.key_secret")
+        return None
+    if key_name:
+        return keys_dir, key_name
+    mine = sorted(p.stem for p in (keys_dir / role).glob("*.key") if (keys_dir / f"{p.stem}.key_secret").exists())
+    if len(mine) == 1:
+        return keys_dir, mine[0]
+    kind = role.removesuffix("s")
+    if not mine:
+        others = sorted(p.name.removesuffix(".key_secret") for p in keys_dir.glob("*.key_secret")
+                        if p.name != "server.key_secret")
+        if len(others) == 1:
+            return keys_dir, others[0]
+        raise SecurityError(f"{keys_dir} holds no {kind} key pair; make one with: qirrt keys generate {keys_dir} "
+                            f"{ROLE_OPTION[role]} NAME")
+    raise SecurityError(f"{keys_dir} holds {len(mine)} {kind} key pairs ({', '.join(mine)}); "
+                        f"choose one with --key-name {mine[0]}")
+
+
 
 
 def _client(url, keys_dir, key_name, insecure_loopback, timeout_s):
     from qirrt.executors.distributed.client import connect
 
-    keys = None if keys_dir is None else (keys_dir, key_name) if key_name else keys_dir
+    keys = _keys(keys_dir, key_name, "clients")
     return connect(url, keys=keys, insecure_loopback=insecure_loopback,
                    timeout_s=CLIENT_TIMEOUT_S if timeout_s is None else timeout_s)
 
@@ -167,7 +199,8 @@ def _client_options(command):
     command = click.option("--connect", "url", default="tcp://127.0.0.1:5555", show_default=True)(command)
     command = click.option("--keys", "keys_dir", type=click.Path(file_okay=False, path_type=Path),
                            help=SECURITY_HELP)(command)
-    command = click.option("--key-name")(command)
+    command = click.option("--key-name", metavar="NAME",
+                           help="Which key pair in --keys (default: the only user key pair there).")(command)
     command = click.option("--insecure-loopback", is_flag=True, help=LOOPBACK_HELP)(command)
     command = click.option("--timeout-s", type=click.FloatRange(0, min_open=True),
                            help=f"Give up after this many seconds (exit code 2). Default: {CLIENT_TIMEOUT_S:g} s to "
