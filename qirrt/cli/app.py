@@ -166,6 +166,12 @@ def run(input_path: Path, shots: int, seed: int | None, executor: str, params_te
     program = _load(input_path, None, strict=strict)
     load_s = time.perf_counter() - started
     params = _parse_params(params_text)
+    if params is None and program.parameters:
+        from qirrt.errors import ExecutionError
+
+        raise ExecutionError(f"{input_path} has {len(program.parameters)} parameter(s) "
+                             f"({', '.join(program.parameters)}); give their values with --params, e.g. "
+                             f"--params {','.join(['0.5'] * len(program.parameters))}")
     progress = functools.partial(Progress, quiet=quiet, interval_s=progress_interval_s)
     announce_cold_kernels(executor, precision, quiet=quiet)
     batch = _is_batch(params)

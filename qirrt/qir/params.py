@@ -57,7 +57,11 @@ def _vector(names: tuple[str, ...], item: Any) -> np.ndarray:
             raise ExecutionError(f"unknown parameter(s) {_list(unknown)}; the program has "
                                  f"{_list(names) if names else 'none'}")
         return np.array([float(values[n]) for n in names], dtype=np.float64)
-    vector = np.asarray(item, dtype=np.float64).ravel()
+    try:
+        vector = np.asarray(item, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise ExecutionError(f"parameter values must be numbers, one per parameter"
+                             f"{' (' + _list(names) + ')' if names else ''}; got {item!r}") from None
     if vector.size != len(names):
         raise ExecutionError(f"got {vector.size} parameter value(s) for {len(names)} parameter(s)"
                              f"{' (' + _list(names) + ')' if names else ''}")
