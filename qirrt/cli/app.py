@@ -287,15 +287,22 @@ def _run_batch(program, points, observable: str | None, execute, *, as_json: boo
 
 
 IDEAL_SIMULATORS = ("local", "null", "aer", "cudaq")
+ZNE_PLOT_NEEDS = ("--plot with --mitigate draws a zne extrapolation: give --observable with one Pauli term (or "
+                  "commuting terms) and a pipeline with a zne step, e.g. \"zne{scale-factors=1,3,5}\"")
 
 
 def _run_mitigated(program, mitigation: str | None, observable: str | None, target_name: str | None, *,
                    shots: int, seed: int | None, executor: str, as_json: bool, plot: Path | None, title: str,
                    progress) -> None:
     """`qirrt run --mitigate/--observable`: the mitigated and raw ⟨O⟩ (or quasi-probabilities) and the plan."""
+    import re
+
     from qirrt.api.run import run as run_program
+    from qirrt.errors import PassError
     from qirrt.executors.base import reporting_runs
 
+    if plot is not None and (observable is None or not re.search(r"(^|,)\s*zne\b", mitigation or "")):
+        raise PassError(ZNE_PLOT_NEEDS)
     if mitigation and target_name is None and executor in IDEAL_SIMULATORS:
         click.echo(f"warning: the {executor} executor simulates ideal qubits, so there is no noise to mitigate; "
                    f"add --executor aer --target NAME (e.g. FakeKolkata) for a device's noise", err=True)
@@ -332,8 +339,7 @@ def _plot_zne(result, info: dict, observable: str | None, path: Path, title: str
 
     groups = [g for g in info.get("groups", []) if "scale_factors" in g.get("details", {})]
     if result.expectation is None or len(groups) != 1:
-        raise PassError("--plot with --mitigate draws a zne extrapolation: give --observable with one Pauli term "
-                        "(or commuting terms) and a pipeline with a zne step, e.g. \"zne{scale-factors=1,3,5}\"")
+        raise PassError(ZNE_PLOT_NEEDS)
     figure = plots.zne_figure(groups[0]["details"], mitigated=result.expectation,
                               unmitigated=result.expectation_unmitigated, mitigated_error=info.get("std_error"),
                               observable=info.get("observable", observable) or "O", title=title)
