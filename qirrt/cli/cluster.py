@@ -217,9 +217,10 @@ def _client_options(command):
 @click.option("--priority", default=0, type=int)
 @click.option("--executor", help="Require a worker with this executor.")
 @click.option("--wait", is_flag=True, help="Wait for the result and print it as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr while waiting.")
 @user_errors
 def submit(input_path, url, keys_dir, key_name, insecure_loopback, timeout_s, shots, seed, priority, executor,
-           wait):
+           wait, quiet=False):
     """Submit INPUT (QIR, OpenQASM, Q#) to a broker; prints the job id."""
     from qirrt.cli.common import load_input
 
@@ -229,7 +230,10 @@ def submit(input_path, url, keys_dir, key_name, insecure_loopback, timeout_s, sh
                             requires={"executor": executor} if executor else None)
         click.echo(job.id)
         if wait:
-            result = job.result(timeout_s=timeout_s)
+            from qirrt.cli.progress import Progress
+
+            with Progress(f"waiting for job {job.id}", quiet=quiet):
+                result = job.result(timeout_s=timeout_s)
             click.echo(json.dumps(result.to_dict() if hasattr(result, "to_dict") else result, indent=2))
 
 
@@ -247,11 +251,15 @@ def status(job_ids, url, keys_dir, key_name, insecure_loopback, timeout_s):
 @click.command()
 @click.argument("job_id")
 @_client_options
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr while waiting.")
 @user_errors
-def result(job_id, url, keys_dir, key_name, insecure_loopback, timeout_s):
+def result(job_id, url, keys_dir, key_name, insecure_loopback, timeout_s, quiet=False):
     """Wait for JOB_ID's result and print it as JSON."""
+    from qirrt.cli.progress import Progress
+
     with _client(url, keys_dir, key_name, insecure_loopback, timeout_s) as client:
-        outcome = client.result(job_id, timeout_s=timeout_s)
+        with Progress(f"waiting for job {job_id}", quiet=quiet):
+            outcome = client.result(job_id, timeout_s=timeout_s)
         click.echo(json.dumps(outcome.to_dict() if hasattr(outcome, "to_dict") else outcome, indent=2))
 
 
