@@ -137,8 +137,10 @@ def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, s
         rows = check(detect(workload_network), key_files=key_files, limits={**limits, "wall_s": 60.0})
         click.echo(render(rows))
         sys.exit(0 if all(row.isolated for row in rows) else 1)
+    from qirrt.cli.progress import announce_cold_kernels
     from qirrt.executors.distributed.worker import Worker
 
+    announce_cold_kernels(executor, "complex128", quiet=False)  # its first job compiles them
     server = Worker(connect_url, executor, name=name, keys=keys, insecure_loopback=insecure_loopback,
                     slots=slots, heartbeat_interval_ms=heartbeat_interval_ms,
                     heartbeat_liveness=heartbeat_liveness, workload_limits=limits,
