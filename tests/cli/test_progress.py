@@ -105,7 +105,7 @@ def test_batch_reports_each_parameter_point_through_the_public_api():
 
 def test_cli_run_off_a_terminal_prints_progress_lines_and_a_timing_summary():
     command = QIRRT + ["run", str(EXAMPLES / "rotation.qasm"), "--params", "[[0.1], [0.2], [0.3]]",
-                       "--shots", "300000", "--progress-interval-s", "0.05"]
+                       "--shots", "1000000", "--progress-interval-s", "0.02"]
     finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert finished.returncode == 0, finished.stderr
     lines = [line for line in finished.stderr.splitlines() if line.startswith("running rotation.qasm: ")]
