@@ -126,37 +126,62 @@ def inspect(input_path: Path, as_json: bool, profile: str | None, strict: bool =
 @click.option("--json", "as_json", is_flag=True, help='Print one JSON object: {"counts": ..., "shots": N, ...}.')
 @click.option("--output-schema", is_flag=True, help="Print the QIR output-schema text of every shot.")
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.png",
-              help="Write a histogram of the counts (needs the `plot` extra).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+              help="Draw a picture (needs the `plot` extra): the counts as a histogram; with --mitigate, the zne "
+                   "extrapolation; with a batch of --params, <OBSERVABLE> (or each outcome's probability) per "
+                   "parameter point.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress on stderr: no bar, no periodic line, no note about compiling the simulator kernels.")
+@click.option("--progress-interval-s", type=click.FloatRange(min=0.01), default=5.0, hidden=True)
 @click.option("--mitigate", "mitigation", metavar="PIPELINE",
               help='Error-mitigation pipeline, e.g. "ddd,zne{scale-factors=1,3,5}" (steps: zne, ddd, twirl, '
                    'readout, pec).')
 @click.option("--observable", metavar="PAULI",
-              help='Pauli observable whose expectation to print, e.g. "ZZZZZ" or "0.5*XIZ + ZZI" '
+              help='Pauli observable whose expectation to print, e.g. "IIIZZ" or "0.5*XIZ + ZZI" '
                    '(rightmost letter = qubit 0).')
 @click.option("--target", "mitigation_target", metavar="NAME",
-              help="Device to run against, e.g. FakeKolkata: its calibrated noise on the aer executor, the "
-                   "device itself for adapters (emulated, qiskit-backend); also what mitigation steps use. "
-                   "See `qirrt targets`.")
+              help="Device to run against, e.g. FakeKolkata (extra `fake-backends`): its calibrated noise on the "
+                   "aer executor (extra `aer`), the device itself for adapters (emulated, qiskit-backend); also "
+                   "what mitigation steps use. See `qirrt targets`.")
 @click.option("--strict", is_flag=True, help=STRICT_HELP)
 @user_errors
 def run(input_path: Path, shots: int, seed: int | None, executor: str, params_text: str | None,
         precision: str, max_jit_instructions: int | None, as_json: bool, output_schema: bool,
-        plot: Path | None, quiet: bool, mitigation: str | None = None, observable: str | None = None,
-        mitigation_target: str | None = None, strict: bool = False) -> None:
+        plot: Path | None, quiet: bool, progress_interval_s: float = 5.0, mitigation: str | None = None,
+        observable: str | None = None, mitigation_target: str | None = None, strict: bool = False) -> None:
     """Run INPUT and print its counts.
 
     \b
     INPUT is QIR (.ll text, .bc bitcode), OpenQASM 2/3 (.qasm/.qasm2/.qasm3) or Q# (.qs); content decides.
     The default executor is qirrt's embedded JIT simulator; no server is needed.
+    --params '[[0.1], [0.2]]' (a JSON list of parameter points) runs a batch, one line per point.
+    Progress goes to stderr: a bar on a terminal, a line every few seconds otherwise (--quiet: none).
     """
-    from qirrt.api.run import run as run_program
+    import functools
+    import time
 
+    from qirrt.api.run import run as run_program
+    from qirrt.cli.progress import Progress, announce_cold_kernels
+
+    started = time.perf_counter()
     program = _load(input_path, None, strict=strict)
+    load_s = time.perf_counter() - started
     params = _parse_params(params_text)
-    if mitigation is not None or observable is not None:
+    if params is None and program.parameters:
+        from qirrt.errors import ExecutionError
+
+        raise ExecutionError(f"{input_path} has {len(program.parameters)} parameter(s) "
+                             f"({', '.join(program.parameters)}); give their values with --params, e.g. "
+                             f"--params {','.join(['0.5'] * len(program.parameters))}")
+    progress = functools.partial(Progress, quiet=quiet, interval_s=progress_interval_s)
+    announce_cold_kernels(executor, precision, quiet=quiet)
+    batch = _is_batch(params)
+    if mitigation is not None or (observable is not None and not batch):
+        if batch or params is not None:
+            from qirrt.errors import PassError
+
+            raise PassError("--mitigate runs one bound program: drop --params, or bind the parameters in INPUT")
         _run_mitigated(program, mitigation, observable, mitigation_target, shots=shots, seed=seed,
-                       executor=executor, as_json=as_json, quiet=quiet)
+                       executor=executor, as_json=as_json, plot=plot, title=input_path.name, progress=progress)
         return
     options = {"memory": output_schema}
     if precision != "complex128":
@@ -165,10 +190,18 @@ def run(input_path: Path, shots: int, seed: int | None, executor: str, params_te
         options["max_jit_instructions"] = max_jit_instructions
     if output_schema:
         options["output_schema"] = True
-    result = _with_progress(lambda: run_program(program, shots=shots, seed=seed, executor=executor,
-                                                target=mitigation_target, params=params, **options), quiet=quiet)
+    if batch:
+        _run_batch(program, params, observable, lambda points: run_program(
+            program, shots=shots, seed=seed, executor=executor, target=mitigation_target, params=points, **options),
+            as_json=as_json, plot=plot, title=input_path.name, progress=progress)
+        return
+    with progress(f"running {input_path.name}"):
+        result = run_program(program, shots=shots, seed=seed, executor=executor, target=mitigation_target,
+                             params=params, **options)
     if plot is not None:
-        _plot(result.counts, plot, title=str(input_path))
+        from qirrt.cli import plots
+
+        plots.save(plots.counts_figure(result.counts, title=str(input_path)), plot)
     if as_json:
         payload = result.to_dict()
         if not output_schema:
@@ -182,21 +215,105 @@ def run(input_path: Path, shots: int, seed: int | None, executor: str, params_te
     width = max((len(k) for k in result.counts), default=0)
     for key, count in sorted(result.counts.items(), key=lambda kv: (-kv[1], kv[0])):
         click.echo(f"{key:<{width}}  {count:>8}  {count / result.shots:7.4f}")
-    wall = result.metadata.get("wall_time_s")
-    timing = f" in {wall * 1000:.1f} ms" if isinstance(wall, (int, float)) else ""
-    click.echo(f"{result.shots} shots on {result.metadata.get('executor', executor)}{timing}", err=True)
+    click.echo(_summary(result, executor, load_s), err=True)
+
+
+def _summary(result, executor: str, load_s: float) -> str:
+    """`N shots on EXECUTOR: load X ms, compile Y ms, run Z ms` (compile: the JIT of this program)."""
+    metadata = result.metadata
+    wall = metadata.get("wall_time_s")
+    jit = metadata.get("jit_time_s")
+    parts = [f"load {load_s * 1000:.1f} ms"]
+    if isinstance(wall, (int, float)):
+        if isinstance(jit, (int, float)):
+            parts += [f"compile {jit * 1000:.1f} ms", f"run {max(wall - jit, 0.0) * 1000:.1f} ms"]
+        else:
+            parts.append(f"run {wall * 1000:.1f} ms")
+    return f"{result.shots} shots on {metadata.get('executor', executor)}: " + ", ".join(parts)
+
+
+def _is_batch(params) -> bool:
+    from qirrt.qir.params import is_binding_batch
+
+    return params is not None and is_binding_batch(params)
+
+
+def _run_batch(program, points, observable: str | None, execute, *, as_json: bool, plot: Path | None, title: str,
+               progress) -> None:
+    """A batch of parameter points: one line (or JSON object) per point, with ⟨OBSERVABLE⟩ when given."""
+    from qirrt.executors.base import reporting_runs
+    from qirrt.observables import expectation
+
+    points = list(points)
+    with progress(f"running {title}", total=len(points)) as bar:
+        with reporting_runs(lambda index: bar.advance(f"point {index + 1} done")):
+            results = execute(points)
+    named = [dict(r.metadata.get("parameters") or zip(program.parameters, p if isinstance(p, (list, tuple))
+                                                          else [p[n] for n in program.parameters]))
+             for r, p in zip(results, points)]
+    values = [expectation(r.counts, observable, program) for r in results] if observable else None
+    if as_json:
+        for index, result in enumerate(results):
+            payload = {"parameters": named[index], **result.to_dict()}
+            payload.pop("memory", None)
+            payload.pop("output_schema", None)
+            if values is not None:
+                payload["expectation"] = values[index]
+            click.echo(json.dumps(payload))
+    else:
+        for index, result in enumerate(results):
+            head = ", ".join(f"{k}={v:g}" for k, v in named[index].items())
+            if values is not None:
+                click.echo(f"{head}  <{observable}> {values[index]:.6f}")
+            else:
+                top = sorted(result.counts.items(), key=lambda kv: (-kv[1], kv[0]))[:4]
+                click.echo(f"{head}  " + "  ".join(f"{k}: {n / result.shots:.4f}" for k, n in top))
+    if plot is not None:
+        from qirrt.cli import plots
+
+        if values is not None:
+            import math
+
+            errors = [math.sqrt(max(0.0, 1.0 - v * v) / r.shots) for v, r in zip(values, results)]
+            figure = plots.sweep_figure(named, {f"<{observable}>": values}, errors={f"<{observable}>": errors},
+                                        ylabel=f"<{observable}>", title=title)
+        else:
+            keys = sorted({k for r in results for k in r.counts})[:8]
+            series = {k: [r.counts.get(k, 0) / r.shots for r in results] for k in keys}
+            figure = plots.sweep_figure(named, series, ylabel="probability", title=title)
+        plots.save(figure, plot)
+    click.echo(f"{len(results)} parameter points × {results[0].shots if results else 0} shots on "
+               f"{results[0].metadata.get('executor', '?') if results else '?'}", err=True)
+
+
+IDEAL_SIMULATORS = ("local", "null", "aer", "cudaq")
+ZNE_PLOT_NEEDS = ("--plot with --mitigate draws a zne extrapolation: give --observable with one Pauli term (or "
+                  "commuting terms) and a pipeline with a zne step, e.g. \"zne{scale-factors=1,3,5}\"")
 
 
 def _run_mitigated(program, mitigation: str | None, observable: str | None, target_name: str | None, *,
-                   shots: int, seed: int | None, executor: str, as_json: bool, quiet: bool) -> None:
+                   shots: int, seed: int | None, executor: str, as_json: bool, plot: Path | None, title: str,
+                   progress) -> None:
     """`qirrt run --mitigate/--observable`: the mitigated and raw ⟨O⟩ (or quasi-probabilities) and the plan."""
-    from qirrt.api.run import run as run_program
+    import re
 
-    result = _with_progress(lambda: run_program(program, shots=shots, seed=seed, executor=executor,
-                                                target=target_name, mitigation=mitigation, observable=observable),
-                            quiet=quiet)
+    from qirrt.api.run import run as run_program
+    from qirrt.errors import PassError
+    from qirrt.executors.base import reporting_runs
+
+    if plot is not None and (observable is None or not re.search(r"(^|,)\s*zne\b", mitigation or "")):
+        raise PassError(ZNE_PLOT_NEEDS)
+    if mitigation and target_name is None and executor in IDEAL_SIMULATORS:
+        click.echo(f"warning: the {executor} executor simulates ideal qubits, so there is no noise to mitigate; "
+                   f"add --executor aer --target NAME (e.g. FakeKolkata) for a device's noise", err=True)
+    with progress("running mitigated circuits") as bar:
+        with reporting_runs(lambda index: bar.advance(f"circuit {index + 1} done")):
+            result = run_program(program, shots=shots, seed=seed, executor=executor, target=target_name,
+                                 mitigation=mitigation, observable=observable)
     info = result.metadata.get("mitigation", {})
     plan = info.get("plan", {})
+    if plot is not None:
+        _plot_zne(result, info, observable, plot, title)
     if as_json:
         payload = result.to_dict()
         payload["plan"] = plan
@@ -216,6 +333,19 @@ def _run_mitigated(program, mitigation: str | None, observable: str | None, targ
                f"{plan.get('batch_shots')} shots, ~{plan.get('estimated_time_s') or 0:.2f} s on a device", err=True)
 
 
+def _plot_zne(result, info: dict, observable: str | None, path: Path, title: str) -> None:
+    from qirrt.cli import plots
+    from qirrt.errors import PassError
+
+    groups = [g for g in info.get("groups", []) if "scale_factors" in g.get("details", {})]
+    if result.expectation is None or len(groups) != 1:
+        raise PassError(ZNE_PLOT_NEEDS)
+    figure = plots.zne_figure(groups[0]["details"], mitigated=result.expectation,
+                              unmitigated=result.expectation_unmitigated, mitigated_error=info.get("std_error"),
+                              observable=info.get("observable", observable) or "O", title=title)
+    plots.save(figure, path)
+
+
 def _parse_params(text: str | None):
     if text is None:
         return None
@@ -228,58 +358,6 @@ def _parse_params(text: str | None):
         from qirrt.errors import ExecutionError
 
         raise ExecutionError(f"--params {text!r} is neither comma-separated numbers nor JSON: {exc}") from None
-
-
-def _with_progress(work, *, quiet: bool):
-    """Run `work()` here; a spinner appears on stderr if it takes over a second and stderr is a terminal.
-
-    The work stays on the calling thread (pyqir objects must not cross threads); only the spinner runs
-    on a helper thread.
-    """
-    import threading
-
-    if quiet or not sys.stderr.isatty():
-        return work()
-    done = threading.Event()
-
-    def spin():
-        if done.wait(1.0):
-            return
-        from rich.console import Console
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        columns = (SpinnerColumn(), TextColumn("running"), TimeElapsedColumn())
-        with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-            progress.add_task("run", total=None)
-            done.wait()
-
-    spinner = threading.Thread(target=spin, daemon=True)
-    spinner.start()
-    try:
-        return work()
-    finally:
-        done.set()
-        spinner.join()
-
-
-def _plot(counts: dict[str, int], path: Path, *, title: str) -> None:
-    from qirrt.errors import require
-
-    require("matplotlib", extra="plot", feature="--plot")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    items = sorted(counts.items())
-    figure, axes = plt.subplots(figsize=(max(4.0, 0.4 * len(items) + 2), 3.5))
-    axes.bar([k or "(empty)" for k, _ in items], [v for _, v in items], color="#4063d8")
-    axes.set_ylabel("counts")
-    axes.set_title(title)
-    axes.tick_params(axis="x", rotation=90 if len(items) > 8 else 0)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
 
 
 @main.command()
@@ -299,6 +377,7 @@ def targets(as_json: bool) -> None:
     adapters = load_group("qirrt.adapters")
     payload = {
         "targets": fake + ["generic:N"],
+        **({} if fake else {"hint": "pip install 'qirrt[fake-backends]' for the IBM fake backends (FakeKolkata, ...)"}),
         "executors": executor_names(),
         "adapters": {name: (getattr(cls, "__doc__", "") or "").strip().splitlines()[0] for name, cls in
                      adapters.items()},
@@ -313,6 +392,9 @@ def targets(as_json: bool) -> None:
     click.echo(f"targets ({len(payload['targets'])}, offline):")
     for index in range(0, len(payload["targets"]), 6):
         click.echo("  " + "  ".join(payload["targets"][index:index + 6]))
+    if not fake:
+        click.echo("  (the IBM fake backends, FakeKolkata and others, need the extra: "
+                   "pip install 'qirrt[fake-backends]')")
 
 
 def _fake_backend_names() -> list[str]:
@@ -354,6 +436,10 @@ from qirrt.cli.cluster import COMMANDS as _DISTRIBUTED_COMMANDS
 
 for _command in _DISTRIBUTED_COMMANDS:  # broker, worker, submit, status, result, keys
     main.add_command(_command)
+
+from qirrt.cli.calibration import calibration as _calibration  # noqa: E402
+
+main.add_command(_calibration)
 
 
 if __name__ == "__main__":

@@ -99,7 +99,7 @@ def broker(bind, store_path, keys_dir, insecure_loopback, heartbeat_interval_ms,
 @click.option("--executor", default="local", show_default=True,
               help="Executor plugin name (local, aer, cudaq, an adapter) or module:Class.")
 @click.option("--keys", "keys_dir", type=click.Path(file_okay=False, path_type=Path), help=SECURITY_HELP)
-@click.option("--key-name", help="Which key pair in --keys (default: the only one besides server).")
+@click.option("--key-name", metavar="NAME", help="Which key pair in --keys (default: the only worker key pair there).")
 @click.option("--insecure-loopback", is_flag=True, help=LOOPBACK_HELP)
 @click.option("--name", help="Worker name (default: host-pid-random).")
 @click.option("--slots", default=1, show_default=True, type=click.IntRange(1, 1024), help="Jobs run at once.")
@@ -146,7 +146,7 @@ def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, s
         if not isinstance(executor_options, dict):
             raise click.BadParameter("must be a JSON object", param_hint="--adapter-options")
         executor = adapter
-    keys = None if keys_dir is None else (keys_dir, key_name) if key_name else keys_dir
+    keys = _keys(keys_dir, key_name, "workers")
     limits = {"memory_mb": workload_memory_mb, "cpu_s": workload_cpu_s, "wall_s": workload_wall_s,
               "nproc": workload_nproc}
     if check_sandbox:
@@ -157,8 +157,10 @@ def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, s
         rows = check(detect(workload_network), key_files=key_files, limits={**limits, "wall_s": 60.0})
         click.echo(render(rows))
         sys.exit(0 if all(row.isolated for row in rows) else 1)
+    from qirrt.cli.progress import announce_cold_kernels
     from qirrt.executors.distributed.worker import Worker
 
+    announce_cold_kernels(executor, "complex128", quiet=False)  # its first job compiles them
     server = Worker(connect_url, executor, name=name, keys=keys, insecure_loopback=insecure_loopback,
                     slots=slots, heartbeat_interval_ms=heartbeat_interval_ms,
                     heartbeat_liveness=heartbeat_liveness, workload_limits=limits,
@@ -173,12 +175,44 @@ def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, s
 
 
 CLIENT_TIMEOUT_S = 10.0
+ROLE_OPTION = {"workers": "--worker", "clients": "--user"}
+
+
+def _keys(keys_dir: Path | None, key_name: str | None, role: str):
+    """The `keys` argument for a worker (`role` "workers") or client ("clients"): DIR and the key pair to use.
+
+    Without --key-name, the one key pair in DIR allowlisted for `role` is used, so the folder that
+    `qirrt keys generate DIR --user alice --worker w1` writes serves the broker, the worker and alice.
+    """
+    from qirrt.executors.distributed.security import SecurityError
+
+    if keys_dir is None:
+        if key_name:
+            raise SecurityError(f"--key-name {key_name} needs --keys DIR, the folder holding {key_name}.key_secret")
+        return None
+    if key_name:
+        return keys_dir, key_name
+    mine = sorted(p.stem for p in (keys_dir / role).glob("*.key") if (keys_dir / f"{p.stem}.key_secret").exists())
+    if len(mine) == 1:
+        return keys_dir, mine[0]
+    kind = role.removesuffix("s")
+    if not mine:
+        others = sorted(p.name.removesuffix(".key_secret") for p in keys_dir.glob("*.key_secret")
+                        if p.name != "server.key_secret")
+        if len(others) == 1:
+            return keys_dir, others[0]
+        raise SecurityError(f"{keys_dir} holds no {kind} key pair; make one with: qirrt keys generate {keys_dir} "
+                            f"{ROLE_OPTION[role]} NAME")
+    raise SecurityError(f"{keys_dir} holds {len(mine)} {kind} key pairs ({', '.join(mine)}); "
+                        f"choose one with --key-name {mine[0]}")
+
+
 
 
 def _client(url, keys_dir, key_name, insecure_loopback, timeout_s):
     from qirrt.executors.distributed.client import connect
 
-    keys = None if keys_dir is None else (keys_dir, key_name) if key_name else keys_dir
+    keys = _keys(keys_dir, key_name, "clients")
     return connect(url, keys=keys, insecure_loopback=insecure_loopback,
                    timeout_s=CLIENT_TIMEOUT_S if timeout_s is None else timeout_s)
 
@@ -187,7 +221,8 @@ def _client_options(command):
     command = click.option("--connect", "url", default="tcp://127.0.0.1:5555", show_default=True)(command)
     command = click.option("--keys", "keys_dir", type=click.Path(file_okay=False, path_type=Path),
                            help=SECURITY_HELP)(command)
-    command = click.option("--key-name")(command)
+    command = click.option("--key-name", metavar="NAME",
+                           help="Which key pair in --keys (default: the only user key pair there).")(command)
     command = click.option("--insecure-loopback", is_flag=True, help=LOOPBACK_HELP)(command)
     command = click.option("--timeout-s", type=click.FloatRange(0, min_open=True),
                            help=f"Give up after this many seconds (exit code 2). Default: {CLIENT_TIMEOUT_S:g} s to "
@@ -204,9 +239,10 @@ def _client_options(command):
 @click.option("--priority", default=0, type=int)
 @click.option("--executor", help="Require a worker with this executor.")
 @click.option("--wait", is_flag=True, help="Wait for the result and print it as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr while waiting.")
 @user_errors
 def submit(input_path, url, keys_dir, key_name, insecure_loopback, timeout_s, shots, seed, priority, executor,
-           wait):
+           wait, quiet=False):
     """Submit INPUT (QIR, OpenQASM, Q#) to a broker; prints the job id."""
     from qirrt.cli.common import load_input
 
@@ -216,7 +252,10 @@ def submit(input_path, url, keys_dir, key_name, insecure_loopback, timeout_s, sh
                             requires={"executor": executor} if executor else None)
         click.echo(job.id)
         if wait:
-            result = job.result(timeout_s=timeout_s)
+            from qirrt.cli.progress import Progress
+
+            with Progress(f"waiting for job {job.id}", quiet=quiet):
+                result = job.result(timeout_s=timeout_s)
             click.echo(json.dumps(result.to_dict() if hasattr(result, "to_dict") else result, indent=2))
 
 
@@ -248,11 +287,15 @@ def status(job_ids, show_workers, url, keys_dir, key_name, insecure_loopback, ti
 @click.command()
 @click.argument("job_id")
 @_client_options
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr while waiting.")
 @user_errors
-def result(job_id, url, keys_dir, key_name, insecure_loopback, timeout_s):
+def result(job_id, url, keys_dir, key_name, insecure_loopback, timeout_s, quiet=False):
     """Wait for JOB_ID's result and print it as JSON."""
+    from qirrt.cli.progress import Progress
+
     with _client(url, keys_dir, key_name, insecure_loopback, timeout_s) as client:
-        outcome = client.result(job_id, timeout_s=timeout_s)
+        with Progress(f"waiting for job {job_id}", quiet=quiet):
+            outcome = client.result(job_id, timeout_s=timeout_s)
         click.echo(json.dumps(outcome.to_dict() if hasattr(outcome, "to_dict") else outcome, indent=2))
 
 

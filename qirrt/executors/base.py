@@ -7,13 +7,15 @@ which runs synchronously and returns one `Result` per (program, parameter bindin
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import enum
 import os
 import threading
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, ClassVar
@@ -146,7 +148,8 @@ class Executor(ABC):
             started.set()
             return self.execute(batch, shots=shots, seed=seed, params=params, **options)
 
-        future = job_pool(self.name, self.pool_workers).submit(work)
+        context = contextvars.copy_context()  # a progress hook set by the caller reaches the pool thread
+        future = job_pool(self.name, self.pool_workers).submit(context.run, work)
         return FutureJob(future, single=single, started=started)
 
     def run(self, program: Program, *, shots: int = 1000, seed: int | None = None, params: Any = None,
@@ -197,7 +200,24 @@ def each_binding(programs, params: Any, seed: int | None):
         for vector in bindings(program, params):
             user_seed, stream = derive_seed(seed, index)
             yield program, vector, user_seed, stream, index
+            hook = _RUN_DONE.get()
+            if hook is not None:
+                hook(index)
             index += 1
+
+
+_RUN_DONE: contextvars.ContextVar = contextvars.ContextVar("qirrt_run_done", default=None)
+
+
+@contextlib.contextmanager
+def reporting_runs(callback: Callable[[int], None]):
+    """Within this block (and the jobs submitted in it), executors call `callback(index)` as each run of
+    a submission (program × parameter binding, program-major) finishes: progress for batches."""
+    token = _RUN_DONE.set(callback)
+    try:
+        yield
+    finally:
+        _RUN_DONE.reset(token)
 
 
 _MASK64 = (1 << 64) - 1

@@ -56,8 +56,16 @@ def _vector(names: tuple[str, ...], item: Any) -> np.ndarray:
         if unknown:
             raise ExecutionError(f"unknown parameter(s) {_list(unknown)}; the program has "
                                  f"{_list(names) if names else 'none'}")
-        return np.array([float(values[n]) for n in names], dtype=np.float64)
-    vector = np.asarray(item, dtype=np.float64).ravel()
+        try:
+            return np.array([float(values[n]) for n in names], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ExecutionError(f"parameter values must be numbers; got "
+                                 f"{', '.join(f'{n}: {values[n]!r}' for n in names)}") from None
+    try:
+        vector = np.asarray(item, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise ExecutionError(f"parameter values must be numbers, one per parameter"
+                             f"{' (' + _list(names) + ')' if names else ''}; got {item!r}") from None
     if vector.size != len(names):
         raise ExecutionError(f"got {vector.size} parameter value(s) for {len(names)} parameter(s)"
                              f"{' (' + _list(names) + ')' if names else ''}")

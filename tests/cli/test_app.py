@@ -93,8 +93,8 @@ def test_run_json_counts_follow_the_bell_distribution(cli):
 
 
 def test_run_same_seed_same_counts(cli):
-    first = json.loads(cli("run", EXAMPLES / "teleport.qasm", "--seed", 9, "--json").output)
-    second = json.loads(cli("run", EXAMPLES / "teleport.qasm", "--seed", 9, "--json").output)
+    first = json.loads(cli("run", EXAMPLES / "teleport.qasm", "--seed", 9, "--json").stdout)
+    second = json.loads(cli("run", EXAMPLES / "teleport.qasm", "--seed", 9, "--json").stdout)
     assert first["counts"] == second["counts"]
 
 
@@ -115,9 +115,9 @@ def test_run_with_parameters(cli, tmp_path):
     circuit.measure(0, 0)
     path = tmp_path / "rx.ll"
     path.write_text(qirrt.load(circuit).to_ir())
-    data = json.loads(cli("run", path, "--params", "3.141592653589793", "--seed", 2, "--json").output)
+    data = json.loads(cli("run", path, "--params", "3.141592653589793", "--seed", 2, "--json").stdout)
     assert data["counts"] == {"1": 1000}
-    data = json.loads(cli("run", path, "--params", '{"theta": 0}', "--seed", 2, "--json").output)
+    data = json.loads(cli("run", path, "--params", '{"theta": 0}', "--seed", 2, "--json").stdout)
     assert data["counts"] == {"0": 1000}
 
 

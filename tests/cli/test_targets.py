@@ -28,7 +28,7 @@ def test_run_with_a_target_has_that_devices_noise(ghz_file, executor):
     result = CliRunner().invoke(main, ["run", str(ghz_file), "--executor", executor, "--target", "FakeKolkata",
                                        "--shots", "4000", "--seed", "1", "--json"])
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.output)
+    payload = json.loads(result.stdout)
     counts = payload["counts"]
     assert sum(counts.values()) == 4000
     assert set(counts) - {"000", "111"}, counts  # readout and gate errors show
@@ -39,3 +39,17 @@ def test_target_with_an_ideal_executor_is_a_clear_error(ghz_file):
     result = CliRunner().invoke(main, ["run", str(ghz_file), "--target", "FakeKolkata"])
     assert result.exit_code == 2
     assert "needs an executor that models a device" in result.output
+
+
+def test_targets_without_the_fake_backends_extra_says_how_to_get_them(monkeypatch):
+    import json as _json
+
+    from click.testing import CliRunner
+
+    from qirrt.cli import app
+
+    monkeypatch.setattr(app, "_fake_backend_names", lambda: [])
+    text = CliRunner().invoke(app.main, ["targets"])
+    assert text.exit_code == 0 and "pip install 'qirrt[fake-backends]'" in text.stdout
+    payload = _json.loads(CliRunner().invoke(app.main, ["targets", "--json"]).stdout)
+    assert payload["targets"] == ["generic:N"] and "qirrt[fake-backends]" in payload["hint"]

@@ -89,7 +89,8 @@ def peer_keys(keys_dir: str | Path, name: str | None = None) -> KeyPair:
     if name is None:
         found = sorted(p for p in keys_dir.glob("*.key_secret") if p.name != "server.key_secret")
         if len(found) != 1:
-            raise SecurityError(f"{keys_dir} holds {len(found)} client key pairs; name one with keys=(dir, name)")
+            raise SecurityError(f"{keys_dir} holds {len(found)} key pairs besides the server's; name the one to use: "
+                                f"keys=(directory, name) in Python, --key-name on the command line")
         path = found[0]
     else:
         path = keys_dir / f"{name}.key_secret"

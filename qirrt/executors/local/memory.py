@@ -39,7 +39,7 @@ def check_register(num_qubits: int, precision: str, *, limit_bytes: int | None =
         room = min(room, int(limit_bytes))
     if need > room:
         largest = max_qubits(precision, available=int(room / HEADROOM))
-        hint = " (or precision='complex64', which halves it)" if precision == "complex128" else ""
+        hint = " (or complex64 precision, which halves it)" if precision == "complex128" else ""
         raise ResourceLimitError(
             f"a {num_qubits}-qubit {precision} state vector needs {_gib(need)}, but only {_gib(room)} "
             f"is available; this machine holds at most {largest} qubits in {precision}{hint}")

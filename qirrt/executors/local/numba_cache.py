@@ -55,6 +55,39 @@ def _locator(base):
     return Locator
 
 
+def _marker_dir() -> str:
+    """Where numba puts this package's cache: NUMBA_CACHE_DIR, else beside the sources when writable."""
+    from numba.core import config
+
+    if config.CACHE_DIR:
+        return config.CACHE_DIR
+    tree = os.path.join(_DIR, "__pycache__")
+    if os.access(_DIR, os.W_OK) or os.access(tree, os.W_OK):
+        return tree
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "qirrt")
+
+
+def _marker(precision: str) -> str:
+    return os.path.join(_marker_dir(), f"qirrt-kernels-{precision}-{STAMP[:16]}.ready")
+
+
+def kernels_cached(precision: str = "complex128") -> bool:
+    """Whether the kernels for `precision` were compiled into numba's cache since their sources last changed."""
+    return os.path.exists(_marker(precision))
+
+
+def mark_cached(precision: str) -> None:
+    """Note that the kernels for `precision` are in numba's cache now (best effort)."""
+    path = _marker(precision)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as handle:
+            handle.write(STAMP + "\n")
+    except OSError:
+        pass
+
+
 def install() -> None:
     """Put qirrt's locators in front of numba's own (idempotent)."""
     names = ("UserProvidedCacheLocator", "InTreeCacheLocator", "UserWideCacheLocator")

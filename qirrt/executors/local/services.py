@@ -191,4 +191,5 @@ def services(precision: str = "complex128") -> dict:
     if table is None:
         table = _build({"complex128": 0, "complex64": 1}[precision])
         _built[precision] = table
+        numba_cache.mark_cached(precision)
     return table

@@ -300,6 +300,8 @@ class ZeroNoiseExtrapolation(MitigationStep):
             raise PassError(f"zne: the program is too short to reach distinct scale factors "
                             f"({', '.join(f'{s:g}' for s in scales)}); choose factors further apart")
         details = {"scale_factors": scales, "extrapolation": self.extrapolation}
+        if self.extrapolation == "polynomial":
+            details["order"] = self.order
         results, scaled = self.scale_readout(results, programs, scales, ctx)
         details["readout_scaled"] = scaled
         if self.extrapolation != "exponential":
@@ -307,9 +309,10 @@ class ZeroNoiseExtrapolation(MitigationStep):
             details["weights"] = [float(w) for w in weights]
             outcome = linear_combination(results, list(weights), observable, details)
             if isinstance(outcome, Estimate):
-                values = [value_of(r, observable)[0] for r in results]
+                measured = [value_of(r, observable) for r in results]
                 outcome = Estimate(outcome.value, outcome.std_error, outcome.shots, outcome.circuits,
-                                   {**details, "values": values})
+                                   {**details, "values": [v for v, _ in measured],
+                                    "errors": [se for _, se in measured]})
             return outcome
         values = []
         errors = []
@@ -319,7 +322,7 @@ class ZeroNoiseExtrapolation(MitigationStep):
             errors.append(se)
         value = extrapolate_exponential(scales, values, self.asymptote)
         shots = sum(getattr(r, "shots", 0) for r in results)
-        return Estimate(value, None, shots, len(results), {**details, "values": values})
+        return Estimate(value, None, shots, len(results), {**details, "values": values, "errors": errors})
 
     def scale_readout(self, results, programs, scales, ctx) -> tuple[list, bool]:
         """`results` with each measured bit's readout noise raised from A to A^λ (see the module notes)."""
