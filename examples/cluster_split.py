@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 
 import numpy as np
 from qiskit import QuantumCircuit
@@ -22,12 +24,16 @@ qc.measure([0, 1], [0, 1])
 program = qirrt.load(qc)
 
 cluster = qirrt.connect(url, insecure_loopback=True)  # with keys: qirrt.connect(url, keys="keys/", key_name="alice")
+deadline = time.monotonic() + 120  # the workers started beside this script may still be registering
+while len({w["lane"] for w in cluster.workers()}) < 2 and time.monotonic() < deadline:
+    time.sleep(0.5)
 print("lanes:", sorted({w["lane"] for w in cluster.workers()}))
 values = [[float(v)] for v in np.linspace(0, np.pi, 12)]
 print("plan:", cluster.estimate(program, shots=500, params=values)["assignment"])
 results = qirrt.run(program, executor=cluster, shots=500, seed=7, params=values, split="auto")
 for value, result in zip(values, results):
-    print(f"theta={value[0]:.2f}  {result.metadata['lane']:<20} {result.metadata['worker']:<6} {result.counts}")
+    print(json.dumps({"theta": round(value[0], 3), "lane": result.metadata["lane"],
+                      "worker": result.metadata["worker"], "counts": result.counts}))
 mitigated = qirrt.run(qc.assign_parameters({theta: np.pi / 2}), executor=cluster, target="FakeKolkata",
                       mitigation="ddd,zne", observable="ZZ", shots=500, seed=7)
 print(f"<ZZ> mitigated {mitigated.expectation:.3f}, raw {mitigated.expectation_unmitigated:.3f}")
