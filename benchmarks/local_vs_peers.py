@@ -46,7 +46,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _peers import P_THRESHOLD, emit, fit_linear, g_test, optional  # noqa: E402
+from _peers import P_THRESHOLD, emit, fit_linear, g_test, optional
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
