@@ -275,9 +275,10 @@ def main(argv: list[str] | None = None) -> int:
                 def fmt(value, width, spec):
                     return f"{'' if value is None else format(value, spec):>{width}}"
 
+                peer = not engine.startswith("qirrt")
                 print(f"{kind + ' ' + str(n):<11}{name:<22}{t:>9.3f}"
-                      f"{fmt(ratio['complex64'] if not engine.startswith('qirrt') else None, 10, '.2f')}x"
-                      f"{fmt(ratio['complex128'] if not engine.startswith('qirrt') else None, 11, '.2f')}x"
+                      f"{fmt(ratio['complex64'] if peer else None, 10, '.2f')}{'x' if peer else ' '}"
+                      f"{fmt(ratio['complex128'] if peer else None, 11, '.2f')}{'x' if peer else ' '}"
                       f"{fmt(p_value, 10, '.3g')}{fmt(passes, 8, 'd')}{fmt(floor_total, 15, '.3f')}", flush=True)
                 if "warm_s" in figures:
                     row["engines"][engine]["warm_s"] = figures["warm_s"]
