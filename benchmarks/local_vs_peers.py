@@ -16,8 +16,9 @@
   warm-run figure (the loaded, compiled program run again) is printed as its own row and is not used
   in any ratio. Peers: qir-runner (`qirrunner.run` on the file, with `cnot__body`) and
   `qdk.simulation.run_qir` (the file's text, `__quantum__rt__read_result`, `type="cpu"`). Each peer
-  is timed at 1000 and 3000 shots and fitted to time = a + b·shots (a: its start-up, b: per shot,
-  both printed), then run at 10,000 shots; only when the fit says that run would exceed
+  is timed at 10 shots and two larger counts (≤ 1000 and ≤ 3000, smaller when the 10-shot pilot says
+  a run would take more than a quarter of the budget) and fitted to time = a + b·shots (a: its
+  start-up, b: per shot, both printed), then run at 10,000 shots; only when the fit says that run would exceed
   `--peer-budget-s` is the fitted time used instead (marked ``~``). Every distribution — qirrt's and
   each peer's largest run — is G-tested against `qirrt.qir.exact` (outcomes expected < 5 times
   pooled); p < 0.001 is a failed check, reported in the row and in ``distributions_ok``.
@@ -273,23 +274,26 @@ def adaptive_peers() -> dict:
     return peers
 
 
-def time_peer(timer, path: str, shots: int, probe_shots: tuple[int, int], budget_s: float) -> dict:
-    """Time the peer at two shot counts, fit time = a + b·shots, then run `shots` itself when the fit
-    says it fits in `budget_s` (the fit then uses all three points); otherwise report the fitted time,
-    marked extrapolated. The counts checked are those of the largest run."""
-    points, counts = [], {}
-    for n in probe_shots:
+def time_peer(timer, path: str, shots: int, budget_s: float) -> dict:
+    """Time the peer at ≥ 2 shot counts and fit time = a + b·shots. A 10-shot pilot (also a fit point)
+    picks the two larger counts so each takes at most about a quarter of `budget_s` (at most 1000 and
+    3000); then `shots` itself is run when the fit says it takes ≤ `budget_s` (the fit then uses it too),
+    otherwise the fitted time is reported, marked extrapolated. The counts checked are the largest run's."""
+    pilot_s, counts = timer(path, PILOT_SHOTS, 3)
+    points = [(PILOT_SHOTS, pilot_s)]
+    high = int(min(PROBE_SHOTS[1], max(3 * PILOT_SHOTS, budget_s / 4 / (pilot_s / PILOT_SHOTS))))
+    for n in (max(PILOT_SHOTS + 1, high // 3), high):
         elapsed, counts = timer(path, n, 3 + n)
         points.append((n, elapsed))
     a, b = fit_linear(points)
-    extrapolated = a + b * shots > budget_s and shots not in probe_shots
-    if not extrapolated and shots not in probe_shots:
+    extrapolated = a + b * shots > budget_s
+    if not extrapolated:
         elapsed, counts = timer(path, shots, 3 + shots)
         points.append((shots, elapsed))
         a, b = fit_linear(points)
     measured = dict(points)
     return {"time_s": measured.get(shots, a + b * shots), "extrapolated": extrapolated, "startup_s": a,
-            "per_shot_s": b, "points": points, "counts": counts}
+            "per_shot_s": b, "points": points, "counts": counts, "counts_shots": max(measured)}
 
 
 def clear_qirrt_caches() -> list[str]:
@@ -340,6 +344,7 @@ def time_qirrt_warm(executor, program, shots: int, repeats: int) -> dict:
 # -- main -----------------------------------------------------------------------------------------------------
 ADAPTIVE_SHOTS = 10_000
 PROBE_SHOTS = (1000, 3000)
+PILOT_SHOTS = 10
 GOALS = {"aer": 1.5, "qirrunner": 100.0, "qdk": 100.0}
 
 
@@ -380,9 +385,10 @@ def adaptive_rows(peers: dict, args, report: dict) -> None:
     print()
     print(f"Adaptive programs, {shots} shots, from a .ll file to counts in one warm process. qirrt 'from file' = "
           f"median of {repeats} × (clear caches, qirrt.load(file), run), JIT included; 'warm run' = the loaded,")
-    print(f"compiled program run again (not a like-for-like figure). Peers timed at {PROBE_SHOTS[0]} and "
-          f"{PROBE_SHOTS[1]} shots, fit a + b·shots, then run at {shots} unless the fit exceeds "
-          f"{args.peer_budget_s:.0f} s (~ = from the fit). p = G-test against qirrt.exact (fail < {P_THRESHOLD}).")
+    print(f"compiled program run again (not a like-for-like figure). Peers timed at {PILOT_SHOTS} shots and two "
+          f"larger counts (up to {PROBE_SHOTS[0]} and {PROBE_SHOTS[1]}), fit a + b·shots, then run at {shots} unless")
+    print(f"the fit exceeds {args.peer_budget_s:.0f} s (~ = from the fit). p = G-test against qirrt.exact "
+          f"(fail < {P_THRESHOLD}) of the largest run.")
     print(f"{'program':<22}{'row':<26}{'time s':>10}{'a (start) s':>13}{'b per shot':>12}{'ratio':>9}{'p':>9}")
     with tempfile.TemporaryDirectory(prefix="qirrt-bench-") as folder:
         programs = [("teleport", teleport()), ("repeat-until-success", repeat_until_success()),
@@ -410,7 +416,7 @@ def adaptive_rows(peers: dict, args, report: dict) -> None:
                 with open(peer_path, "w") as handle:
                     handle.write(text)
                 try:
-                    timed = time_peer(timer, peer_path, shots, PROBE_SHOTS, args.peer_budget_s)
+                    timed = time_peer(timer, peer_path, shots, args.peer_budget_s)
                 except Exception as exc:  # noqa: BLE001 -- a peer that fails on a program is a row saying so
                     row["peers"][peer] = {"failed": f"{type(exc).__name__}: {exc}"[:300]}
                     print(f"{'':<22}{peer:<26}{'failed: ' + type(exc).__name__ + ': ' + str(exc)[:60]}")
@@ -431,8 +437,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small static sizes, fewer repeats")
     parser.add_argument("--sizes", type=int, nargs="*", help="static-circuit sizes (qubits)")
-    parser.add_argument("--peer-budget-s", type=float, default=60.0,
-                        help="longest a peer run at the full shot count may take before the fit is used instead")
+    parser.add_argument("--peer-budget-s", type=float, default=None,
+                        help="longest a peer run at the full shot count may take before the fit is used instead "
+                             "(default 60 s, 20 s with --quick)")
     parser.add_argument("--skip-static", action="store_true")
     parser.add_argument("--skip-adaptive", action="store_true")
     parser.add_argument("--list-peers", action="store_true", help="say which peers import, then stop")
@@ -443,6 +450,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(child(engine, kind, int(n), int(shots))))
         return 0
 
+    if args.peer_budget_s is None:
+        args.peer_budget_s = 20.0 if args.quick else 60.0
     peers = adaptive_peers()
     report: dict = {"benchmark": "local_vs_peers", "machine": {"cpus": os.cpu_count(),
                     "python": sys.version.split()[0]}, "peers": sorted(peers), "static": [], "adaptive": []}
