@@ -119,7 +119,7 @@ def bare_round_trip(samples: int, keys: str | None = None) -> list[float]:
         sock.linger = 0
         if keys:
             sock.curve_serverkey, _ = zmq.auth.load_certificate(os.path.join(keys, "server.key"))
-            sock.curve_publickey, sock.curve_secretkey = zmq.auth.generate_keypair()
+            sock.curve_publickey, sock.curve_secretkey = zmq.curve_keypair()
         sock.connect(url)
         body = [b"QRTC01", b"\x11", b"x" * 120]
         for _ in range(200):  # warm up
