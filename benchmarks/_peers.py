@@ -86,3 +86,20 @@ def emit(line: dict) -> dict:
     line = clean(line)
     print(json.dumps(line), flush=True)
     return line
+
+
+def distribution_check(counts: dict[str, int], probabilities: dict[str, float]) -> float:
+    """Bonferroni-corrected p-value of `counts` against exact `probabilities`: the G-test of the whole
+    key and of every bit's marginal (keys' characters, spaces dropped). The marginals keep the check's
+    power when a slow peer can only afford tens of shots of a distribution with thousands of outcomes."""
+    def marginal(table: dict, position: int) -> dict:
+        out: dict[str, float] = {}
+        for key, value in table.items():
+            bit = key.replace(" ", "")[position]
+            out[bit] = out.get(bit, 0) + value
+        return out
+
+    width = len(next(iter(probabilities)).replace(" ", "")) if probabilities else 0
+    p_values = [g_test(counts, probabilities)]
+    p_values += [g_test(marginal(counts, i), marginal(probabilities, i)) for i in range(width)]
+    return min(1.0, min(p_values) * len(p_values))

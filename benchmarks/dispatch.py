@@ -286,10 +286,12 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"  {'dispatch overhead (goal .5 / 2)':<38}{f['overhead_p50_ms']:>10.3f}{f['overhead_p99_ms']:>10.3f}")
         print(f"  {'throughput, 1 worker':<38}{f['jobs_per_s_1_worker']:>10.0f} jobs/s")
         print(f"  {'throughput, 2 workers (goal 2000)':<38}{f['jobs_per_s_2_workers']:>10.0f} jobs/s")
-    print(f"local executor's own run of the program, in-process, warm (p50): {run_ms:.3f} ms")
+    print(f"local executor's own run of the program, in-process, warm (p50): {run_ms:.3f} ms; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (latency follows it)")
     headline = results[setups[0].name]
     line = {"benchmark": "dispatch", "samples": samples, "jobs": jobs, "cpus": os.cpu_count(),
             "python": platform.python_version(), "zmq": zmq.zmq_version(), "headline": setups[0].name,
+            "load_average_1min": os.getloadavg()[0],
             **headline, "local_run_p50_ms": run_ms,
             "rows": {name: figures for name, figures in results.items()}}
     return emit(line)

@@ -20,8 +20,9 @@
   a run would take more than a quarter of the budget) and fitted to time = a + b·shots (a: its
   start-up, b: per shot, both printed), then run at 10,000 shots; only when the fit says that run would exceed
   `--peer-budget-s` is the fitted time used instead (marked ``~``). Every distribution — qirrt's and
-  each peer's largest run — is G-tested against `qirrt.qir.exact` (outcomes expected < 5 times
-  pooled); p < 0.001 is a failed check, reported in the row and in ``distributions_ok``.
+  each peer's largest run — is G-tested against `qirrt.qir.exact`, the whole key and every bit's
+  marginal, Bonferroni-corrected (`_peers.distribution_check`; outcomes expected < 5 times pooled);
+  p < 0.001 is a failed check, reported in the row and in ``distributions_ok``.
 * A peer that does not import is skipped with one line saying so; a peer that fails on a program is
   a row saying "failed". G-ADAPT: ratio = peer time / qirrt from-file time, goal ≥ 100× both peers.
 
@@ -47,7 +48,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _peers import P_THRESHOLD, emit, fit_linear, g_test, optional
+from _peers import P_THRESHOLD, distribution_check, emit, fit_linear, optional
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -388,7 +389,7 @@ def adaptive_rows(peers: dict, args, report: dict) -> None:
     print(f"compiled program run again (not a like-for-like figure). Peers timed at {PILOT_SHOTS} shots and two "
           f"larger counts (up to {PROBE_SHOTS[0]} and {PROBE_SHOTS[1]}), fit a + b·shots, then run at {shots} unless")
     print(f"the fit exceeds {args.peer_budget_s:.0f} s (~ = from the fit). p = G-test against qirrt.exact "
-          f"(fail < {P_THRESHOLD}) of the largest run.")
+          f"(key and per-bit marginals, Bonferroni; fail < {P_THRESHOLD}) of the largest run.")
     print(f"{'program':<22}{'row':<26}{'time s':>10}{'a (start) s':>13}{'b per shot':>12}{'ratio':>9}{'p':>9}")
     with tempfile.TemporaryDirectory(prefix="qirrt-bench-") as folder:
         programs = [("teleport", teleport()), ("repeat-until-success", repeat_until_success()),
@@ -404,7 +405,7 @@ def adaptive_rows(peers: dict, args, report: dict) -> None:
             row = {"program": name, "qubits": program.num_qubits, "shots": shots,
                    "qirrt_from_file_s": cold["median_s"], "qirrt_from_file_best_s": cold["best_s"],
                    "qirrt_warm_run_s": warm["median_s"], "qirrt_paths": cold["metadata"].get("paths"),
-                   "qirrt_p": g_test(cold["counts"], exact), "peers": {}}
+                   "qirrt_p": distribution_check(cold["counts"], exact), "peers": {}}
             print(f"{name:<22}{'qirrt from file':<26}{cold['median_s']:>10.4f}{'':>13}{'':>12}{'':>9}"
                   f"{row['qirrt_p']:>9.3g}")
             print(f"{'':<22}{'qirrt warm run (separate)':<26}{warm['median_s']:>10.4f}")
@@ -421,7 +422,7 @@ def adaptive_rows(peers: dict, args, report: dict) -> None:
                     row["peers"][peer] = {"failed": f"{type(exc).__name__}: {exc}"[:300]}
                     print(f"{'':<22}{peer:<26}{'failed: ' + type(exc).__name__ + ': ' + str(exc)[:60]}")
                     continue
-                p_value = g_test(timed["counts"], exact)
+                p_value = distribution_check(timed["counts"], exact)
                 ratio = timed["time_s"] / cold["median_s"]
                 row["peers"][peer] = {"time_s": timed["time_s"], "extrapolated": timed["extrapolated"],
                                       "startup_s": timed["startup_s"], "per_shot_s": timed["per_shot_s"],

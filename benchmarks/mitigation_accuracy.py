@@ -7,6 +7,20 @@ circuit — and, when mitiq is importable, mitiq's implementation of the same me
 circuits, noise and budget (mitiq runs through `qirrt.api.mitigate.pipeline.mitiq_executor`, i.e. on the same
 qirrt executor). Prints a table and, last, one JSON line.
 
+Like for like (issue 18): each qirrt method is configured as the mitiq method it is compared with —
+``zne`` is qirrt's ZNE with ``readout-scaling=off`` against mitiq's ZNE (folding scales neither side's
+readout noise); ``zne+readout`` is qirrt's ZNE then readout correction against mitiq's ZNE over REM
+with the same tensored confusion matrices; ``pec`` is qirrt's PEC of gate noise only
+(``readout=off,idle=off``) against mitiq's PEC given the same representation (every calibrated gate
+as ideal gate + k-qubit depolarizing noise p = r·(2ᵏ+1)/2ᵏ, `pec_representations`). qirrt's defaults
+(``zne+rs``: readout-noise scaling; ``pec-full``: idle and readout terms too) are printed beside with
+no mitiq column. A method that raises in mitiq is printed as "failed" (per circuit, in the means and in
+the JSON's ``mitiq_failures``), never dropped. Both noises — FakeKolkata's own and the detuned variant —
+run in one invocation and are printed side by side (``--no-detuning``: own noise only). The scale
+factors (1,3,5,7) and the detuning range (5–20 kHz) are fixed before the run and printed first. The
+tables below were measured before this change (``zne`` then included readout scaling; the PEC column of
+mitiq then represented CX only).
+
 Noise: Aer's `NoiseModel.from_backend(FakeKolkataV2)` — depolarizing + thermal relaxation per gate,
 readout errors, and thermal relaxation on idle time (circuits are scheduled ALAP with the device's
 durations, idle gaps become delays) — plus a coherent idle detuning: each qubit gets δ_q (|δ_q|

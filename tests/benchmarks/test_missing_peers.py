@@ -77,3 +77,18 @@ def test_fit_linear_recovers_startup_and_per_shot_cost(monkeypatch):
     assert a == pytest.approx(0.05) and b == pytest.approx(2e-5)
     a, b = peers.fit_linear([(1000, 0.010), (3000, 0.031)])  # noise puts the intercept below 0: clipped
     assert a == 0.0 and b == pytest.approx((1000 * 0.010 + 3000 * 0.031) / (1000 ** 2 + 3000 ** 2))
+
+
+def test_distribution_check_sees_a_wrong_bit_in_a_few_shots_of_a_wide_distribution(monkeypatch):
+    peers = _load("_peers", monkeypatch)
+    uniform = {f"{k:012b}": 1 / 4096 for k in range(4096)}
+    import numpy as np
+
+    fair: dict[str, int] = {}
+    for k in np.random.default_rng(1).integers(4096, size=64):  # 64 shots of the uniform distribution
+        fair[f"{k:012b}"] = fair.get(f"{k:012b}", 0) + 1
+    assert peers.distribution_check(fair, uniform) > 0.01
+    stuck: dict[str, int] = {}
+    for key, count in fair.items():  # the same shots with the first bit stuck at 1
+        stuck["1" + key[1:]] = stuck.get("1" + key[1:], 0) + count
+    assert peers.distribution_check(stuck, uniform) < 0.001
