@@ -31,8 +31,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
+from _peers import emit, optional
 
 
 def ansatz(num_qubits: int = 10, layers: int = 4):
@@ -75,6 +77,12 @@ def main() -> None:
     args = parser.parse_args()
     iterations = 30 if args.quick else args.iterations
     iterations_a = 10 if args.quick else args.iterations
+    missing = [peer for module, peer, pip in (("qiskit_aer", "Aer (every peer row)", "qiskit-aer"),
+                                              ("qiskit_ibm_runtime", "the fake backends (--backend)", "qiskit-ibm-runtime"))
+               if optional(module, peer, pip) is None]
+    if missing:
+        emit({"benchmark": "hybrid_loop", "skipped": missing})
+        return
 
     from qiskit import transpile
     from qiskit_aer import AerSimulator

@@ -84,6 +84,7 @@ def qdk_lowering() -> Callable[[QuantumCircuit], str] | None:
             from qsharp import TargetProfile
             from qsharp.interop.qiskit import QSharpBackend
         except ImportError:
+            print("skipping qdk: cannot import qdk.qiskit or qsharp.interop.qiskit; install it with: pip install qdk")
             return None
 
     def lower(circuit: QuantumCircuit) -> str:

@@ -7,6 +7,20 @@ circuit — and, when mitiq is importable, mitiq's implementation of the same me
 circuits, noise and budget (mitiq runs through `qirrt.api.mitigate.pipeline.mitiq_executor`, i.e. on the same
 qirrt executor). Prints a table and, last, one JSON line.
 
+Like for like (issue 18): each qirrt method is configured as the mitiq method it is compared with —
+``zne`` is qirrt's ZNE with ``readout-scaling=off`` against mitiq's ZNE (folding scales neither side's
+readout noise); ``zne+readout`` is qirrt's ZNE then readout correction against mitiq's ZNE over REM
+with the same tensored confusion matrices; ``pec`` is qirrt's PEC of gate noise only
+(``readout=off,idle=off``) against mitiq's PEC given the same representation (every calibrated gate
+as ideal gate + k-qubit depolarizing noise p = r·(2ᵏ+1)/2ᵏ, `pec_representations`). qirrt's defaults
+(``zne+rs``: readout-noise scaling; ``pec-full``: idle and readout terms too) are printed beside with
+no mitiq column. A method that raises in mitiq is printed as "failed" (per circuit, in the means and in
+the JSON's ``mitiq_failures``), never dropped. Both noises — FakeKolkata's own and the detuned variant —
+run in one invocation and are printed side by side (``--no-detuning``: own noise only). The scale
+factors (1,3,5,7) and the detuning range (5–20 kHz) are fixed before the run and printed first. The
+tables below were measured before this change (``zne`` then included readout scaling; the PEC column of
+mitiq then represented CX only).
+
 Noise: Aer's `NoiseModel.from_backend(FakeKolkataV2)` — depolarizing + thermal relaxation per gate,
 readout errors, and thermal relaxation on idle time (circuits are scheduled ALAP with the device's
 durations, idle gaps become delays) — plus a coherent idle detuning: each qubit gets δ_q (|δ_q|
@@ -116,8 +130,8 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import math
+import os
 import sys
 import time
 import warnings
@@ -126,6 +140,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from qiskit import QuantumCircuit, transpile
 from qiskit.circuit.library import RZGate
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _peers import emit, optional
 
 from qirrt.api.exact import exact_expectation
 from qirrt.api.mitigate.pipeline import run as mitigated_run
@@ -148,19 +166,32 @@ DETUNING_KHZ = (5.0, 20.0)
 """Default range of the per-qubit coherent idle detuning |δ_q| (``--detuning-khz``)."""
 
 
+MITIQ_PEER = {"zne": "zne", "ddd": "ddd", "twirl+zne": "twirl+zne", "readout": "readout", "zne∘ddd": "zne∘ddd",
+              "pec": "pec", "zne+readout": "zne+readout"}
+"""qirrt method → the mitiq method it is compared with (same algorithm, same inputs). Methods not listed
+(``zne+rs``: qirrt's ZNE that also scales readout noise; ``pec-full``: qirrt's PEC of gates, idles and
+readout) have no mitiq counterpart and are printed as qirrt-only rows."""
+
+
 def methods(scale_factors=SCALE_FACTORS) -> dict[str, str | None]:
-    """Method → qirrt pipeline. Folding scales gate and idle noise; qirrt's ZNE also scales readout noise
-    with the calibration (``readout-scaling=auto``); ``zne+readout`` (readout correction of every folded
-    circuit, which switches that scaling off) shows the two composed."""
-    zne = f"zne{{scale-factors={','.join(f'{s:g}' for s in scale_factors)}}}"
+    """Method → qirrt pipeline, each configured like its mitiq peer: ``zne`` with readout scaling off
+    (mitiq's folding leaves readout noise unscaled), ``zne+readout`` (readout correction of every
+    folded circuit, as mitiq's ZNE over REM with the same confusion matrices), ``pec`` with gate noise
+    only (``readout=off,idle=off``: the same per-gate depolarizing representation mitiq is given).
+    ``zne+rs`` and ``pec-full`` are qirrt's defaults (readout-noise scaling; idle and readout terms in
+    PEC's representation), printed beside with no mitiq column."""
+    factors = ",".join(f"{s:g}" for s in scale_factors)
+    zne = f"zne{{scale-factors={factors},readout-scaling=off}}"
     return {
         "unmitigated": None,
         "zne": zne,
+        "zne+rs": f"zne{{scale-factors={factors}}}",
         "ddd": "ddd",
         "twirl+zne": f"twirl{{num-twirls=8}},{zne}",
         "readout": "readout",
         "zne∘ddd": f"ddd,{zne}",
-        "pec": "pec{num-samples=64}",
+        "pec": "pec{num-samples=64,readout=off,idle=off}",
+        "pec-full": "pec{num-samples=64}",
         "zne+readout": f"{zne},readout",
     }
 
@@ -478,22 +509,38 @@ def run_mitiq(prepared: Prepared, method: str, executor, calibration, budget: in
                                                                            inverse_confusion_matrix=inverse),
                                     factory=factory, scale_noise=fold_global)
     if method == "pec":
-        representations = []
-        seen = set()
-        for instruction in circuit.data:
-            if instruction.operation.name != "cx":
-                continue
-            a, b = (circuit.find_bit(q).index for q in instruction.qubits)
-            if (a, b) in seen:
-                continue
-            seen.add((a, b))
-            ideal = QuantumCircuit(circuit.num_qubits)
-            ideal.cx(a, b)
-            error = calibration.gate_error("cx", (prepared.physical[a], prepared.physical[b]))
-            representations.append(pec.represent_operation_with_local_depolarizing_noise(ideal, error * 5 / 4))
+        representations = pec_representations(circuit, prepared, calibration)
         return pec.execute_with_pec(circuit, expectation(budget // (64 * groups)), representations=representations,
                                     num_samples=64, random_state=seed)
     return None
+
+
+def pec_representations(circuit: QuantumCircuit, prepared: Prepared, calibration) -> list:
+    """mitiq representations of qirrt's PEC noise model (`qirrt.passes.mitigation.pec`, gate noise only):
+    every gate with a calibrated error r on its physical qubits is the ideal gate followed by k-qubit
+    depolarizing noise of probability p = r·(2ᵏ + 1)/2ᵏ — mitiq's global depolarizing channel
+    (1 − p)ρ + p/(4ᵏ − 1)·Σ_{P≠I} PρP, one representation per distinct operation."""
+    from mitiq import pec
+
+    names = {qiskit: ours for ours, qiskit in _QISKIT_NAMES.items()}
+    representations, seen = [], set()
+    for instruction in circuit.data:
+        operation = instruction.operation
+        qubits = tuple(circuit.find_bit(q).index for q in instruction.qubits)
+        key = (operation.name, tuple(float(p) for p in operation.params), qubits)
+        if key in seen:
+            continue
+        seen.add(key)
+        physical = [prepared.physical[q] for q in qubits]
+        error = calibration.gate_error(names.get(operation.name, operation.name), physical, default=0.0)
+        if error <= 0:
+            continue
+        k = len(qubits)
+        ideal = QuantumCircuit(circuit.num_qubits)
+        ideal.append(operation, list(qubits))
+        representations.append(pec.represent_operation_with_global_depolarizing_noise(
+            ideal, error * (2 ** k + 1) / 2 ** k))
+    return representations
 
 
 def _mitiq_inverse_confusion(circuit, prepared: Prepared, calibration):
@@ -554,79 +601,45 @@ class Row:
     mitiq: dict = field(default_factory=dict)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="4 circuits, smaller budget")
-    parser.add_argument("--budget", type=int, default=None, help="total shots per method per circuit")
-    parser.add_argument("--detuning-khz", type=float, nargs=2, default=DETUNING_KHZ, metavar=("LOW", "HIGH"),
-                        help="range of the per-qubit coherent idle detuning |δ_q| in kHz (default 5 20)")
-    parser.add_argument("--no-detuning", action="store_const", const=(0.0, 0.0), dest="detuning_khz",
-                        help="Aer's Markovian noise only (--detuning-khz 0 0)")
-    parser.add_argument("--scale-factors", type=lambda text: tuple(float(x) for x in text.split(",")),
-                        default=SCALE_FACTORS, help="ZNE scale factors of every folding method, qirrt's and "
-                        "mitiq's (default 1,3,5,7)")
-    parser.add_argument("--no-mitiq", action="store_true", help="skip mitiq even if installed")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeats", type=int, default=None,
-                        help="run every method this many times (sampling seeds seed, seed+1, ...; the device's "
-                             "detuning stays that of --seed) and average the absolute errors per circuit; "
-                             "default 3 (1 with --quick)")
-    args = parser.parse_args(argv)
-    if args.repeats is None:
-        args.repeats = 1 if args.quick else 3
-
-    from qiskit_ibm_runtime.fake_provider import FakeKolkataV2
-
-    from qirrt.adapters import load_backend
-
+def evaluate(label: str, detuning_khz: tuple[float, float], args, backend, target, calibration,
+             chosen: list, mitiq_ok: bool) -> dict:
+    """Every method on every circuit under one noise; prints the table, returns the figures."""
     start = time.perf_counter()
-    backend = FakeKolkataV2()
-    target, calibration = load_backend(backend)
     ctx = PassContext(target=target, calibration=calibration)
-    detuning_khz = tuple(args.detuning_khz)
     executor = NoisyKolkata(backend, detuning_khz=detuning_khz, seed=args.seed)
     budget = args.budget or (24_000 if args.quick else 96_000)
-    chosen = cases()
-    if args.quick:
-        chosen = [c for c in chosen if c.name in ("ghz5", "mirror4", "vqe4-a", "ghz4-idle")]
-    try:
-        import mitiq  # noqa: F401
-
-        have_mitiq = not args.no_mitiq
-    except ImportError:
-        have_mitiq = False
-
     pipelines = methods(args.scale_factors)
-    rows = []
+    rows, failures = [], {}
     for case in chosen:
         prepared = prepare(case, backend)
         row = Row(case.name, case.idle_heavy, prepared.ideal)
         for method, pipeline in pipelines.items():
-            values, mitiq_values = [], []
+            values, mitiq_values, failed = [], [], None
             for repeat in range(args.repeats):
                 executor.default_physical = None
                 values.append(run_qirrt(prepared, pipeline, executor, ctx, budget, args.seed + repeat))
-                if have_mitiq and method != "unmitigated":
+                if mitiq_ok and method in MITIQ_PEER and failed is None:
                     try:
-                        value = run_mitiq(prepared, method, executor, calibration, budget, args.seed + repeat,
-                                          args.scale_factors)
-                        mitiq_values.append(None if value is None else float(np.real(value)))
-                    except Exception as exc:  # noqa: BLE001 - mitiq conversion limits: report, keep going
-                        mitiq_values.append(None)
-                        print(f"  mitiq {method} on {case.name} failed: {type(exc).__name__}: {exc}",
-                              file=sys.stderr)
+                        value = run_mitiq(prepared, MITIQ_PEER[method], executor, calibration, budget,
+                                          args.seed + repeat, args.scale_factors)
+                        mitiq_values.append(float(np.real(value)))
+                    except Exception as exc:  # noqa: BLE001 -- a method failing in mitiq is a result: reported
+                        failed = f"{type(exc).__name__}: {exc}"[:300]
+                        print(f"  mitiq {method} on {case.name} FAILED: {failed}", file=sys.stderr)
             row.qirrt[method] = values
-            if mitiq_values:
-                row.mitiq[method] = None if None in mitiq_values else mitiq_values
+            if failed is not None:
+                row.mitiq[method] = None
+                failures.setdefault(method, {})[case.name] = failed
+            elif mitiq_values:
+                row.mitiq[method] = mitiq_values
         rows.append(row)
-        print(f"  {case.name}: done ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
+        print(f"  [{label}] {case.name}: done ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
 
     names = list(pipelines)
-    header = f"{'circuit':<14}{'ideal':>8} " + "".join(f"{m:>13}" for m in names)
-    detuned = f" + {detuning_khz[0]:g}–{detuning_khz[1]:g} kHz idle detuning" if detuning_khz[1] > 0 else ""
-    print(f"\n|⟨O⟩ − ideal| on FakeKolkata noise{detuned}, "
-          f"{budget} shots per method per circuit  (qirrt / mitiq)")
-    print(header)
+    print(f"\n{label}: |⟨O⟩ − ideal|, {budget} shots per method per circuit, scale factors "
+          f"{','.join(f'{x:g}' for x in args.scale_factors)}  (qirrt / mitiq; '-' = no mitiq counterpart, "
+          f"'failed' = mitiq raised)")
+    print(f"{'circuit':<14}{'ideal':>8} " + "".join(f"{m:>14}" for m in names))
     errors = {m: [] for m in names}
     mitiq_errors = {m: [] for m in names}
     for row in rows:
@@ -639,64 +652,129 @@ def main(argv=None) -> int:
                 me = float(np.mean([abs(v - row.ideal) for v in row.mitiq[m]]))
                 mitiq_errors[m].append(me)
                 cell += f"/{me:.3f}"
-            cells.append(f"{cell:>13}")
+            elif m in failures and row.name in failures[m]:
+                cell += "/failed"
+            elif m not in MITIQ_PEER and m != "unmitigated":
+                cell += "/-"
+            cells.append(f"{cell:>14}")
         print(f"{row.name + ('*' if row.idle_heavy else ''):<14}{row.ideal:>8.3f} " + "".join(cells))
     mean = {m: float(np.mean(v)) for m, v in errors.items()}
-    mitiq_mean = {m: float(np.mean(v)) for m, v in mitiq_errors.items() if v}
-    print(f"{'mean':<14}{'':>8} " + "".join(f"{mean[m]:>13.3f}" for m in names))
-    if mitiq_mean:
-        print(f"{'mean (mitiq)':<14}{'':>8} " + "".join(f"{mitiq_mean.get(m, float('nan')):>13.3f}" for m in names))
+    complete = [m for m in MITIQ_PEER if mitiq_errors[m] and m not in failures]
+    mitiq_mean = {m: float(np.mean(mitiq_errors[m])) for m in complete}
+    print(f"{'mean':<14}{'':>8} " + "".join(f"{mean[m]:>14.3f}" for m in names))
+    if mitiq_ok:
+        print(f"{'mean (mitiq)':<14}{'':>8} " + "".join(
+            f"{(f'{mitiq_mean[m]:.3f}' if m in mitiq_mean else 'failed' if m in failures else '-'):>14}"
+            for m in names))
     print("* idle-heavy")
     ci = {m: bootstrap_ci(v) for m, v in errors.items()}
-    mitiq_ci = {m: bootstrap_ci(v) for m, v in mitiq_errors.items() if v}
-    print("95% CI of the mean over circuits (bootstrap; it shows how much the mean rests on a few circuits):")
-    print(f"{'qirrt':<14}{'':>8} " + "".join(f"{f'{lo:.3f}-{hi:.3f}':>13}" for lo, hi in ci.values()))
-    if mitiq_ci:
-        print(f"{'mitiq':<14}{'':>8} " + "".join(
-            f"{(f'{mitiq_ci[m][0]:.3f}-{mitiq_ci[m][1]:.3f}' if m in mitiq_ci else ''):>13}" for m in names))
+    mitiq_ci = {m: bootstrap_ci(mitiq_errors[m]) for m in complete}
     ratio_ci = bootstrap_ci(errors["unmitigated"], errors["zne"], ratio=True)
     idle = [r for r in rows if r.idle_heavy]
     idle_mean = {m: float(np.mean([e for e, r in zip(errors[m], rows) if r.idle_heavy])) for m in names} if idle else {}
+    differences = {m: paired_difference(rows, m) for m in complete}
     goals = {
         "zne_reduction": mean["unmitigated"] / max(mean["zne"], 1e-12),
         "zne_reduces_3x": mean["unmitigated"] >= 3 * mean["zne"],
         "zne_readout_reduction": mean["unmitigated"] / max(mean["zne+readout"], 1e-12),
         "zne_ddd_beats_each_on_idle_heavy": bool(idle) and idle_mean["zne∘ddd"] < min(idle_mean["zne"], idle_mean["ddd"]),
-        "qirrt_lower_than_mitiq": {m: mean[m] <= mitiq_mean[m] + 1e-12 for m in mitiq_mean},
+        # "no worse": lower, or higher by less than two shot-noise standard errors of the paired difference
+        "qirrt_no_worse_than_mitiq": {m: d <= 0 or (se is not None and d <= 2 * se) for m, (d, se) in differences.items()},
+        "mitiq_failed": sorted(failures),
+        "zne_reduction_ci95": ratio_ci,
     }
-    compared = [m for m in mitiq_mean if all(r.mitiq.get(m) is not None for r in rows)]
-    differences = {m: paired_difference(rows, m) for m in compared}
-    # "no worse": qirrt's mean error is lower, or higher by less than two shot-noise standard errors of
-    # the paired difference (methods that are the same algorithm tie up to sampling noise)
-    goals["qirrt_no_worse_than_mitiq"] = {
-        m: d <= 0 or (se is not None and d <= 2 * se) for m, (d, se) in differences.items()}
     if differences:
         print("qirrt − mitiq, mean |error| difference ± shot-noise standard error"
               + ("" if args.repeats > 1 else " (one repeat: no standard error; run with --repeats 3)") + ":")
         print("  " + ", ".join(f"{m} {d:+.4f}" + (f" ± {se:.4f}" if se is not None else "")
                                for m, (d, se) in differences.items()))
-    goals["zne_reduction_ci95"] = ratio_ci
-    print(f"ZNE reduces the mean absolute error {goals['zne_reduction']:.1f}x "
-          f"(95% CI {ratio_ci[0]:.1f}-{ratio_ci[1]:.1f}x; goal ≥ 3x), "
-          f"ZNE+readout {goals['zne_readout_reduction']:.1f}x; "
-          f"on idle-heavy circuits ZNE∘DDD {idle_mean.get('zne∘ddd', float('nan')):.3f} vs ZNE "
-          f"{idle_mean.get('zne', float('nan')):.3f}, DDD {idle_mean.get('ddd', float('nan')):.3f}")
+    for method, where in failures.items():
+        print(f"mitiq {method} FAILED on {', '.join(where)}: {next(iter(where.values()))}")
+    print(f"ZNE (readout scaling off) reduces the mean absolute error {goals['zne_reduction']:.1f}x "
+          f"(95% CI {ratio_ci[0]:.1f}-{ratio_ci[1]:.1f}x; goal ≥ 3x), ZNE+readout "
+          f"{goals['zne_readout_reduction']:.1f}x; on idle-heavy circuits ZNE∘DDD "
+          f"{idle_mean.get('zne∘ddd', float('nan')):.3f} vs ZNE {idle_mean.get('zne', float('nan')):.3f}, "
+          f"DDD {idle_mean.get('ddd', float('nan')):.3f}")
     no_worse = goals["qirrt_no_worse_than_mitiq"]
     print(f"goals: ZNE ≥ 3x {'met' if goals['zne_reduces_3x'] else 'NOT met'}; ZNE∘DDD beats each alone on "
           f"idle-heavy {'met' if goals['zne_ddd_beats_each_on_idle_heavy'] else 'NOT met'}; no worse than mitiq "
-          + ("n/a (no mitiq)" if not no_worse else ", ".join(f"{m} {'met' if ok else 'NOT met'}"
-                                                           for m, ok in no_worse.items())))
-    summary = {
-        "benchmark": "mitigation_accuracy", "device": "FakeKolkataV2", "detuning_khz": list(detuning_khz),
-        "budget_shots": budget, "scale_factors": list(args.scale_factors), "circuits": [r.name for r in rows], "mean_abs_error": mean,
-        "mean_abs_error_mitiq": mitiq_mean, "ci95": ci, "ci95_mitiq": mitiq_ci, "repeats": args.repeats,
-        "idle_heavy_mean_abs_error": idle_mean, "goals": goals,
-        "qirrt_minus_mitiq": {m: {"mean": d, "se": se} for m, (d, se) in differences.items()},
-        "per_circuit": {r.name: {"ideal": r.ideal, "qirrt": r.qirrt, "mitiq": r.mitiq} for r in rows},
-        "shots_executed": executor.shots_run, "circuits_executed": executor.circuits_run,
-        "wall_s": round(time.perf_counter() - start, 1),
-    }
-    print(json.dumps(summary, ensure_ascii=False))
+          + ("n/a (no mitiq)" if not mitiq_ok else ", ".join(f"{m} {'met' if ok else 'NOT met'}"
+                                                           for m, ok in no_worse.items())
+             + "".join(f", {m} mitiq failed" for m in failures)))
+    return {"detuning_khz": list(detuning_khz), "budget_shots": budget, "mean_abs_error": mean,
+            "mean_abs_error_mitiq": mitiq_mean, "ci95": ci, "ci95_mitiq": mitiq_ci,
+            "idle_heavy_mean_abs_error": idle_mean, "goals": goals, "mitiq_failures": failures,
+            "qirrt_minus_mitiq": {m: {"mean": d, "se": se} for m, (d, se) in differences.items()},
+            "per_circuit": {r.name: {"ideal": r.ideal, "qirrt": r.qirrt, "mitiq": r.mitiq} for r in rows},
+            "shots_executed": executor.shots_run, "circuits_executed": executor.circuits_run,
+            "wall_s": round(time.perf_counter() - start, 1)}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="4 circuits, smaller budget, one repeat")
+    parser.add_argument("--budget", type=int, default=None, help="total shots per method per circuit")
+    parser.add_argument("--detuning-khz", type=float, nargs=2, default=DETUNING_KHZ, metavar=("LOW", "HIGH"),
+                        help="range of the detuned variant's per-qubit coherent idle detuning |δ_q| in kHz "
+                             "(default 5 20; fixed before the run, printed with the results)")
+    parser.add_argument("--no-detuning", action="store_true",
+                        help="FakeKolkata's own noise only (no detuned variant beside it)")
+    parser.add_argument("--scale-factors", type=lambda text: tuple(float(x) for x in text.split(",")),
+                        default=SCALE_FACTORS, help="ZNE scale factors of every folding method, qirrt's and "
+                        "mitiq's (default 1,3,5,7; fixed before the run, printed with the results)")
+    parser.add_argument("--no-mitiq", action="store_true", help="skip mitiq even if installed")
+    parser.add_argument("--list-peers", action="store_true", help="say whether mitiq imports, then stop")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="run every method this many times (sampling seeds seed, seed+1, ...; the device's "
+                             "detuning stays that of --seed) and average the absolute errors per circuit; "
+                             "default 3 (1 with --quick)")
+    args = parser.parse_args(argv)
+    if args.repeats is None:
+        args.repeats = 1 if args.quick else 3
+    mitiq_ok = not args.no_mitiq and optional("mitiq", "mitiq (every mitiq column)", "mitiq") is not None
+    if args.list_peers:
+        emit({"benchmark": "mitigation_accuracy", "peers": ["mitiq"] if mitiq_ok else []})
+        return 0
+    fake_provider = optional("qiskit_ibm_runtime.fake_provider", "the whole benchmark (FakeKolkataV2)",
+                             "qiskit-ibm-runtime")
+    if optional("qiskit_aer", "the whole benchmark (the noisy simulator)", "qiskit-aer") is None or fake_provider is None:
+        emit({"benchmark": "mitigation_accuracy", "skipped": "qiskit-aer or qiskit-ibm-runtime missing"})
+        return 0
+
+    from qirrt.adapters import load_backend
+
+    start = time.perf_counter()
+    backend = fake_provider.FakeKolkataV2()
+    target, calibration = load_backend(backend)
+    chosen = cases()
+    if args.quick:
+        chosen = [c for c in chosen if c.name in ("ghz5", "mirror4", "vqe4-a", "ghz4-idle")]
+    detuning_khz = tuple(args.detuning_khz)
+    noises = [("FakeKolkata's own noise", (0.0, 0.0))]
+    if not args.no_detuning and detuning_khz[1] > 0:
+        noises.append((f"FakeKolkata + {detuning_khz[0]:g}–{detuning_khz[1]:g} kHz idle detuning", detuning_khz))
+    print(f"Fixed before running: scale factors {','.join(f'{x:g}' for x in args.scale_factors)} (every folding "
+          f"method, qirrt and mitiq); noises: {'; '.join(n for n, _ in noises)} (detuning drawn from seed "
+          f"{args.seed}); mitiq {'on' if mitiq_ok else 'skipped'}", flush=True)
+    results = {label: evaluate(label, detuning, args, backend, target, calibration, chosen, mitiq_ok)
+               for label, detuning in noises}
+    print("\nSide by side, mean |error| (qirrt / mitiq):")
+    names = list(methods(args.scale_factors))
+    print(f"{'noise':<46}" + "".join(f"{m:>14}" for m in names))
+    for label, figures in results.items():
+        cells = []
+        for m in names:
+            cell = f"{figures['mean_abs_error'][m]:.3f}"
+            if m in figures["mean_abs_error_mitiq"]:
+                cell += f"/{figures['mean_abs_error_mitiq'][m]:.3f}"
+            elif m in figures["mitiq_failures"]:
+                cell += "/failed"
+            cells.append(f"{cell:>14}")
+        print(f"{label:<46}" + "".join(cells))
+    emit({"benchmark": "mitigation_accuracy", "device": "FakeKolkataV2", "scale_factors": list(args.scale_factors),
+          "detuning_khz": list(detuning_khz), "repeats": args.repeats, "seed": args.seed, "mitiq": mitiq_ok,
+          "circuits": [c.name for c in chosen], "noises": results, "wall_s": round(time.perf_counter() - start, 1)})
     return 0
 
 
