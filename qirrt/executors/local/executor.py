@@ -66,6 +66,9 @@ class LocalOptions:
     interpret: bool = True
     """Run programs whose control flow only branches on measurement results from their operation
     list, without LLVM JIT compilation (`operations`): time then grows linearly with their length."""
+    jit_cache: bool = True
+    """Keep JIT-compiled object code in the disk cache (`qirrt.qir.disk_cache`) and load it from there in
+    later processes instead of compiling again (CLI: --no-cache; ``QIRRT_NO_CACHE=1`` turns it off too)."""
     max_jit_instructions: int = 1_000_000
     """Largest program that is JIT-compiled (instructions); a larger one raises ResourceLimitError
     before compilation (CLI: --max-jit-instructions). Interpreted programs have no such limit."""
@@ -187,6 +190,7 @@ class LocalExecutor(Executor):
             "jit_time_s": jit_time,
             "program_hash": program.hash,
             "interpreted": compiled.operations is not None,
+            "jit_from_disk_cache": bool(getattr(compiled, "from_disk", False)) and fresh,
             "num_qubits": nq,
             "num_results": program.num_results,
             "precision": opts.precision,
@@ -335,7 +339,8 @@ def _native_program(program: Program, vector: np.ndarray, opts: LocalOptions):
                 raise _execution_error(program, abi.ERR_PARAM_RANGE, highest, opts, 0, 0)
             return compiled, fresh
     before = program.hash in jit._cache
-    compiled = jit.compile_program(program, max_instructions=opts.max_jit_instructions)
+    compiled = jit.compile_program(program, max_instructions=opts.max_jit_instructions,
+                                   disk_cache=opts.jit_cache)
     return compiled, not before
 
 
