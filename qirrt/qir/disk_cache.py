@@ -29,6 +29,10 @@ ENV_DISABLE = "QIRRT_NO_CACHE"
 _MAGIC = b"QIRRTC1\n"
 _DIGEST = 32
 _PACKAGE = Path(__file__).resolve().parents[1]
+_STAMPED = ("qir", "bindings", "executors/local", "api/load.py", "errors.py", "result.py")
+"""The parts of qirrt whose code decides what a loaded program or compiled object holds."""
+_PACKAGES = ("pyqir", "llvmlite", "numba", "qiskit", "qiskit_qasm3_import", "qsharp", "qdk")
+"""Libraries that parse, lower or compile on the way (stamped by where they live and when installed)."""
 
 
 def cache_dir() -> Path | None:
@@ -46,29 +50,44 @@ _stamp: str | None = None
 
 
 def code_stamp() -> str:
-    """A hash of every qirrt source file (path, size, modification time), the Python, pyqir and llvmlite
-    versions and the machine: entries written by other code are never read."""
+    """A hash of qirrt's loading and compiling source files (path, size, modification time), of where and
+    when the libraries they use were installed, of the Python version and the machine: entries written
+    by other code are never read. (File metadata only: `importlib.metadata` would cost 50-100 ms.)"""
     global _stamp
     if _stamp is None:
         digest = hashlib.sha256()
-        for root, dirs, files in os.walk(_PACKAGE):
-            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-            for name in sorted(files):
-                if name.endswith(".py"):
-                    stat = os.stat(os.path.join(root, name))
-                    digest.update(f"{root}/{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
-        digest.update(f"{sys.version}|{platform.machine()}|{_version('pyqir')}|{_version('llvmlite')}".encode())
+        for part in _STAMPED:
+            top = _PACKAGE / part
+            walk = [(str(top.parent), [], [top.name])] if top.is_file() else os.walk(top)
+            for root, dirs, files in walk:
+                dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+                for name in sorted(files):
+                    if name.endswith(".py"):
+                        _stamp_file(digest, os.path.join(root, name))
+        for package in _PACKAGES:
+            _stamp_file(digest, _origin(package))
+        digest.update(f"{sys.version}|{platform.machine()}".encode())
         _stamp = digest.hexdigest()
     return _stamp
 
 
-def _version(package: str) -> str:
-    from importlib import metadata
+def _stamp_file(digest, path: str | None) -> None:
+    try:
+        stat = os.stat(path) if path else None
+    except OSError:
+        stat = None
+    digest.update(f"{path}:{stat.st_size if stat else -1}:{stat.st_mtime_ns if stat else -1}\n".encode())
+
+
+def _origin(package: str) -> str | None:
+    """The file a top-level package is loaded from, found without importing it."""
+    from importlib.util import find_spec
 
     try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "none"
+        spec = find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    return spec.origin if spec is not None else None
 
 
 def key(*parts: object) -> str:
