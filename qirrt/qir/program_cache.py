@@ -12,6 +12,7 @@ fresh load would. Only programs whose fields are plain JSON are stored; failed l
 from __future__ import annotations
 
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict
@@ -23,6 +24,7 @@ from qirrt.qir.module import Profile
 from qirrt.qir.program import Program
 
 _MEMORY: OrderedDict[str, dict] = OrderedDict()
+_LOCK = threading.Lock()
 _MEMORY_ENTRIES = 256
 _MAX_SOURCE_BYTES = 1 << 22
 """Sources above 4 MiB are not remembered (their load time is dominated by the work itself)."""
@@ -34,10 +36,11 @@ def load_cached(source: bytes, options: dict, build: Callable[[], Program], *, s
     if len(source) > _MAX_SOURCE_BYTES:
         return build()
     name = disk_cache.key("program", source, sorted(options.items()), source_file)
-    record = _MEMORY.get(name)
-    if record is not None:
-        _MEMORY.move_to_end(name)
-    elif disk:
+    with _LOCK:
+        record = _MEMORY.get(name)
+        if record is not None:
+            _MEMORY.move_to_end(name)
+    if record is None and disk:
         payload = disk_cache.read(disk_cache.entry_path("programs", name, ".json"))
         if payload is not None:
             try:
@@ -49,7 +52,8 @@ def load_cached(source: bytes, options: dict, build: Callable[[], Program], *, s
         try:
             program = from_record(record)
         except (KeyError, TypeError, ValueError):
-            _MEMORY.pop(name, None)
+            with _LOCK:
+                _MEMORY.pop(name, None)
         else:
             if strict:
                 conformance.refuse(program.repairs, source_file=program.source_file)
@@ -65,9 +69,10 @@ def load_cached(source: bytes, options: dict, build: Callable[[], Program], *, s
 
 
 def _remember(name: str, record: dict) -> None:
-    _MEMORY[name] = record
-    while len(_MEMORY) > _MEMORY_ENTRIES:
-        _MEMORY.popitem(last=False)
+    with _LOCK:
+        _MEMORY[name] = record
+        while len(_MEMORY) > _MEMORY_ENTRIES:
+            _MEMORY.popitem(last=False)
 
 
 def to_record(program: Program) -> dict | None:
@@ -103,7 +108,8 @@ def from_record(record: dict) -> Program:
 
 def clear_memory() -> None:
     """Forget the programs remembered in this process (the disk cache stays)."""
-    _MEMORY.clear()
+    with _LOCK:
+        _MEMORY.clear()
 
 
 __all__ = ["clear_memory", "from_record", "load_cached", "to_record"]
