@@ -65,7 +65,13 @@ class LocalOptions:
     memory_limit_bytes: int | None = None
     interpret: bool = True
     """Run programs whose control flow only branches on measurement results from their operation
-    list, without LLVM JIT compilation (`operations`): time then grows linearly with their length."""
+    list, without LLVM JIT compilation (`operations`): time then grows linearly with their length.
+
+    The rule is "operation list whenever it accepts the program", measured (`benchmarks/adaptive_load.py`):
+    both run the same runtime callbacks, so a warm run from the list costs 1.0-1.2× a compiled one
+    (teleport, 10,000 shots: 0.09 vs 0.08 ms; 12 qubits with 5 mid-circuit measurements: 162 vs 134 ms
+    on a loaded 2-core box), while compiling costs ~14 ms and more (a disk-cache hit still several ms):
+    the JIT would pay off only after hundreds to thousands of runs of one program in one process."""
     jit_cache: bool = True
     """Keep JIT-compiled object code in the disk cache (`qirrt.qir.disk_cache`) and load it from there in
     later processes instead of compiling again (CLI: --no-cache; ``QIRRT_NO_CACHE=1`` turns it off too)."""
