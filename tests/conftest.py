@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +12,9 @@ import pytest
 from qirrt.device.calibration import Calibration
 from qirrt.device.target import Target
 from tests.corpus import ghz_qasm
+
+# The suite never reads or fills the user's cache: one fresh directory per run (subprocesses inherit it).
+os.environ.setdefault("QIRRT_CACHE_DIR", tempfile.mkdtemp(prefix="qirrt-test-cache-"))
 
 
 @dataclass(frozen=True)

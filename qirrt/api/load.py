@@ -11,13 +11,17 @@ from qirrt.qir.program import Program, decode_text, read_text
 from qirrt.qir.sniff import SUFFIX_KINDS, file_kind, is_bitcode, text_kind
 
 
-def load(source: Any, *, strict: bool = False, **options) -> Program:
+def load(source: Any, *, strict: bool = False, cache: bool = True, **options) -> Program:
     """A `Program` from a path, QIR text, bitcode bytes, OpenQASM text, or a framework object.
 
     Keyword options go to the frontend that handles `source` (e.g. `profile="adaptive"`). QIR that
     breaks a rule of its profile is repaired with a `NonConformanceWarning` per repair;
     `strict=True` refuses it instead (`InvalidProgramError` with the rule's code). qirrt's own
     frontends (OpenQASM, Qiskit, ...) emit conformant QIR, so `strict` has nothing to refuse there.
+
+    Files, QIR text and bitcode are remembered by their bytes (`qirrt.qir.program_cache`: in this
+    process and in the disk cache, see `qirrt.qir.disk_cache`), so loading them again skips parsing,
+    normalising and validating; `cache=False` (or ``QIRRT_NO_CACHE=1``) loads afresh.
     """
     if isinstance(source, Program):
         if strict:
@@ -28,14 +32,17 @@ def load(source: Any, *, strict: bool = False, **options) -> Program:
     if isinstance(source, (bytes, bytearray)):
         data = bytes(source)
         if is_bitcode(data):
-            return Program.from_bitcode(data, strict=strict, **options)
+            return _cached(data, options, lambda: Program.from_bitcode(data, strict=strict, **options),
+                           strict=strict, cache=cache)
         source = decode_text(data)
     elif isinstance(source, os.PathLike) or (isinstance(source, str) and _looks_like_path(source)):
-        return load_file(Path(source), strict=strict, **options)
+        return load_file(Path(source), strict=strict, cache=cache, **options)
     if isinstance(source, str):
         kind = text_kind(source)
         if kind == "ir" or (kind is None and _looks_like_ir(source)):
-            return Program.from_ir(source, strict=strict, **options)
+            text = source
+            return _cached(text.encode("utf-8", "surrogatepass"), options,
+                           lambda: Program.from_ir(text, strict=strict, **options), strict=strict, cache=cache)
         if kind == "qasm":
             from qirrt.bindings.qasm import from_qasm
 
@@ -54,12 +61,29 @@ def load(source: Any, *, strict: bool = False, **options) -> Program:
     return frontend.load(source, **options)
 
 
-def load_file(path: Path, *, strict: bool = False, **options) -> Program:
-    """A `Program` from a file: QIR text or bitcode, OpenQASM 2/3 or Q#, told apart by `qirrt.qir.sniff`."""
+def load_file(path: Path, *, strict: bool = False, cache: bool = True, **options) -> Program:
+    """A `Program` from a file: QIR text or bitcode, OpenQASM 2/3 or Q#, told apart by `qirrt.qir.sniff`;
+    remembered by the file's bytes unless `cache=False` (see `load`)."""
     if not path.exists():
         raise FrontendError(f"{path}: no such file")
     if path.is_dir():
         raise FrontendError(f"{path} is a directory; pass a QIR (.ll/.bc), OpenQASM or Q# file")
+    if not cache:
+        return _load_file(path, strict=strict, **options)
+    data = path.read_bytes()
+    return _cached(data, options, lambda: _load_file(path, strict=strict, **options), strict=strict,
+                   cache=cache, source_file=str(path))
+
+
+def _cached(data: bytes, options: dict, build, *, strict: bool, cache: bool, source_file: str | None = None):
+    if not cache:
+        return build()
+    from qirrt.qir.program_cache import load_cached
+
+    return load_cached(data, options, build, strict=strict, source_file=source_file)
+
+
+def _load_file(path: Path, *, strict: bool = False, **options) -> Program:
     kind = file_kind(path)
     if kind is None and _looks_like_ir(path.read_bytes()[:65536].decode("utf-8", errors="replace")):
         kind = "ir"

@@ -143,11 +143,16 @@ def inspect(input_path: Path, as_json: bool, profile: str | None, strict: bool =
                    "aer executor (extra `aer`), the device itself for adapters (emulated, qiskit-backend); also "
                    "what mitigation steps use. See `qirrt targets`.")
 @click.option("--strict", is_flag=True, help=STRICT_HELP)
+@click.option("--no-cache", is_flag=True,
+              help="Load and JIT-compile afresh: neither read nor fill qirrt's disk cache of loaded programs and "
+                   "compiled code ($QIRRT_CACHE_DIR, else $XDG_CACHE_HOME/qirrt or ~/.cache/qirrt; "
+                   "QIRRT_NO_CACHE=1 does the same).")
 @user_errors
 def run(input_path: Path, shots: int, seed: int | None, executor: str, params_text: str | None,
         precision: str, max_jit_instructions: int | None, as_json: bool, output_schema: bool,
         plot: Path | None, quiet: bool, progress_interval_s: float = 5.0, mitigation: str | None = None,
-        observable: str | None = None, mitigation_target: str | None = None, strict: bool = False) -> None:
+        observable: str | None = None, mitigation_target: str | None = None, strict: bool = False,
+        no_cache: bool = False) -> None:
     """Run INPUT and print its counts.
 
     \b
@@ -163,7 +168,7 @@ def run(input_path: Path, shots: int, seed: int | None, executor: str, params_te
     from qirrt.cli.progress import Progress, announce_cold_kernels
 
     started = time.perf_counter()
-    program = _load(input_path, None, strict=strict)
+    program = _load(input_path, None, strict=strict, cache=not no_cache)
     load_s = time.perf_counter() - started
     params = _parse_params(params_text)
     if params is None and program.parameters:
@@ -188,6 +193,8 @@ def run(input_path: Path, shots: int, seed: int | None, executor: str, params_te
         options["precision"] = precision
     if max_jit_instructions is not None:
         options["max_jit_instructions"] = max_jit_instructions
+    if no_cache and executor == "local":
+        options["jit_cache"] = False
     if output_schema:
         options["output_schema"] = True
     if batch:
@@ -411,7 +418,7 @@ def _fake_backend_names() -> list[str]:
     return sorted(found)
 
 
-def _load(path: Path, profile: str | None, *, strict: bool = False):
+def _load(path: Path, profile: str | None, *, strict: bool = False, cache: bool = True):
     """Load INPUT; print each conformance repair as one `warning: [QIRnnn] ...; repaired: ...` line."""
     from qirrt.cli.common import load_input
     from qirrt.qir.program import Profile
@@ -421,7 +428,7 @@ def _load(path: Path, profile: str | None, *, strict: bool = False):
     options = {}
     if profile and kind in ("qasm", "qsharp"):
         options["profile"] = profile
-    program = load_input(path, strict=strict, **options)
+    program = load_input(path, strict=strict, cache=cache, **options)
     if profile and kind in ("ir", "bitcode") and program.profile is not Profile.parse(profile):
         from qirrt.errors import InvalidProgramError, Location
 

@@ -139,7 +139,8 @@ class Program:
         if normalised.module is not None:  # `ir` is what pyqir's LLVM printed: already canonical
             program.__dict__["canonical_ir"] = normalised.ir
         if validate:
-            program.validate(source_text=source_text, module=normalised.module)
+            program.validate(source_text=source_text, module=normalised.module,
+                             verified=normalised.module is not None)
         conformance.warn(program.repairs)
         return program
 
@@ -198,12 +199,15 @@ class Program:
             self._bitcode = self.module.bitcode
         return self._bitcode
 
-    def validate(self, *, source_text: str | None = None, module: pyqir.Module | None = None) -> None:
-        """Raise `InvalidProgramError` (with a rule code and location) if a profile rule is broken."""
+    def validate(self, *, source_text: str | None = None, module: pyqir.Module | None = None,
+                 verified: bool = False) -> None:
+        """Raise `InvalidProgramError` (with a rule code and location) if a profile rule is broken;
+        `verified`: LLVM's verifier already accepted `module`."""
         from qirrt.qir.validate.core import check
 
         check(module if module is not None else self.module, profile=self.profile,
-              source_file=self.source_file, source_text=source_text, ir=self.ir)
+              source_file=self.source_file, source_text=source_text, ir=self.ir,
+              verified=verified and module is not None)
 
     def resources(self) -> Resources:
         """The static resource summary (computed once per Program)."""

@@ -65,7 +65,16 @@ class LocalOptions:
     memory_limit_bytes: int | None = None
     interpret: bool = True
     """Run programs whose control flow only branches on measurement results from their operation
-    list, without LLVM JIT compilation (`operations`): time then grows linearly with their length."""
+    list, without LLVM JIT compilation (`operations`): time then grows linearly with their length.
+
+    The rule is "operation list whenever it accepts the program", measured (`benchmarks/adaptive_load.py`):
+    both run the same runtime callbacks, so a warm run from the list costs 1.0-1.2× a compiled one
+    (teleport, 10,000 shots: 0.09 vs 0.08 ms; 12 qubits with 5 mid-circuit measurements: 162 vs 134 ms
+    on a loaded 2-core box), while compiling costs ~14 ms and more (a disk-cache hit still several ms):
+    the JIT would pay off only after hundreds to thousands of runs of one program in one process."""
+    jit_cache: bool = True
+    """Keep JIT-compiled object code in the disk cache (`qirrt.qir.disk_cache`) and load it from there in
+    later processes instead of compiling again (CLI: --no-cache; ``QIRRT_NO_CACHE=1`` turns it off too)."""
     max_jit_instructions: int = 1_000_000
     """Largest program that is JIT-compiled (instructions); a larger one raises ResourceLimitError
     before compilation (CLI: --max-jit-instructions). Interpreted programs have no such limit."""
@@ -187,6 +196,7 @@ class LocalExecutor(Executor):
             "jit_time_s": jit_time,
             "program_hash": program.hash,
             "interpreted": compiled.operations is not None,
+            "jit_from_disk_cache": bool(getattr(compiled, "from_disk", False)) and fresh,
             "num_qubits": nq,
             "num_results": program.num_results,
             "precision": opts.precision,
@@ -335,7 +345,8 @@ def _native_program(program: Program, vector: np.ndarray, opts: LocalOptions):
                 raise _execution_error(program, abi.ERR_PARAM_RANGE, highest, opts, 0, 0)
             return compiled, fresh
     before = program.hash in jit._cache
-    compiled = jit.compile_program(program, max_instructions=opts.max_jit_instructions)
+    compiled = jit.compile_program(program, max_instructions=opts.max_jit_instructions,
+                                   disk_cache=opts.jit_cache)
     return compiled, not before
 
 

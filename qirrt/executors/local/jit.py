@@ -10,7 +10,10 @@ The program's IR is rewritten before compilation:
   a callback has flagged an error, `longjmp`s out of the program (so an endless loop ends cleanly);
 * `define void @__qirrt_run(ptr %ctx)` stores the context, `setjmp`s and calls the entry point.
 
-Compiled modules are kept per program hash for the life of the process.
+Compiled modules are kept per program hash for the life of the process, and their object code in the
+disk cache (`qirrt.qir.disk_cache`, kind ``jit``), keyed by the program hash, the optimisation level,
+qirrt's code stamp, the llvmlite version and the host CPU: a second process loads the object instead
+of optimising and generating code again (a corrupt entry is removed and the program recompiled).
 """
 
 from __future__ import annotations
@@ -303,6 +306,8 @@ class CompiledProgram:
     """Rendered count-key templates by raw path records (`shots.build_counts`)."""
     operations: object = field(default=None, repr=False)
     """The operation list (`operations.Operations`) when the program runs without compiled code."""
+    from_disk: bool = False
+    """Whether the object code came from the disk cache (no optimisation or code generation ran)."""
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def label(self, address: int) -> str | None:
@@ -338,12 +343,34 @@ def _target_machine(codegen_level: int):
     return target.create_target_machine(opt=codegen_level, codemodel="jitdefault", jit=True)
 
 
-def compile_program(program, *, opt_level: int | None = None, max_instructions: int | None = None
-                    ) -> CompiledProgram:
+_host: str | None = None
+
+
+def _host_cpu() -> str:
+    """The host CPU's name and features (object code is specific to them)."""
+    global _host
+    if _host is None:
+        from qirrt.qir.llvm import llvm
+
+        _host = f"{llvm.get_host_cpu_name()}|{llvm.get_host_cpu_features().flatten()}|{llvm.llvm_version_info}"
+    return _host
+
+
+def object_cache_path(program_hash: str, opt_level: int):
+    """Where the disk cache keeps this program's object code (None when the cache is off)."""
+    from qirrt.qir import disk_cache
+
+    return disk_cache.entry_path("jit", disk_cache.key("jit", program_hash, opt_level, _host_cpu()), ".o")
+
+
+def compile_program(program, *, opt_level: int | None = None, max_instructions: int | None = None,
+                    disk_cache: bool = True) -> CompiledProgram:
     """The native code of `program` (a `qirrt.Program`), compiled once per process.
 
     `opt_level` None picks by size (`OPTIMISE_INSTRUCTIONS`). A program of more than
     `max_instructions` instructions is refused with `ResourceLimitError` before LLVM sees it.
+    With `disk_cache`, object code from an earlier process is loaded instead of compiled, and
+    freshly compiled code is stored for the next one.
     """
     import time
 
@@ -378,19 +405,30 @@ def compile_program(program, *, opt_level: int | None = None, max_instructions: 
         del text
         module.triple = machine.triple
         module.data_layout = str(machine.target_data)
-        pto = llvm.create_pipeline_tuning_options(speed_level=opt_level)
-        builder = llvm.create_pass_builder(machine, pto)
-        if opt_level > 0:
-            builder.getModulePassManager().run(module, builder)
-        else:
-            passes = llvm.create_new_module_pass_manager()
-            passes.add_always_inliner_pass()
-            passes.run(module, builder)
+        from qirrt.qir import disk_cache as cache
+
+        path = object_cache_path(key, opt_level) if disk_cache else None
+        stored = cache.read(path)
+        if stored is None:  # a cached object replaces optimisation and code generation
+            pto = llvm.create_pipeline_tuning_options(speed_level=opt_level)
+            builder = llvm.create_pass_builder(machine, pto)
+            if opt_level > 0:
+                builder.getModulePassManager().run(module, builder)
+            else:
+                passes = llvm.create_new_module_pass_manager()
+                passes.add_always_inliner_pass()
+                passes.run(module, builder)
         engine = llvm.create_mcjit_compiler(module, machine)
+        produced: list[bytes] = []
+        engine.set_object_cache(notify_func=lambda _module, data: produced.append(data),
+                                getbuffer_func=lambda _module: stored)
         engine.finalize_object()
         address = engine.get_function_address("__qirrt_run")
+        if stored is None and produced and path is not None:
+            cache.write(path, produced[0])
         compiled = CompiledProgram(program_hash=key, run_address=address,
-                                   compile_time_s=time.perf_counter() - start, engine=engine)
+                                   compile_time_s=time.perf_counter() - start, engine=engine,
+                                   from_disk=stored is not None)
         _cache[key] = compiled
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)

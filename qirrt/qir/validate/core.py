@@ -1417,13 +1417,14 @@ def _check_record_lengths(ctx: _Context, fn: _Function, b: int, records: list) -
 
 
 def validate(module: pyqir.Module, *, profile: Profile, source_file: str | None = None,
-             source_text: str | None = None, ir: str | None = None) -> list[Diagnostic]:
+             source_text: str | None = None, ir: str | None = None, verified: bool = False) -> list[Diagnostic]:
     """All rule violations found in `module`, checked against `profile`.
 
     `source_text` (the text the user wrote) gives diagnostics their line numbers; `ir`, the module's
-    printed text if the caller already has it (`Program.ir`), saves printing it again.
+    printed text if the caller already has it (`Program.ir`), saves printing it again; `verified` says
+    LLVM's verifier already accepted `module` (normalisation runs it), so it is not run twice.
     """
-    error = module.verify()
+    error = None if verified else module.verify()
     if error:
         return [_verifier_diagnostic(error, source_file, source_text)]
     text = ir if ir is not None else str(module)
@@ -1450,9 +1451,10 @@ def _verifier_diagnostic(error: str, source_file: str | None, source_text: str |
 
 
 def check(module: pyqir.Module, *, profile: Profile, source_file: str | None = None,
-          source_text: str | None = None, ir: str | None = None) -> None:
+          source_text: str | None = None, ir: str | None = None, verified: bool = False) -> None:
     """Raise `InvalidProgramError` for the first violation, carrying all of them."""
-    diagnostics = validate(module, profile=profile, source_file=source_file, source_text=source_text, ir=ir)
+    diagnostics = validate(module, profile=profile, source_file=source_file, source_text=source_text, ir=ir,
+                           verified=verified)
     if diagnostics:
         first = diagnostics[0]
         more = f" (and {len(diagnostics) - 1} more)" if len(diagnostics) > 1 else ""
