@@ -252,10 +252,7 @@ def submit(input_path, url, keys_dir, key_name, insecure_loopback, timeout_s, sh
                             requires={"executor": executor} if executor else None)
         click.echo(job.id)
         if wait:
-            from qirrt.cli.progress import Progress
-
-            with Progress(f"waiting for job {job.id}", quiet=quiet):
-                result = job.result(timeout_s=timeout_s)
+            result = _wait_for(client, job.id, timeout_s, quiet)
             click.echo(json.dumps(result.to_dict() if hasattr(result, "to_dict") else result, indent=2))
 
 
@@ -291,12 +288,42 @@ def status(job_ids, show_workers, url, keys_dir, key_name, insecure_loopback, ti
 @user_errors
 def result(job_id, url, keys_dir, key_name, insecure_loopback, timeout_s, quiet=False):
     """Wait for JOB_ID's result and print it as JSON."""
-    from qirrt.cli.progress import Progress
-
     with _client(url, keys_dir, key_name, insecure_loopback, timeout_s) as client:
-        with Progress(f"waiting for job {job_id}", quiet=quiet):
-            outcome = client.result(job_id, timeout_s=timeout_s)
+        outcome = _wait_for(client, job_id, timeout_s, quiet)
         click.echo(json.dumps(outcome.to_dict() if hasattr(outcome, "to_dict") else outcome, indent=2))
+
+
+def _job_state(row: dict) -> str:
+    """One job's status row in words: state, attempt, queue position, progress, ETA."""
+    words = [row.get("state", "unknown")]
+    if row.get("attempt", 1) > 1:
+        words.append(f"attempt {row['attempt']}")
+    if row.get("position") is not None:
+        words.append(f"position {row['position']} in the queue")
+    if row.get("state") == "running" and row.get("progress"):
+        words.append(f"{100 * row['progress']:.0f}% done")
+    if row.get("eta_s"):
+        words.append(f"ETA {row['eta_s']:.0f} s")
+    return ", ".join(words)
+
+
+def _wait_for(client, job_id: str, timeout_s: float | None, quiet: bool):
+    """The job's result, polling its status meanwhile for the progress line or bar (state, queue, ETA)."""
+    from qirrt.cli.progress import Progress
+    from qirrt.executors.distributed.store import FINAL_STATES
+
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    pause_s = 0.05
+    with Progress(f"job {job_id}", quiet=quiet) as progress:
+        while deadline is None or time.monotonic() < deadline:
+            row = client.status([job_id])[0]
+            progress.describe(_job_state(row))
+            if row.get("state") in FINAL_STATES or row.get("state") == "unknown":
+                break
+            time.sleep(pause_s if deadline is None else max(0.0, min(pause_s, deadline - time.monotonic())))
+            pause_s = min(1.0, pause_s * 2)
+        left = None if deadline is None else max(0.1, deadline - time.monotonic())
+        return client.result(job_id, timeout_s=left)
 
 
 @click.group()

@@ -56,7 +56,7 @@ class Progress:
         isatty = getattr(self.stream, "isatty", None)
         return bool(isatty and isatty())
 
-    def __enter__(self) -> Progress:
+    def __enter__(self) -> Progress:  # noqa: PYI034
         if not self.quiet:
             target = self._bar_after_delay if self.terminal else self._lines
             self._thread = threading.Thread(target=target, name="qirrt-progress", daemon=True)
@@ -76,6 +76,12 @@ class Progress:
         self.state = state
         if self._bar is not None:
             self._bar.update(self._task, completed=self.done, state=state)
+
+    def describe(self, state: str) -> None:
+        """Show `state` (e.g. "queued, position 3, ETA 12 s") without counting an item."""
+        self.state = state
+        if self._bar is not None:
+            self._bar.update(self._task, state=state)
 
     def line(self) -> str:
         """The non-terminal progress line: label, items done, elapsed time, ETA."""
@@ -98,8 +104,14 @@ class Progress:
         if self._stop.wait(self.delay_s):
             return
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn,
-                                   TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
         from rich.progress import Progress as Bar
 
         columns = [SpinnerColumn(), TextColumn("{task.description}")]
