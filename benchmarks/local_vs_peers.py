@@ -10,8 +10,8 @@
 * Adaptive programs — teleportation, repeat-until-success (`while_loop`) and a 12-qubit program with
   6 mid-circuit measurements and feed-forward — at 10,000 shots, timed as a user runs them: from a
   `.ll` file to counts, in one warm process (imports and numba kernels warmed on another program).
-  qirrt's row ("from file") is the median of N repetitions of: clear qirrt's in-process compiled-program
-  and validator caches (`clear_qirrt_caches`, which names them in the JSON), `qirrt.load(path)` (read,
+  qirrt's row ("from file") is the median of N repetitions, with qirrt's disk caches off (a peer has
+  none), of: clear qirrt's in-process loaded-program, compiled-program and validator caches (`clear_qirrt_caches`, which names them in the JSON), `qirrt.load(path)` (read,
   parse, normalise, validate), `LocalExecutor.run` (JIT or operation list, then the shots). qirrt's
   warm-run figure (the loaded, compiled program run again) is printed as its own row and is not used
   in any ratio. Peers: qir-runner (`qirrunner.run` on the file, with `cnot__body`) and
@@ -300,13 +300,14 @@ def time_peer(timer, path: str, shots: int, budget_s: float) -> dict:
 def clear_qirrt_caches() -> list[str]:
     """Empty qirrt's in-process caches that would make a second load of the same file free (the
     compiled-program caches of the JIT and the operation list, the validator's line caches); return
-    the names cleared. A cache on disk, if this qirrt has one, is left as a second process would find it."""
+    the names cleared. The disk caches are switched off by the caller (`time_qirrt_from_file`)."""
     import importlib
 
     cleared = []
     for module_name, attributes in (("qirrt.executors.local.jit", ("_cache",)),
                                     ("qirrt.executors.local.operations", ("_cache",)),
-                                    ("qirrt.qir.validate.core", ("_LINE_CACHE", "_SHAPE_CACHE"))):
+                                    ("qirrt.qir.validate.core", ("_LINE_CACHE", "_SHAPE_CACHE")),
+                                    ("qirrt.qir.program_cache", ("_MEMORY",))):
         module = importlib.import_module(module_name)
         for attribute in attributes:
             cache = getattr(module, attribute, None)
@@ -318,15 +319,27 @@ def clear_qirrt_caches() -> list[str]:
 
 def time_qirrt_from_file(executor, path: str, shots: int, repeats: int) -> dict:
     """Each repetition: clear the caches, `qirrt.load(path)` (read, parse, normalise, validate), run
-    `shots` (JIT or operation list included); the median and best of `repeats`, and the last counts."""
+    `shots` (JIT or operation list included); the median and best of `repeats`, and the last counts.
+    qirrt's disk caches of loaded programs and object code are off here (QIRRT_NO_CACHE), as a peer has
+    none: every repetition parses and compiles afresh (`benchmarks/adaptive_load.py` measures the caches)."""
+    import os
+
     import qirrt
 
     times, result = [], None
-    for index in range(repeats):
-        clear_qirrt_caches()
-        start = time.perf_counter()
-        result = executor.run(qirrt.load(path), shots=shots, seed=11 + index)
-        times.append(time.perf_counter() - start)
+    saved = os.environ.get("QIRRT_NO_CACHE")
+    os.environ["QIRRT_NO_CACHE"] = "1"
+    try:
+        for index in range(repeats):
+            clear_qirrt_caches()
+            start = time.perf_counter()
+            result = executor.run(qirrt.load(path), shots=shots, seed=11 + index)
+            times.append(time.perf_counter() - start)
+    finally:
+        if saved is None:
+            os.environ.pop("QIRRT_NO_CACHE", None)
+        else:
+            os.environ["QIRRT_NO_CACHE"] = saved
     return {"median_s": float(np.median(times)), "best_s": min(times), "counts": result.counts,
             "metadata": result.metadata}
 
