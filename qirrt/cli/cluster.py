@@ -265,7 +265,8 @@ def submit(input_path, url, keys_dir, key_name, insecure_loopback, timeout_s, sh
 @click.argument("job_ids", nargs=-1)
 @click.option("--workers", "show_workers", is_flag=True,
               help="Print the registered workers instead: name, lane, kind, slots, running, observed speed, "
-                   "and a QPU lane's device, queue depth and calibration epoch (JSON lines).")
+                   "a QPU lane's device, queue depth, calibration epoch and adapter latency, and which two workers a "
+                   "session would pair (session_pair: qpu / simulator) (JSON lines).")
 @click.option("--session", "session_id", metavar="SESSION_ID",
               help="Print that session of yours instead: its jobs by state and their total cost (JSON).")
 @_client_options
@@ -283,16 +284,18 @@ def status(job_ids, show_workers, session_id, url, keys_dir, key_name, insecure_
             from qirrt.executors.distributed.colocate import choose_pair
 
             rows = client.workers(timeout_s=timeout_s)
+            pair = choose_pair(rows) or {}  # the co-located simulator/QPU pair a session would pick now
             for row in rows:
                 caps = row["capabilities"]
                 shown = {k: row[k] for k in ("name", "lane", "lane_kind", "slots", "running", "speed")}
                 shown.update({k: caps[k] for k in ("target", "max_qubits", "gpu", "queue_depth", "queue_wait_s",
                                                    "task_overhead_s", "shots_per_s", "adapter_latency_ms", "calibration_epoch",
                                                    "coupling_hash", "host") if caps.get(k) is not None})
+                for role in ("qpu", "simulator"):
+                    if pair.get(role) == row["name"]:
+                        shown["session_pair"] = role
+                        shown["same_host"] = pair["same_host"]
                 click.echo(json.dumps(shown))
-            pair = choose_pair(rows)
-            if pair is not None:
-                click.echo(json.dumps({"session_pair": pair}))
         for item in client.status(list(job_ids)) if job_ids else ():
             click.echo(json.dumps(item))
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 
+from qirrt.executors.distributed.jobqueue import target_key
+
 
 def _latency(row: dict) -> float:
     value = (row.get("capabilities") or {}).get("adapter_latency_ms")
@@ -46,7 +48,7 @@ def pin(requires: dict, pair: dict | None) -> dict:
     if lane in ("simulator", pair["simulator_lane"]) and target is None:
         out["worker"] = pair["simulator"]
     elif (lane in ("qpu", pair["qpu_lane"]) or lane is None and target is not None) and \
-            target in (None, pair["target"]):
+            (target is None or pair["target"] is not None and target_key(target) == target_key(pair["target"])):
         out["worker"] = pair["qpu"]
     return out
 

@@ -10,7 +10,8 @@ GPU-second, read from a TOML file (`qirrt broker --prices prices.toml`).
     [lanes.simulator]              # ... or every lane of a kind ("simulator", "qpu"), a target's name,
     per_gpu_second = 0.0008        # or "default"
 
-A job's price is looked up by its lane's name, then its target, then its lane kind, then ``default``
+A job's price is looked up by its lane's name, then its target (device names compared as matching
+compares them: ``FakeKolkata`` is ``fake_kolkata``), then its lane kind, then ``default``
 (none of them: it costs nothing). Its cost is ``per_task + per_shot × shots + per_gpu_second ×
 GPU-seconds`` (GPU-seconds: the job's run time on a worker that has a GPU, else 0). The broker records
 it in each result's ``metadata["cost"]`` and sends the table to clients with the WORKERS reply, so
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from qirrt.errors import QirrtError
+from qirrt.executors.distributed.jobqueue import target_key
 
 FIELDS = ("per_task", "per_shot", "per_gpu_second")
 MAX_PRICE = 1e12
@@ -56,11 +58,11 @@ class PriceTable:
 
     def price_for(self, capabilities: dict) -> tuple[str | None, Price]:
         """The entry for a worker's lane (by its capability descriptor): its key and its prices."""
-        table = dict(self.lanes)
+        table = {_key(name): (name, price) for name, price in self.lanes}
         for key in (capabilities.get("lane"), capabilities.get("target"), capabilities.get("lane_kind") or "simulator",
                     "default"):
-            if key is not None and key in table:
-                return key, table[key]
+            if key is not None and _key(key) in table:
+                return table[_key(key)]
         return None, Price()
 
     def cost(self, capabilities: dict, *, shots: int, tasks: int = 1, elapsed_s: float = 0.0) -> dict:
@@ -106,8 +108,23 @@ class PriceTable:
                         or not 0 <= value <= MAX_PRICE):
                     raise PriceError(f"{at}: {field_name} must be a number from 0 to {MAX_PRICE:g}, got {value!r}")
                 values[field_name] = float(value)
+            same = [other for other, _ in entries if _key(other) == _key(name)]
+            if same:
+                raise PriceError(f"{at}: names the same lane as [lanes.{same[0]!r}] (device names are compared "
+                                 f"ignoring case, '_' and a 'Fake' prefix); keep one")
             entries.append((name, Price(**values)))
         return cls(currency, tuple(entries))
+
+
+def _key(name: str) -> str:
+    """A table key as lookup compares it: device names as matching does (``qpu:FakeKolkata`` is
+    ``qpu:fake_kolkata``), lane kinds and ``default`` as written."""
+    if name in ("qpu", "simulator", "default"):
+        return name
+    kind, sep, device = name.partition(":")
+    if sep:
+        return f"qpu:{target_key(device)}" if kind == "qpu" else name.lower()
+    return target_key(name)
 
 
 def load_prices(path: str | Path) -> PriceTable:
