@@ -29,11 +29,15 @@ while len({w["lane"] for w in cluster.workers()}) < 2 and time.monotonic() < dea
     time.sleep(0.5)
 print("lanes:", sorted({w["lane"] for w in cluster.workers()}))
 values = [[float(v)] for v in np.linspace(0, np.pi, 12)]
-print("plan:", cluster.estimate(program, shots=500, params=values)["assignment"])
-results = qirrt.run(program, executor=cluster, shots=500, seed=7, params=values, split="auto")
+estimate = cluster.estimate(program, shots=500, params=values)
+print("plan:", estimate["assignment"], "cost:", estimate["cost"], estimate["currency"])  # cost: broker --prices
+session = cluster.session()  # its jobs' costs add up; lane-bound jobs stay on its co-located simulator/QPU pair
+print("session:", session.id)
+results = qirrt.run(program, executor=cluster, shots=500, seed=7, params=values, split="auto", session=session)
 for value, result in zip(values, results):
     print(json.dumps({"theta": round(value[0], 3), "lane": result.metadata["lane"],
-                      "worker": result.metadata["worker"], "counts": result.counts}))
+                      "worker": result.metadata["worker"], "cost": result.metadata.get("cost", {}).get("total"),
+                      "counts": result.counts}))
 mitigated = qirrt.run(qc.assign_parameters({theta: np.pi / 2}), executor=cluster, target="FakeKolkata",
                       mitigation="ddd,zne", observable="ZZ", shots=500, seed=7)
 print(f"<ZZ> mitigated {mitigated.expectation:.3f}, raw {mitigated.expectation_unmitigated:.3f}")

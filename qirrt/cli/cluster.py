@@ -61,6 +61,9 @@ def scaled_clock(scale: float, origin: float | None):
                    "(the first death marks it suspect and retries it).")
 @click.option("--synchronous", type=click.Choice(["NORMAL", "FULL"]), default="NORMAL", show_default=True,
               help="SQLite durability: NORMAL survives process crashes, FULL power loss too.")
+@click.option("--prices", "prices_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML price table (per task, shot, GPU-second; by lane, target or lane kind): each result "
+                   "records its cost, clients estimate costs (see examples/prices.toml).")
 @click.option("--clock-scale", default=1.0, type=float, hidden=True)
 @click.option("--clock-origin", default=None, type=float, hidden=True)
 @click.option("-v", "--verbose", is_flag=True)
@@ -68,12 +71,14 @@ def scaled_clock(scale: float, origin: float | None):
 def broker(bind, store_path, keys_dir, insecure_loopback, heartbeat_interval_ms, heartbeat_liveness,
            max_attempts, retry_backoff_s, user_max_running, user_rate, user_max_queued, user_max_queued_bytes,
            max_message_bytes, peer_burst_bytes, peer_bytes_per_s, operators, max_reservation_s, max_worker_deaths,
-           synchronous, clock_scale, clock_origin, verbose):
+           synchronous, prices_path, clock_scale, clock_origin, verbose):
     """Run the broker: a persistent job queue that workers register with and clients submit to."""
     import signal
 
     from qirrt.executors.distributed.broker import Broker
+    from qirrt.executors.distributed.prices import load_prices
 
+    prices = None if prices_path is None else load_prices(prices_path)  # a bad table fails before binding
     _logging(verbose)
     server = Broker(bind, store_path, keys_dir=keys_dir, insecure_loopback=insecure_loopback,
                     clock=scaled_clock(clock_scale, clock_origin), heartbeat_interval_ms=heartbeat_interval_ms,
@@ -83,7 +88,7 @@ def broker(bind, store_path, keys_dir, insecure_loopback, heartbeat_interval_ms,
                     user_max_queued_bytes=user_max_queued_bytes, max_message_bytes=max_message_bytes,
                     peer_burst_bytes=peer_burst_bytes, peer_bytes_per_s=peer_bytes_per_s, operators=operators,
                     max_reservation_s=max_reservation_s, max_worker_deaths=max_worker_deaths,
-                    synchronous=synchronous)
+                    synchronous=synchronous, prices=prices)
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
     click.echo(f"qirrt broker listening on {server.endpoint} (store {store_path}, "
                f"{'CurveZMQ' if keys_dir else 'insecure loopback'})")
@@ -260,22 +265,36 @@ def submit(input_path, url, keys_dir, key_name, insecure_loopback, timeout_s, sh
 @click.argument("job_ids", nargs=-1)
 @click.option("--workers", "show_workers", is_flag=True,
               help="Print the registered workers instead: name, lane, kind, slots, running, observed speed, "
-                   "and a QPU lane's device, queue depth and calibration epoch (JSON lines).")
+                   "a QPU lane's device, queue depth, calibration epoch and adapter latency, and which two workers a "
+                   "session would pair (session_pair: qpu / simulator) (JSON lines).")
+@click.option("--session", "session_id", metavar="SESSION_ID",
+              help="Print that session of yours instead: its jobs by state and their total cost (JSON).")
 @_client_options
 @user_errors
-def status(job_ids, show_workers, url, keys_dir, key_name, insecure_loopback, timeout_s):
+def status(job_ids, show_workers, session_id, url, keys_dir, key_name, insecure_loopback, timeout_s):
     """Print the state, progress, queue position and ETA of JOB_IDS as JSON lines (or, with --workers,
-    the workers and their lanes)."""
-    if not job_ids and not show_workers:
-        raise click.UsageError("give JOB_IDS, or --workers")
+    the workers and their lanes and the co-located pair a session would use; with --session, a session's
+    jobs and cost)."""
+    if not job_ids and not show_workers and not session_id:
+        raise click.UsageError("give JOB_IDS, --workers or --session SESSION_ID")
     with _client(url, keys_dir, key_name, insecure_loopback, timeout_s) as client:
+        if session_id:
+            click.echo(json.dumps(client.session_summary(session_id, timeout_s=timeout_s)))
         if show_workers:
-            for row in client.workers(timeout_s=timeout_s):
+            from qirrt.executors.distributed.colocate import choose_pair
+
+            rows = client.workers(timeout_s=timeout_s)
+            pair = choose_pair(rows) or {}  # the co-located simulator/QPU pair a session would pick now
+            for row in rows:
                 caps = row["capabilities"]
                 shown = {k: row[k] for k in ("name", "lane", "lane_kind", "slots", "running", "speed")}
                 shown.update({k: caps[k] for k in ("target", "max_qubits", "gpu", "queue_depth", "queue_wait_s",
                                                    "task_overhead_s", "shots_per_s", "adapter_latency_ms", "calibration_epoch",
                                                    "coupling_hash", "host") if caps.get(k) is not None})
+                for role in ("qpu", "simulator"):
+                    if pair.get(role) == row["name"]:
+                        shown["session_pair"] = role
+                        shown["same_host"] = pair["same_host"]
                 click.echo(json.dumps(shown))
         for item in client.status(list(job_ids)) if job_ids else ():
             click.echo(json.dumps(item))

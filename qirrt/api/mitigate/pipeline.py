@@ -43,6 +43,7 @@ techniques (CDR, classical shadows, its ZNE/PEC/DDD) run on qirrt's executors.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import math
@@ -239,13 +240,16 @@ class Plan:
     sampling_overhead: float
     estimated_time_s: float | None
     items: tuple[dict, ...] = ()
+    cost: float | None = None  # by a cluster's price table (`plan(..., executor=cluster)`); None: not priced
+    currency: str | None = None
 
     def to_dict(self) -> dict:
         return {"pipeline": self.pipeline, "observable": self.observable, "groups": self.groups,
                 "circuits": self.circuits, "executions": self.executions,
                 "shots_per_circuit": self.shots_per_circuit, "reference_shots": self.reference_shots,
                 "shots": self.shots, "sampling_overhead": self.sampling_overhead,
-                "estimated_time_s": self.estimated_time_s, "items": [dict(i) for i in self.items]}
+                "estimated_time_s": self.estimated_time_s, "items": [dict(i) for i in self.items],
+                "cost": self.cost, "currency": self.currency}
 
 
 class _Batch:
@@ -505,25 +509,39 @@ def _context(ctx: PassContext | None, target, calibration) -> PassContext:
 # -- public API -------------------------------------------------------------------------------------
 def plan(program, steps=None, shots: int = 1000, *, observable=None, shot_budget: int | None = None,
          target=None, calibration=None, ctx: PassContext | None = None, reference: bool = True,
-         repetition_delay_s: float = DEFAULT_REPETITION_DELAY_S) -> Plan:
+         repetition_delay_s: float = DEFAULT_REPETITION_DELAY_S, executor=None) -> Plan:
     """What mitigating `program` with `steps` costs: circuits, executions, shots and estimated time.
 
     `shots` is per executed circuit; with `shot_budget` the budget is split over the mitigation
     circuits instead — evenly, except where a step weights its programs (ZNE: by |extrapolation
-    weight|) — and the unmitigated reference gets the whole budget.
+    weight|) — and the unmitigated reference gets the whole budget. With `executor` a cluster
+    (`qirrt.connect`), the plan also has the ``cost`` of its executions by the broker's price table.
     """
     batch = _Batch([(program, steps)], observable=observable, shots=shots, shot_budget=shot_budget,
                    ctx=_context(ctx, target, calibration), reference=reference)
-    return batch.plan(repetition_delay_s)
+    return _priced(batch, batch.plan(repetition_delay_s), executor, target)
+
+
+def _priced(batch: _Batch, the_plan: Plan, executor, target) -> Plan:
+    """`the_plan` with what its executions cost on `executor`, when it is a cluster with a price table."""
+    if not callable(getattr(executor, "cost_of", None)):  # only a cluster has a price table
+        return the_plan
+    estimate = executor.estimate
+    unique = batch.unique()
+    programs = [requests[0].node.program for requests in unique.values()]
+    totals = [sum(r.shots for r in requests) for requests in unique.values()]
+    target_name = None if target is None else (target if isinstance(target, str) else getattr(target, "name", None))
+    priced = estimate(programs, shots=totals, requires=None if target_name is None else {"target": target_name})
+    return dataclasses.replace(the_plan, cost=priced["cost"], currency=priced["currency"])
 
 
 def plan_batch(items, *, shots: int = 1000, observable=None, shot_budget: int | None = None, target=None,
                calibration=None, ctx: PassContext | None = None, reference: bool = True,
-               repetition_delay_s: float = DEFAULT_REPETITION_DELAY_S) -> Plan:
+               repetition_delay_s: float = DEFAULT_REPETITION_DELAY_S, executor=None) -> Plan:
     """`plan` for the items of a `run_batch` call."""
     batch = _Batch(items, observable=observable, shots=shots, shot_budget=shot_budget,
                    ctx=_context(ctx, target, calibration), reference=reference)
-    return batch.plan(repetition_delay_s)
+    return _priced(batch, batch.plan(repetition_delay_s), executor, target)
 
 
 def run_batch(items, *, executor=None, shots: int = 1000, shot_budget: int | None = None, observable=None,

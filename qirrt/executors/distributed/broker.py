@@ -38,6 +38,7 @@ from qirrt.executors.distributed.admission import Admission
 from qirrt.executors.distributed.client_commands import ClientCommands
 from qirrt.executors.distributed.jobqueue import QueueEntry, matches
 from qirrt.executors.distributed.leases import Leases, Orphan
+from qirrt.executors.distributed.prices import PriceTable
 from qirrt.executors.distributed.refusals import Refusals
 from qirrt.executors.distributed.roster import Roster
 from qirrt.executors.distributed.scheduler import Clock, Limits, Scheduler
@@ -79,9 +80,11 @@ class Broker:
                  user_max_queued: int | None = 100_000, user_max_queued_bytes: int | None = 1 << 30,
                  max_message_bytes: int = P.MAXMSGSIZE_BYTES, peer_burst_bytes: int = 64 << 20,
                  peer_bytes_per_s: float = 16 << 20, max_worker_deaths: int = 2,
-                 synchronous: str = "NORMAL", context: zmq.Context | None = None):
+                 synchronous: str = "NORMAL", context: zmq.Context | None = None,
+                 prices: PriceTable | None = None):
         security.require_secure_or_loopback(bind, keys=keys_dir, insecure_loopback=insecure_loopback,
                                             what="the broker", bind=True)
+        self.prices = prices  # `prices.PriceTable`: each result records its cost; clients get the table
         self.clocks = clock if isinstance(clock, Clock) else Clock(wall=clock)
         self.clock = self.clocks.wall
         self.heartbeat_interval_s = heartbeat_interval_ms / 1000.0

@@ -27,6 +27,7 @@ import zmq
 from qirrt.errors import ExecutionError, JobCancelledError, JobTimeoutError
 from qirrt.executors.distributed import protocol as P
 from qirrt.executors.distributed import security
+from qirrt.executors.distributed.colocate import choose_pair, pin
 from qirrt.executors.distributed.link import BrokerUnreachableError, KeyRefusedError, Link, open_link
 from qirrt.qir.resources import estimated_simulation_s
 
@@ -79,16 +80,23 @@ class DistributedJob:
 class Session:
     """A scope that batches many submissions (a QML loop's thousands of calls) under one time limit."""
 
-    def __init__(self, client: Client, session_id: str, expires_at: float):
+    def __init__(self, client: Client, session_id: str, expires_at: float, pair: dict | None = None):
         self.client = client
         self.id = session_id
         self.expires_at = expires_at
+        self.pair = pair  # the co-located simulator/QPU pair its lane-bound jobs go to (`colocate`)
 
     def submit(self, program, **options) -> DistributedJob:
-        return self.client.submit(program, session=self.id, **options)
+        return self.submit_many([program], **options)[0]
 
     def submit_many(self, programs, **options) -> list[DistributedJob]:
+        if options.get("requires"):
+            options["requires"] = pin(options["requires"], self.pair)
         return self.client.submit_many(programs, session=self.id, **options)
+
+    def summary(self) -> dict:
+        """Its jobs by state and what they cost so far."""
+        return self.client.session_summary(self.id)
 
     def run(self, programs, *, timeout_s: float | None = None, **options) -> list:
         """Submit all `programs` in one message and return their results in order."""
@@ -361,11 +369,22 @@ class Client:
 
     def session(self, *, time_limit_s: float | None = None) -> Session:
         data = self._request(P.C_SESSION, {"op": "open", "time_limit_s": time_limit_s})
-        return Session(self, data["session"], data["expires_at"])
+        return Session(self, data["session"], data["expires_at"], choose_pair(self.workers()))
 
     def workers(self, *, timeout_s: float | None = None) -> list[dict]:
         """The registered workers: name, lane, lane_kind, slots, running, speed and capabilities."""
         return self._request(P.C_WORKERS, {}, timeout_s=timeout_s)
+
+    def prices(self, *, timeout_s: float | None = None):
+        """The broker's price table (`prices.PriceTable`), or None when it was started without one."""
+        from qirrt.executors.distributed.prices import PriceTable
+
+        data = self._request(P.C_WORKERS, {"prices": True}, timeout_s=timeout_s)["prices"]
+        return None if data is None else PriceTable.from_dict(data, "the broker's price table")
+
+    def session_summary(self, session_id: str, *, timeout_s: float | None = None) -> dict:
+        """A session of yours: its jobs by state and their total cost (`qirrt status --session`)."""
+        return self._request(P.C_SESSION, {"op": "summary", "session": session_id}, timeout_s=timeout_s)
 
     def reserve(self, worker: str, start: float, end: float) -> None:
         """Reserve `worker` (a QPU adapter, say) for this user from `start` to `end` (broker clock)."""

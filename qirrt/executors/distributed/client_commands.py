@@ -92,8 +92,33 @@ class ClientCommands:
         row = b.store.session(body.get("session") or "")
         if row is None or row[1] != user:
             raise Refused("no such session of yours")
+        if body["op"] == "summary":
+            b.reply(identity, req, True, self._session_summary(row))
+            return
         b.store.close_session(row[0])
         b.reply(identity, req, True, {"session": row[0]})
+
+    def _session_summary(self, row) -> dict:
+        """A session's jobs by state and the total of what its finished jobs cost (their `metadata["cost"]`)."""
+        states: dict[str, int] = {}
+        total, by_lane, currency = 0.0, {}, None
+        for state, packed in self.broker.store.session_jobs(row[0]):
+            states[state] = states.get(state, 0) + 1
+            if state != DONE or packed is None:
+                continue
+            result = P.unpack(packed)
+            metadata = result.get("metadata") if isinstance(result, dict) else None
+            cost = metadata.get("cost") if isinstance(metadata, dict) else None
+            if isinstance(cost, dict) and isinstance(cost.get("total"), (int, float)):
+                total += cost["total"]
+                lane = str(metadata.get("lane"))
+                by_lane[lane] = by_lane.get(lane, 0.0) + cost["total"]
+                currency = cost.get("currency", currency)
+        prices = self.broker.prices
+        return {"session": row[0], "state": row[4], "opened_at": row[2], "expires_at": row[3],
+                "jobs": sum(states.values()), "states": states, "cost": round(total, 12),
+                "cost_by_lane": {k: round(v, 12) for k, v in sorted(by_lane.items())},
+                "currency": currency or (prices.currency if prices is not None else None)}
 
     def _on_reserve(self, identity: bytes, user: str, body: dict, now: float) -> None:
         b = self.broker
@@ -109,6 +134,9 @@ class ClientCommands:
                  "lane_kind": w.capabilities.get("lane_kind") or "simulator", "slots": w.slots,
                  "running": len(w.running), "speed": w.speed, "capabilities": w.capabilities}
                 for w in list(self.broker.workers.values())]
+        if body.get("prices"):
+            prices = self.broker.prices
+            rows = {"workers": rows, "prices": None if prices is None else prices.to_dict()}
         self.broker.reply(identity, body["req"], True, rows)
 
     def _check_mitigation(self, specs: list[dict]) -> None:

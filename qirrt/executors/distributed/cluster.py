@@ -29,6 +29,7 @@ from qirrt.errors import ExecutionError, JobCancelledError, JobTimeoutError
 from qirrt.executors.base import Executor, Job, JobStatus, check_shots, derive_seed
 from qirrt.executors.distributed import protocol as P
 from qirrt.executors.distributed.client import Client
+from qirrt.executors.distributed.colocate import pin
 from qirrt.executors.distributed.jobqueue import matches
 from qirrt.executors.distributed.split import (
     Lane,
@@ -136,7 +137,7 @@ class Cluster(Executor):
 
     def submit(self, programs, *, shots: int = 1000, seed: int | None = None, params: Any = None,
                split: str | None = None, requires: dict | None = None, target: Any = None, priority: int = 0,
-               **options) -> ClusterJob:
+               session: Any = None, **options) -> ClusterJob:
         """Queue `programs` (each × its parameter bindings) on the cluster and return at once.
 
         `split`: None (the broker gives each job to the first capable worker), ``"auto"`` (divide between
@@ -144,7 +145,7 @@ class Cluster(Executor):
         (``{"lane": "qpu"}``, ``{"gpu": True}``); `target` asks for a QPU lane of that device."""
         if options:
             raise ExecutionError(f"unknown option(s) {', '.join(sorted(options))} for the cluster executor; "
-                                 f"known: split, requires, target, priority")
+                                 f"known: split, requires, target, priority, session")
         check_shots(shots)
         if isinstance(programs, (str, bytes)):  # QIR text or bitcode, as the client takes it
             from qirrt.qir.program import Program
@@ -159,19 +160,49 @@ class Cluster(Executor):
             seed = derive_seed(None, 0)[0]  # one drawn seed: the whole batch reproducible from its metadata
         items = self._items(batch, params, int(shots))
         job = ClusterJob(self, items, shots=int(shots), seed=int(seed), requires=needs, priority=int(priority),
-                         strategy=strategy, single=single)
+                         strategy=strategy, single=single, session=session)
         job.start()
         return job
 
-    def estimate(self, programs, *, shots: int = 1000, params: Any = None, split: str | None = "auto",
-                 requires: dict | None = None) -> dict:
-        """What a submission would do now: the lanes, each item's lane and predicted finish, the makespan."""
+    def estimate(self, programs, *, shots: int | Sequence[int] = 1000, params: Any = None,
+                 split: str | None = "auto", requires: dict | None = None) -> dict:
+        """What a submission would do now: the lanes, each item's lane and predicted finish, the makespan,
+        and its cost by the broker's price table (``cost``, ``cost_by_lane``, ``currency``; see `prices`).
+        `shots` is one count for all, or one per program."""
         batch, _ = self._batch(programs, params)
-        items = self._items(batch, params, int(shots))
+        if isinstance(shots, int):
+            items = self._items(batch, params, int(shots))
+        else:
+            if len(shots) != len(batch):
+                raise ExecutionError(f"estimate: {len(shots)} shot counts for {len(batch)} programs; give one each")
+            items = [i for program, count in zip(batch, shots)
+                     for i in self._items([program], params, int(count))]
+            for index, item in enumerate(items):
+                item.seed_index = item.part_of = index
         lanes = ClusterJob.usable_lanes(self, check_requires(requires), items)
         plan = _plan(items, lanes, check_split(split) or "auto")
-        return {"lanes": [lane.name for lane in lanes], "assignment": plan.assignment,
-                "finish_s": plan.finish_s, "makespan_s": plan.makespan_s}
+        out = {"lanes": [lane.name for lane in lanes], "assignment": plan.assignment,
+               "finish_s": plan.finish_s, "makespan_s": plan.makespan_s}
+        out.update(self.cost_of(items, plan.assignment))
+        return out
+
+    def cost_of(self, items: list[_Item], assignment: list[str]) -> dict:
+        """What `items` on the lanes of `assignment` cost by the broker's price table: ``cost`` (the total,
+        None without a table), ``cost_by_lane`` and ``currency``. A GPU lane's GPU-seconds are its predicted
+        seconds."""
+        with self.lock:
+            prices = self.client.prices()
+            workers = self.client.workers()
+        if prices is None:
+            return {"cost": None, "cost_by_lane": {}, "currency": None}
+        caps = {row["lane"]: row["capabilities"] for row in workers}
+        by_lane: dict[str, float] = {}
+        for item, lane in zip(items, assignment):
+            seconds = item.durations.get(lane) or 0.0
+            cost = prices.cost(caps.get(lane, {"lane": lane}), shots=item.shots, elapsed_s=seconds)
+            by_lane[lane] = by_lane.get(lane, 0.0) + cost["total"]
+        return {"cost": round(sum(by_lane.values()), 12), "cost_by_lane": {k: round(v, 12) for k, v in by_lane.items()},
+                "currency": prices.currency}
 
     def for_target(self, target: Any) -> OnTarget:
         """This cluster running everything on a QPU lane of `target` (programs already compiled for it)."""
@@ -224,8 +255,11 @@ class ClusterJob(Job):
     """The jobs of one submission to a `Cluster`; `result()` waits for all, in order."""
 
     def __init__(self, cluster: Cluster, items: list[_Item], *, shots: int, seed: int, requires: dict,
-                 priority: int, strategy: str | None, single: bool):
+                 priority: int, strategy: str | None, single: bool, session: Any = None):
         self.cluster = cluster
+        # a `client.Session` (its jobs count towards its cost, lane-bound ones go to its co-located pair) or an id
+        self.session_id = getattr(session, "id", session)
+        self.pair = getattr(session, "pair", None)
         self.items = items
         self.parts = len(items)
         self.shots = shots
@@ -298,9 +332,11 @@ class ClusterJob(Job):
                 base = None if duration is None else duration / max(speed, 1e-9)
             elif self._unpinned_lane is not None:
                 base = self._unpinned_lane.base_s(item.estimate_s, item.shots)
+            if self.session_id is not None:
+                requires = pin(requires, self.pair)
             spec = client._spec(item.program, shots=item.shots, seed=self.seed, priority=self.priority,
                                 params=item.params, requires=requires, max_attempts=None, time_limit_s=None,
-                                estimated_duration_s=base, session=None)
+                                estimated_duration_s=base, session=self.session_id)
             if base is None:  # lanes of both kinds may take it: no estimate to learn a speed from
                 spec.pop("estimated_duration_s", None)
             if item.seed_index:

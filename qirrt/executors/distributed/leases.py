@@ -142,6 +142,12 @@ class Leases:
                 P._check_plain(result, "result")
             except P.ProtocolError as exc:  # the job made something the broker cannot keep: its fault
                 ok, error, retry = False, f"its result cannot be stored: {exc}", False
+        if ok and running is not None and b.prices is not None and isinstance(result.get("metadata"), dict):
+            # what the job cost on this lane, from the price table and what it actually used
+            elapsed = body.get("elapsed_s")
+            result["metadata"]["cost"] = b.prices.cost(
+                worker.capabilities, shots=int(running.spec.get("shots", 0)),
+                elapsed_s=max(0.0, now - running.started_at) if elapsed is None else elapsed)
         if ok:
             if b.store.accept_result(job_id, attempt, worker.name, P.pack(result), now):
                 b.stats["accepted"] += 1

@@ -242,13 +242,13 @@ class CancelRequest(_Request):
 
 
 class SessionRequest(_Request):
-    op: Literal["open", "close"]
+    op: Literal["open", "close", "summary"]  # summary: the session's jobs and what they cost
     session: _AnyId | None = None
     time_limit_s: _Limit | None = None
 
 
 class WorkersRequest(_Request):
-    pass
+    prices: bool = False  # reply {"workers": [...], "prices": the broker's price table} instead of the list
 
 
 class Reserve(_Request):

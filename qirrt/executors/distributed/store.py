@@ -320,6 +320,10 @@ class Store:
     def close_session(self, session_id: str) -> None:
         self.db.execute("UPDATE sessions SET state='closed' WHERE id=?", (session_id,))
 
+    def session_jobs(self, session_id: str) -> list[tuple]:
+        """(state, packed result) of every job of a session."""
+        return self.db.execute("SELECT state, result FROM jobs WHERE session=?", (session_id,)).fetchall()
+
     def expired_sessions(self, now: float) -> list[str]:
         return [r[0] for r in self.db.execute(
             "SELECT id FROM sessions WHERE state='open' AND expires_at IS NOT NULL AND expires_at <= ?", (now,))]
