@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -246,3 +247,24 @@ def test_a_session_keeps_its_simulator_jobs_beside_its_qpu():
             "a-sim": None, "z-sim": "simulator", "qpu-far": None, "qpu-near": "qpu"}
         assert rows["qpu-near"]["same_host"] is True and rows["qpu-near"]["host"] == "rack-a"
         assert rows["qpu-near"]["adapter_latency_ms"] == 0.5 and rows["qpu-far"]["adapter_latency_ms"] == 80.0
+
+
+def test_a_session_whose_simulator_partner_is_gone_runs_its_split_batch_elsewhere():
+    with LocalCluster(heartbeat_interval_ms=100) as cluster:
+        cluster.add_worker("local", name="a-sim", capabilities={"host": "rack-b"})
+        partner = cluster.add_worker("local", name="z-sim", capabilities={"host": "rack-a"})
+        cluster.add_worker("emulated:FakeKolkata", name="qpu-near", executor_options=QPU,
+                           capabilities={"host": "rack-a", "adapter_latency_ms": 0.5})
+        executor = cluster.as_executor()
+        with executor.client.session() as session:
+            assert session.pair["simulator"] == "z-sim"
+            partner.stop()
+            deadline = time.monotonic() + 30
+            while "z-sim" in {row["name"] for row in executor.workers()} and time.monotonic() < deadline:
+                time.sleep(0.1)
+            values = [[float(v)] for v in np.linspace(0, np.pi, 6)]
+            results = executor.submit(_sweep_program(), shots=100, seed=1, params=values,
+                                      requires={"lane": "simulator"}, split="auto",
+                                      session=session).result(timeout_s=120)
+        assert {r.metadata["worker"] for r in results} == {"a-sim"}
+        assert [sum(r.counts.values()) for r in results] == [100] * 6
