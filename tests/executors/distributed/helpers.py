@@ -245,3 +245,23 @@ def executions(log_path: Path) -> dict[str, int]:
             if kind == "start":
                 counts[job_id] = counts.get(job_id, 0) + 1
     return counts
+
+
+FAST_QUEUE = {"latency_s": 0.01, "mean_depth": 0.0, "job_s": 0.01, "overhead_s": 0.02, "shot_s": 2e-5}
+QPU = {"failure_rate": 0.0, "seed": 3, "queue": FAST_QUEUE}
+"""Options of an emulated-QPU lane whose queue is short enough for tests."""
+
+
+def sweep_program():
+    """ry(theta) on qubit 0, then CX: a one-parameter, two-qubit program for sweeps across lanes."""
+    from qiskit import QuantumCircuit
+    from qiskit.circuit import Parameter
+
+    import qirrt
+
+    theta = Parameter("theta")
+    qc = QuantumCircuit(2, 2)
+    qc.ry(theta, 0)
+    qc.cx(0, 1)
+    qc.measure([0, 1], [0, 1])
+    return qirrt.load(qc)

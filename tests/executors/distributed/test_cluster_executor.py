@@ -14,25 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from qiskit import QuantumCircuit
-from qiskit.circuit import Parameter
 
 import qirrt
 from qirrt.executors.distributed.cluster import SplitError, check_requires
 from qirrt.executors.distributed.testing import LocalCluster
+from tests.executors.distributed.helpers import QPU, sweep_program
 from tests.stats import assert_same_sample
 
-FAST_QUEUE = {"latency_s": 0.01, "mean_depth": 0.0, "job_s": 0.01, "overhead_s": 0.02, "shot_s": 2e-5}
-QPU = {"failure_rate": 0.0, "seed": 3, "queue": FAST_QUEUE}
 SLOW_QUEUE = {"latency_s": 0.05, "mean_depth": 0.0, "job_s": 0.01, "overhead_s": 0.3, "shot_s": 1e-5}
-
-
-def _sweep_program():
-    theta = Parameter("theta")
-    qc = QuantumCircuit(2, 2)
-    qc.ry(theta, 0)
-    qc.cx(0, 1)
-    qc.measure([0, 1], [0, 1])
-    return qirrt.load(qc)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +33,7 @@ def lanes():
 
 
 def test_sweep_split_across_a_simulator_and_a_qpu_lane(lanes):
-    program = _sweep_program()
+    program = sweep_program()
     values = [[float(v)] for v in np.linspace(0, np.pi, 40)]
     executor = lanes.as_executor()
     job = executor.submit(program, shots=400, seed=21, params=values, split="auto")
@@ -67,7 +56,7 @@ def test_sweep_split_across_a_simulator_and_a_qpu_lane(lanes):
 
 def test_run_batch_and_compiled_run_on_the_cluster(lanes):
     executor = lanes.as_executor()
-    program = _sweep_program()
+    program = sweep_program()
     bell = qirrt.run(program, executor=executor, shots=300, seed=4, params={"theta": np.pi / 2},
                      split=None, requires={"lane": "simulator"})
     assert bell.metadata["lane"] == "simulator:local" and set(bell.counts) <= {"00", "11"}
@@ -109,12 +98,12 @@ def test_zne_ddd_on_the_cluster_equals_the_local_run(lanes):
 @pytest.mark.parametrize("split", ["fast", 3, "AUTO", ""])
 def test_a_bad_split_is_a_clear_error(lanes, split):
     with pytest.raises(SplitError, match="split must be 'auto', 'round-robin' or None"):
-        lanes.as_executor().submit(_sweep_program(), params=[[0.1]], split=split)
+        lanes.as_executor().submit(sweep_program(), params=[[0.1]], split=split)
 
 
 def test_a_requirement_no_lane_meets_is_a_clear_error(lanes):
     with pytest.raises(SplitError, match="no registered worker meets"):
-        lanes.as_executor().submit(_sweep_program(), params=[[0.1]], split="auto", requires={"lane": "gpu-farm"})
+        lanes.as_executor().submit(sweep_program(), params=[[0.1]], split="auto", requires={"lane": "gpu-farm"})
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -139,7 +128,7 @@ def _spawn_worker(url: str, name: str) -> subprocess.Popen:
 
 @pytest.mark.slow
 def test_a_lane_killed_mid_batch_loses_nothing():
-    program = _sweep_program()
+    program = sweep_program()
     values = [[float(v)] for v in np.linspace(0, np.pi, 30)]
     with LocalCluster(heartbeat_interval_ms=100) as cluster:
         cluster.add_worker("local", name="sim")
@@ -230,7 +219,7 @@ def test_a_cluster_url_is_an_executor_name(lanes):
     assert executor_label("qirrt.executors.null:NullExecutor") == "NullExecutor"
     cluster = new_executor(lanes.url)  # tcp://127.0.0.1:PORT: no keys needed on loopback
     try:
-        result = qirrt.run(_sweep_program(), executor=cluster, shots=100, seed=1, params=[0.0],
+        result = qirrt.run(sweep_program(), executor=cluster, shots=100, seed=1, params=[0.0],
                            requires={"lane": "simulator"})
         assert result.counts == {"00": 100} and result.metadata["worker"] == "sim"
     finally:
@@ -240,7 +229,7 @@ def test_a_cluster_url_is_an_executor_name(lanes):
 def test_a_mitigation_no_worker_advertises_is_refused(lanes):
     from qirrt.executors.distributed.client import BrokerError
 
-    program = _sweep_program()
+    program = sweep_program()
     with pytest.raises(SplitError, match="no registered worker meets"):  # a split needs a lane now
         lanes.as_executor().submit(program, params=[0.1], split="auto", requires={"mitigation": ["zne"]})
     with pytest.raises(BrokerError, match="requires mitigation zne, which no registered worker advertises"):

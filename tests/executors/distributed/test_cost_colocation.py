@@ -16,28 +16,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from qiskit import QuantumCircuit
-from qiskit.circuit import Parameter
 
 import qirrt
 from qirrt.api.mitigate.pipeline import plan as mitigation_plan
 from qirrt.executors.distributed.colocate import choose_pair
 from qirrt.executors.distributed.prices import PriceError, PriceTable, load_prices
 from qirrt.executors.distributed.testing import LocalCluster
+from tests.executors.distributed.helpers import QPU, sweep_program
 
 ROOT = Path(__file__).resolve().parents[3]
-FAST_QUEUE = {"latency_s": 0.01, "mean_depth": 0.0, "job_s": 0.01, "overhead_s": 0.02, "shot_s": 2e-5}
-QPU = {"failure_rate": 0.0, "seed": 3, "queue": FAST_QUEUE}
 PRICES = {"currency": "EUR", "lanes": {"qpu:fake_kolkata": {"per_task": 0.3, "per_shot": 0.00035},
                                        "simulator": {"per_task": 0.001, "per_shot": 1e-6, "per_gpu_second": 0.5}}}
-
-
-def _sweep_program():
-    theta = Parameter("theta")
-    qc = QuantumCircuit(2, 2)
-    qc.ry(theta, 0)
-    qc.cx(0, 1)
-    qc.measure([0, 1], [0, 1])
-    return qirrt.load(qc)
 
 
 def _hand_cost(lane: str, shots: int) -> float:
@@ -145,7 +134,7 @@ def priced():
 
 def test_estimate_cost_equals_the_hand_computed_cost_over_two_lanes(priced):
     executor = priced.as_executor()
-    program = _sweep_program()
+    program = sweep_program()
     values = [[float(v)] for v in np.linspace(0, np.pi, 16)]
     estimate = executor.estimate(program, shots=400, params=values, split="round-robin")
     assert set(estimate["assignment"]) == {"simulator:local", "qpu:fake_kolkata"}
@@ -183,7 +172,7 @@ def test_mitigation_plan_gives_a_cost_on_the_cluster(priced):
 
 def test_session_results_cost_sums_to_status_session(priced):
     executor = priced.as_executor()
-    program = _sweep_program()
+    program = sweep_program()
     session = executor.client.session()
     values = [[float(v)] for v in np.linspace(0, np.pi, 10)]
     results = executor.submit(program, shots=250, seed=5, params=values, split="round-robin",
@@ -229,7 +218,7 @@ def test_a_session_keeps_its_simulator_jobs_beside_its_qpu():
         cluster.add_worker("emulated:FakeKolkata", name="qpu-near", executor_options=QPU,
                            capabilities={"host": "rack-a", "adapter_latency_ms": 0.5})
         executor = cluster.as_executor()
-        program = _sweep_program()
+        program = sweep_program()
         with executor.client.session() as session:
             assert session.pair["qpu"] == "qpu-near" and session.pair["simulator"] == "z-sim"
             assert session.pair["same_host"] and session.pair["host"] == "rack-a"
@@ -263,7 +252,7 @@ def test_a_session_whose_simulator_partner_is_gone_runs_its_split_batch_elsewher
             while "z-sim" in {row["name"] for row in executor.workers()} and time.monotonic() < deadline:
                 time.sleep(0.1)
             values = [[float(v)] for v in np.linspace(0, np.pi, 6)]
-            results = executor.submit(_sweep_program(), shots=100, seed=1, params=values,
+            results = executor.submit(sweep_program(), shots=100, seed=1, params=values,
                                       requires={"lane": "simulator"}, split="auto",
                                       session=session).result(timeout_s=120)
         assert {r.metadata["worker"] for r in results} == {"a-sim"}
