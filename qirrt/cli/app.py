@@ -314,7 +314,7 @@ def _run_mitigated(program, mitigation: str | None, observable: str | None, targ
         click.echo(f"warning: the {executor} executor simulates ideal qubits, so there is no noise to mitigate; "
                    f"add --executor aer --target NAME (e.g. FakeKolkata) for a device's noise", err=True)
     with progress("running mitigated circuits") as bar:
-        with reporting_runs(lambda index: bar.advance(f"circuit {index + 1} done")):
+        with reporting_runs(lambda index: bar.advance(f"circuit {index + 1} done"), expect=bar.expect):
             result = run_program(program, shots=shots, seed=seed, executor=executor, target=target_name,
                                  mitigation=mitigation, observable=observable)
     info = result.metadata.get("mitigation", {})

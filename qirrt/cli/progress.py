@@ -77,6 +77,12 @@ class Progress:
         if self._bar is not None:
             self._bar.update(self._task, completed=self.done, state=state)
 
+    def expect(self, count: int) -> None:
+        """`count` more items are on their way (the total grows; unknown totals start from zero)."""
+        self.total = (self.total or 0) + count
+        if self._bar is not None:
+            self._bar.update(self._task, total=self.total)
+
     def describe(self, state: str) -> None:
         """Show `state` (e.g. "queued, position 3, ETA 12 s") without counting an item."""
         self.state = state

@@ -209,15 +209,27 @@ def each_binding(programs, params: Any, seed: int | None):
 _RUN_DONE: contextvars.ContextVar = contextvars.ContextVar("qirrt_run_done", default=None)
 
 
+_RUNS_EXPECTED: contextvars.ContextVar = contextvars.ContextVar("qirrt_runs_expected", default=None)
+
+
 @contextlib.contextmanager
-def reporting_runs(callback: Callable[[int], None]):
+def reporting_runs(callback: Callable[[int], None], *, expect: Callable[[int], None] | None = None):
     """Within this block (and the jobs submitted in it), executors call `callback(index)` as each run of
-    a submission (program × parameter binding, program-major) finishes: progress for batches."""
-    token = _RUN_DONE.set(callback)
+    a submission (program × parameter binding, program-major) finishes: progress for batches. Work that
+    knows how many runs it is about to make (a mitigation expansion) says so through `expect(count)`."""
+    tokens = _RUN_DONE.set(callback), _RUNS_EXPECTED.set(expect)
     try:
         yield
     finally:
-        _RUN_DONE.reset(token)
+        _RUNS_EXPECTED.reset(tokens[1])
+        _RUN_DONE.reset(tokens[0])
+
+
+def expect_runs(count: int) -> None:
+    """Tell the enclosing `reporting_runs` block that `count` more runs are on their way."""
+    expect = _RUNS_EXPECTED.get()
+    if expect is not None:
+        expect(count)
 
 
 _MASK64 = (1 << 64) - 1

@@ -164,3 +164,15 @@ def test_waiting_for_a_cluster_job_shows_its_state_and_returns_its_result(monkey
         outcome = cluster_cli._wait_for(client, job.id, 120, quiet=False)
     assert sum(outcome.counts.values()) == 200 and set(outcome.counts) <= {"00", "11"}
     assert shown and shown[-1].startswith("done")
+
+
+def test_a_mitigated_run_announces_how_many_circuits_it_will_run():
+    expected, done = [], []
+    with reporting_runs(done.append, expect=expected.append):
+        qirrt.run(qirrt.load(EXAMPLES / "bell.qasm"), mitigation="zne{scale-factors=1,3,5}", observable="ZZ",
+                  shots=200, seed=5)
+    assert sum(expected) == len(done) >= 3  # one circuit per scale factor at least
+    bar = Progress("mitigation", stream=io.StringIO(), clock=lambda: 0.0)
+    bar.expect(3)
+    bar.advance("circuit 1 done")
+    assert bar.line() == "mitigation: 1/3 done, 0 s elapsed, ETA 0 s (circuit 1 done)"

@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 
 from qirrt.errors import ExecutionError, PassError
-from qirrt.executors.base import derive_seed
+from qirrt.executors.base import derive_seed, expect_runs
 from qirrt.observables import BoundObservable, PauliObservable
 from qirrt.passes.base import PassContext
 from qirrt.passes.basis_change import measurement_circuits
@@ -467,6 +467,7 @@ def _run(executor, programs: list[Program], shots: list[int], seed: int | None) 
         from qirrt.executors.registry import get_executor
 
         executor = get_executor(executor or "local")
+    expect_runs(len(programs))
     out: list[dict[str, int] | None] = [None] * len(programs)
     by_shots: dict[int, list[int]] = {}
     for index, s in enumerate(shots):
