@@ -286,18 +286,23 @@ def status(job_ids, show_workers, session_id, url, keys_dir, key_name, insecure_
             rows = client.workers(timeout_s=timeout_s)
             pair = choose_pair(rows) or {}  # the co-located simulator/QPU pair a session would pick now
             for row in rows:
-                caps = row["capabilities"]
-                shown = {k: row[k] for k in ("name", "lane", "lane_kind", "slots", "running", "speed")}
-                shown.update({k: caps[k] for k in ("target", "max_qubits", "gpu", "queue_depth", "queue_wait_s",
-                                                   "task_overhead_s", "shots_per_s", "adapter_latency_ms", "calibration_epoch",
-                                                   "coupling_hash", "host") if caps.get(k) is not None})
-                for role in ("qpu", "simulator"):
-                    if pair.get(role) == row["name"]:
-                        shown["session_pair"] = role
-                        shown["same_host"] = pair["same_host"]
-                click.echo(json.dumps(shown))
+                click.echo(json.dumps(_worker_row(row, pair)))
         for item in client.status(list(job_ids)) if job_ids else ():
             click.echo(json.dumps(item))
+
+
+def _worker_row(row: dict, pair: dict) -> dict:
+    """One line of `status --workers`: the worker, its lane's capabilities, and its role in `pair`."""
+    caps = row["capabilities"]
+    shown = {k: row[k] for k in ("name", "lane", "lane_kind", "slots", "running", "speed")}
+    shown.update({k: caps[k] for k in ("target", "max_qubits", "gpu", "queue_depth", "queue_wait_s",
+                                       "task_overhead_s", "shots_per_s", "adapter_latency_ms", "calibration_epoch",
+                                       "coupling_hash", "host") if caps.get(k) is not None})
+    for role in ("qpu", "simulator"):
+        if pair.get(role) == row["name"]:
+            shown["session_pair"] = role
+            shown["same_host"] = pair["same_host"]
+    return shown
 
 
 @click.command()

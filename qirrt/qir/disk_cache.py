@@ -57,18 +57,23 @@ def code_stamp() -> str:
     if _stamp is None:
         digest = hashlib.sha256()
         for part in _STAMPED:
-            top = _PACKAGE / part
-            walk = [(str(top.parent), [], [top.name])] if top.is_file() else os.walk(top)
-            for root, dirs, files in walk:
-                dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-                for name in sorted(files):
-                    if name.endswith(".py"):
-                        _stamp_file(digest, os.path.join(root, name))
+            for path in _sources(_PACKAGE / part):
+                _stamp_file(digest, path)
         for package in _PACKAGES:
             _stamp_file(digest, _origin(package))
         digest.update(f"{sys.version}|{platform.machine()}".encode())
         _stamp = digest.hexdigest()
     return _stamp
+
+
+def _sources(top: Path):
+    """The `.py` files of a file or a folder (recursively, `__pycache__` left out), in a stable order."""
+    walk = [(str(top.parent), [], [top.name])] if top.is_file() else os.walk(top)
+    for root, dirs, files in walk:
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".py"):
+                yield os.path.join(root, name)
 
 
 def _stamp_file(digest, path: str | None) -> None:
