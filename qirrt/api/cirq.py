@@ -22,7 +22,7 @@ from typing import Any
 import cirq
 import numpy as np
 
-from qirrt.api.facades import resolve_executor, shuffled_shots
+from qirrt.api.facades import FacadeRunner, shuffled_shots
 from qirrt.errors import ExecutionError
 
 __all__ = ["Sampler"]
@@ -37,23 +37,18 @@ class Sampler(cirq.Sampler):
         self.target = target
         self.timeout_s = timeout_s
         self.executor_options = executor_options
-        self._kind, self._runner = resolve_executor(executor, target, keys, executor_options,
-                                                     where="qirrt.cirq.Sampler")
-        self._rng = np.random.default_rng(seed)
-        self._compiled: dict[str, Any] = {}
-        self.compilations = 0
+        self._facade = FacadeRunner(executor, target, keys, executor_options, seed=seed, where="qirrt.cirq.Sampler")
+        self._kind, self._runner, self._rng = self._facade.kind, self._facade.runner, self._facade.rng
+
+    @property
+    def compilations(self) -> int:
+        """How many distinct circuits this sampler has compiled."""
+        return self._facade.compilations
 
     def _compile(self, circuit: cirq.AbstractCircuit):
-        from qirrt.api.compile import compile_program
         from qirrt.bindings.cirq import from_cirq
 
-        program = from_cirq(circuit)
-        compiled = self._compiled.get(program.hash)
-        if compiled is None:
-            compiled = compile_program(program, target=self.target, cache=False)
-            self._compiled[program.hash] = compiled
-            self.compilations += 1
-        return compiled
+        return self._facade.compiled(from_cirq(circuit))
 
     def run_sweep(self, program: cirq.AbstractCircuit, params: cirq.Sweepable, repetitions: int = 1
                   ) -> list[cirq.Result]:
@@ -66,7 +61,7 @@ class Sampler(cirq.Sampler):
         compiled = self._compile(program)
         widths = _key_widths(program)
         rows = [self._values(compiled, resolver) for resolver in resolvers]
-        seed = int(self._rng.integers(2**31 - 1))
+        seed = self._facade.seed()
         if self._kind == "cluster":
             jobs = self._runner.submit_many([compiled.bind(row) for row in rows], shots=repetitions, seed=seed)
             results = self._runner.results(jobs, timeout_s=self.timeout_s)

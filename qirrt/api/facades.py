@@ -9,7 +9,7 @@ import numpy as np
 
 from qirrt.errors import ExecutionError
 
-__all__ = ["resolve_executor", "shuffled_shots"]
+__all__ = ["FacadeRunner", "resolve_executor", "shuffled_shots"]
 
 
 def resolve_executor(executor: Any, target: Any, keys: Any, options: dict, *, where: str) -> tuple[str, Any]:
@@ -37,6 +37,32 @@ def resolve_executor(executor: Any, target: Any, keys: Any, options: dict, *, wh
     if target is not None:
         return "exec", executor_for_target(executor, target, transpile=False)
     return "exec", get_executor(executor)
+
+
+class FacadeRunner:
+    """What a framework facade (the PennyLane device, the Cirq sampler) runs on: the resolved executor,
+    a seeded random stream, and its compiled programs by program hash (compile once, bind many)."""
+
+    def __init__(self, executor: Any, target: Any, keys: Any, options: dict, *, seed: int | None, where: str):
+        self.target = target
+        self.kind, self.runner = resolve_executor(executor, target, keys, options, where=where)
+        self.rng = np.random.default_rng(seed)
+        self._compiled: dict[str, Any] = {}
+        self.compilations = 0
+
+    def compiled(self, program):
+        """`program` compiled for the target, once per distinct program."""
+        from qirrt.api.compile import compile_program
+
+        compiled = self._compiled.get(program.hash)
+        if compiled is None:
+            compiled = compile_program(program, target=self.target, cache=False)
+            self._compiled[program.hash] = compiled
+            self.compilations += 1
+        return compiled
+
+    def seed(self) -> int:
+        return int(self.rng.integers(2**31 - 1))
 
 
 def shuffled_shots(counts: dict[str, int], rng: np.random.Generator) -> list[str]:

@@ -57,7 +57,7 @@ from pennylane.transforms.core import CompilePipeline
 from pennylane.transforms.dynamic_one_shot import gather_mcm
 from pennylane.wires import Wires
 
-from qirrt.api.facades import resolve_executor, shuffled_shots
+from qirrt.api.facades import FacadeRunner, shuffled_shots
 from qirrt.errors import ExecutionError, FrontendError
 
 __all__ = ["MAX_SHOTS", "QirrtDevice"]
@@ -122,11 +122,13 @@ class QirrtDevice(Device):
         self.keys = keys
         self.timeout_s = timeout_s
         self.executor_options = executor_options
-        self._kind, self._runner = resolve_executor(executor, target, keys, executor_options,
-                                                     where="qml.device('qirrt')")
-        self._rng = np.random.default_rng(seed)
-        self._compiled: dict[str, Any] = {}
-        self.compilations = 0
+        self._facade = FacadeRunner(executor, target, keys, executor_options, seed=seed, where="qml.device('qirrt')")
+        self._kind, self._runner, self._rng = self._facade.kind, self._facade.runner, self._facade.rng
+
+    @property
+    def compilations(self) -> int:
+        """How many distinct circuit structures this device has compiled."""
+        return self._facade.compilations
 
     # -- PennyLane's hooks --------------------------------------------------------------------------------
     def preprocess_transforms(self, execution_config: ExecutionConfig | None = None) -> CompilePipeline:
@@ -187,21 +189,16 @@ class QirrtDevice(Device):
     # -- compile once, bind many ----------------------------------------------------------------------------
     def _compile(self, tape):
         """The compiled program of `tape`'s structure (cached by program hash) and this tape's values."""
-        from qirrt.api.compile import compile_program
         from qirrt.bindings.pennylane import from_pennylane
 
         program = from_pennylane(tape, parameters="all", wire_order=list(self.wires) if self.wires is not None else None)
-        compiled = self._compiled.get(program.hash)
-        if compiled is None:
-            compiled = compile_program(program, target=self.target, cache=False)
-            self._compiled[program.hash] = compiled
-            self.compilations += 1
+        compiled = self._facade.compiled(program)
         everything = tape.get_parameters(trainable_only=False)
         values = np.array([float(qml.math.unwrap(everything[int(n[1:])])) for n in compiled.parameters], float)
         return compiled, values
 
     def _seed(self) -> int:
-        return int(self._rng.integers(2**31 - 1))
+        return self._facade.seed()
 
     def _sample(self, compiled, rows: list[np.ndarray], shots: int, memory: bool) -> list[list[str] | dict]:
         """Per row: the shot keys (memory) or the counts."""
