@@ -1,4 +1,5 @@
-"""Fixtures shared by the whole suite: the one FakeKolkata device (loaded once per session), a GHZ file."""
+"""Fixtures shared by the whole suite: the one FakeKolkata device (loaded once per session), a GHZ file,
+an empty qirrt cache."""
 
 from __future__ import annotations
 
@@ -45,3 +46,19 @@ def ghz_file(tmp_path):
     path = tmp_path / "ghz.qasm"
     path.write_text(ghz_qasm(3))
     return path
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """An empty disk cache of its own, and no loaded or compiled program remembered in this process."""
+    from qirrt.executors.local import jit
+    from qirrt.qir import disk_cache, program_cache
+
+    directory = tmp_path / "cache"
+    monkeypatch.setenv(disk_cache.ENV_DIR, str(directory))
+    monkeypatch.delenv(disk_cache.ENV_DISABLE, raising=False)
+    program_cache.clear_memory()
+    jit.clear_cache()
+    yield directory
+    program_cache.clear_memory()
+    jit.clear_cache()

@@ -28,17 +28,6 @@ UNREPAIRED = ROOT / "examples" / "ghz3.ll"
 REPAIRED = ROOT / "tests" / "golden" / "producers" / "cudaq" / "bell_qir-adaptive.ll"  # no QIR module flags
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    """An empty disk cache of its own and nothing remembered in this process."""
-    directory = tmp_path / "cache"
-    monkeypatch.setenv(disk_cache.ENV_DIR, str(directory))
-    monkeypatch.delenv(disk_cache.ENV_DISABLE, raising=False)
-    program_cache.clear_memory()
-    yield directory
-    program_cache.clear_memory()
-
-
 def _forbid_normalising(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the module was normalised again")

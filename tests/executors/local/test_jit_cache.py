@@ -27,16 +27,6 @@ RUS_COUNTER = GOLDEN / "cudaq" / "rus_counter_qir-adaptive.ll"  # integer arithm
 TELEPORT = GOLDEN / "qdk" / "teleport_adaptive.ll"
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    directory = tmp_path / "cache"
-    monkeypatch.setenv(disk_cache.ENV_DIR, str(directory))
-    monkeypatch.delenv(disk_cache.ENV_DISABLE, raising=False)
-    jit.clear_cache()
-    yield directory
-    jit.clear_cache()
-
-
 def _load(path: Path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
