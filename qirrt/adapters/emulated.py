@@ -26,7 +26,7 @@ import math
 import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -68,8 +68,7 @@ class QueueModel:
     """Device time per shot of ours."""
 
 
-@dataclass(frozen=True)
-class DriftModel:
+class DriftModel(NamedTuple):
     """How the calibration wanders: log-normal random-walk steps per epoch (σ of the log)."""
 
     epoch_s: float = 3600.0

@@ -8,6 +8,7 @@ successor … header). i1 phis are carried through scratch clbits written on eac
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyqir
@@ -20,19 +21,19 @@ from qirrt.errors import ExecutionError
 __all__ = ["Structure"]
 
 
+@dataclass(eq=False)
 class Structure:
     """Walks `cfg` from the entry block, emitting each block's instructions through `instructions`."""
 
-    def __init__(self, cfg: Cfg, qc, bits: Clbits, *, instructions: Callable[[int], None],
-                 value: Callable[[Any, Any], Any], fail: Callable[..., ExecutionError]):
-        self.cfg = cfg
-        self.qc = qc
-        self.bits = bits
-        self.instructions = instructions
-        self.value = value
-        self.fail = fail
-        self.depth = 0  # nesting of the region being emitted inside if/while bodies
-        self.active: list[Loop] = []
+    cfg: Cfg
+    qc: Any
+    bits: Clbits
+    instructions: Callable[[int], None]
+    value: Callable[[Any, Any], Any]
+    fail: Callable[..., ExecutionError]
+    depth: int = 0
+    """Nesting of the region being emitted inside if/while bodies."""
+    active: list[Loop] = field(default_factory=list)
 
     def region(self, start: int, stop: int | None) -> bool:
         """Emit blocks from `start` until `stop` (True) or until every path returns/continues (False)."""

@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from qirrt.qir.dialect import (
     ALIASES,
@@ -81,14 +82,14 @@ class _Array:
     items: list
 
 
-@dataclass(eq=False)
-class _Slot:
+class _Slot(NamedTuple):
+    """An element of a static array at a constant index."""
+
     array: _Array
     index: int
 
 
-@dataclass(eq=False)
-class _IndexedSlot:
+class _IndexedSlot(NamedTuple):
     """An element of a static qubit array at an index computed at run time (`qirrt.qir.normalize.dispatch` resolves it)."""
 
     array: _Array
