@@ -427,11 +427,8 @@ class ClusterJob(Job):
     def _move_off_dead_lanes(self, pending: list[_Item], states: dict) -> None:
         workers = self.cluster.workers()
         alive = {row["lane"] for row in workers}
-        partners = {self.pair.get("simulator"), self.pair.get("qpu")} - {None} if self.pair else set()
-        pair_lost = bool(partners - {row["name"] for row in workers})
-        if pair_lost:  # co-location is a preference: a lost partner releases the session's queued jobs
-            self.pair = None
-        stranded = [i for i in pending if (i.lane not in alive or pair_lost) and states.get(i.job_id) == "queued"]
+        # a lost co-location partner needs nothing here: the broker drops a `prefer_worker` that has gone
+        stranded = [i for i in pending if i.lane not in alive and states.get(i.job_id) == "queued"]
         if not stranded:
             return
         moved = [i for i in stranded if self.cluster.client.cancel(i.job_id)]

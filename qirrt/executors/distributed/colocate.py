@@ -6,8 +6,10 @@ device's API measured at registration. The pair is: the QPU worker with the lowe
 a simulator worker on the same host as it (the fastest observed one there) — or, when no simulator runs
 on that host, the fastest simulator worker anywhere (``same_host`` false). A session computes its pair
 when it opens; its jobs that ask for a simulator lane then go to the pair's simulator worker, and those
-that ask for the pair's QPU lane (or its target) to the pair's QPU worker. A job that names a worker, or
-no lane at all, is left alone. `qirrt status --workers` prints the pair a session would choose now.
+that ask for the pair's QPU lane (or its target) to the pair's QPU worker — as ``prefer_worker``, a
+preference the broker's queue honours while that worker is registered and drops once it is gone (the job
+then runs on any worker of its lane). A job that names a worker, or no lane at all, is left alone.
+`qirrt status --workers` prints the pair a session would choose now.
 """
 
 from __future__ import annotations
@@ -41,15 +43,15 @@ def choose_pair(workers: list[dict]) -> dict | None:
 
 def pin(requires: dict, pair: dict | None) -> dict:
     """`requires` of one session job, with the worker of the pair its lane asks for (a copy)."""
-    if pair is None or requires.get("worker") is not None:
+    if pair is None or requires.get("worker") is not None or requires.get("prefer_worker") is not None:
         return requires
     lane, target = requires.get("lane"), requires.get("target")
     out = dict(requires)
     if lane in ("simulator", pair["simulator_lane"]) and target is None:
-        out["worker"] = pair["simulator"]
+        out["prefer_worker"] = pair["simulator"]
     elif (lane in ("qpu", pair["qpu_lane"]) or lane is None and target is not None) and \
             (target is None or pair["target"] is not None and target_key(target) == target_key(pair["target"])):
-        out["worker"] = pair["qpu"]
+        out["prefer_worker"] = pair["qpu"]
     return out
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -42,6 +42,8 @@ _REQUIREMENTS: dict[str, Callable[[object, dict, float | None], bool]] = {
     "calibration_max_age_s": lambda wanted, caps, now: (caps.get("calibration_at") is not None and now is not None
                                                         and now - float(caps["calibration_at"]) <= float(wanted)),
     "worker": lambda wanted, caps, now: caps.get("name") == wanted,
+    # a preference, not a constraint: `JobQueue` holds such a job for that worker while it is registered
+    "prefer_worker": lambda wanted, caps, now: True,
     "lane": lambda wanted, caps, now: wanted in (caps.get("lane"), caps.get("lane_kind")),
     "target": lambda wanted, caps, now: (caps.get("target") is not None
                                          and target_key(str(wanted)) == target_key(str(caps["target"]))),
@@ -66,6 +68,7 @@ def matches(requires: dict, capabilities: dict, *, now: float | None = None) -> 
 
 
 _TIMED = "calibration_max_age_s"  # the one requirement whose answer changes with the clock
+_PREFER = "prefer_worker"  # the one whose answer changes with the workers registered
 
 
 @dataclass
@@ -101,6 +104,7 @@ class JobQueue:
         self.groups: dict[bytes, _Group] = {}
         self.delayed: list[tuple[float, tuple, str]] = []  # (not_before, key, job id)
         self.workers: dict[bytes, _Worker] = {}
+        self.names: Counter = Counter()  # registered worker names, for `prefer_worker`
         self.user_count: defaultdict[str, int] = defaultdict(int)
         self.user_bytes: defaultdict[str, int] = defaultdict(int)
         self.scans = 0
@@ -120,18 +124,43 @@ class JobQueue:
 
     # -- workers ----------------------------------------------------------------------------------
     def add_worker(self, identity: bytes, capabilities: dict) -> None:
+        self.remove_worker(identity)
         worker = self.workers[identity] = _Worker(capabilities)
+        self.names[capabilities.get("name")] += 1
         for group in self.groups.values():
             if self._static_match(group, capabilities):
                 worker.groups[group.sig] = group
+        self._regroup_preferring(capabilities.get("name"))
 
     def remove_worker(self, identity: bytes) -> None:
-        self.workers.pop(identity, None)
+        worker = self.workers.pop(identity, None)
+        if worker is not None:
+            name = worker.capabilities.get("name")
+            self.names[name] -= 1
+            if self.names[name] <= 0:
+                del self.names[name]
+                self._regroup_preferring(name)
 
-    @staticmethod
-    def _static_match(group: _Group, capabilities: dict) -> bool:
+    def _regroup_preferring(self, name) -> None:
+        """Recompute which workers may run the groups that prefer worker `name` (it came or went)."""
+        for group in self.groups.values():
+            if group.requires.get(_PREFER) == name:
+                for worker in self.workers.values():
+                    if self._static_match(group, worker.capabilities):
+                        worker.groups[group.sig] = group
+                    else:
+                        worker.groups.pop(group.sig, None)
+
+    def _static_match(self, group: _Group, capabilities: dict) -> bool:
         requires = {k: v for k, v in group.requires.items() if k != _TIMED} if group.timed else group.requires
-        return matches(requires, capabilities)
+        return self.accepts(requires, capabilities)
+
+    def accepts(self, requires: dict, capabilities: dict, *, now: float | None = None) -> bool:
+        """`matches`, with `prefer_worker` honoured while the preferred worker is registered."""
+        preferred = requires.get(_PREFER)
+        if preferred is not None and preferred in self.names and capabilities.get("name") != preferred:
+            return False
+        return matches(requires, capabilities, now=now)
 
     # -- jobs -------------------------------------------------------------------------------------
     def push(self, entry: QueueEntry, now: float) -> None:

@@ -141,6 +141,7 @@ class Requires(Struct, forbid_unknown_fields=True, omit_defaults=True):
     network: bool | None = None  # a workload that needs the network (its worker's operator allows it)
     calibration_max_age_s: _Seconds | None = None
     worker: _Name | None = None
+    prefer_worker: _Name | None = None  # runs there while that worker is registered, elsewhere once it is gone
     lane: _Short | None = None  # a lane kind ("simulator", "qpu") or one lane's name
     target: _Short | None = None  # a device: a QPU lane for it (names compared as `target_key` does)
 

@@ -96,7 +96,8 @@ class Scheduler:
         for worker in workers:
             if worker.free > 0:
                 reserved_for = self.reserved_user(worker.name, now) if self.reservations else None
-                if (reserved_for is None or reserved_for == user) and matches(requires, worker.capabilities, now=now):
+                if (reserved_for is None or reserved_for == user) and \
+                        self.queue.accepts(requires, worker.capabilities, now=now):
                     return worker
         return None
 

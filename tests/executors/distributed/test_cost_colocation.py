@@ -257,3 +257,29 @@ def test_a_session_whose_simulator_partner_is_gone_runs_its_split_batch_elsewher
                                       session=session).result(timeout_s=120)
         assert {r.metadata["worker"] for r in results} == {"a-sim"}
         assert [sum(r.counts.values()) for r in results] == [100] * 6
+
+
+def test_a_session_job_preferring_a_partner_that_is_gone_runs_on_its_lane_elsewhere():
+    with LocalCluster(heartbeat_interval_ms=100) as cluster:
+        cluster.add_worker("local", name="a-sim", capabilities={"host": "rack-b"})
+        partner = cluster.add_worker("local", name="z-sim", capabilities={"host": "rack-a"})
+        cluster.add_worker("emulated:FakeKolkata", name="qpu-near", executor_options=QPU,
+                           capabilities={"host": "rack-a", "adapter_latency_ms": 0.5})
+        executor = cluster.as_executor()
+        bell = QuantumCircuit(2, 2)
+        bell.h(0)
+        bell.cx(0, 1)
+        bell.measure([0, 1], [0, 1])
+        program = qirrt.load(bell)
+        with executor.client.session() as session:
+            assert session.pair["simulator"] == "z-sim"
+            first = session.submit(program, shots=50, seed=1, requires={"lane": "simulator"}).result(timeout_s=60)
+            assert first.metadata["worker"] == "z-sim"
+            partner.stop()
+            deadline = time.monotonic() + 30
+            while "z-sim" in {row["name"] for row in executor.workers()} and time.monotonic() < deadline:
+                time.sleep(0.1)
+            # a plain session submit, outside any split batch: the pin is a preference, so it does not wait
+            later = session.submit(program, shots=50, seed=1, requires={"lane": "simulator"}).result(timeout_s=60)
+        assert later.metadata["worker"] == "a-sim"
+        assert sum(later.counts.values()) == 50

@@ -71,3 +71,32 @@ def test_indexed_queue_matches_a_full_scan(operations):
         assert sum(queue.user_count.values()) == len(queue.entries)
         assert sum(queue.user_bytes.values()) == 10 * len(queue.entries)
         assert sum(g.live for g in queue.groups.values()) == len(queue.entries)
+
+
+def _entry(job_id: str, requires: dict) -> QueueEntry:
+    return QueueEntry(job_id, "alice", {"requires": requires}, (0, job_id), 0.0)
+
+
+def test_prefer_worker_holds_a_job_for_that_worker_only_while_it_is_registered():
+    queue = JobQueue()
+    queue.add_worker(b"0", CAPABILITIES[0])
+    queue.add_worker(b"1", CAPABILITIES[1])
+    queue.push(_entry("j1", {"prefer_worker": "w1"}), now=0.0)
+    queue.push(_entry("j2", {"prefer_worker": "w1"}), now=0.0)
+    assert queue.pop_for(b"0", 0.0, lambda user: True) is None  # w1 is there: the job waits for it
+    assert queue.pop_for(b"1", 0.0, lambda user: True).job_id == "j1"
+    queue.remove_worker(b"1")  # w1 left: anyone may take what it was preferred for
+    assert queue.pop_for(b"0", 0.0, lambda user: True).job_id == "j2"
+    queue.push(_entry("j3", {"prefer_worker": "w1", "executor": "aer"}), now=0.0)
+    queue.add_worker(b"2", CAPABILITIES[2])
+    queue.add_worker(b"1", CAPABILITIES[1])  # back again: only w1 may take it, though w2 could run it
+    assert queue.pop_for(b"2", 0.0, lambda user: True) is None
+    assert queue.pop_for(b"1", 0.0, lambda user: True).job_id == "j3"
+
+
+def test_prefer_worker_for_a_worker_never_registered_is_no_constraint():
+    queue = JobQueue()
+    queue.add_worker(b"0", CAPABILITIES[0])
+    queue.push(_entry("j", {"prefer_worker": "gone", "qubits": 5}), now=0.0)
+    assert matches({"prefer_worker": "gone"}, CAPABILITIES[0])
+    assert queue.pop_for(b"0", 0.0, lambda user: True).job_id == "j"
