@@ -28,7 +28,12 @@ from qirrt.errors import ExecutionError, JobCancelledError, JobTimeoutError
 from qirrt.executors.distributed import protocol as P
 from qirrt.executors.distributed import security
 from qirrt.executors.distributed.colocate import choose_pair, pin
-from qirrt.executors.distributed.link import BrokerUnreachableError, KeyRefusedError, Link, open_link
+from qirrt.executors.distributed.link import (
+    BrokerUnreachableError,
+    KeyRefusedError,
+    Link,
+    open_link,
+)
 from qirrt.qir.resources import estimated_simulation_s
 
 RESEND_S = 2.0
@@ -374,6 +379,14 @@ class Client:
     def workers(self, *, timeout_s: float | None = None) -> list[dict]:
         """The registered workers: name, lane, lane_kind, slots, running, speed and capabilities."""
         return self._request(P.C_WORKERS, {}, timeout_s=timeout_s)
+
+    def plan(self, items, *, strategy: str = "auto", requires: dict | None = None,
+             timeout_s: float | None = None) -> dict:
+        """The broker's division of a batch between lanes: `items` are (simulation estimate s, shots,
+        qubits); the reply has ``lanes``, ``assignment`` (a lane per item), ``durations``, ``finish_s``
+        and ``makespan_s``."""
+        return self._request(P.C_PLAN, {"items": [[float(e), int(s), int(q)] for e, s, q in items],
+                                        "strategy": strategy, "requires": requires or None}, timeout_s=timeout_s)
 
     def prices(self, *, timeout_s: float | None = None):
         """The broker's price table (`prices.PriceTable`), or None when it was started without one."""

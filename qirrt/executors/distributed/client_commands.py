@@ -1,4 +1,4 @@
-"""The broker's answers to clients: SUBMIT, STATUS, RESULT, CANCEL, SESSION, RESERVE.
+"""The broker's answers to clients: SUBMIT, STATUS, RESULT, CANCEL, SESSION, RESERVE, WORKERS, PLAN.
 
 Majordomo style: a table from command to handler, each `(self, identity, user, body, now)`. Every
 message has passed its schema before it gets here; a handler that refuses raises `Refused` (the
@@ -9,9 +9,16 @@ ever shown to, waited on, or cancelled by the user who submitted it (`_owned`).
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
+from qirrt.errors import ExecutionError
 from qirrt.executors.distributed import protocol as P
 from qirrt.executors.distributed.admission import Refused
+from qirrt.executors.distributed.split import (
+    lane_to_dict,
+    lanes_from_workers,
+    plan_batch,
+)
 from qirrt.executors.distributed.store import DONE, FINAL_STATES, QUEUED, StoreError
 
 
@@ -35,7 +42,7 @@ class ClientCommands:
         self._commands = {P.C_SUBMIT: ClientCommands._on_submit, P.C_STATUS: ClientCommands._on_status,
                           P.C_RESULT: ClientCommands._on_result, P.C_CANCEL: ClientCommands._on_cancel,
                           P.C_SESSION: ClientCommands._on_session, P.C_RESERVE: ClientCommands._on_reserve,
-                          P.C_WORKERS: ClientCommands._on_workers}
+                          P.C_WORKERS: ClientCommands._on_workers, P.C_PLAN: ClientCommands._on_plan}
 
     def handle(self, identity: bytes, user: str, message: P.Message) -> None:
         handler = self._commands.get(message.command)
@@ -130,14 +137,36 @@ class ClientCommands:
 
     def _on_workers(self, identity: bytes, user: str, body: dict, now: float) -> None:
         """The registered workers: name, lane, capabilities, slots, jobs running and observed speed."""
-        rows = [{"name": w.name, "lane": w.capabilities.get("lane") or f"simulator:{w.name}",
-                 "lane_kind": w.capabilities.get("lane_kind") or "simulator", "slots": w.slots,
-                 "running": len(w.running), "speed": w.speed, "capabilities": w.capabilities}
-                for w in list(self.broker.workers.values())]
+        rows = self._worker_rows()
         if body.get("prices"):
             prices = self.broker.prices
             rows = {"workers": rows, "prices": None if prices is None else prices.to_dict()}
         self.broker.reply(identity, body["req"], True, rows)
+
+    def _worker_rows(self) -> list[dict]:
+        return [{"name": w.name, "lane": w.capabilities.get("lane") or f"simulator:{w.name}",
+                 "lane_kind": w.capabilities.get("lane_kind") or "simulator", "slots": w.slots,
+                 "running": len(w.running), "speed": w.speed, "capabilities": w.capabilities}
+                for w in list(self.broker.workers.values())]
+
+    def _on_plan(self, identity: bytes, user: str, body: dict, now: float) -> None:
+        """Divide a batch between the lanes that can run it, from the broker's own view: the workers
+        registered now, their observed speeds, and the lane-bound work already queued."""
+        requires = P.plain(body["requires"]) if body.get("requires") is not None else {}
+        queue = self.broker.scheduler.queue
+        lanes = lanes_from_workers(self._worker_rows(), lambda caps: queue.accepts(requires, caps, now=now))
+        if not lanes:
+            raise Refused(f"no registered worker meets {requires or 'the batch'}; start a worker (qirrt worker "
+                          f"--executor local, or --adapter emulated:FakeKolkata) or relax requires")
+        lanes = [replace(lane, queue_eta_s=lane.queue_eta_s + queue.queued_seconds(lane.name) * lane.speed
+                         / max(1, lane.slots)) for lane in lanes]
+        try:
+            plan, durations = plan_batch(body["items"], lanes, body["strategy"])
+        except ExecutionError as exc:
+            raise Refused(str(exc)) from None
+        self.broker.reply(identity, body["req"], True, {
+            "lanes": [lane_to_dict(lane) for lane in lanes], "assignment": plan.assignment,
+            "durations": durations, "finish_s": plan.finish_s, "makespan_s": plan.makespan_s})
 
     def _check_mitigation(self, specs: list[dict]) -> None:
         """A job may ask for a mitigation a worker advertises; one that none does is refused, not queued for ever."""

@@ -6,9 +6,10 @@ place in the batch (`seed_index`), so a worker running the same executor samples
 of the whole batch would (`qirrt.executors.base.seed_for_index`). Results come back in order, each with
 ``metadata["worker"]`` and ``metadata["lane"]``.
 
-``split="auto"`` divides the batch between the lanes (`lane.py`) with `split.split` on the ETA model
-(resource estimate × each lane's observed speed; a QPU's per-job time and shot rate, and its queue); a
-single program's shots are cut into pieces and merged. ``split="round-robin"`` deals items to the lanes
+``split="auto"`` has the broker divide the batch between its lanes (`lane.py`): a PLAN request, answered
+with `split.plan_batch` on the broker's live view — the ETA model (resource estimate × each lane's observed
+speed; a QPU's per-job time, shot rate and queue) plus the lane-bound work already queued there; a single
+program's shots are cut into pieces and merged. ``split="round-robin"`` deals items to the lanes
 in turn. Items pinned to a lane whose workers have all gone are cancelled there and split again over the
 lanes left, so a lane that dies mid-batch loses nothing. `requires` (``{"lane": "qpu"}``, ...) and
 `target` constrain which lanes an item may use.
@@ -28,17 +29,15 @@ import msgspec
 from qirrt.errors import ExecutionError, JobCancelledError, JobTimeoutError
 from qirrt.executors.base import Executor, Job, JobStatus, check_shots, derive_seed
 from qirrt.executors.distributed import protocol as P
-from qirrt.executors.distributed.client import Client
+from qirrt.executors.distributed.client import BrokerError, Client
 from qirrt.executors.distributed.colocate import pin
 from qirrt.executors.distributed.jobqueue import matches
 from qirrt.executors.distributed.split import (
     Lane,
     Plan,
+    lane_from_dict,
     lanes_from_workers,
-    plan_of,
     predict_finish,
-    round_robin,
-    split,
 )
 from qirrt.qir.params import bindings
 from qirrt.qir.resources import estimated_simulation_s
@@ -179,8 +178,7 @@ class Cluster(Executor):
                      for i in self._items([program], params, int(count))]
             for index, item in enumerate(items):
                 item.seed_index = item.part_of = index
-        lanes = ClusterJob.usable_lanes(self, check_requires(requires), items)
-        plan = _plan(items, lanes, check_split(split) or "auto")
+        lanes, plan = _broker_plan(self, check_requires(requires), items, check_split(split) or "auto")
         out = {"lanes": [lane.name for lane in lanes], "assignment": plan.assignment,
                "finish_s": plan.finish_s, "makespan_s": plan.makespan_s}
         out.update(self.cost_of(items, plan.assignment))
@@ -240,15 +238,19 @@ class OnTarget(Executor):
         return self.cluster.submit(programs, target=self.target, **options)
 
 
-def _plan(items: list[_Item], lanes: list[Lane], strategy: str) -> Plan:
-    durations = [{lane.name: lane.seconds(item.estimate_s, item.shots, item.program.num_qubits) for lane in lanes}
-                 for item in items]
-    for item, options in zip(items, durations):
+def _broker_plan(cluster: Cluster, requires: dict, items: list[_Item], strategy: str) -> tuple[list[Lane], Plan]:
+    """The broker's placement of `items` on its lanes (`split.plan_batch` run there, on its live view of the
+    workers, their speeds and the lane-bound work queued); each item's per-lane estimate is kept on it."""
+    with cluster.lock:
+        try:
+            reply = cluster.client.plan([(item.estimate_s, item.shots, item.program.num_qubits) for item in items],
+                                        strategy=strategy, requires=requires)
+        except BrokerError as exc:
+            raise SplitError(str(exc)) from None
+    for item, options in zip(items, reply["durations"]):
         item.durations = options
-    if strategy == "round-robin":
-        return round_robin(durations, lanes)
-    chosen = split(durations, lanes)
-    return plan_of(chosen.assignment, durations, lanes)
+    return [lane_from_dict(lane) for lane in reply["lanes"]], Plan(reply["assignment"], reply["finish_s"],
+                                                                   reply["makespan_s"])
 
 
 class ClusterJob(Job):
@@ -299,10 +301,11 @@ class ClusterJob(Job):
                 if len({lane.kind for lane in lanes}) == 1:
                     self._unpinned_lane = lanes[0]
             else:
-                lanes = self.usable_lanes(self.cluster, self.requires, self.items)
-                if len(self.items) == 1 and len(lanes) > 1 and self.items[0].shots > 1:
-                    self._cut_shots(lanes)
-                self.plan = _plan(self.items, lanes, self.strategy)
+                if len(self.items) == 1 and self.items[0].shots > 1:
+                    lanes = self.usable_lanes(self.cluster, self.requires, self.items)
+                    if len(lanes) > 1:
+                        self._cut_shots(lanes)
+                lanes, self.plan = _broker_plan(self.cluster, self.requires, self.items, self.strategy)
                 for item, lane in zip(self.items, self.plan.assignment):
                     item.lane = lane
                 self.predicted_finish_s = predict_finish(self.plan.assignment, [i.durations for i in self.items],
@@ -434,8 +437,7 @@ class ClusterJob(Job):
         moved = [i for i in stranded if self.cluster.client.cancel(i.job_id)]
         if not moved:
             return
-        lanes = self.usable_lanes(self.cluster, self.requires, moved)
-        plan = _plan(moved, lanes, self.strategy or "auto")
+        _, plan = _broker_plan(self.cluster, self.requires, moved, self.strategy or "auto")
         for item, lane in zip(moved, plan.assignment):
             item.lane = lane
         self._speeds = {}

@@ -236,6 +236,11 @@ class JobQueue:
         heapq.heappop(best_heap)
         return self.remove(best[1])
 
+    def queued_seconds(self, lane: str) -> float:
+        """The estimated seconds of the queued jobs bound to `lane` (work a new batch waits behind there)."""
+        return sum(float(entry.spec.get("estimated_duration_s") or 0.0) for entry in self.entries.values()
+                   if (entry.spec.get("requires") or {}).get("lane") == lane)
+
     def position(self, job_id: str) -> int:
         """How many queued jobs come before this one (0 when it is not queued)."""
         entry = self.entries.get(job_id)

@@ -65,13 +65,14 @@ C_REPLY = b"\x16"  # broker -> client: the reply to the request with the same `r
 C_DISCONNECT = b"\x17"  # broker -> client: your message was refused and you are forgotten
 C_RESERVE = b"\x18"  # client -> broker: reserve a worker for a time window
 C_WORKERS = b"\x19"  # client -> broker: the registered workers, their lanes and observed speeds
+C_PLAN = b"\x1a"  # client -> broker: divide a batch between lanes (split="auto" or "round-robin")
 
 COMMAND_NAMES = {
     W_READY: "READY", W_JOB: "JOB", W_RESULT: "RESULT", W_HEARTBEAT: "HEARTBEAT",
     W_DISCONNECT: "DISCONNECT", W_PROGRESS: "PROGRESS", W_CANCEL: "CANCEL",
     C_SUBMIT: "SUBMIT", C_STATUS: "STATUS", C_RESULT: "RESULT", C_CANCEL: "CANCEL",
     C_SESSION: "SESSION", C_REPLY: "REPLY", C_DISCONNECT: "DISCONNECT", C_RESERVE: "RESERVE",
-    C_WORKERS: "WORKERS",
+    C_WORKERS: "WORKERS", C_PLAN: "PLAN",
 }
 
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -102,6 +103,7 @@ MAX_PRIORITY = 2**31 - 1
 MAX_SHOTS = 10_000_000
 MAX_JOBS_PER_SUBMIT = 10_000
 MAX_STATUS_JOBS = 1000
+MAX_PLAN_ITEMS = 100_000
 # Times and durations only need to be finite: the broker's policies (reservation length, session
 # length) bound them with a reply that names the limit, which a schema refusal could not.
 MAX_SECONDS = MAX_TIMESTAMP = sys.float_info.max
@@ -252,6 +254,16 @@ class WorkersRequest(_Request):
     prices: bool = False  # reply {"workers": [...], "prices": the broker's price table} instead of the list
 
 
+class PlanRequest(_Request):
+    """A batch to place: each item is (simulation estimate in seconds, shots, qubits)."""
+
+    strategy: Literal["auto", "round-robin"]
+    items: Annotated[list[tuple[_Seconds, Annotated[int, Meta(ge=1, le=MAX_SHOTS)],
+                                Annotated[int, Meta(ge=0, le=1_000_000)]]],
+                     Meta(min_length=1, max_length=MAX_PLAN_ITEMS)]
+    requires: Requires | None = None
+
+
 class Reserve(_Request):
     worker: _Name
     start: _Timestamp
@@ -294,6 +306,7 @@ SCHEMAS: dict[tuple[bytes, bytes], type[Struct]] = {
     (CLIENT, C_SESSION): SessionRequest,
     (CLIENT, C_RESERVE): Reserve,
     (CLIENT, C_WORKERS): WorkersRequest,
+    (CLIENT, C_PLAN): PlanRequest,
 }
 
 OUTBOUND_SCHEMAS: dict[tuple[bytes, bytes], type[Struct]] = {

@@ -14,6 +14,7 @@ with the exhaustive optimum on small batches.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -199,21 +200,20 @@ def predict_finish(assignment: Sequence[str], durations: Sequence[dict[str, floa
     return out
 
 
-def submit_split(client, programs: Sequence, durations: Sequence[dict[str, float | None]],
-                 lanes: Sequence[Lane], **options) -> tuple[Plan, list]:
-    """Split `programs` with `split` and submit each to its lane (one SUBMIT message)."""
-    plan = split(durations, lanes)
-    by_name = {lane.name: lane for lane in lanes}
-    specs = []
-    for program, lane_name, estimates in zip(programs, plan.assignment, durations):
-        lane = by_name[lane_name]
-        specs.append(client._spec(program, requires=dict(lane.requires),
-                                  estimated_duration_s=estimates[lane_name], **_defaults(options)))
-    return plan, client.submit_specs(specs)
+def plan_batch(items: Sequence[tuple[float, int, int]], lanes: Sequence[Lane], strategy: str
+               ) -> tuple[Plan, list[dict[str, float | None]]]:
+    """Place `items` — (simulation estimate in seconds, shots, qubits) each — on `lanes` by `strategy`
+    (``"auto"``: `split`; ``"round-robin"``), with each item's estimated seconds on every lane."""
+    durations = [{lane.name: lane.seconds(estimate_s, shots, qubits) for lane in lanes}
+                 for estimate_s, shots, qubits in items]
+    if strategy == "round-robin":
+        return round_robin(durations, lanes), durations
+    return plan_of(split(durations, lanes).assignment, durations, lanes), durations
 
 
-def _defaults(options: dict) -> dict:
-    merged = {"shots": 1000, "seed": None, "priority": 0, "params": None, "max_attempts": None,
-              "time_limit_s": None, "session": None}
-    merged.update(options)
-    return merged
+def lane_to_dict(lane: Lane) -> dict:
+    return dataclasses.asdict(lane)
+
+
+def lane_from_dict(data: dict) -> Lane:
+    return Lane(**data)

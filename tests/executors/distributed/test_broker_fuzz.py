@@ -204,6 +204,13 @@ BODIES = {
     (P.CLIENT, P.C_RESERVE): st.fixed_dictionaries(
         {"req": _req, "worker": _maybe(_name), "start": _maybe(st.floats(0, 2e9)), "end": _maybe(st.floats(0, 4e9))},
         optional={"user": _maybe(st.sampled_from(["root", "op"]))}),
+    (P.CLIENT, P.C_PLAN): st.fixed_dictionaries(
+        {"req": _req, "strategy": _maybe(st.sampled_from(["auto", "round-robin"])),
+         "items": st.lists(st.tuples(_maybe(st.floats(0, 1e6)), _maybe(st.integers(1, 10**6)),
+                                     _maybe(st.integers(0, 200))).map(list), max_size=4)},
+        optional={"requires": _maybe(st.fixed_dictionaries({}, optional={"lane": _maybe(_name),
+                                                                         "qubits": _maybe(st.integers(0, 100))}))}),
+    (P.CLIENT, P.C_WORKERS): st.fixed_dictionaries({"req": _req}, optional={"prices": _maybe(st.booleans())}),
     (P.WORKER, P.W_READY): st.fixed_dictionaries({"worker": _maybe(_name), "capabilities": _maybe(_caps)},
                                                  optional={"running": _running}),
     (P.WORKER, P.W_RESULT): st.fixed_dictionaries(
