@@ -16,11 +16,11 @@ from qirrt.errors import AdapterError
 class DeviceActor:
     """The body of the actor for the adapter `adapter_name` (``emulated:FakeKolkata``)."""
 
-    def __init__(self, adapter_name: str):
+    def __init__(self, adapter_name: str, options: dict | None = None):
         from qirrt.executors.distributed.execution import JobRunner
         from qirrt.executors.registry import executor_label, new_executor
 
-        adapter = new_executor(adapter_name)
+        adapter = new_executor(adapter_name, **(options or {}))
         if not is_qpu(adapter):
             raise AdapterError(f"{adapter_name!r} is not a QPU adapter (it has no target() and queue_info()); "
                                f"run simulators as Ray tasks with executor={adapter_name!r} instead")

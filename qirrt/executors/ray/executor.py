@@ -64,7 +64,10 @@ def _check_name(what: str, value: Any) -> str:
 class RayExecutor(Executor):
     """Runs programs on Ray: `address` None starts a local Ray on demand (`num_cpus`), ``"ray://head:10001"``
     joins a cluster. `executor` is what the simulator tasks run (a registered name); `adapters` are QPU
-    adapters (``"emulated:FakeKolkata"``), one actor each; `gpu` is ``"auto"``, True or False."""
+    adapters, one actor each: names (``["emulated:FakeKolkata"]``) or names with their options
+    (``{"emulated:FakeKolkata": {"failure_rate": 0}}``); `gpu` is ``"auto"``, True or False. An item whose
+    run fails in a way another attempt may cure (a QPU job failure), or whose worker dies, is tried up to
+    `max_retries` more times."""
 
     name = "ray"
 
@@ -77,7 +80,14 @@ class RayExecutor(Executor):
         self.gpu_executor = None if gpu_executor is None else _check_name("gpu_executor", gpu_executor)
         if isinstance(adapters, str):
             adapters = (adapters,)
-        self.adapters = tuple(_check_name("an adapter", a) for a in adapters)
+        if not isinstance(adapters, dict):
+            adapters = {a: {} for a in adapters}
+        for name, adapter_options in adapters.items():
+            _check_name("an adapter", name)
+            if not isinstance(adapter_options, dict):
+                raise ExecutionError(f"options of adapter {name!r} are a dict (JSON-like), got {adapter_options!r}")
+        self.adapter_options = {name: dict(o) for name, o in adapters.items()}
+        self.adapters = tuple(self.adapter_options)
         if gpu not in ("auto", True, False):
             raise LaneError(f"gpu must be 'auto', True or False, got {gpu!r}")
         self.gpu = gpu
@@ -120,7 +130,7 @@ class RayExecutor(Executor):
                 actor = ray.remote(DeviceActor).options(
                     name=f"qirrt-qpu:{adapter}", namespace=self.namespace, get_if_exists=True, num_cpus=0,
                     max_concurrency=1, max_restarts=self.max_retries, max_task_retries=self.max_retries,
-                ).remote(adapter)
+                ).remote(adapter, self.adapter_options.get(adapter) or {})
                 self._actors[adapter] = actor
             return actor
 
@@ -175,8 +185,11 @@ class RayExecutor(Executor):
         items = self._items(ray, batch, params, int(shots))
         placements = self._place(items, needs, strategy, int(shots))
         by_name = {p.lane.name: p for p in placements}
-        refs = [self._dispatch(by_name[item.lane], item, int(shots), int(seed)) for item in items]
-        return RayJob(self, refs, items, single=single, seed=int(seed), hook=_RUN_DONE.get())
+        def send(item: _Item):
+            return self._dispatch(by_name[item.lane], item, int(shots), int(seed))
+
+        return RayJob(self, [send(item) for item in items], items, single=single, seed=int(seed),
+                      hook=_RUN_DONE.get(), resend=send)
 
     def estimate(self, programs, *, shots: int = 1000, params: Any = None, split: str | None = "auto",
                  requires: dict | None = None) -> dict:
@@ -271,7 +284,8 @@ class OnTarget(Executor):
 class RayJob(Job):
     """The Ray tasks of one submission; `result()` waits for all and returns them in order."""
 
-    def __init__(self, executor: RayExecutor, refs: list, items: list[_Item], *, single: bool, seed: int, hook=None):
+    def __init__(self, executor: RayExecutor, refs: list, items: list[_Item], *, single: bool, seed: int, hook=None,
+                 resend=None):
         self.executor = executor
         self.refs = refs
         self.items = items
@@ -280,6 +294,8 @@ class RayJob(Job):
         self.hook = hook  # the caller's `reporting_runs` callback: called as each item finishes
         self.id = f"ray-{uuid.uuid4().hex[:16]}"
         self._bodies: dict[int, dict] = {}
+        self._resend = resend
+        self.retried: dict[int, int] = {}  # item -> failed attempts sent again
         self._results: list[Result] | None = None
         self._cancelled = False
         self._failed: str | None = None
@@ -335,7 +351,13 @@ class RayJob(Job):
                                       else min(POLL_S, left), fetch_local=True)
             for ref in ready:
                 k = index_of[ref]
-                self._bodies[k] = self._body(ray, ref, k)
+                body = self._body(ray, ref, k)
+                if body is None:  # a failure another attempt may cure: sent again
+                    self.refs[k] = self._resend(self.items[k])
+                    index_of[self.refs[k]] = k
+                    pending.append(self.refs[k])
+                    continue
+                self._bodies[k] = body
                 if self.hook is not None:
                     self.hook(k)
             if pending and end is not None and time.monotonic() >= end:
@@ -343,7 +365,7 @@ class RayJob(Job):
                                       f"result after {timeout_s:g} s; wait longer or cancel() it")
         return [Result.from_dict(self._bodies[k]["result"]) for k in range(len(self.refs))]
 
-    def _body(self, ray, ref, k: int) -> dict:
+    def _body(self, ray, ref, k: int) -> dict | None:
         from ray import exceptions as rx
 
         try:
@@ -361,6 +383,11 @@ class RayJob(Job):
             raise ExecutionError(f"item {k} of Ray job {self.id} failed on lane {self.items[k].lane}: "
                                  f"{_first_line(cause)}") from None
         if not body.get("ok"):
+            tries = self.retried.get(k, 0)
+            if body.get("retry") and self._resend is not None and tries < self.executor.max_retries:
+                self.retried[k] = tries + 1
+                log.info("item %d of %s failed (%s); attempt %d", k, self.id, body.get("error"), tries + 2)
+                return None
             self._failed = body.get("error") or "failed"
             raise ExecutionError(f"item {k} of Ray job {self.id} failed on lane {self.items[k].lane}: {self._failed}")
         return body

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 RAY_CLIENT_PORT = 10001
 _HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)$")
 _lock = threading.Lock()
+_joined: str | None = None  # the address this process joined (None: a local Ray, or one started by others)
 
 
 class RayAddressError(ExecutionError, ValueError):
@@ -60,9 +61,14 @@ def ensure_started(address: str | None, *, num_cpus: int | None = None, namespac
                    init_options: dict | None = None):
     """Ray, initialised in this process: joined to `address` (a checked address), or a local Ray started with
     `num_cpus` when `address` is None. A Ray this process already runs is used as it is."""
+    global _joined
     ray = ray_module()
     with _lock:
         if ray.is_initialized():
+            if address not in (None, "auto") and address != _joined:
+                raise RayAddressError(f"this process already runs Ray ({_joined or 'started by ray.init'}); one "
+                                      f"process joins one Ray cluster, so {address} cannot be joined too "
+                                      f"(call ray.shutdown() first, or use address=None to use the one running)")
             return ray
         if num_cpus is not None and (isinstance(num_cpus, bool) or not isinstance(num_cpus, int) or num_cpus < 1):
             raise RayAddressError(f"num_cpus must be a whole number ≥ 1, got {num_cpus!r}")
@@ -80,6 +86,7 @@ def ensure_started(address: str | None, *, num_cpus: int | None = None, namespac
         except (ConnectionError, TimeoutError, RuntimeError, ValueError) as exc:
             raise RayAddressError(f"cannot start or reach Ray at {address or 'a new local instance'}: {exc} "
                                   f"(is the head running, and its port reachable from here?)") from exc
+        _joined = address
         log.info("Ray started: %s", address or f"local, {num_cpus or 'all'} CPUs")
         return ray
 
