@@ -72,6 +72,20 @@ def test_a_40_point_sweep_equals_the_local_sweep(executor, parametric):
 
 
 @pytest.mark.timeout(120)
+def test_a_batch_on_ray_equals_the_same_batch_on_the_zeromq_cluster(executor, parametric):
+    from qirrt.executors.distributed.testing import LocalCluster
+
+    program = qirrt.load(parametric)
+    values = [[0.2 * k] for k in range(8)]
+    on_ray = executor.run(program, shots=300, seed=17, params=values)
+    with LocalCluster(workers=2) as cluster:
+        on_zmq = cluster.as_executor().run(program, shots=300, seed=17, params=values)
+    assert _counts(on_ray) == _counts(on_zmq) == _counts(LocalExecutor().run(program, shots=300, seed=17,
+                                                                               params=values))
+    assert [r.metadata["seed_index"] for r in on_ray] == [r.metadata.get("seed_index", 0) for r in on_zmq]
+
+
+@pytest.mark.timeout(120)
 def test_zne_on_ray_equals_zne_locally(executor):
     program = qirrt.load(BELL)
     options = {"shots": 2000, "seed": 5, "mitigation": "zne{scale-factors=1,3,5}", "observable": "ZZ"}
