@@ -34,6 +34,8 @@ from qirrt.result import Result
 log = logging.getLogger(__name__)
 SPLITS = (None, "none", "auto", "round-robin")
 POLL_S = 0.05
+LANES_TTL_S = 2.0  # the cluster's lanes are looked up again after this long (autoscaling changes them)
+INLINE_BYTES = 64 * 1024  # a program used once and smaller than this travels inline with its task
 
 
 @dataclass
@@ -105,6 +107,7 @@ class RayExecutor(Executor):
         self._ray = None
         self._task = None
         self._actors: dict[str, Any] = {}
+        self._lanes: tuple[float, list[Placement]] | None = None
         self._lock = threading.RLock()
 
     # -- the cluster --------------------------------------------------------------------------------
@@ -139,15 +142,20 @@ class RayExecutor(Executor):
         ray = self.ray()
         return ray.get([self._actor(a).describe.remote() for a in self.adapters])
 
-    def lanes(self) -> list[Placement]:
-        """The lanes now: the CPU lane, a GPU lane where there are GPUs, one QPU lane per adapter."""
+    def lanes(self, *, max_age_s: float = LANES_TTL_S) -> list[Placement]:
+        """The lanes: the CPU lane, a GPU lane where there are GPUs, one QPU lane per adapter (looked up
+        again when older than `max_age_s`)."""
         from qirrt.executors.registry import executor_label
 
+        cached = self._lanes
+        if cached is not None and time.monotonic() - cached[0] < max_age_s:
+            return cached[1]
         ray = self.ray()
         placements = simulator_lanes(self.executor, executor_label(self.executor), ray.cluster_resources(),
                                      self.gpu, self.gpu_executor)
         for adapter, caps in zip(self.adapters, self.devices()):
             placements.append(qpu_lane(caps, adapter, self._actor(adapter)))
+        self._lanes = (time.monotonic(), placements)
         return placements
 
     def shutdown(self) -> None:
@@ -157,6 +165,7 @@ class RayExecutor(Executor):
                 for actor in self._actors.values():
                     self._ray.kill(actor)
             self._actors.clear()
+            self._lanes = None
 
     # -- Executor -----------------------------------------------------------------------------------
     def execute(self, programs, *, shots: int, seed: int | None, params: Any = None, **options) -> list[Result]:
@@ -196,8 +205,8 @@ class RayExecutor(Executor):
         """What a submission would do now: the lanes, each item's lane and the predicted makespan."""
         batch, _ = self._batch(programs, params)
         items = self._items(None, batch, params, int(shots))
-        plan = self._plan(items, usable(self.lanes(), check_requires(requires)), _check_split(split) or "auto",
-                          int(shots))
+        plan = self._plan(items, usable(self.lanes(max_age_s=0.0), check_requires(requires)),
+                          _check_split(split) or "auto", int(shots))
         return {"lanes": sorted(set(plan.assignment)), "assignment": plan.assignment,
                 "finish_s": plan.finish_s, "makespan_s": plan.makespan_s}
 
@@ -211,8 +220,11 @@ class RayExecutor(Executor):
         items, index = [], 0
         for program in batch:
             estimate = estimated_simulation_s(program.resources(), shots)
-            payload = ray.put(program.ir) if ray is not None else None
-            for vector in bindings(program, params):
+            vectors = list(bindings(program, params))
+            payload = program.ir
+            if ray is not None and (len(vectors) > 1 or len(payload) > INLINE_BYTES):
+                payload = ray.put(payload)  # once in the object store for all its items
+            for vector in vectors:
                 values = dict(zip(program.parameters, (float(v) for v in vector))) if program.parameters else None
                 items.append(_Item(program, payload, values, index, estimate))
                 index += 1
