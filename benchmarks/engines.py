@@ -56,17 +56,18 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _peers import emit, optional  # noqa: E402
-from dispatch import Cluster as BrokerProcesses  # noqa: E402 -- the broker and worker processes
+from _peers import emit, optional
+from dispatch import Cluster as BrokerProcesses
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = 100
 
 
 def _programs():
-    import qirrt
     from qiskit import QuantumCircuit
     from qiskit.circuit import Parameter
+
+    import qirrt
 
     bell = qirrt.load(ROOT / "examples" / "bell.qasm")
     theta = Parameter("theta")

@@ -5,13 +5,15 @@ timing, latency) and what it observed (jobs run, mean and last latency of a job)
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
+from qirrt.errors import AdapterError
 from qirrt.executors.distributed.job import JobContext
 from qirrt.executors.distributed.lane import describe_lane, is_qpu
-from qirrt.errors import AdapterError
 
+log = logging.getLogger(__name__)
 
 class DeviceActor:
     """The body of the actor for the adapter `adapter_name` (``emulated:FakeKolkata``)."""
@@ -46,8 +48,8 @@ class DeviceActor:
                     last_job_s=self.last_s)
         try:
             caps["calibration_epoch"] = str(adapter.calibration().epoch)[:200]
-        except Exception:  # noqa: BLE001 -- a device without a calibration still serves jobs
-            pass
+        except Exception as exc:  # noqa: BLE001 -- a device without a calibration still serves jobs
+            log.debug("%s: no calibration now (%s); the epoch at start is kept", self.adapter_name, exc)
         return caps
 
     def run(self, program: str | bytes, spec: dict) -> dict:

@@ -23,9 +23,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from qirrt.errors import ExecutionError, JobCancelledError, JobTimeoutError
-from qirrt.executors.base import _RUN_DONE, Executor, Job, JobStatus, check_shots, derive_seed
+from qirrt.executors.base import (
+    _RUN_DONE,
+    Executor,
+    Job,
+    JobStatus,
+    check_shots,
+    derive_seed,
+)
 from qirrt.executors.distributed.split import Plan, plan_of, round_robin, split
-from qirrt.executors.ray.lanes import LaneError, Placement, check_requires, qpu_lane, simulator_lanes, usable
+from qirrt.executors.ray.lanes import (
+    LaneError,
+    Placement,
+    check_requires,
+    qpu_lane,
+    simulator_lanes,
+    usable,
+)
 from qirrt.executors.ray.runtime import RayAddressError, check_address, ensure_started
 from qirrt.qir.params import bindings
 from qirrt.qir.resources import estimated_simulation_s

@@ -24,9 +24,9 @@ from tests.stats import assert_distribution, assert_same_sample
 
 ray = pytest.importorskip("ray", reason="needs the ray extra (pip install 'qirrt[ray]')")
 
-from qirrt.executors.ray.executor import RayExecutor  # noqa: E402 -- after the skip
-from qirrt.executors.ray.lanes import LaneError  # noqa: E402
-from qirrt.executors.ray.runtime import RayAddressError, check_address  # noqa: E402
+from qirrt.executors.ray.executor import RayExecutor
+from qirrt.executors.ray.lanes import LaneError
+from qirrt.executors.ray.runtime import RayAddressError, check_address
 
 BELL = 'OPENQASM 2.0; include "qelib1.inc"; qreg q[2]; creg c[2]; h q[0]; cx q[0],q[1]; measure q -> c;'
 

@@ -13,7 +13,7 @@ from qirrt.executors.distributed.workload import RuntimeProvider, WorkloadError
 
 ray = pytest.importorskip("ray", reason="needs the ray extra (pip install 'qirrt[ray]')")
 
-from qirrt.executors.ray.workload import RayEngine, missing_packages, runtime_env_for  # noqa: E402
+from qirrt.executors.ray.workload import RayEngine, missing_packages, runtime_env_for
 
 WORKLOADS = Path(__file__).parents[1] / "distributed" / "workloads"
 LIMITS = {"memory_mb": 1024, "cpu_s": 20, "wall_s": 60.0, "nproc": 32}
