@@ -343,6 +343,8 @@ class RayJob(Job):
         if len(ready) == len(self.refs):
             try:
                 self.result(timeout_s=0)
+            except JobTimeoutError:  # an item failed in a way another attempt may cure: sent again
+                return JobStatus.RUNNING
             except ExecutionError:
                 return JobStatus.CANCELLED if self._cancelled else JobStatus.FAILED
             return JobStatus.DONE

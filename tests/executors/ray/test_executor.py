@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import qirrt
-from qirrt.errors import ExecutionError
+from qirrt.errors import ExecutionError, JobTimeoutError
 from qirrt.executors.local.executor import LocalExecutor
 from tests.stats import assert_distribution, assert_same_sample
 
@@ -118,6 +118,8 @@ def test_executor_by_name_run_batch_and_progress(ray_cluster):
 @pytest.mark.timeout(120)
 def test_a_killed_worker_process_is_retried_and_the_batch_completes(executor, ray_cluster):
     scratch = Path(os.environ["QIRRT_RAY_TEST_DIR"])
+    for stale in scratch.glob("pid-*"):
+        stale.unlink()
     slow = RayExecutor(executor="tests.executors.ray.helpers:SlowLocal", max_retries=2)
     program = qirrt.load(BELL)
     job = slow.submit([program] * 4, shots=300, seed=21)
@@ -129,6 +131,28 @@ def test_a_killed_worker_process_is_retried_and_the_batch_completes(executor, ra
     results = job.result(timeout_s=90)
     assert _counts(results) == _counts(LocalExecutor().submit([program] * 4, shots=300, seed=21).result())
     assert victim not in {int(r.metadata["worker"].rsplit(":", 1)[1]) for r in results}
+
+
+@pytest.mark.timeout(120)
+def test_status_and_cancel(ray_cluster):
+    from qirrt.errors import JobCancelledError
+    from qirrt.executors.base import JobStatus
+
+    slow = RayExecutor(executor="tests.executors.ray.helpers:SlowLocal")
+    program = qirrt.load(BELL)
+    job = slow.submit([program] * 6, shots=10, seed=2)
+    assert job.status() in (JobStatus.QUEUED, JobStatus.RUNNING)
+    assert job.cancel() is True
+    with pytest.raises(JobCancelledError, match="was cancelled"):
+        job.result(timeout_s=60)
+    assert job.status() is JobStatus.CANCELLED
+    done = RayExecutor().submit(program, shots=10, seed=2)
+    done.result(timeout_s=60)
+    assert done.status() is JobStatus.DONE
+    waiting = slow.submit([program] * 2, shots=10, seed=3)
+    with pytest.raises(JobTimeoutError, match="no result after"):
+        waiting.result(timeout_s=0.2)
+    waiting.cancel()
 
 
 @pytest.mark.timeout(120)
@@ -235,9 +259,14 @@ def test_any_address_text_is_normalised_or_refused(text):
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_an_unreachable_head_is_a_clear_error():
-    from qirrt.executors.ray.runtime import ensure_started
+    """Joined in a fresh process (this one may run Ray already): Ray Client gives up after ~30 s."""
+    import subprocess
+    import sys
 
-    if ray.is_initialized():
-        pytest.skip("this process already runs Ray")
-    with pytest.raises(RayAddressError, match="cannot start or reach Ray at ray://127.0.0.1:1"):
-        ensure_started(check_address("ray://127.0.0.1:1"))
+    code = ("import qirrt\nfrom qirrt.executors.ray.runtime import RayAddressError\n"
+            "try:\n    qirrt.run(qirrt.load('examples/bell.qasm'), executor=qirrt.connect('ray://127.0.0.1:1'))\n"
+            "except RayAddressError as exc:\n    print(exc)\n")
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=110, check=False,
+                         env={**os.environ, "PYTHONPATH": str(root)})
+    assert "cannot start or reach Ray at ray://127.0.0.1:1" in out.stdout, out.stderr[-2000:]
