@@ -270,3 +270,17 @@ def test_an_unreachable_head_is_a_clear_error():
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=110, check=False,
                          env={**os.environ, "PYTHONPATH": str(root)})
     assert "cannot start or reach Ray at ray://127.0.0.1:1" in out.stdout, out.stderr[-2000:]
+
+
+def test_a_cluster_with_gpus_gets_a_gpu_lane_that_unsplit_batches_use():
+    """The lane logic alone (this machine has no GPU; a Ray node's GPUs are a resource count to it)."""
+    from qirrt.executors.ray.executor import _default_lane
+    from qirrt.executors.ray.lanes import simulator_lanes, usable
+
+    lanes = simulator_lanes("local", "local", {"CPU": 16.0, "GPU": 2.0}, "auto", "cudaq")
+    assert [(p.lane.name, p.kind, p.executor, p.lane.slots) for p in lanes] == [
+        ("simulator:local", "cpu", "local", 16), ("simulator:local:gpu", "gpu", "cudaq", 2)]
+    assert _default_lane(lanes).kind == "gpu"
+    assert [p.kind for p in usable(lanes, {"gpu": False})] == ["cpu"]
+    assert [p.kind for p in simulator_lanes("local", "local", {"CPU": 16.0, "GPU": 2.0}, False, None)] == ["cpu"]
+    assert [p.kind for p in simulator_lanes("local", "local", {"CPU": 2.0}, "auto", None)] == ["cpu"]
