@@ -27,7 +27,7 @@ _LAZY = {
     "CompiledProgram": ("qirrt.api.compile", "CompiledProgram"),
     "compile": ("qirrt.api.compile", "compile"),
     "run_batch": ("qirrt.api.mitigate.pipeline", "run_batch"),
-    "connect": ("qirrt.executors.distributed.cluster", "connect"),
+    "connect": ("qirrt.api.run", "connect"),
 }
 """Public names imported on first use: they pull in scipy, Qiskit's transpiler or ZeroMQ, which a
 plain `load` + `run` (and the `qirrt run` command) never needs."""

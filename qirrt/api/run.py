@@ -124,4 +124,16 @@ def _run_mitigated(program, mitigation, observable, *, executor, target, shots: 
     return run_mitigated(program, mitigation, observable, executor=runner, shots=shots, seed=seed, **options)
 
 
-__all__ = ["executor_for_target", "get_executor", "run"]
+def connect(url: str, **options):
+    """A cluster as an executor: ``ray://head:10001`` is a Ray cluster (`RayExecutor`; `options` go to it),
+    anything else a qirrt broker (``tcp://host:port``; `qirrt.executors.distributed.cluster.connect`)."""
+    if isinstance(url, str) and url.startswith("ray://"):
+        from qirrt.executors.ray.executor import RayExecutor
+
+        return RayExecutor(url, **options)
+    from qirrt.executors.distributed.cluster import connect as connect_cluster
+
+    return connect_cluster(url, **options)
+
+
+__all__ = ["connect", "executor_for_target", "get_executor", "run"]

@@ -210,16 +210,33 @@ def discover(module, *, class_name: str | None = None) -> dict:
             "execution_options": constants.get("execution_options", {})}
 
 
-class RuntimeProvider:
-    """Schedules `RuntimeWorkerBase` workloads on a broker through a `Client`."""
+ENGINE_GROUP = "qirrt.workload_engines"
 
-    def __init__(self, client):
+
+class RuntimeProvider:
+    """Schedules `RuntimeWorkerBase` workloads on a broker through a `Client`, or, with an `engine` other
+    than ``"zeromq"`` (``"ray"``), on the engine of that name in the ``qirrt.workload_engines`` plugin group,
+    made with `engine_options`."""
+
+    def __init__(self, client=None, *, engine: str = "zeromq", **engine_options):
         self.client = client
+        self.engine = None
+        if engine != "zeromq":
+            from qirrt.plugins import load_plugin
+
+            self.engine = load_plugin(ENGINE_GROUP, engine)(**engine_options)
+        elif client is None or engine_options:
+            raise WorkloadError("RuntimeProvider(client) schedules on a qirrt broker (client = qirrt.connect(url)); "
+                                "for Ray use RuntimeProvider(engine='ray', address=...)")
 
     def schedule(self, module, *, inputs: dict | None = None, class_name: str | None = None,
                  priority: int = 0, time_limit_s: float | None = None, max_attempts: int | None = None,
                  requires: dict | None = None, network: bool = False):
         """Ship `module`'s workload; `network`: it needs the network (only workers that allow it run it)."""
+        if self.engine is not None:
+            return self.engine.schedule(module, inputs=inputs, class_name=class_name, priority=priority,
+                                        time_limit_s=time_limit_s, max_attempts=max_attempts, requires=requires,
+                                        network=network)
         bundle = discover(module, class_name=class_name)
         bundle["inputs"] = dict(inputs or {})
         spec = {"id": uuid.uuid4().hex, "kind": "workload", "workload": bundle, "shots": 1,
