@@ -377,6 +377,7 @@ class _Batch:
             if isinstance(outcome, Estimate):
                 raise PassError("the pipeline produced an expectation value but no observable was given")
             metadata["mitigation"]["quasi_probabilities"] = dict(outcome.probabilities)
+            metadata["mitigation"]["effective_shots"] = outcome.shots
             return Result(counts=counts, shots=reference_shots, metadata=metadata)
         value, variance = 0.0, 0.0
         for outcome, g in zip(mitigated, item.groups):
