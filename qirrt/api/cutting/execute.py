@@ -57,8 +57,9 @@ def cut(program, max_qubits: Any = None, *, observable: Any = None, shots: int =
     settings = CuttingOptions.parse({**options, "max_qubits": max_qubits} if max_qubits is not None or not options
                                     else options)
     problem = prepare(load(program), settings, observable)
-    return plan_of(problem, shots=shots, mitigation=mitigation, target=target, calibration=calibration,
-                   executor=executor if hasattr(executor, "cost_of") else None)
+    device, compile_for = _device(target, calibration)
+    return plan_of(problem, [compile_for(p) for p in problem.programs], shots=shots, mitigation=mitigation,
+                   executor=executor if hasattr(executor, "cost_of") else None, **device)
 
 
 def run_cut(program: Program, cutting: Any, observable: Any, *, executor, shots: int, seed: int | None,
@@ -74,17 +75,17 @@ def run_cut(program: Program, cutting: Any, observable: Any, *, executor, shots:
     from qirrt.api.mitigate.pipeline import Pipeline, run_batch
 
     settings = CuttingOptions.parse(cutting)
-    calibration = options.pop("calibration", None)
-    runner, target_options, compile_for = _runner(executor, target, calibration, for_target)
+    device, compile_for = _device(target, options.pop("calibration", None))
+    runner = _runner(executor, target, for_target)
     problem = prepare(program, settings, observable)
     pipeline = Pipeline.parse(mitigation)
     programs = [compile_for(p) for p in problem.programs]
     if hasattr(runner, "for_target") and "split" not in options:
         options["split"] = "auto"  # a cluster: subexperiments spread over its simulator and QPU lanes
     recording = Recording(runner, options)
-    the_plan = plan_of(problem, shots=shots, mitigation=pipeline, **target_options)
+    the_plan = plan_of(problem, programs, shots=shots, mitigation=pipeline, **device)
     results = run_batch([(p, pipeline) for p in programs], executor=recording, shots=shots, seed=seed,
-                        reference=False, **target_options)
+                        reference=False, **device)
     outcomes = [_outcome(r, shots) for r in results]
     estimate = reconstruct(problem, outcomes)
     metadata = {"cutting": {"plan": the_plan.to_dict(), "std_error": estimate.std_error,
@@ -100,31 +101,31 @@ def _outcome(result: Result, shots: int) -> Outcome:
     return Outcome(info.get("quasi_probabilities", {}), int(info.get("effective_shots", shots)))
 
 
-def _runner(executor, target, calibration, for_target):
-    """(the executor to run on, the target and calibration the mitigation steps use, how to compile a
-    subexperiment for the device): as `qirrt.run` does for a mitigated run."""
+def _runner(executor, target, for_target):
+    """The executor to run on: as `qirrt.run` picks it for a mitigated run (a device's executor for a target
+    given with an executor name, the cluster's QPU lane of that device for a cluster)."""
     from qirrt.executors.registry import get_executor
 
     if target is None:
-        runner = get_executor(executor) if isinstance(executor, str) else executor
-        options = {} if calibration is None else {"calibration": calibration}
-        return runner, options, lambda p: p
-    from qirrt.adapters import load_backend
-    from qirrt.api.compile import compile_program
-
-    on_cluster = hasattr(executor, "for_target")
+        return get_executor(executor) if isinstance(executor, str) else executor
     if isinstance(executor, str):
         if for_target is None:
             raise CuttingError("a target with an executor name needs qirrt.run's executor_for_target")
-        runner = for_target(executor, target, transpile=False)
-    else:
-        runner = executor.for_target(target) if on_cluster else executor
+        return for_target(executor, target, transpile=False)
+    return executor.for_target(target) if hasattr(executor, "for_target") else executor
+
+
+def _device(target, calibration) -> tuple[dict, Callable[[Program], Program]]:
+    """(the target and calibration the mitigation steps use, how to compile a subexperiment for the device)."""
+    if target is None:
+        return ({} if calibration is None else {"calibration": calibration}), lambda p: p
+    from qirrt.adapters import load_backend
+    from qirrt.api.compile import compile_program
+
+    device = target
     if calibration is None:
         device, calibration = load_backend(target)
-    else:
-        device = target
-    return runner, {"target": device, "calibration": calibration}, \
-        lambda p: compile_program(p, target=target).program
+    return {"target": device, "calibration": calibration}, lambda p: compile_program(p, target=target).program
 
 
 __all__ = ["Recording", "cut", "run_cut"]

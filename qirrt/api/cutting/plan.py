@@ -257,13 +257,14 @@ def _cuts(cut_circuit, metadata: dict) -> tuple[Cut, ...]:
     return tuple(cuts)
 
 
-def plan_of(problem: Problem, *, shots: int, mitigation: Any = None, target=None, calibration=None,
+def plan_of(problem: Problem, programs, *, shots: int, mitigation: Any = None, target=None, calibration=None,
             executor=None) -> CutPlan:
-    """The `CutPlan` of running `problem` with `shots` per subexperiment and `mitigation` on each."""
+    """The `CutPlan` of running `problem`'s subexperiments as `programs` (compiled for a device, or as they
+    are) with `shots` each and `mitigation` on each."""
     from qirrt.api.mitigate.pipeline import Pipeline, plan_batch
 
     pipeline = Pipeline.parse(mitigation)
-    mitigated = plan_batch([(p, pipeline) for p in problem.programs], shots=shots, reference=False, target=target,
+    mitigated = plan_batch([(p, pipeline) for p in programs], shots=shots, reference=False, target=target,
                            calibration=calibration, executor=executor)
     terms = len(problem.coefficients)
     mitigation_overhead = float(mitigated.sampling_overhead)
