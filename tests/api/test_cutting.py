@@ -151,6 +151,8 @@ def test_the_value_is_the_weighted_sum_of_the_reconstructed_terms():
     terms = result.metadata["cutting"]["terms"]
     assert result.expectation == pytest.approx(terms[0] + 0.5 * terms[1], abs=1e-12)
     assert abs(result.expectation - exact_expectation(qc, observable)) < 3 * result.metadata["cutting"]["std_error"]
+    again = qirrt.run(qc, observable=observable, cutting={"max_qubits": 3}, shots=500, seed=3)
+    assert again.expectation == result.expectation  # the seed reproduces the run
 
 
 def test_a_program_narrow_enough_runs_uncut_and_independent_blocks_run_apart():
@@ -310,6 +312,14 @@ def test_a_cut_run_needs_an_observable_and_bound_parameters():
         qirrt.run(qc, cutting={"max_qubits": 3})
     with pytest.raises(CuttingError, match="bind the parameters first"):
         qirrt.run(qc, cutting={"max_qubits": 3}, observable="ZZZZZZ", params=[0.1])
+    from qiskit.circuit import Parameter
+
+    free = QuantumCircuit(2)
+    free.ry(Parameter("theta"), 0)
+    free.cx(0, 1)
+    free.measure_all()
+    with pytest.raises(CuttingError, match=re.escape("has unbound parameters (theta): bind them before cutting")):
+        qirrt.cut(free, max_qubits=1, observable="ZZ")
 
 
 # -- the command line --------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qirrt.api.cutting.options import CuttingError
 from qirrt.api.cutting.plan import Problem
 
 OBSERVABLE_REGISTER = "observable_measurements"
@@ -91,8 +92,6 @@ def _as_outcome_ints(probabilities: Mapping[str, float], registers: Mapping[str,
     for key, p in probabilities.items():
         parts = key.split(" ")
         if len(parts) != len(registers):
-            from qirrt.api.cutting.options import CuttingError
-
             raise CuttingError(f"count key {key!r} has {len(parts)} registers where the subexperiment has "
                                f"{len(registers)}: the executor changed the program's output records")
         observable_bits = parts[observable_at]

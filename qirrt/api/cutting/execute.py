@@ -1,5 +1,11 @@
 """Running a cut program: its subexperiments as one batch (each through a mitigation pipeline, if given)
-on any executor, and ⟨O⟩ reconstructed with its standard error."""
+on any executor, and ⟨O⟩ reconstructed with its standard error.
+
+The batch goes through `qirrt.run_batch` without reference runs: identical subexperiments (a piece whose
+QPD term is the same for two coefficients) run once with their shots added and the counts are split back
+by sampling without replacement, which leaves them independent, as separate runs would be. The seed makes
+a run reproducible on the same executor.
+"""
 
 from __future__ import annotations
 

@@ -139,6 +139,9 @@ def prepare(program: Program, options: CuttingOptions, observable: Any = None) -
     from qirrt.api.load import load
 
     cutting = library()
+    if program.parameters:
+        raise CuttingError(f"@{program.entry_point} has unbound parameters ({', '.join(program.parameters)}): "
+                           "bind them before cutting (program.bind(...))")
     parsed = PauliObservable.parse(observable) if observable is not None else None
     gates = cuttable(program)
     paulis = _pauli_list(parsed, gates, program)
