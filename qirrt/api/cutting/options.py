@@ -22,13 +22,16 @@ class CuttingOptions:
     """How to cut: each piece at most `max_qubits` wide.
 
     `seed` drives the cut finder's search; `max_gamma` bounds the sampling-overhead factor γ it will
-    accept (the overhead is γ²); `gate_cuts` / `wire_cuts` allow gate and wire cuts; a plan of more than
-    `max_subexperiments` circuits is refused before anything is generated.
+    accept (the overhead is γ²); `max_backjumps` bounds its best-first search (past it, the greedy cuts
+    found so far are used: fewer is faster on wide programs cut into many small pieces); `gate_cuts` /
+    `wire_cuts` allow gate and wire cuts; a plan of more than `max_subexperiments` circuits is refused
+    before anything is generated.
     """
 
     max_qubits: int
     seed: int = 0
     max_gamma: float = 1024.0
+    max_backjumps: int = 10_000
     gate_cuts: bool = True
     wire_cuts: bool = True
     max_subexperiments: int = 20_000
@@ -38,7 +41,8 @@ class CuttingOptions:
                "the qubits one piece may use, e.g. cutting={'max_qubits': 12}")
         _whole("seed", self.seed, 0, 2**63 - 1, "a whole number ≥ 0")
         _whole("max_subexperiments", self.max_subexperiments, 1, 10**9, "a whole number ≥ 1")
-        for name in ("max_qubits", "seed", "max_subexperiments"):
+        _whole("max_backjumps", self.max_backjumps, 0, 10**9, "a whole number ≥ 0")
+        for name in ("max_qubits", "seed", "max_subexperiments", "max_backjumps"):
             object.__setattr__(self, name, int(getattr(self, name)))
         if isinstance(self.max_gamma, bool) or not isinstance(self.max_gamma, (int, float)) \
                 or not 1.0 <= float(self.max_gamma) < float("inf"):

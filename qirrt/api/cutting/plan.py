@@ -193,7 +193,8 @@ def _find_cuts(cutting, gates: Cuttable, options: CuttingOptions):
     if circuit.num_qubits <= options.max_qubits:  # nothing to cut; disconnected blocks still run apart
         return circuit, {"cuts": [], "minimum_reached": True}
     parameters = cutting.OptimizationParameters(seed=options.seed, max_gamma=options.max_gamma,
-                                                gate_lo=options.gate_cuts, wire_lo=options.wire_cuts)
+                                                max_backjumps=options.max_backjumps, gate_lo=options.gate_cuts,
+                                                wire_lo=options.wire_cuts)
     try:
         return cutting.find_cuts(circuit, parameters, cutting.DeviceConstraints(options.max_qubits))
     except ValueError as exc:
