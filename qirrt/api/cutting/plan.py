@@ -17,7 +17,12 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from qirrt.api.cutting.circuit import Cuttable, cuttable, register_positions, with_measurements
+from qirrt.api.cutting.circuit import (
+    Cuttable,
+    cuttable,
+    register_positions,
+    with_measurements,
+)
 from qirrt.api.cutting.options import CuttingError, CuttingOptions
 from qirrt.errors import require
 from qirrt.observables import PauliObservable
