@@ -35,6 +35,7 @@ error with 1/ratio² of the budget (5,500, 43,000 and 13,600 shots here).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import time
@@ -103,6 +104,10 @@ def main() -> None:
     parser.add_argument("--budget", type=int, help="total shots per run (default 200,000; 50,000 with --quick)")
     parser.add_argument("--repeats", type=int, help="seeds per circuit (default 24; 8 with --quick)")
     args = parser.parse_args()
+    if importlib.util.find_spec("qiskit_addon_cutting") is None:
+        print("skipping: qiskit-addon-cutting is not installed (pip install 'qirrt[cutting]')")
+        print(json.dumps({"benchmark": "cutting", "skipped": "qiskit-addon-cutting not installed"}))
+        return
     budget = args.budget or (50_000 if args.quick else 200_000)
     repeats = args.repeats or (8 if args.quick else 24)
     rows = []
