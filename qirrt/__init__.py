@@ -28,6 +28,7 @@ _LAZY = {
     "compile": ("qirrt.api.compile", "compile"),
     "run_batch": ("qirrt.api.mitigate.pipeline", "run_batch"),
     "connect": ("qirrt.api.run", "connect"),
+    "cut": ("qirrt.api.cutting", "cut"),
 }
 """Public names imported on first use: they pull in scipy, Qiskit's transpiler or ZeroMQ, which a
 plain `load` + `run` (and the `qirrt run` command) never needs."""
@@ -64,6 +65,7 @@ __all__ = [
     "__version__",
     "compile",
     "connect",
+    "cut",
     "exact",
     "load",
     "run",

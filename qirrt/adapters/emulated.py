@@ -10,6 +10,8 @@ busy cloud QPU, deterministically for a given seed and clock:
 * **drift**: the calibration changes every `DriftModel.epoch_s` — readout errors, gate errors and
   T1/T2 follow seeded log-normal random walks from the backend's snapshot. `calibration()` is the
   snapshot in force now; a job is simulated with the snapshot in force when it starts;
+* **noise**: the device's calibrated noise, or ideal qubits with ``noise=False`` (still transpiled for
+  the device and queued: a QPU lane whose answers tests can compare with exact values);
 * **failures**: a job fails with probability `failure_rate` (`TransientAdapterError` from
   `result`, as a device reset would);
 * **reservations**: `reserve(start, duration_s)` books exclusive time; jobs submitted with
@@ -101,7 +103,7 @@ class EmulatedQPU(HardwareAdapter):
 
     def __init__(self, backend: Any = "FakeKolkata", *, seed: int = 0, clock: Clock | None = None,
                  queue: QueueModel | None = None, drift: DriftModel | None = None, failure_rate: float = 0.02,
-                 method: str = "automatic", origin: datetime | float | None = None):
+                 method: str = "automatic", origin: datetime | float | None = None, noise: bool = True):
         from qirrt.adapters import resolve_backend
 
         if not 0.0 <= failure_rate <= 1.0:
@@ -114,6 +116,7 @@ class EmulatedQPU(HardwareAdapter):
         self.drift = DriftModel(**drift) if isinstance(drift, dict) else (drift or DriftModel())
         self.failure_rate = failure_rate
         self.method = method
+        self.noise = bool(noise)  # False: ideal qubits (queue, drift bookkeeping and failures as before)
         self.origin = utc(origin) if origin is not None else self.clock.now()
         self._jobs: dict[str, _EmulatedJob] = {}
         self._reservations: dict[str, Reservation] = {}
@@ -360,7 +363,7 @@ class EmulatedQPU(HardwareAdapter):
         from qirrt.executors.aer import AerExecutor
 
         if self._executor is None:
-            self._executor = AerExecutor(target=self.backend, method=self.method)
+            self._executor = AerExecutor(target=self.backend, method=self.method, noise=self.noise)
         calibration = self.calibration_at(job.start)
         results = self._executor.execute(job.programs, shots=job.shots, seed=job.seed, params=job.params,
                                          calibration=calibration, memory=job.memory)

@@ -50,7 +50,8 @@ def _make_executor_for_target(name: str, target: Any, transpile: bool):
 
 def run(program_or_source: Any, *, shots: int = 1000, seed: int | None = None, executor: str | Any = "local",
         params: Any = None, memory: bool = False, precision: str = "complex128",
-        mitigation: Any = None, observable: Any = None, target: Any = None, **options) -> Result | list[Result]:
+        mitigation: Any = None, observable: Any = None, target: Any = None, cutting: Any = None,
+        **options) -> Result | list[Result]:
     """Run a program (or anything `qirrt.load` accepts) and return its `Result`.
 
     `params` binds the program's parameters: a mapping name → value, a sequence in
@@ -71,12 +72,21 @@ def run(program_or_source: Any, *, shots: int = 1000, seed: int | None = None, e
     executor name, the program is compiled for the device once and run as compiled (an executor that
     re-transpiled it would cancel the folds, DD pulses and twirling Paulis), and the steps use the
     device's calibration.
+
+    `cutting` (``{"max_qubits": 12}``, see `qirrt.api.cutting`) cuts the program into pieces of at most
+    that many qubits, runs the subexperiments (`shots` each, `mitigation` applied to each) as one batch
+    and returns the reconstructed ⟨`observable`⟩ with ``metadata["cutting"]["std_error"]``.
     """
     from qirrt.api.load import load
     from qirrt.executors.base import check_shots
 
     check_shots(shots)
     program = load(program_or_source)
+    if cutting is not None:
+        from qirrt.api.cutting import run_cut
+
+        return run_cut(program, cutting, observable, executor=executor, shots=shots, seed=seed, params=params,
+                       mitigation=mitigation, target=target, for_target=executor_for_target, **options)
     if mitigation is not None or observable is not None:
         return _run_mitigated(program, mitigation, observable, executor=executor, target=target, shots=shots,
                               seed=seed, params=params, options=options)

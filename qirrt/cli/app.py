@@ -142,6 +142,12 @@ def inspect(input_path: Path, as_json: bool, profile: str | None, strict: bool =
               help="Device to run against, e.g. FakeKolkata (extra `fake-backends`): its calibrated noise on the "
                    "aer executor (extra `aer`), the device itself for adapters (emulated, qiskit-backend); also "
                    "what mitigation steps use. See `qirrt targets`.")
+@click.option("--cut-max-qubits", type=int, metavar="K",
+              help="Cut the program into pieces of at most K qubits (extra `cutting`), run the pieces as one batch "
+                   "and print the reconstructed <OBSERVABLE> ± its standard error; --shots is per subexperiment.")
+@click.option("--plan", "plan_only", is_flag=True,
+              help="With --cut-max-qubits: print the cuts, subexperiments, sampling overhead and shots, and run "
+                   "nothing.")
 @click.option("--strict", is_flag=True, help=STRICT_HELP)
 @click.option("--no-cache", is_flag=True,
               help="Load and JIT-compile afresh: neither read nor fill qirrt's disk cache of loaded programs and "
@@ -152,7 +158,7 @@ def run(input_path: Path, shots: int, seed: int | None, executor: str, params_te
         precision: str, max_jit_instructions: int | None, as_json: bool, output_schema: bool,
         plot: Path | None, quiet: bool, progress_interval_s: float = 5.0, mitigation: str | None = None,
         observable: str | None = None, mitigation_target: str | None = None, strict: bool = False,
-        no_cache: bool = False) -> None:
+        no_cache: bool = False, cut_max_qubits: int | None = None, plan_only: bool = False) -> None:
     """Run INPUT and print its counts.
 
     \b
@@ -180,6 +186,12 @@ def run(input_path: Path, shots: int, seed: int | None, executor: str, params_te
     progress = functools.partial(Progress, quiet=quiet, interval_s=progress_interval_s)
     announce_cold_kernels(executor, precision, quiet=quiet)
     batch = _is_batch(params)
+    if cut_max_qubits is not None or plan_only:
+        from qirrt.cli.cutting import run_cut
+
+        run_cut(program, cut_max_qubits, observable, mitigation, mitigation_target, shots=shots, seed=seed,
+                executor=executor, params=params, as_json=as_json, plan_only=plan_only, progress=progress)
+        return
     if mitigation is not None or (observable is not None and not batch):
         if batch or params is not None:
             from qirrt.errors import PassError

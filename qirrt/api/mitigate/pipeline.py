@@ -316,6 +316,9 @@ class _Batch:
             time_s += shots * (duration_ns * 1e-9 + repetition_delay_s)
         overhead = 1.0
         items = []
+        shots_of: dict[int, int] = {}  # id(leaf) -> its requests' shots (one pass: batches of thousands of items)
+        for r in self.requests:
+            shots_of[id(r.node)] = shots_of.get(id(r.node), 0) + r.shots
         for item, per_leaf, reference_shots in zip(self.items, self.shots_per_circuit, self.reference_shots):
             leaves = [leaf for g in item.groups for leaf in g.tree.leaves()]
             item_overhead = _sampling_overhead(item)
@@ -324,7 +327,7 @@ class _Batch:
                           else None, "groups": len(item.groups),
                           "circuits": len(leaves) + (len(item.groups) if reference_shots else 0),
                           "shots_per_circuit": per_leaf, "reference_shots": reference_shots,
-                          "shots": sum(r.shots for r in self.requests if any(r.node is leaf for leaf in leaves))
+                          "shots": sum(shots_of.get(id(leaf), 0) for leaf in {id(x): x for x in leaves}.values())
                           + reference_shots * len(item.groups),
                           "sampling_overhead": item_overhead})
         first = self.items[0] if self.items else None
@@ -377,6 +380,7 @@ class _Batch:
             if isinstance(outcome, Estimate):
                 raise PassError("the pipeline produced an expectation value but no observable was given")
             metadata["mitigation"]["quasi_probabilities"] = dict(outcome.probabilities)
+            metadata["mitigation"]["effective_shots"] = outcome.shots
             return Result(counts=counts, shots=reference_shots, metadata=metadata)
         value, variance = 0.0, 0.0
         for outcome, g in zip(mitigated, item.groups):

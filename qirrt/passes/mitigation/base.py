@@ -157,11 +157,13 @@ def _circuits(item) -> int:
 
 
 def _effective_shots(items, weights) -> int:
-    """Shots of an equally-good single sample: (Σ|w|)² / Σ(w²/nᵢ) (the total for a plain average)."""
+    """Shots of an equally-good single sample: (Σw)² / Σ(w²/nᵢ), so that the combination's variance
+    Σ wᵢ² σ²/nᵢ is σ²(Σw)²/n: the total for a plain average, fewer than any nᵢ for an extrapolation whose
+    weights have both signs (ZNE's (1.5, −0.5) at n shots each: 0.4·n)."""
     denominator = sum(w * w / max(_shots(i), 1) for i, w in zip(items, weights))
     if denominator == 0:
         return sum(_shots(i) for i in items)
-    return max(round(sum(abs(w) for w in weights) ** 2 / denominator), 1)
+    return max(round(sum(weights) ** 2 / denominator), 1)
 
 
 # -- tags -------------------------------------------------------------------------------------------
