@@ -104,7 +104,7 @@ class Pipeline:
         for p in passes:
             if not isinstance(p, MitigationStep):
                 raise PassError(f"'{p}' is not a mitigation step: mitigation pipelines take "
-                                "zne, ddd, twirl, readout and pec (run other passes before mitigating)")
+                                "zne, ddd, twirl, readout, readout-model and pec (run other passes before mitigating)")
         return cls(tuple(passes))
 
     def __str__(self) -> str:
@@ -163,7 +163,7 @@ def _without_double_readout(steps: tuple[MitigationStep, ...]) -> tuple[Mitigati
     readout inversion off; PEC's inversion switches ZNE's scaling off."""
     from dataclasses import fields, replace
 
-    has_readout = any(s.name == "readout" for s in steps)
+    has_readout = any(s.name in ("readout", "readout-model") for s in steps)
     pec_inverts = any(s.name == "pec" and getattr(s, "readout", None) == "auto" for s in steps)
     if not has_readout and not pec_inverts:
         return steps

@@ -235,14 +235,19 @@ class ReadoutMitigation(MitigationStep):
                                        "context at combine time")
             matrices = self.matrices_from_calibration(layout, calibration)
         corrected = self.correct(as_distribution(result), layout, matrices)
-        extra = sum(d.shots for _, d, _ in calibrations)
-        corrected = QuasiDistribution(corrected.probabilities, corrected.shots,
-                                      corrected.circuits + len(calibrations))
-        if observable is not None:
-            outcome = linear_combination([corrected], [1.0], observable, {"calibration_shots": extra})
-            return type(outcome)(outcome.value, outcome.std_error, corrected.shots + extra, outcome.circuits,
-                                 outcome.details)
-        return corrected
+        return corrected_outcome(corrected, [d for _, d, _ in calibrations], observable)
+
+
+def corrected_outcome(corrected: QuasiDistribution, calibrations: Sequence[QuasiDistribution], observable):
+    """A corrected target distribution as a step's outcome: the calibration circuits and shots it cost
+    counted in, and ⟨O⟩ (an `Estimate`) when an observable is given."""
+    extra = sum(d.shots for d in calibrations)
+    corrected = QuasiDistribution(corrected.probabilities, corrected.shots, corrected.circuits + len(calibrations))
+    if observable is not None:
+        outcome = linear_combination([corrected], [1.0], observable, {"calibration_shots": extra})
+        return type(outcome)(outcome.value, outcome.std_error, corrected.shots + extra, outcome.circuits,
+                             outcome.details)
+    return corrected
 
 
 def _has_readout(calibration, phys: int) -> bool:
@@ -261,5 +266,6 @@ __all__ = [
     "ReadoutMitigation",
     "calibration_program",
     "confusion_from_errors",
+    "corrected_outcome",
     "nearest_probability",
 ]

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from qirrt.errors import PassError
 from qirrt.observables import MeasurementLayout, strip_key
-from qirrt.passes.mitigation.base import QuasiDistribution, as_distribution
+from qirrt.passes.outcomes import QuasiDistribution, as_distribution
 
 if TYPE_CHECKING:
     from qirrt.device.calibration import Calibration

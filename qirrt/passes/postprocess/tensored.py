@@ -16,7 +16,7 @@ from typing import ClassVar
 import numpy as np
 
 from qirrt.errors import CalibrationError, PassError
-from qirrt.passes.mitigation.base import QuasiDistribution
+from qirrt.passes.outcomes import QuasiDistribution
 from qirrt.passes.postprocess.base import CalibrationData, PostProcessor, Requirements
 from qirrt.passes.postprocess.dense import (
     apply_per_axis,
