@@ -10,12 +10,7 @@ from __future__ import annotations
 
 from qirrt.passes.base import Pass, PassContext
 from qirrt.passes.manager import PassManager
-from qirrt.passes.pipeline import (
-           format_pass,
-           format_pipeline,
-           parse_pass,
-           parse_pipeline,
-)
+from qirrt.passes.pipeline import format_pass, format_pipeline, parse_pass, parse_pipeline
 from qirrt.passes.registry import available_passes, pass_class, register_pass
 
 __all__ = ["Pass", "PassContext", "PassManager", "available_passes", "format_pass", "format_pipeline",

@@ -24,15 +24,7 @@ from dataclasses import dataclass, field
 from qirrt.errors import PassError
 from qirrt.qir.dialect import GATES, PARAMETER_FN, QIS_PREFIX
 from qirrt.qir.emitter import qubit
-from qirrt.qir.text import (
-    Instr,
-    double_literal,
-    entry_span,
-    is_label,
-    parse_arg,
-    parse_double,
-    static_pointer,
-)
+from qirrt.qir.text import Instr, double_literal, entry_span, is_label, parse_arg, parse_double, static_pointer
 
 PHYSICAL_ATTR = "qirrt_physical_qubits"
 """Entry-point attribute: module qubit i runs on physical qubit `physical[i]` (comma-separated)."""
