@@ -50,7 +50,8 @@ def _make_executor_for_target(name: str, target: Any, transpile: bool):
 
 def run(program_or_source: Any, *, shots: int = 1000, seed: int | None = None, executor: str | Any = "local",
         params: Any = None, memory: bool = False, precision: str = "complex128",
-        mitigation: Any = None, observable: Any = None, target: Any = None, **options) -> Result | list[Result]:
+        mitigation: Any = None, observable: Any = None, target: Any = None, postprocess: Any = None,
+        **options) -> Result | list[Result]:
     """Run a program (or anything `qirrt.load` accepts) and return its `Result`.
 
     `params` binds the program's parameters: a mapping name → value, a sequence in
@@ -71,12 +72,22 @@ def run(program_or_source: Any, *, shots: int = 1000, seed: int | None = None, e
     executor name, the program is compiled for the device once and run as compiled (an executor that
     re-transpiled it would cancel the folds, DD pulses and twirling Paulis), and the steps use the
     device's calibration.
+
+    `postprocess` (a post-processor such as ``"mlp"`` or ``"readout-model{name=mlp}"``, a `PostProcessor`
+    object, or a fitted ``{"name": ..., "state": ...}`` spec; see `qirrt.passes.postprocess`) runs last
+    in that pipeline: it is fitted on calibration circuits run in the same batch (or on the calibration
+    snapshot) and corrects the outcome; without an observable the corrected quasi-probabilities are in
+    ``metadata["mitigation"]["quasi_probabilities"]``.
     """
     from qirrt.api.load import load
     from qirrt.executors.base import check_shots
 
     check_shots(shots)
     program = load(program_or_source)
+    if postprocess is not None:
+        from qirrt.api.mitigate.pipeline import with_postprocess
+
+        mitigation = with_postprocess(mitigation, postprocess)
     if mitigation is not None or observable is not None:
         return _run_mitigated(program, mitigation, observable, executor=executor, target=target, shots=shots,
                               seed=seed, params=params, options=options)
