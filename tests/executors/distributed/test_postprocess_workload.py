@@ -45,7 +45,19 @@ def _local(postprocess, seed):
     return qirrt.run(qirrt.load(BELL), executor="local", shots=400, seed=seed, postprocess=postprocess)
 
 
-@pytest.mark.timeout(240)
+def test_the_workloads_execution_options_apply_a_shipped_state_in_process(monkeypatch):
+    """The workload run in this process, as its sandbox runs it (the cluster test below is slow: ~90 s)."""
+    monkeypatch.syspath_prepend(str(HERE))
+    import postprocessed
+
+    value = postprocessed.Corrected({"postprocess": SHIPPED, "seed": 3}).run()
+    quasi = value["metadata"]["mitigation"]["quasi_probabilities"]
+    assert quasi == pytest.approx(_local(SHIPPED, 3).metadata["mitigation"]["quasi_probabilities"], abs=1e-12)
+    assert min(quasi.get("01", 0.0), quasi.get("10", 0.0)) < -0.05
+
+
+@pytest.mark.slow  # two sandboxed workloads: ~90 s on a loaded 2-core box
+@pytest.mark.timeout(300)
 def test_a_fitted_state_ships_with_the_job_and_is_applied_on_the_worker(monkeypatch):
     monkeypatch.syspath_prepend(str(HERE))
     with LocalCluster(heartbeat_interval_ms=100) as cluster:
