@@ -20,6 +20,24 @@ gate noise is left in, so neither corrector can reach zero.
 
 Goal: where errors are correlated, the learned model's mean TVD is ≥ 1.5× lower than the tensored inverse's;
 where they are not, it is no worse (ratio ≥ 1). Prints a table, then one JSON line.
+
+Measured 2026-12-03 on the 2-core development box, 8000 shots, seed 7 (settings fixed before the run):
+
+| noise        | circuit     |  none | tensored | learned | tensored / learned |
+|--------------|-------------|------:|---------:|--------:|-------------------:|
+| correlated   | ghz5        | 0.289 |    0.063 |   0.034 |              1.86× |
+| correlated   | basis-10110 | 0.366 |    0.301 |   0.057 |              5.29× |
+| correlated   | bell-pairs  | 0.321 |    0.152 |   0.026 |              5.76× |
+| uncorrelated | ghz5        | 0.074 |    0.020 |   0.017 |              1.18× |
+| uncorrelated | basis-10110 | 0.058 |    0.004 |   0.002 |              2.20× |
+| uncorrelated | bell-pairs  | 0.058 |    0.015 |   0.012 |              1.28× |
+
+Means: correlated 0.172 (tensored) vs 0.039 (learned), 4.4×; uncorrelated 0.013 vs 0.010, 1.27×: both goals
+met (``--quick``, 3000 shots: 4.9× and 1.46×). The tensored inverse does well on GHZ even with crosstalk because
+its two calibration states (all zeros, all ones) are GHZ's own outcomes; it fails on states with mixed
+neighbours (10110). Part of the learned model's edge without correlations is that its output is a proper
+distribution while the plain inverse leaves negative quasi-probabilities, which count in the TVD. Each learned
+fit takes 1–3.5 s (32 calibration circuits, L-BFGS).
 """
 
 from __future__ import annotations
