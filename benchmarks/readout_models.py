@@ -52,13 +52,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
-from qiskit import QuantumCircuit  # noqa: E402
+import numpy as np
+from qiskit import QuantumCircuit
 
-import qirrt  # noqa: E402
-from qirrt.api.mitigate.pipeline import run as run_mitigated  # noqa: E402
-from qirrt.executors.aer import AerExecutor  # noqa: E402
-from qirrt.qir.exact import exact_distribution  # noqa: E402
+import qirrt
+from qirrt.api.mitigate.pipeline import run as run_mitigated
+from qirrt.executors.aer import AerExecutor
+from qirrt.qir.exact import exact_distribution
 
 DELTA = 0.08
 TARGET = "FakeKolkata"

@@ -20,7 +20,11 @@ SHIPPED = TensoredReadoutInverse(width=2, positions=(0, 1), p01=(0.1, 0.1), p10=
 @pytest.fixture(autouse=True)
 def builtins():
     from qirrt.passes.mitigation.readout_model import ReadoutModel
-    from qirrt.passes.postprocess import available_postprocessors, register_postprocessor, unregister_postprocessor
+    from qirrt.passes.postprocess import (
+        available_postprocessors,
+        register_postprocessor,
+        unregister_postprocessor,
+    )
     from qirrt.passes.registry import available_passes, register_pass
 
     if "readout-model" not in available_passes():  # an install older than this checkout (CI installs it)

@@ -20,7 +20,7 @@ from qiskit import QuantumCircuit
 
 import qirrt
 from qirrt.api.mitigate.pipeline import run as run_mitigated
-from qirrt.errors import PassError
+from qirrt.errors import PassError, PluginError
 from qirrt.passes.outcomes import QuasiDistribution
 from qirrt.passes.postprocess import (
     CalibrationData,
@@ -189,7 +189,7 @@ def test_a_user_plugin_is_found_through_its_entry_point(monkeypatch):
     fitted = SymmetricFlip().fit(CalibrationData(2, (0, 1), (0, 1), None, (
         ("00", QuasiDistribution({"00": 0.8, "01": 0.1, "10": 0.1}, 1000)),)))
     assert fitted.epsilon == pytest.approx(0.1) and fitted.width == 2
-    with pytest.raises(Exception, match="two post-processors are named 'symmetric-flip'"):
+    with pytest.raises(PluginError, match="two post-processors are named 'symmetric-flip'"):
         register_postprocessor(dataclasses.make_dataclass("Twin", [], bases=(SymmetricFlip,), frozen=True))
 
 
