@@ -81,3 +81,21 @@ def test_a_fitted_state_ships_with_the_job_and_is_applied_on_the_worker(monkeypa
     corrected = refit["metadata"]["mitigation"]["quasi_probabilities"]
     assert set(corrected) <= {"00", "11"} and corrected["00"] == pytest.approx(0.5, abs=0.1)
     assert corrected == pytest.approx(_local("tensored", 4).metadata["mitigation"]["quasi_probabilities"], abs=1e-12)
+
+
+@pytest.mark.timeout(120)
+def test_qirrt_run_on_a_cluster_with_postprocess(monkeypatch):
+    """`qirrt.run(executor=cluster, postprocess=...)`: the calibration circuits run on the cluster in the same
+    batch as the program; the fit and the correction happen on the client."""
+    monkeypatch.syspath_prepend(str(HERE))
+    from postprocessed import BELL
+
+    with LocalCluster(heartbeat_interval_ms=100) as cluster:
+        cluster.add_worker("local", name="sim")
+        on_cluster = qirrt.run(qirrt.load(BELL), executor=cluster.as_executor(), shots=400, seed=8,
+                               postprocess="tensored")
+        shipped = qirrt.run(qirrt.load(BELL), executor=cluster.as_executor(), shots=400, seed=8, postprocess=SHIPPED)
+    assert on_cluster.metadata["mitigation"]["quasi_probabilities"] == pytest.approx(
+        _local("tensored", 8).metadata["mitigation"]["quasi_probabilities"], abs=1e-12)
+    assert shipped.metadata["mitigation"]["quasi_probabilities"] == pytest.approx(
+        _local(SHIPPED, 8).metadata["mitigation"]["quasi_probabilities"], abs=1e-12)
