@@ -377,3 +377,21 @@ def test_random_states_are_accepted_or_refused_clearly(name, state):
     else:
         assert isinstance(processor, PostProcessor) and processor.name == name
         assert resolve(json.loads(json.dumps(processor.to_spec()))) == processor
+
+
+def test_fitting_mlp_without_scikit_learn_names_the_extra_but_a_shipped_state_applies(monkeypatch):
+    import sys
+
+    from qirrt.errors import MissingOptionalDependencyError
+
+    data = CalibrationData(2, (0, 1), (0, 1), None, tuple(
+        (state, QuasiDistribution({state: 0.9, "00" if state != "00" else "11": 0.1}, 500))
+        for state in ("00", "01", "10", "11")))
+    # a hand-made network: each bit's posterior follows its own measured bit
+    layers = (((3.0, 0.0), (0.0, 3.0)), ((2.0, 0.0), (0.0, 2.0)))
+    shipped = LearnedReadoutCorrector(width=2, positions=(0, 1), weights=layers, biases=((0.0, 0.0), (-2.0, -2.0)))
+    monkeypatch.setitem(sys.modules, "sklearn.neural_network", None)
+    with pytest.raises(MissingOptionalDependencyError, match=re.escape("qirrt[learned]")):
+        LearnedReadoutCorrector().fit(data)
+    out = shipped.apply({"00": 10, "11": 90})  # numpy only
+    assert sum(out.probabilities.values()) == pytest.approx(1.0) and out.probabilities["11"] > 0.8
