@@ -29,7 +29,7 @@ README = ROOT / "README.md"
 MARKER = re.compile(r"<!-- readme-test: (?P<words>[^>]*?) -->")
 EXTRA_MODULES = {"plot": "matplotlib", "fake-backends": "qiskit_ibm_runtime", "cirq": "cirq",
                  "pennylane": "pennylane", "qdk": "qdk", "pytket": "pytket.qir", "mitiq": "mitiq",
-                 "cudaq": "cudaq", "ray": "ray", "cutting": "qiskit_addon_cutting"}
+                 "cudaq": "cudaq", "ray": "ray", "cutting": "qiskit_addon_cutting", "learned": "sklearn"}
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ def _make_executor_for_target(name: str, target: Any, transpile: bool):
 def run(program_or_source: Any, *, shots: int = 1000, seed: int | None = None, executor: str | Any = "local",
         params: Any = None, memory: bool = False, precision: str = "complex128",
         mitigation: Any = None, observable: Any = None, target: Any = None, cutting: Any = None,
+        postprocess: Any = None,
         **options) -> Result | list[Result]:
     """Run a program (or anything `qirrt.load` accepts) and return its `Result`.
 
@@ -76,12 +77,21 @@ def run(program_or_source: Any, *, shots: int = 1000, seed: int | None = None, e
     `cutting` (``{"max_qubits": 12}``, see `qirrt.api.cutting`) cuts the program into pieces of at most
     that many qubits, runs the subexperiments (`shots` each, `mitigation` applied to each) as one batch
     and returns the reconstructed ⟨`observable`⟩ with ``metadata["cutting"]["std_error"]``.
+    `postprocess` (a post-processor such as ``"mlp"`` or ``"readout-model{name=mlp}"``, a `PostProcessor`
+    object, or a fitted ``{"name": ..., "state": ...}`` spec; see `qirrt.passes.postprocess`) runs last
+    in that pipeline: it is fitted on calibration circuits run in the same batch (or on the calibration
+    snapshot) and corrects the outcome; without an observable the corrected quasi-probabilities are in
+    ``metadata["mitigation"]["quasi_probabilities"]``.
     """
     from qirrt.api.load import load
     from qirrt.executors.base import check_shots
 
     check_shots(shots)
     program = load(program_or_source)
+    if postprocess is not None:
+        from qirrt.api.mitigate.pipeline import with_postprocess
+
+        mitigation = with_postprocess(mitigation, postprocess)
     if cutting is not None:
         from qirrt.api.cutting import run_cut
 

@@ -42,6 +42,8 @@ class Pass:
     name: ClassVar[str] = ""
     analysis: ClassVar[bool] = False
     """True for passes that only read the program and write `ctx.properties`."""
+    option_names: ClassVar[dict[str, str]] = {}
+    """Field → option name where the option is not the field in kebab case (an option called ``name``)."""
 
     def apply(self, program: Program, ctx: PassContext) -> Program:
         raise NotImplementedError
@@ -60,7 +62,7 @@ class Pass:
             else:
                 default = dataclasses.MISSING
             if value != default:
-                options.append((kebab(f.name), render_value(value)))
+                options.append((self.option_names.get(f.name, kebab(f.name)), render_value(value)))
         return options
 
     def __str__(self) -> str:

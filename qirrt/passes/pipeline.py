@@ -31,7 +31,8 @@ from qirrt.passes.spec import (
 def _fields(cls: type) -> dict[str, tuple[dataclasses.Field, object]]:
     """kebab option name → (field, resolved type) for a pass class."""
     hints = typing.get_type_hints(cls)
-    return {kebab(f.name): (f, hints[f.name]) for f in dataclasses.fields(cls) if f.init}
+    renamed = getattr(cls, "option_names", {})
+    return {renamed.get(f.name, kebab(f.name)): (f, hints[f.name]) for f in dataclasses.fields(cls) if f.init}
 
 
 def _convert(text: str, kind, where: str):

@@ -3,7 +3,9 @@
 What a workload's ``execution_options = {"passes": "zne{scale-factors=1,3,5}"}`` (or the seed's decorator
 chain, ``["ErrorMitigatedExecutionBackend", "zne"]``) turns into on its worker: every program runs through
 `qirrt.api.mitigate.pipeline.run_batch` on the inner executor, so each `Result` has the mitigated
-``expectation`` (with an observable) and ``metadata["mitigation"]``. Loaded by name, as
+``expectation`` (with an observable) and ``metadata["mitigation"]``. ``postprocess`` (a post-processor
+name, or a fitted ``{"name": ..., "state": ...}`` spec shipped with the job) is appended as the last
+step, ``readout-model``. Loaded by name, as
 ``qirrt.api.mitigate.executor:MitigatedExecutor`` or the ``mitigated`` executor plugin.
 """
 
@@ -39,9 +41,13 @@ class MitigatedExecutor(Executor):
     name = "mitigated"
 
     def __init__(self, executor: Any = "local", *, mitigation: Any = None, observable: Any = None,
-                 target: Any = None, calibration: Any = None, shot_budget: int | None = None):
+                 target: Any = None, calibration: Any = None, shot_budget: int | None = None,
+                 postprocess: Any = None):
+        from qirrt.api.mitigate.pipeline import with_postprocess
+
         self.inner = executor
         self.mitigation = pipeline_text(mitigation) if not hasattr(mitigation, "steps") else mitigation
+        self.mitigation = with_postprocess(self.mitigation, postprocess)
         self.observable = observable
         self.target = target
         self.calibration = calibration

@@ -104,7 +104,7 @@ class Pipeline:
         for p in passes:
             if not isinstance(p, MitigationStep):
                 raise PassError(f"'{p}' is not a mitigation step: mitigation pipelines take "
-                                "zne, ddd, twirl, readout and pec (run other passes before mitigating)")
+                                "zne, ddd, twirl, readout, readout-model and pec (run other passes before mitigating)")
         return cls(tuple(passes))
 
     def __str__(self) -> str:
@@ -158,12 +158,30 @@ class Pipeline:
                             ctx=ctx)
 
 
+def with_postprocess(mitigation, postprocess):
+    """`mitigation` with a post-processor appended as its last step (`readout-model`), or `mitigation` as it
+    is when `postprocess` is None. `postprocess` is a post-processor name (``"mlp"``), step text
+    (``"readout-model{name=mlp,source=circuits}"``), a `PostProcessor` (fitted or not) or a fitted
+    ``{"name": ..., "state": ...}`` spec."""
+    from qirrt.passes.mitigation.readout_model import ReadoutModel
+
+    if postprocess is None:
+        return mitigation
+    if isinstance(postprocess, str) and postprocess.strip().startswith(ReadoutModel.name):
+        from qirrt.passes.pipeline import parse_pass
+
+        step = parse_pass(postprocess)
+    else:
+        step = ReadoutModel.of(postprocess)
+    return Pipeline((*Pipeline.parse(mitigation).steps, step))
+
+
 def _without_double_readout(steps: tuple[MitigationStep, ...]) -> tuple[MitigationStep, ...]:
     """`steps` handling measurement error once: a readout step switches ZNE's readout scaling and PEC's
     readout inversion off; PEC's inversion switches ZNE's scaling off."""
     from dataclasses import fields, replace
 
-    has_readout = any(s.name == "readout" for s in steps)
+    has_readout = any(s.name in ("readout", "readout-model") for s in steps)
     pec_inverts = any(s.name == "pec" and getattr(s, "readout", None) == "auto" for s in steps)
     if not has_readout and not pec_inverts:
         return steps
@@ -770,4 +788,5 @@ def _measurement_result(mitiq, program: Program, counts: Mapping[str, int]):
 
 
 __all__ = ["DEFAULT_REPETITION_DELAY_S", "EnrichedExecutionBackend", "ErrorMitigatedExecutionBackend",
-           "ExecutionBackend", "Node", "Pipeline", "Plan", "mitiq_executor", "plan", "plan_batch", "run", "run_batch"]
+           "ExecutionBackend", "Node", "Pipeline", "Plan", "mitiq_executor", "plan", "plan_batch", "run", "run_batch",
+           "with_postprocess"]

@@ -80,13 +80,15 @@ class RuntimeWorkerBase:
         raise NotImplementedError("a RuntimeWorkerBase subclass overrides run()")
 
     def execute(self, program, *, shots: int = 1000, seed: int | None = None, params: dict | None = None,
-                observable=None) -> dict:
+                observable=None, postprocess=None) -> dict:
         """Run one program (a `Program` or QIR text) on `backend_name` and return its result as a dict.
 
         `execution_options` apply: ``passes`` (a mitigation pipeline, or the seed's decorator list such as
         ``["ErrorMitigatedExecutionBackend", "zne"]``) and ``observable`` (a Pauli string; `observable`
         here overrides it) run the program through that pipeline, so the result has the mitigated
-        ``expectation``."""
+        ``expectation``. ``postprocess`` (a post-processor name such as ``"mlp"``, fitted on the worker from
+        calibration circuits run in this job, or a fitted ``{"name": ..., "state": ...}`` spec shipped with
+        the job; `postprocess` here overrides it) is the pipeline's last step."""
         from qirrt.executors.registry import new_executor
         from qirrt.qir.program import Program
 
@@ -94,14 +96,16 @@ class RuntimeWorkerBase:
         passes = options.pop("passes", None)
         observable = observable if observable is not None else options.pop("observable", None)
         options.pop("observable", None)
+        postprocess = postprocess if postprocess is not None else options.pop("postprocess", None)
+        options.pop("postprocess", None)
         if options:
             raise WorkloadError(f"unknown execution_options {', '.join(sorted(options))} of {type(self).__name__}; "
-                                f"known: passes (a mitigation pipeline), observable")
+                                f"known: passes (a mitigation pipeline), observable, postprocess")
         if isinstance(program, str):
             program = Program.from_ir(program)
-        if passes or observable is not None:
+        if passes or observable is not None or postprocess is not None:
             executor = new_executor(MITIGATED_EXECUTOR, executor=self.backend_name, mitigation=passes,
-                                    observable=observable)
+                                    observable=observable, postprocess=postprocess)
         else:
             executor = new_executor(self.backend_name)
         spec = {"id": uuid.uuid4().hex, "shots": shots, "seed": seed, "params": params,

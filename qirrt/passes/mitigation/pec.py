@@ -227,7 +227,11 @@ class ProbabilisticErrorCancellation(MitigationStep):
         calibration = getattr(ctx, "calibration", None) if ctx is not None else None
         if self.readout == "off" or calibration is None or any(isinstance(r, Estimate) for r in results):
             return list(results), 1.0
-        from qirrt.passes.mitigation.readout import ReadoutLayout, ReadoutMitigation, _has_readout
+        from qirrt.passes.mitigation.readout import (
+            ReadoutLayout,
+            ReadoutMitigation,
+            _has_readout,
+        )
 
         layout = ReadoutLayout.of(programs[0])
         if not layout.measured or not all(_has_readout(calibration, layout.physical_qubit(p))

@@ -25,17 +25,32 @@ recorded bits no final measurement explains (``bool`` records) are left as they 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
 from qirrt.errors import CalibrationError, PassError
-from qirrt.observables import MeasurementLayout, strip_key
+from qirrt.observables import strip_key
 from qirrt.passes.circuit import Circuit, Gate, Op, Raw
-from qirrt.passes.mitigation.base import MitigationStep, QuasiDistribution, as_distribution
-from qirrt.passes.mitigation.base import linear_combination, tag_of, tagged
+from qirrt.passes.mitigation.base import (
+    MitigationStep,
+    QuasiDistribution,
+    as_distribution,
+    linear_combination,
+    tag_of,
+    tagged,
+)
+from qirrt.passes.postprocess.base import ReadoutLayout
+from qirrt.passes.postprocess.dense import (
+    MAX_DENSE_BITS,
+    confusion_from_errors,
+    dense,
+    nearest_probability,
+    sparse,
+)
+from qirrt.passes.postprocess.tensored import TensoredReadoutInverse
 
 METHODS = ("inverse", "least-squares")
 MODES = ("auto", "full", "tensored")
@@ -43,95 +58,27 @@ SOURCES = ("auto", "calibration", "circuits")
 FIXED = "mitigation_fixed"
 """``Program.metadata`` flag: a calibration circuit that later pipeline steps must not expand."""
 
-MAX_DENSE_BITS = 20
 
+def calibration_program(program, layout: ReadoutLayout, state: str):
+    """The program's measurements and records, preceded by X on the qubits `state` (bits over the measured
+    key positions, in key order) sets to one; flagged so later pipeline steps leave it alone."""
+    from dataclasses import replace
 
-def confusion_from_errors(p01: float, p10: float) -> np.ndarray:
-    """A 2×2 confusion matrix from P(1|0) and P(0|1)."""
-    return np.array([[1 - p01, p10], [p01, 1 - p10]], dtype=float)
-
-
-@dataclass(frozen=True)
-class ReadoutLayout:
-    """Which key position holds which module qubit's final measurement, and the key's width."""
-
-    width: int
-    qubit_at: dict[int, int]  # key position -> module qubit
-    physical: list[int] | None
-
-    @classmethod
-    def of(cls, program) -> ReadoutLayout:
-        layout = MeasurementLayout.of(program)
-        physical = program.metadata.get("physical_qubits") or _physical_attr(program.ir)
-        return cls(layout.width, {pos: q for q, pos in layout.positions.items()}, physical)
-
-    @property
-    def measured(self) -> list[int]:
-        """Key positions with a qubit, in key order."""
-        return sorted(self.qubit_at)
-
-    def physical_qubit(self, position: int) -> int:
-        q = self.qubit_at[position]
-        return self.physical[q] if self.physical is not None and q < len(self.physical) else q
-
-
-def _physical_attr(ir: str) -> list[int] | None:
-    import re
-
-    match = re.search(r'"qirrt_physical_qubits"="([0-9,]+)"', ir)
-    return [int(v) for v in match.group(1).split(",")] if match else None
-
-
-# -- dense helpers ----------------------------------------------------------------------------------
-def _dense(distribution: Mapping[str, float], width: int) -> tuple[np.ndarray, str]:
-    if width > MAX_DENSE_BITS:
-        raise PassError(f"readout mitigation handles at most {MAX_DENSE_BITS} recorded bits, the program records "
-                        f"{width}")
-    vector = np.zeros(2 ** width)
-    template = ""
-    for key, p in distribution.items():
-        bits = strip_key(key)
-        if len(bits) != width:
-            raise PassError(f"count key {key!r} has {len(bits)} bits where the program records {width}")
-        vector[int(bits, 2) if bits else 0] += p
-        template = template or key
-    return vector, template
-
-
-def _sparse(vector: np.ndarray, width: int, template: str, cutoff: float = 1e-12) -> dict[str, float]:
-    spaces = [i for i, ch in enumerate(template) if ch == " "]
-    out = {}
-    for index in np.flatnonzero(np.abs(vector) > cutoff):
-        bits = format(int(index), f"0{width}b") if width else ""
-        for position in spaces:
-            bits = bits[:position] + " " + bits[position:]
-        out[bits] = float(vector[index])
-    return out
-
-
-def _apply_per_axis(vector: np.ndarray, width: int, matrices: Mapping[int, np.ndarray]) -> np.ndarray:
-    tensor = vector.reshape((2,) * width) if width else vector
-    for axis, m in matrices.items():
-        tensor = np.moveaxis(np.tensordot(m, tensor, axes=([1], [axis])), 0, axis)
-    return tensor.reshape(-1)
-
-
-def nearest_probability(quasi: np.ndarray) -> np.ndarray:
-    """The probability vector closest (L2) to a quasi-probability vector summing to one (Smolin et al.)."""
-    order = np.argsort(quasi)
-    values = quasi[order].astype(float).copy()
-    n = len(values)
-    accumulated = 0.0
-    i = 0
-    while i < n and values[i] + accumulated / (n - i) < 0:
-        accumulated += values[i]
-        values[i] = 0.0
-        i += 1
-    if i < n:
-        values[i:] += accumulated / (n - i)
-    out = np.empty_like(values)
-    out[order] = values
-    return out
+    circuit = Circuit.from_program(program)
+    if not circuit.is_straight_line:
+        raise PassError("readout calibration circuits need a straight-line program: use source=calibration "
+                        "with a Calibration snapshot for programs with branches")
+    flips = [layout.qubit_at[p] for p, bit in zip(layout.measured, state) if bit == "1"]
+    final: dict[int, int] = {}
+    items = circuit.blocks[0].items
+    for i, item in enumerate(items):
+        if isinstance(item, Op) and item.name in ("mz", "m", "mresetz"):
+            final[item.qubit] = i
+    kept = [item for i, item in enumerate(items)
+            if isinstance(item, Raw) or (isinstance(item, Op) and final.get(item.qubit) == i)]
+    circuit.blocks[0].items = [Gate("x", (q,)) for q in sorted(flips)] + kept
+    calibration = circuit.to_program(program, note=f"readout-calibration{{state={state}}}")
+    return replace(calibration, metadata={**calibration.metadata, FIXED: True})
 
 
 @dataclass(frozen=True)
@@ -183,24 +130,7 @@ class ReadoutMitigation(MitigationStep):
 
     def calibration_program(self, program, layout: ReadoutLayout, state: str):
         """The program's measurements and records, preceded by X on the qubits `state` sets to one."""
-        circuit = Circuit.from_program(program)
-        if not circuit.is_straight_line:
-            raise PassError("readout calibration circuits need a straight-line program: use source=calibration "
-                            "with a Calibration snapshot for programs with branches")
-        flips = [layout.qubit_at[p] for p, bit in zip(layout.measured, state) if bit == "1"]
-        final: dict[int, int] = {}
-        items = circuit.blocks[0].items
-        for i, item in enumerate(items):
-            if isinstance(item, Op) and item.name in ("mz", "m", "mresetz"):
-                final[item.qubit] = i
-        kept = [item for i, item in enumerate(items)
-                if isinstance(item, Raw) or (isinstance(item, Op) and final.get(item.qubit) == i)]
-        circuit.blocks[0].items = [Gate("x", (q,)) for q in sorted(flips)] + kept
-        calibration = circuit.to_program(program, note=f"readout-calibration{{state={state}}}")
-        metadata = {**calibration.metadata, FIXED: True}
-        from dataclasses import replace
-
-        return replace(calibration, metadata=metadata)
+        return calibration_program(program, layout, state)
 
     def expand(self, program, ctx=None) -> list:
         layout = ReadoutLayout.of(program)
@@ -257,18 +187,14 @@ class ReadoutMitigation(MitigationStep):
     def correct(self, distribution: QuasiDistribution, layout: ReadoutLayout, matrices) -> QuasiDistribution:
         """Apply the inverse (or least-squares) correction to one distribution."""
         width = layout.width
-        vector, template = _dense(distribution.probabilities, width)
-        if isinstance(matrices, np.ndarray):  # full, over the measured positions
-            if len(layout.measured) != width:
-                raise PassError("full readout correction needs every recorded bit to be a final measurement; "
-                                "use mode=tensored")
-            corrected = self._solve_full(matrices, vector)
-        else:
-            inverses = {p: np.linalg.inv(m) for p, m in matrices.items()}
-            corrected = _apply_per_axis(vector, width, inverses)
-            if self.method == "least-squares":
-                corrected = nearest_probability(corrected)
-        return QuasiDistribution(_sparse(corrected, width, template), distribution.shots, distribution.circuits)
+        if not isinstance(matrices, np.ndarray):  # tensored: the `tensored` post-processor
+            return TensoredReadoutInverse.from_matrices(width, matrices, self.method).correct(distribution)
+        vector, template = dense(distribution.probabilities, width)
+        if len(layout.measured) != width:  # full, over the measured positions
+            raise PassError("full readout correction needs every recorded bit to be a final measurement; "
+                            "use mode=tensored")
+        corrected = self._solve_full(matrices, vector)
+        return QuasiDistribution(sparse(corrected, width, template), distribution.shots, distribution.circuits)
 
     def _solve_full(self, matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
         inverse = np.linalg.solve(matrix, vector)
@@ -309,14 +235,19 @@ class ReadoutMitigation(MitigationStep):
                                        "context at combine time")
             matrices = self.matrices_from_calibration(layout, calibration)
         corrected = self.correct(as_distribution(result), layout, matrices)
-        extra = sum(d.shots for _, d, _ in calibrations)
-        corrected = QuasiDistribution(corrected.probabilities, corrected.shots,
-                                      corrected.circuits + len(calibrations))
-        if observable is not None:
-            outcome = linear_combination([corrected], [1.0], observable, {"calibration_shots": extra})
-            return type(outcome)(outcome.value, outcome.std_error, corrected.shots + extra, outcome.circuits,
-                                 outcome.details)
-        return corrected
+        return corrected_outcome(corrected, [d for _, d, _ in calibrations], observable)
+
+
+def corrected_outcome(corrected: QuasiDistribution, calibrations: Sequence[QuasiDistribution], observable):
+    """A corrected target distribution as a step's outcome: the calibration circuits and shots it cost
+    counted in, and ⟨O⟩ (an `Estimate`) when an observable is given."""
+    extra = sum(d.shots for d in calibrations)
+    corrected = QuasiDistribution(corrected.probabilities, corrected.shots, corrected.circuits + len(calibrations))
+    if observable is not None:
+        outcome = linear_combination([corrected], [1.0], observable, {"calibration_shots": extra})
+        return type(outcome)(outcome.value, outcome.std_error, corrected.shots + extra, outcome.circuits,
+                             outcome.details)
+    return corrected
 
 
 def _has_readout(calibration, phys: int) -> bool:
@@ -327,11 +258,14 @@ def _has_readout(calibration, phys: int) -> bool:
 
 __all__ = [
     "FIXED",
+    "MAX_DENSE_BITS",
     "METHODS",
     "MODES",
     "SOURCES",
     "ReadoutLayout",
     "ReadoutMitigation",
+    "calibration_program",
     "confusion_from_errors",
+    "corrected_outcome",
     "nearest_probability",
 ]

@@ -334,11 +334,9 @@ class ZeroNoiseExtrapolation(MitigationStep):
         from qirrt.passes.mitigation.readout import (
             ReadoutLayout,
             ReadoutMitigation,
-            _apply_per_axis,
-            _dense,
             _has_readout,
-            _sparse,
         )
+        from qirrt.passes.postprocess.dense import apply_per_axis, dense, sparse
 
         out = []
         for result, program, scale in zip(results, programs, scales):
@@ -352,9 +350,9 @@ class ZeroNoiseExtrapolation(MitigationStep):
                 continue
             matrices = ReadoutMitigation().matrices_from_calibration(layout, calibration)
             powers = {position: confusion_power(m, scale - 1.0) for position, m in matrices.items()}
-            vector, template = _dense(distribution.probabilities, layout.width)
-            scaled = _apply_per_axis(vector, layout.width, powers)
-            out.append(QuasiDistribution(_sparse(scaled, layout.width, template), distribution.shots,
+            vector, template = dense(distribution.probabilities, layout.width)
+            scaled = apply_per_axis(vector, layout.width, powers)
+            out.append(QuasiDistribution(sparse(scaled, layout.width, template), distribution.shots,
                                          distribution.circuits))
         return out, True
 
