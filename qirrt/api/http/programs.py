@@ -13,16 +13,19 @@ from qirrt.qir.sniff import is_bitcode
 
 
 def _read(field: str, build):
+    """`build()`, or a 422 raised outside the `except` block: the parser's exception (and the pyqir objects
+    its traceback holds, which must die on the thread that made them) is gone before the reply is sent."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # conformance repairs: the program runs as repaired
         try:
             return build()
         except QirrtError as exc:
-            raise bad_request(422, f"{field}: {exc}", field) from None
+            problem = f"{field}: {exc}"
         except RecursionError:
-            raise bad_request(422, f"{field}: the program is nested too deeply to read", field) from None
+            problem = f"{field}: the program is nested too deeply to read"
         except Exception as exc:  # noqa: BLE001 -- third-party parsers raise anything on garbage: a 422, not a 500
-            raise bad_request(422, f"{field}: cannot be read ({type(exc).__name__}: {exc})"[:2000], field) from None
+            problem = f"{field}: cannot be read ({type(exc).__name__}: {exc})"
+    raise bad_request(422, problem[:2000], field)
 
 
 def program_of(body: SubmitRequest):
