@@ -20,6 +20,7 @@ from pathlib import Path
 from qirrt.errors import QirrtError
 
 TOKEN_PREFIX = "qirrt_"
+CHECK_CACHE_S = 5.0
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, user TEXT NOT NULL, operator INTEGER NOT NULL,
@@ -60,6 +61,7 @@ class TokenStore:
             raise TokenError(f"cannot use {self.path} as a tokens file: {exc}") from None
         if create:
             self.path.chmod(0o600)
+        self._checked: dict[str, tuple[Principal, float]] = {}
 
     def close(self) -> None:
         self.db.close()
@@ -73,11 +75,23 @@ class TokenStore:
         return token
 
     def check(self, token: str) -> Principal | None:
-        """The token's user, or None for a token this file does not hold."""
+        """The token's user, or None for a token this file does not hold (a known token is remembered for
+        `CHECK_CACHE_S`, so polling clients cost no query; a token added to the file works at once)."""
         if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             return None
-        row = self.db.execute("SELECT user, operator FROM tokens WHERE hash=?", (digest(token),)).fetchone()
-        return None if row is None else Principal(row[0], bool(row[1]))
+        key = digest(token)
+        now = time.monotonic()
+        cached = self._checked.get(key)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        row = self.db.execute("SELECT user, operator FROM tokens WHERE hash=?", (key,)).fetchone()
+        if row is None:
+            return None
+        who = Principal(row[0], bool(row[1]))
+        if len(self._checked) > 10_000:
+            self._checked.clear()
+        self._checked[key] = (who, now + CHECK_CACHE_S)
+        return who
 
     def users(self) -> list[tuple[str, bool]]:
         return [(u, bool(o)) for u, o in self.db.execute("SELECT DISTINCT user, operator FROM tokens ORDER BY user")]
