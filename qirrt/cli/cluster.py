@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from qirrt.cli.common import user_errors
-from qirrt.cli.dashboard import listen_options
+from qirrt.cli.http_options import listen_options
 
 
 def listen_options_for_http(command):
@@ -122,7 +122,7 @@ def _serve_http(listen, endpoint: str, store_path: Path, keys_dir: Path | None, 
                 tokens: Path | None) -> None:
     """`broker --http`: the dashboard on a thread of the broker's process, a client of the broker's own endpoint."""
     from qirrt.api.http.server import serve_in_thread
-    from qirrt.cli.dashboard import settings_for
+    from qirrt.cli.http_options import settings_for
 
     keys = _keys(keys_dir, None, "clients")
     settings = settings_for(store_path, endpoint, keys=keys, insecure_loopback=insecure_loopback, tokens=tokens,
