@@ -10,6 +10,7 @@ import click
 from qirrt.cli.common import user_errors
 from qirrt.cli.http_options import listen_options, settings_for
 
+
 @click.command()
 @click.option("--store", "store_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The broker's SQLite store (read only).")

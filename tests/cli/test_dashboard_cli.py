@@ -47,7 +47,7 @@ def test_keys_generate_token_into_the_keys_folder_and_bad_names(tmp_path):
 ])
 def test_dashboard_refuses_a_public_address_without_tls(tmp_path, args, message):
     process = subprocess.run([sys.executable, "-m", "qirrt.cli", "dashboard", "--store", str(tmp_path / "b.db"),
-                              "--insecure-loopback", *args], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+                              "--insecure-loopback", *args], capture_output=True, text=True, timeout=60, cwd=tmp_path, check=False)
     assert process.returncode == 2
     assert process.stderr.count("\n") == 1 and message in process.stderr and "Traceback" not in process.stderr
 
@@ -55,12 +55,12 @@ def test_dashboard_refuses_a_public_address_without_tls(tmp_path, args, message)
 def test_broker_http_refuses_a_public_address_without_tls(tmp_path):
     process = subprocess.run([sys.executable, "-m", "qirrt.cli", "broker", "--store", str(tmp_path / "b.db"),
                               "--insecure-loopback", "--bind", "tcp://127.0.0.1:0", "--http", "10.1.2.3:80"],
-                             capture_output=True, text=True, timeout=60)
+                             capture_output=True, text=True, timeout=60, check=False)
     assert process.returncode == 2 and "--http 10.1.2.3:80 is not a loopback address" in process.stderr
 
 
 def test_dashboard_without_a_tokens_file_says_how_to_make_one(tmp_path):
     process = subprocess.run([sys.executable, "-m", "qirrt.cli", "dashboard", "--store", str(tmp_path / "b.db"),
                               "--insecure-loopback", "--bind", "127.0.0.1:0"], capture_output=True, text=True,
-                             timeout=60)
+                             timeout=60, check=False)
     assert process.returncode == 2 and "qirrt keys generate --token" in process.stderr

@@ -7,6 +7,7 @@ change from the one before exceeds `DEFAULT_THRESHOLDS` (the thresholds `Calibra
 from __future__ import annotations
 
 import functools
+import itertools
 import sqlite3
 import statistics
 import threading
@@ -70,7 +71,7 @@ class CalibrationReader:
                            "LIMIT ?", (target, MAX_EPOCHS))
         snapshots = [_decode(r[0]) for r in reversed(rows)]
         drift = []
-        for old, new in zip(snapshots, snapshots[1:]):
+        for old, new in itertools.pairwise(snapshots):
             exceeding = old.drift(new).exceeding(DEFAULT_THRESHOLDS)
             if exceeding:
                 worst = sorted(exceeding, key=lambda e: -e.relative_change)[:5]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import threading
 import time
+from datetime import UTC
 
 from qirrt.errors import require
 
@@ -98,9 +99,9 @@ def overview(history: list[tuple], window_s: float, now: float | None = None, bi
 
 def calibration(points: list[dict], drift: list[dict], target: str) -> str:
     """T1/T2, gate errors and readout error per epoch over time, drift events as dashed red lines."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    when = [datetime.fromtimestamp(p["timestamp_s"], timezone.utc) for p in points]
+    when = [datetime.fromtimestamp(p["timestamp_s"], UTC) for p in points]
     panels = (("coherence (µs)", ("t1_us", "t2_us")), ("gate error", ("gate_error_1q", "gate_error_2q")),
               ("readout error", ("readout_error",)))
     with _LOCK:
@@ -111,7 +112,7 @@ def calibration(points: list[dict], drift: list[dict], target: str) -> str:
                 if any(v is not None for v in values):
                     axes.plot(when, [float("nan") if v is None else v for v in values], marker="o", label=metric)
             for event in drift:
-                axes.axvline(datetime.fromtimestamp(event["timestamp_s"], timezone.utc), color="#dc2626",
+                axes.axvline(datetime.fromtimestamp(event["timestamp_s"], UTC), color="#dc2626",
                              linestyle="--", linewidth=1)
             axes.set_ylabel(label)
             if axes.get_legend_handles_labels()[0]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import parse_qs
@@ -42,7 +42,7 @@ def fmt_s(seconds: float | None) -> str:
 def fmt_time(moment: float | None) -> str:
     if moment is None:
         return "–"
-    return datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _run_s(job: dict) -> float | None:
@@ -144,12 +144,12 @@ def _timeline(status, detail) -> list[tuple[float, str]]:
     events = [(status.submitted_at, "submitted")]
     if status.started_at is not None:
         retries = f" after {status.failures} failed" if status.failures else ""
-        events.append((status.started_at, f"attempt {status.attempt} started{retries}"
-                                          f"{' on ' + status.worker if status.worker else ''}"))
+        events.append((status.started_at, (f"attempt {status.attempt} started{retries}"
+                                          f"{' on ' + status.worker if status.worker else ''}")))
     events += [(r["at"], f"attempt {r['attempt']}: result refused ({r['reason']})") for r in detail.refusals]
     if status.finished_at is not None:
-        events.append((status.finished_at, status.state + (f": {status.error}" if status.error and
-                                                            status.state != "done" else "")))
+        failed = f": {status.error}" if status.error and status.state != "done" else ""
+        events.append((status.finished_at, status.state + failed))
     return sorted(events, key=lambda e: e[0])
 
 

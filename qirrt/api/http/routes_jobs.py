@@ -9,7 +9,14 @@ from fastapi.responses import JSONResponse
 
 from qirrt.api.http.auth import principal
 from qirrt.api.http.errors import bad_request
-from qirrt.api.http.models import Cancelled, JobPage, JobStatus, State, Submitted, SubmitRequest
+from qirrt.api.http.models import (
+    Cancelled,
+    JobPage,
+    JobStatus,
+    State,
+    SubmitRequest,
+    Submitted,
+)
 from qirrt.api.http.programs import program_of
 from qirrt.api.http.tokens import Principal
 from qirrt.errors import ExecutionError, JobTimeoutError

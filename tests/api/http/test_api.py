@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
+from datetime import UTC
 
 import pytest
 
@@ -133,12 +134,12 @@ def test_workers_queue_sessions_and_openapi(dash, bearer, bell_qasm):
 
 
 def test_targets_and_calibration_history_with_drift(dash, bearer):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from qirrt.device.calibration import Calibration, GateCalibration, QubitCalibration
     from qirrt.device.calibration_store import CalibrationStore
 
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
     with CalibrationStore(dash.settings.calibrations) as store:
         for hour, readout in enumerate((0.01, 0.011, 0.05)):  # the last one drifts (> 25% readout error)
             store.add(Calibration("fake_dev", start + timedelta(hours=hour),
