@@ -13,6 +13,7 @@ import hashlib
 import re
 import secrets
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,11 @@ class TokenStore:
         if create:
             self.path.chmod(0o600)
         self._checked: dict[str, tuple[Principal, float]] = {}
+        self._lock = threading.Lock()  # one connection, used by the web app's thread pool
+
+    def _execute(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self.db.execute(sql, args).fetchall()
 
     def close(self) -> None:
         self.db.close()
@@ -71,7 +77,7 @@ class TokenStore:
         if not _NAME.fullmatch(user):
             raise TokenError(f"user name {user!r} is not allowed; use 1-64 letters, digits, '_', '.', '@' or '-'")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        self.db.execute("INSERT INTO tokens VALUES (?, ?, ?, ?)", (digest(token), user, int(operator), time.time()))
+        self._execute("INSERT INTO tokens VALUES (?, ?, ?, ?)", (digest(token), user, int(operator), time.time()))
         return token
 
     def check(self, token: str) -> Principal | None:
@@ -84,17 +90,17 @@ class TokenStore:
         cached = self._checked.get(key)
         if cached is not None and cached[1] > now:
             return cached[0]
-        row = self.db.execute("SELECT user, operator FROM tokens WHERE hash=?", (key,)).fetchone()
-        if row is None:
+        rows = self._execute("SELECT user, operator FROM tokens WHERE hash=?", (key,))
+        if not rows:
             return None
-        who = Principal(row[0], bool(row[1]))
+        who = Principal(rows[0][0], bool(rows[0][1]))
         if len(self._checked) > 10_000:
             self._checked.clear()
         self._checked[key] = (who, now + CHECK_CACHE_S)
         return who
 
     def users(self) -> list[tuple[str, bool]]:
-        return [(u, bool(o)) for u, o in self.db.execute("SELECT DISTINCT user, operator FROM tokens ORDER BY user")]
+        return [(u, bool(o)) for u, o in self._execute("SELECT DISTINCT user, operator FROM tokens ORDER BY user")]
 
     def record_owner(self, job_id: str, user: str) -> None:
-        self.db.execute("INSERT OR IGNORE INTO owners VALUES (?, ?, ?)", (job_id, user, time.time()))
+        self._execute("INSERT OR IGNORE INTO owners VALUES (?, ?, ?)", (job_id, user, time.time()))
