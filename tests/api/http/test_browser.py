@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,22 @@ def _login(page, base: str, token: str) -> None:
     page.wait_for_url(f"{base}/")
 
 
+def _calibrations(path: Path) -> None:
+    """Three snapshots of one device, the last with readout error drifting past its threshold."""
+    from datetime import datetime, timedelta
+
+    from qirrt.device.calibration import Calibration, GateCalibration, QubitCalibration
+    from qirrt.device.calibration_store import CalibrationStore
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with CalibrationStore(path) as store:
+        for hour, readout in enumerate((0.01, 0.011, 0.05)):
+            store.add(Calibration("fake_dev", start + timedelta(hours=hour),
+                                  qubits={q: QubitCalibration(t1_s=1e-4 + q * 1e-5, t2_s=8e-5, readout_error=readout)
+                                          for q in range(3)},
+                                  gates={("sx", (0,)): GateCalibration(error=3e-4), ("cx", (0, 1)): GateCalibration(error=0.01)}))
+
+
 def test_dashboard_in_a_real_browser(tmp_path, spawn, free_port):
     executable = _browser_path()
     artifacts = Path(os.environ.get("QIRRT_TEST_ARTIFACTS") or tmp_path / "artifacts")
@@ -58,6 +75,7 @@ def test_dashboard_in_a_real_browser(tmp_path, spawn, free_port):
     url, http_port = f"tcp://127.0.0.1:{free_port()}", free_port()
     base = f"http://127.0.0.1:{http_port}"
     tokens = _tokens(tokens_file, "alice", "bob")
+    _calibrations(tmp_path / "calibrations.sqlite3")
     spawn(["broker", "--bind", url, "--store", str(store), "--insecure-loopback"], "listening on")
     spawn(["worker", "--connect", url, "--executor", "local", "--insecure-loopback", "--name", "sim1"], "connecting to")
     spawn(["dashboard", "--store", str(store), "--connect", url, "--insecure-loopback", "--bind",
@@ -104,6 +122,9 @@ def test_dashboard_in_a_real_browser(tmp_path, spawn, free_port):
                     page.wait_for_function("document.getElementById('overview-chart').naturalWidth > 0")
                 if name == "workers":
                     sync_api.expect(page.locator("#workers")).to_contain_text("sim1")
+                if name == "calibration":
+                    page.wait_for_function("document.getElementById('calibration-chart').naturalWidth > 0")
+                    sync_api.expect(page.locator("#drift")).to_contain_text("readout_error")
                 page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
 
             # Bob: neither the API nor the pages show alice's job.
