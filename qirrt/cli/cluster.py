@@ -123,10 +123,11 @@ def _serve_http(listen, endpoint: str, store_path: Path, keys_dir: Path | None, 
     """`broker --http`: the dashboard on a thread of the broker's process, a client of the broker's own endpoint."""
     from qirrt.api.http.server import serve_in_thread
     from qirrt.cli.http_options import settings_for
+    from qirrt.device.calibration_store import default_store_path
 
     keys = _keys(keys_dir, None, "clients")
     settings = settings_for(store_path, endpoint, keys=keys, insecure_loopback=insecure_loopback, tokens=tokens,
-                            keys_dir=keys_dir, calibrations=None)
+                            keys_dir=keys_dir, calibrations=default_store_path())
     serve_in_thread(settings, listen)
     click.echo(f"qirrt dashboard on {listen.url} (tokens {settings.tokens})")
 

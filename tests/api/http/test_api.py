@@ -188,6 +188,19 @@ def test_bad_bodies_are_4xx_naming_the_field(dash, bearer, body, field):
         assert field in error["error"]
 
 
+def test_options_reach_the_broker_and_its_refusals_are_409(dash, bearer, bell_qasm):
+    alice = bearer(dash.tokens["alice"])
+    refused = dash.post("/api/v1/jobs", json={"qasm": bell_qasm, "mitigation": ["zne"]}, headers=alice)
+    assert refused.status_code == 409 and "mitigation zne" in refused.json()["error"]
+    job = dash.post("/api/v1/jobs", json={"qasm": bell_qasm, "target": "FakeKolkata", "lane": "qpu",
+                                          "time_limit_s": 5, "max_attempts": 2}, headers=alice)
+    assert job.status_code == 201, job.text
+    status = dash.get(f"/api/v1/jobs/{job.json()['id']}", headers=alice).json()
+    assert status["requires"]["target"] == "FakeKolkata" and status["requires"]["lane"] == "qpu"
+    assert status["max_attempts"] == 2 and status["state"] == "queued"  # no QPU lane serves it
+    assert status["position"] == 0  # first in the queue (0-based, as `qirrt status` says it)
+
+
 def test_huge_bodies_are_413(dash, bearer):
     reply = dash.post("/api/v1/jobs", content=b"{" + b" " * (13 << 20) + b"}",
                       headers={**bearer(dash.tokens["alice"]), "content-type": "application/json"})
