@@ -71,6 +71,32 @@ class _TooLarge(Exception):
     pass
 
 
+SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"same-origin")]
+PAGE_POLICY = (b"content-security-policy", b"default-src 'self'; img-src 'self'; style-src 'self'; "
+                                           b"script-src 'self'; frame-ancestors 'none'")
+
+
+class _SecurityHeaders:
+    """Every reply: no sniffing, no framing; the pages (not /docs, which loads its own scripts) a strict CSP."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        page = not scope["path"].startswith(("/docs", "/redoc"))
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS,
+                                      *([PAGE_POLICY] if page else [])]
+            await send(message)
+
+        return await self.app(scope, receive, send_with_headers)
+
+
 def create_app(settings: DashboardSettings):
     """The FastAPI app for `settings` (the `dashboard` extra: fastapi, uvicorn, jinja2)."""
     require("fastapi", extra="dashboard", feature="the dashboard")
@@ -101,4 +127,5 @@ def create_app(settings: DashboardSettings):
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).with_name("static"))), name="static")
     app.add_middleware(_BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(_SecurityHeaders)
     return app

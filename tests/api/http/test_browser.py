@@ -127,6 +127,13 @@ def test_dashboard_in_a_real_browser(tmp_path, spawn, free_port):
                     sync_api.expect(page.locator("#drift")).to_contain_text("readout_error")
                 page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
 
+            # The Cancel button of a job no worker can run (the pages' strict CSP allows only our own script).
+            parked = alice.post("/api/v1/jobs", json={"qasm": bell, "executor": "nowhere"}).json()["id"]
+            page.goto(f"{base}/jobs/{parked}")
+            sync_api.expect(page.locator("#job-state")).to_have_text("queued")
+            page.click("#cancel")
+            sync_api.expect(page.locator("#job-state")).to_have_text("cancelled", timeout=10000)
+
             # Bob: neither the API nor the pages show alice's job.
             assert bob.get(f"/api/v1/jobs/{job_id}").status_code == 404
             assert bob.get(f"/api/v1/jobs/{job_id}/result").status_code == 404

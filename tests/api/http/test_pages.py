@@ -40,7 +40,10 @@ def test_every_page_renders_and_the_job_page_shows_the_histogram(dash, bearer, b
                        ("/calibration", "Calibration"), (f"/jobs/{job_id}", 'id="histogram"')):
         reply = dash.get(path)
         assert reply.status_code == 200 and text in reply.text, (path, reply.text[:2000])
-    page = dash.get(f"/jobs/{job_id}").text
+    reply = dash.get(f"/jobs/{job_id}")
+    assert "script-src 'self'" in reply.headers["content-security-policy"]
+    assert reply.headers["x-frame-options"] == "DENY"
+    page = reply.text
     assert "num_qubits" in page and "attempt 1 started" in page and ">done<" in page
     svg = dash.get(f"/charts/jobs/{job_id}/histogram.svg")
     assert svg.headers["content-type"].startswith("image/svg+xml") and "<svg" in svg.text
@@ -50,3 +53,13 @@ def test_every_page_renders_and_the_job_page_shows_the_histogram(dash, bearer, b
     other = dash.get(f"/jobs/{job_id}")
     assert other.status_code == 404 and job_id[:12] not in dash.get("/jobs").text
     assert dash.get(f"/charts/jobs/{job_id}/histogram.svg").status_code == 404
+
+
+def test_the_cancel_button_cancels_a_queued_job(dash, bearer, bell_qasm):
+    job_id = dash.post("/api/v1/jobs", json={"qasm": bell_qasm, "executor": "nowhere"},
+                       headers=bearer(dash.tokens["alice"])).json()["id"]
+    _login(dash, dash.tokens["alice"])
+    page = dash.get(f"/jobs/{job_id}").text
+    assert f'id="cancel" data-job="{job_id}"' in page and "onclick" not in page  # the CSP allows no inline script
+    assert dash.post(f"/api/v1/jobs/{job_id}/cancel").json()["cancelled"] is True  # what the button calls
+    assert ">cancelled<" in dash.get(f"/jobs/{job_id}").text
