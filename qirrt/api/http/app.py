@@ -73,8 +73,8 @@ class _TooLarge(Exception):
 
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
                     (b"referrer-policy", b"same-origin")]
-PAGE_POLICY = (b"content-security-policy", b"default-src 'self'; img-src 'self'; style-src 'self'; "
-                                           b"script-src 'self'; frame-ancestors 'none'")
+_POLICY = b"default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+PAGE_POLICY = (b"content-security-policy", _POLICY)
 
 
 class _SecurityHeaders:
