@@ -128,7 +128,7 @@ def _serve_http(listen, endpoint: str, store_path: Path, keys_dir: Path | None, 
     keys = _keys(keys_dir, None, "clients")
     settings = settings_for(store_path, endpoint, keys=keys, insecure_loopback=insecure_loopback, tokens=tokens,
                             keys_dir=keys_dir, calibrations=default_store_path())
-    serve_in_thread(settings, listen)
+    _, listen = serve_in_thread(settings, listen)
     click.echo(f"qirrt dashboard on {listen.url} (tokens {settings.tokens})")
 
 

@@ -31,7 +31,7 @@ from qirrt.cli.http_options import listen_options, settings_for
 def dashboard(store_path, url, bind, keys_dir, key_name, insecure_loopback, tokens, calibrations, tls_cert,
               tls_key, insecure_http):
     """Serve the web dashboard and the REST API (/api/v1, schema at /docs) of the broker at --connect."""
-    from qirrt.api.http.server import make_server, parse_listen
+    from qirrt.api.http.server import listening_socket, make_server, parse_listen
     from qirrt.api.http.tokens import TokenStore
     from qirrt.cli.cluster import _keys
     from qirrt.device.calibration_store import default_store_path
@@ -43,7 +43,8 @@ def dashboard(store_path, url, bind, keys_dir, key_name, insecure_loopback, toke
     settings = settings_for(store_path, url, keys=keys, insecure_loopback=insecure_loopback, tokens=tokens,
                             keys_dir=keys_dir, calibrations=calibrations or default_store_path())
     TokenStore(settings.tokens, create=False).close()  # no tokens file: say how to make one, now
+    sock, listen = listening_socket(listen)
     server = make_server(settings, listen)
     click.echo(f"qirrt dashboard on {listen.url} (store {store_path}, broker {url}, tokens {settings.tokens})")
     sys.stdout.flush()
-    server.run()
+    server.run(sockets=[sock])

@@ -64,3 +64,21 @@ def test_dashboard_without_a_tokens_file_says_how_to_make_one(tmp_path):
                               "--insecure-loopback", "--bind", "127.0.0.1:0"], capture_output=True, text=True,
                              timeout=60, check=False)
     assert process.returncode == 2 and "qirrt keys generate --token" in process.stderr
+
+
+def test_dashboard_on_a_taken_port_says_so(tmp_path):
+    import socket
+
+    from qirrt.api.http.tokens import TokenStore
+
+    TokenStore(tmp_path / "tokens.sqlite3").close()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        process = subprocess.run([sys.executable, "-m", "qirrt.cli", "dashboard", "--store", str(tmp_path / "b.db"),
+                                  "--insecure-loopback", "--bind", f"127.0.0.1:{port}", "--tokens",
+                                  str(tmp_path / "tokens.sqlite3")], capture_output=True, text=True, timeout=60,
+                                 check=False)
+    assert process.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in process.stderr
+    assert "Traceback" not in process.stderr

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
+import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +59,21 @@ def parse_listen(bind: str, *, tls_cert: Path | None = None, tls_key: Path | Non
     return Listen(host, int(port), tls_cert, tls_key)
 
 
+def listening_socket(listen: Listen) -> tuple[socket.socket, Listen]:
+    """Bind and listen now, so a taken port is a clear error and "listening" is printed only when true;
+    returns the socket and `listen` with the port really bound (for port 0)."""
+    family = socket.AF_INET6 if ":" in listen.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((listen.host, listen.port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise BindError(f"cannot listen on {listen.host}:{listen.port}: {exc.strerror or exc}") from None
+    return sock, dataclasses.replace(listen, port=sock.getsockname()[1])
+
+
 def make_server(settings: DashboardSettings, listen: Listen):
     """A uvicorn `Server` for the app (call `.run()`, or `.should_exit = True` to stop it)."""
     require("uvicorn", extra="dashboard", feature="the dashboard")
@@ -68,9 +85,10 @@ def make_server(settings: DashboardSettings, listen: Listen):
     return uvicorn.Server(config)
 
 
-def serve_in_thread(settings: DashboardSettings, listen: Listen) -> tuple[object, threading.Thread]:
-    """Start the dashboard on a daemon thread of this process (`qirrt broker --http`); returns (server, thread)."""
+def serve_in_thread(settings: DashboardSettings, listen: Listen) -> tuple[object, Listen]:
+    """Start the dashboard on a daemon thread of this process (`qirrt broker --http`), listening before this
+    returns; returns (the uvicorn server, where it listens)."""
+    sock, listen = listening_socket(listen)
     server = make_server(settings, listen)
-    thread = threading.Thread(target=server.run, name="qirrt-dashboard", daemon=True)
-    thread.start()
-    return server, thread
+    threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="qirrt-dashboard", daemon=True).start()
+    return server, listen
