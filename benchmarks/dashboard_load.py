@@ -11,6 +11,10 @@ JSON line with the ratios and the pollers' request rate.
 
     python benchmarks/dashboard_load.py           # 400 round trips each, 0.2 s polling interval
     python benchmarks/dashboard_load.py --quick   # 100 round trips each
+
+Measured with --quick (2026-12-03, a 2-core machine shared with other work): idle p50 1.1-1.2 ms; loaded p50
+ratio 0.75-1.43, mean ratio 1.14-2.46 (the mean carries the pollers' CPU share: broker, worker, dashboard and
+pollers all run on the same two cores); the dashboard answered 140-226 job lists per second.
 """
 
 from __future__ import annotations
