@@ -30,7 +30,7 @@ from qirrt.cli.http_options import listen_options, settings_for
 @user_errors
 def dashboard(store_path, url, bind, keys_dir, key_name, insecure_loopback, tokens, calibrations, tls_cert,
               tls_key, insecure_http):
-    """Serve the web dashboard and the REST API (/api/v1, schema at /docs) of the broker at --connect."""
+    """Serve the web dashboard and the REST API (/api/v1, schema at /openapi.json) of the broker at --connect."""
     from qirrt.api.http.server import listening_socket, make_server, parse_listen
     from qirrt.api.http.tokens import TokenStore
     from qirrt.cli.cluster import _keys

@@ -1,5 +1,6 @@
 """The dashboard's web app: `create_app(settings)` builds the FastAPI application (REST API under /api/v1,
-its OpenAPI schema at /openapi.json and /docs, the pages and their charts)."""
+its OpenAPI schema at /openapi.json, the pages and their charts). No /docs: Swagger UI loads from a CDN,
+and the machines a dashboard serves often have no internet."""
 
 from __future__ import annotations
 
@@ -78,7 +79,7 @@ PAGE_POLICY = (b"content-security-policy", _POLICY)
 
 
 class _SecurityHeaders:
-    """Every reply: no sniffing, no framing; the pages (not /docs, which loads its own scripts) a strict CSP."""
+    """Every reply: no sniffing, no framing, and a strict CSP (only this app's own scripts, styles and images)."""
 
     def __init__(self, app):
         self.app = app
@@ -86,12 +87,10 @@ class _SecurityHeaders:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        page = not scope["path"].startswith(("/docs", "/redoc"))
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS,
-                                      *([PAGE_POLICY] if page else [])]
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS, PAGE_POLICY]
             await send(message)
 
         return await self.app(scope, receive, send_with_headers)
@@ -112,7 +111,7 @@ def create_app(settings: DashboardSettings):
         yield
         app.state.broker.close()
 
-    app = FastAPI(title="qirrt cluster API", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="qirrt cluster API", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Submit QIR, bitcode or OpenQASM to a qirrt broker and watch the cluster. "
                               "Every call takes `Authorization: Bearer <token>` (`qirrt keys generate --token`).")
     app.state.settings = settings

@@ -129,6 +129,7 @@ def test_workers_queue_sessions_and_openapi(dash, bearer, bell_qasm):
         assert dash.get(f"/api/v1/sessions/{session.id}", headers=alice).json()["jobs"] == 1
         assert dash.get(f"/api/v1/sessions/{session.id}", headers=bearer(dash.tokens["bob"])).status_code == 404
     client.close()
+    assert dash.get("/docs").status_code == 404  # Swagger UI would load from a CDN
     schema = dash.get("/openapi.json").json()
     assert "/api/v1/jobs" in schema["paths"] and "SubmitRequest" in schema["components"]["schemas"]
 
