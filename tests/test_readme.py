@@ -3,7 +3,7 @@
 A block is the indented shell block or ```python fence after a `<!-- readme-test: ... -->` comment,
 whose words say how to run it: `fast` (the default run), `slow`, `extras=a,b` (skipped with the pip
 hint when an extra is missing), `cluster` (starts a broker and workers in the background: run on a
-free loopback port, every process stopped at the end), `install` (a `pip install ... &&` prefix is
+free loopback port, as is a dashboard's 127.0.0.1:8080, every process stopped at the end), `install` (a `pip install ... &&` prefix is
 not re-run; a block that would run the whole suite is skipped). Blocks run with bash `-e` in a
 temporary copy of `examples/`, so files they write land there. Every indented block of the README
 must carry a marker, so no command escapes the test.
@@ -29,7 +29,8 @@ README = ROOT / "README.md"
 MARKER = re.compile(r"<!-- readme-test: (?P<words>[^>]*?) -->")
 EXTRA_MODULES = {"plot": "matplotlib", "fake-backends": "qiskit_ibm_runtime", "cirq": "cirq",
                  "pennylane": "pennylane", "qdk": "qdk", "pytket": "pytket.qir", "mitiq": "mitiq",
-                 "cudaq": "cudaq", "ray": "ray", "cutting": "qiskit_addon_cutting", "learned": "sklearn"}
+                 "cudaq": "cudaq", "ray": "ray", "cutting": "qiskit_addon_cutting", "learned": "sklearn",
+                 "dashboard": "fastapi"}
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ def _script(block: Block) -> str | None:
         body = "\n".join(commands) + "\n"
     if "cluster" in block.words:
         body = body.replace("tcp://127.0.0.1:5555", f"tcp://127.0.0.1:{_free_port()}")
+        body = body.replace("127.0.0.1:8080", f"127.0.0.1:{_free_port()}")  # the dashboard's HTTP port
     return body
 
 

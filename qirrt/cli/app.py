@@ -460,6 +460,10 @@ from qirrt.cli.calibration import calibration as _calibration  # noqa: E402
 
 main.add_command(_calibration)
 
+from qirrt.cli.dashboard import dashboard as _dashboard  # noqa: E402
+
+main.add_command(_dashboard)
+
 
 if __name__ == "__main__":
     main()

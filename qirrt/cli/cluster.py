@@ -11,6 +11,11 @@ from pathlib import Path
 import click
 
 from qirrt.cli.common import user_errors
+from qirrt.cli.http_options import listen_options
+
+
+def listen_options_for_http(command):
+    return listen_options(command, prefix="http-")
 
 SECURITY_HELP = "Directory of CurveZMQ keys (see `qirrt keys generate`)."
 LOOPBACK_HELP = "Run without keys; allowed only on a loopback address (127.0.0.0/8, ::1, ipc://)."
@@ -66,12 +71,19 @@ def scaled_clock(scale: float, origin: float | None):
                    "records its cost, clients estimate costs (see examples/prices.toml).")
 @click.option("--clock-scale", default=1.0, type=float, hidden=True)
 @click.option("--clock-origin", default=None, type=float, hidden=True)
+@click.option("--http", "http_bind", metavar="HOST:PORT",
+              help="Also serve the web dashboard and REST API here, on a thread of the broker's process "
+                   "(see `qirrt dashboard`; tokens from --tokens).")
+@click.option("--tokens", type=click.Path(dir_okay=False, path_type=Path),
+              help="Tokens file for --http. Default: DIR/tokens.sqlite3 with --keys DIR, else beside the store.")
+@listen_options_for_http
 @click.option("-v", "--verbose", is_flag=True)
 @user_errors
 def broker(bind, store_path, keys_dir, insecure_loopback, heartbeat_interval_ms, heartbeat_liveness,
            max_attempts, retry_backoff_s, user_max_running, user_rate, user_max_queued, user_max_queued_bytes,
            max_message_bytes, peer_burst_bytes, peer_bytes_per_s, operators, max_reservation_s, max_worker_deaths,
-           synchronous, prices_path, clock_scale, clock_origin, verbose):
+           synchronous, prices_path, clock_scale, clock_origin, http_bind, tokens, tls_cert, tls_key, insecure_http,
+           verbose):
     """Run the broker: a persistent job queue that workers register with and clients submit to."""
     import signal
 
@@ -79,6 +91,11 @@ def broker(bind, store_path, keys_dir, insecure_loopback, heartbeat_interval_ms,
     from qirrt.executors.distributed.prices import load_prices
 
     prices = None if prices_path is None else load_prices(prices_path)  # a bad table fails before binding
+    http = None
+    if http_bind is not None:
+        from qirrt.api.http.server import parse_listen
+
+        http = parse_listen(http_bind, tls_cert=tls_cert, tls_key=tls_key, insecure=insecure_http, option="--http")
     _logging(verbose)
     server = Broker(bind, store_path, keys_dir=keys_dir, insecure_loopback=insecure_loopback,
                     clock=scaled_clock(clock_scale, clock_origin), heartbeat_interval_ms=heartbeat_interval_ms,
@@ -90,6 +107,8 @@ def broker(bind, store_path, keys_dir, insecure_loopback, heartbeat_interval_ms,
                     max_reservation_s=max_reservation_s, max_worker_deaths=max_worker_deaths,
                     synchronous=synchronous, prices=prices)
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    if http is not None:
+        _serve_http(http, server.endpoint, store_path, keys_dir, insecure_loopback, tokens)
     click.echo(f"qirrt broker listening on {server.endpoint} (store {store_path}, "
                f"{'CurveZMQ' if keys_dir else 'insecure loopback'})")
     sys.stdout.flush()
@@ -97,6 +116,20 @@ def broker(bind, store_path, keys_dir, insecure_loopback, heartbeat_interval_ms,
         server.run()
     except KeyboardInterrupt:
         pass
+
+
+def _serve_http(listen, endpoint: str, store_path: Path, keys_dir: Path | None, insecure_loopback: bool,
+                tokens: Path | None) -> None:
+    """`broker --http`: the dashboard on a thread of the broker's process, a client of the broker's own endpoint."""
+    from qirrt.api.http.server import serve_in_thread
+    from qirrt.cli.http_options import settings_for
+    from qirrt.device.calibration_store import default_store_path
+
+    keys = _keys(keys_dir, None, "clients")
+    settings = settings_for(store_path, endpoint, keys=keys, insecure_loopback=insecure_loopback, tokens=tokens,
+                            keys_dir=keys_dir, calibrations=default_store_path())
+    _, listen = serve_in_thread(settings, listen)
+    click.echo(f"qirrt dashboard on {listen.url} (tokens {settings.tokens})")
 
 
 @click.command()
@@ -356,18 +389,50 @@ def keys():
 
 
 @keys.command("generate")
-@click.argument("keys_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("keys_dir", metavar="DIR", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--user", "users", multiple=True, help="A user key pair to make and allowlist (repeatable).")
 @click.option("--worker", "workers", multiple=True, help="A worker key pair to make and allowlist (repeatable).")
+@click.option("--token", is_flag=True, help="Make a dashboard/HTTP API bearer token for each --user instead; "
+                                            "it is printed once and only its hash is kept.")
+@click.option("--operator", is_flag=True, help="With --token: the users may see and cancel every user's jobs.")
+@click.option("--tokens", "tokens_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --token: the tokens file. Default: DIR/tokens.sqlite3, or ./tokens.sqlite3 without DIR.")
 @user_errors
-def generate(keys_dir, users, workers):
+def generate(keys_dir, users, workers, token, operator, tokens_path):
     """Make DIR/server.key(_secret) and key pairs for users and workers, allowlisted in DIR/clients
-    and DIR/workers. Give each user their .key_secret and a copy of server.key."""
+    and DIR/workers. Give each user their .key_secret and a copy of server.key.
+
+    With --token, make a bearer token per --user for `qirrt dashboard` (and `qirrt broker --http`) instead,
+    printed as `USER: TOKEN`."""
     from qirrt.executors.distributed.security import generate as make
+
+    if token or operator or tokens_path:
+        _generate_tokens(keys_dir, users, workers, token, operator, tokens_path)
+        return
+    if keys_dir is None:
+        raise click.UsageError("give DIR, the folder for the key pairs (or --token for a bearer token)")
 
     made = make(keys_dir, users=tuple(users) or ("client",), workers=tuple(workers) or ("worker",))
     for name, path in made.items():
         click.echo(f"{name}: {path}")
+
+
+def _generate_tokens(keys_dir, users, workers, token, operator, tokens_path) -> None:
+    from qirrt.api.http.tokens import TokenStore
+
+    if not token:
+        raise click.UsageError("--operator and --tokens go with --token")
+    if workers or not users:
+        raise click.UsageError("--token makes tokens for users: give --user NAME (and no --worker)")
+    path = tokens_path or (keys_dir / "tokens.sqlite3" if keys_dir is not None else Path("tokens.sqlite3"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    store = TokenStore(path)
+    try:
+        for user in users:
+            click.echo(f"{user}: {store.issue(user, operator=operator)}")
+    finally:
+        store.close()
+    click.echo(f"tokens kept hashed in {path}; each token is shown only now", err=True)
 
 
 COMMANDS = (broker, worker, submit, status, result, keys)

@@ -32,6 +32,29 @@ def outcome(row) -> dict:
     return data
 
 
+def session_summary(row: tuple, jobs: list[tuple], currency: str | None = None) -> dict:
+    """A session (its store row) with its jobs by state and the total of what its finished jobs cost
+    (their `metadata["cost"]`); `jobs` are (state, packed result) pairs, `currency` the price table's."""
+    states: dict[str, int] = {}
+    total, by_lane, seen_currency = 0.0, {}, None
+    for state, packed in jobs:
+        states[state] = states.get(state, 0) + 1
+        if state != DONE or packed is None:
+            continue
+        result = P.unpack(packed)
+        metadata = result.get("metadata") if isinstance(result, dict) else None
+        cost = metadata.get("cost") if isinstance(metadata, dict) else None
+        if isinstance(cost, dict) and isinstance(cost.get("total"), (int, float)):
+            total += cost["total"]
+            lane = str(metadata.get("lane"))
+            by_lane[lane] = by_lane.get(lane, 0.0) + cost["total"]
+            seen_currency = cost.get("currency", seen_currency)
+    return {"session": row[0], "state": row[4], "opened_at": row[2], "expires_at": row[3],
+            "jobs": sum(states.values()), "states": states, "cost": round(total, 12),
+            "cost_by_lane": {k: round(v, 12) for k, v in sorted(by_lane.items())},
+            "currency": seen_currency or currency}
+
+
 class ClientCommands:
     """The client half of `broker`'s protocol."""
 
@@ -106,26 +129,9 @@ class ClientCommands:
         b.reply(identity, req, True, {"session": row[0]})
 
     def _session_summary(self, row) -> dict:
-        """A session's jobs by state and the total of what its finished jobs cost (their `metadata["cost"]`)."""
-        states: dict[str, int] = {}
-        total, by_lane, currency = 0.0, {}, None
-        for state, packed in self.broker.store.session_jobs(row[0]):
-            states[state] = states.get(state, 0) + 1
-            if state != DONE or packed is None:
-                continue
-            result = P.unpack(packed)
-            metadata = result.get("metadata") if isinstance(result, dict) else None
-            cost = metadata.get("cost") if isinstance(metadata, dict) else None
-            if isinstance(cost, dict) and isinstance(cost.get("total"), (int, float)):
-                total += cost["total"]
-                lane = str(metadata.get("lane"))
-                by_lane[lane] = by_lane.get(lane, 0.0) + cost["total"]
-                currency = cost.get("currency", currency)
         prices = self.broker.prices
-        return {"session": row[0], "state": row[4], "opened_at": row[2], "expires_at": row[3],
-                "jobs": sum(states.values()), "states": states, "cost": round(total, 12),
-                "cost_by_lane": {k: round(v, 12) for k, v in sorted(by_lane.items())},
-                "currency": currency or (prices.currency if prices is not None else None)}
+        return session_summary(row, self.broker.store.session_jobs(row[0]),
+                               None if prices is None else prices.currency)
 
     def _on_reserve(self, identity: bytes, user: str, body: dict, now: float) -> None:
         b = self.broker
@@ -136,7 +142,8 @@ class ClientCommands:
         b.reply(identity, body["req"], True, {"worker": name})
 
     def _on_workers(self, identity: bytes, user: str, body: dict, now: float) -> None:
-        """The registered workers: name, lane, capabilities, slots, jobs running and observed speed."""
+        """The registered workers: name, lane, capabilities, slots, jobs running, observed speed and
+        seconds since the broker last heard from each."""
         rows = self._worker_rows()
         if body.get("prices"):
             prices = self.broker.prices
@@ -144,10 +151,13 @@ class ClientCommands:
         self.broker.reply(identity, body["req"], True, rows)
 
     def _worker_rows(self) -> list[dict]:
+        b = self.broker
+        lifetime_s, mono = b.heartbeat_interval_s * b.heartbeat_liveness, b.clocks.mono()
         return [{"name": w.name, "lane": w.capabilities.get("lane") or f"simulator:{w.name}",
                  "lane_kind": w.capabilities.get("lane_kind") or "simulator", "slots": w.slots,
-                 "running": len(w.running), "speed": w.speed, "capabilities": w.capabilities}
-                for w in list(self.broker.workers.values())]
+                 "running": len(w.running), "speed": w.speed, "capabilities": w.capabilities,
+                 "heard_s_ago": max(0.0, round(lifetime_s - (w.expiry - mono), 6))}
+                for w in list(b.workers.values())]
 
     def _on_plan(self, identity: bytes, user: str, body: dict, now: float) -> None:
         """Divide a batch between the lanes that can run it, from the broker's own view: the workers
