@@ -200,15 +200,7 @@ def run(input_path: Path, shots: int, seed: int | None, executor: str, params_te
         _run_mitigated(program, mitigation, observable, mitigation_target, shots=shots, seed=seed,
                        executor=executor, as_json=as_json, plot=plot, title=input_path.name, progress=progress)
         return
-    options = {"memory": output_schema}
-    if precision != "complex128":
-        options["precision"] = precision
-    if max_jit_instructions is not None:
-        options["max_jit_instructions"] = max_jit_instructions
-    if no_cache and executor == "local":
-        options["jit_cache"] = False
-    if output_schema:
-        options["output_schema"] = True
+    options = _executor_options(executor, precision, max_jit_instructions, output_schema, no_cache)
     if batch:
         _run_batch(program, params, observable, lambda points: run_program(
             program, shots=shots, seed=seed, executor=executor, target=mitigation_target, params=points, **options),
@@ -221,6 +213,28 @@ def run(input_path: Path, shots: int, seed: int | None, executor: str, params_te
         from qirrt.cli import plots
 
         plots.save(plots.counts_figure(result.counts, title=str(input_path)), plot)
+    _print_result(result, as_json=as_json, output_schema=output_schema)
+    if not as_json and not (output_schema and result.output_schema):
+        click.echo(_summary(result, executor, load_s), err=True)
+
+
+def _executor_options(executor: str, precision: str, max_jit_instructions: int | None, output_schema: bool,
+                      no_cache: bool) -> dict:
+    """The local executor's options `qirrt run` was given (others ignore what they do not know)."""
+    options: dict = {"memory": output_schema}
+    if precision != "complex128":
+        options["precision"] = precision
+    if max_jit_instructions is not None:
+        options["max_jit_instructions"] = max_jit_instructions
+    if no_cache and executor == "local":
+        options["jit_cache"] = False
+    if output_schema:
+        options["output_schema"] = True
+    return options
+
+
+def _print_result(result, *, as_json: bool, output_schema: bool) -> None:
+    """One run's result on stdout: JSON, the output-schema text, or a counts table."""
     if as_json:
         payload = result.to_dict()
         if not output_schema:
@@ -234,7 +248,6 @@ def run(input_path: Path, shots: int, seed: int | None, executor: str, params_te
     width = max((len(k) for k in result.counts), default=0)
     for key, count in sorted(result.counts.items(), key=lambda kv: (-kv[1], kv[0])):
         click.echo(f"{key:<{width}}  {count:>8}  {count / result.shots:7.4f}")
-    click.echo(_summary(result, executor, load_s), err=True)
 
 
 def _summary(result, executor: str, load_s: float) -> str:

@@ -277,3 +277,53 @@ def derive_seed(seed: int | None, index: int) -> tuple[int, int]:
         seed = int.from_bytes(os.urandom(8), "little") >> 1
     seed = int(seed)
     return seed, _splitmix64(_splitmix64(seed & _MASK64) ^ index) & 0xFFFFFFFF
+
+
+class OnTarget(Executor):
+    """An executor (a cluster, Ray) whose every submission asks for a QPU lane of one device (what
+    `qirrt.run` uses for a mitigated run with a target: compiled on the client, run as compiled there)."""
+
+    def __init__(self, inner: Executor, target: Any):
+        self.inner = inner
+        self.name = inner.name
+        self.target = target_name(target)
+
+    def execute(self, programs, *, shots: int, seed: int | None, params: Any = None, **options) -> list[Result]:
+        return self.inner.execute(programs, shots=shots, seed=seed, params=params, target=self.target, **options)
+
+    def submit(self, programs, **options) -> Job:
+        return self.inner.submit(programs, target=self.target, **options)
+
+
+def target_name(target: Any) -> str:
+    """A device (a name, or an object with a `name`) as the name lanes are matched by."""
+    return target if isinstance(target, str) else getattr(target, "name", str(target))
+
+
+def batch_submission(label: str, programs, *, shots: int, seed: int | None, requires: Any, target: Any,
+                     options: dict, known: str, check_requires: Callable[[Any], dict]):
+    """What a lane-placing executor (the cluster, Ray) checks before it submits: no unknown `options`,
+    valid `shots`, IR text or bitcode loaded as a Program, `requires` checked with `target` folded in, and
+    one drawn seed when none is given (the whole batch reproducible from its metadata).
+    Returns (programs, requires, seed)."""
+    if options:
+        raise ExecutionError(f"unknown option(s) {', '.join(sorted(options))} for the {label}; known: {known}")
+    check_shots(shots)
+    if isinstance(programs, (str, bytes)):
+        programs = Program.from_bitcode(programs) if isinstance(programs, bytes) else Program.from_ir(programs)
+    needs = check_requires(requires)
+    if target is not None:
+        needs["target"] = target_name(target)
+    if seed is None:
+        seed = derive_seed(None, 0)[0]
+    return programs, needs, int(seed)
+
+
+def settled_status(results, failed, cancelled: bool) -> JobStatus | None:
+    """The status of a batch job its own state already settles (results in, failed, cancelled), or None
+    when its parts must be asked."""
+    if results is not None:
+        return JobStatus.DONE
+    if failed is not None:
+        return JobStatus.FAILED
+    return JobStatus.CANCELLED if cancelled else None

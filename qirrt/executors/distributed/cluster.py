@@ -27,7 +27,14 @@ from typing import Any
 import msgspec
 
 from qirrt.errors import ExecutionError, JobCancelledError, JobTimeoutError
-from qirrt.executors.base import Executor, Job, JobStatus, check_shots, derive_seed
+from qirrt.executors.base import (
+    Executor,
+    Job,
+    JobStatus,
+    OnTarget,
+    batch_submission,
+    settled_status,
+)
 from qirrt.executors.distributed import protocol as P
 from qirrt.executors.distributed.client import BrokerError, Client
 from qirrt.executors.distributed.colocate import pin
@@ -142,21 +149,12 @@ class Cluster(Executor):
         `split`: None (the broker gives each job to the first capable worker), ``"auto"`` (divide between
         the lanes to minimise the makespan) or ``"round-robin"``. `requires` constrains the workers
         (``{"lane": "qpu"}``, ``{"gpu": True}``); `target` asks for a QPU lane of that device."""
-        if options:
-            raise ExecutionError(f"unknown option(s) {', '.join(sorted(options))} for the cluster executor; "
-                                 f"known: split, requires, target, priority, session")
-        check_shots(shots)
-        if isinstance(programs, (str, bytes)):  # QIR text or bitcode, as the client takes it
-            from qirrt.qir.program import Program
-
-            programs = Program.from_bitcode(programs) if isinstance(programs, bytes) else Program.from_ir(programs)
+        programs, needs, seed = batch_submission("cluster executor", programs, shots=shots, seed=seed,
+                                                 requires=requires, target=target, options=options,
+                                                 known="split, requires, target, priority, session",
+                                                 check_requires=check_requires)
         strategy = check_split(split)
-        needs = check_requires(requires)
-        if target is not None:
-            needs["target"] = target if isinstance(target, str) else getattr(target, "name", str(target))
         batch, single = self._batch(programs, params)
-        if seed is None:
-            seed = derive_seed(None, 0)[0]  # one drawn seed: the whole batch reproducible from its metadata
         items = self._items(batch, params, int(shots))
         job = ClusterJob(self, items, shots=int(shots), seed=int(seed), requires=needs, priority=int(priority),
                          strategy=strategy, single=single, session=session)
@@ -219,23 +217,6 @@ class Cluster(Executor):
 
     def __repr__(self) -> str:
         return f"Cluster({self.url!r})"
-
-
-class OnTarget(Executor):
-    """A `Cluster` whose every submission asks for a QPU lane of one device (what `qirrt.run` uses for a
-    mitigated run with a target: compiled on the client, run as compiled there)."""
-
-    name = "cluster"
-
-    def __init__(self, cluster: Cluster, target: Any):
-        self.cluster = cluster
-        self.target = target if isinstance(target, str) else getattr(target, "name", str(target))
-
-    def execute(self, programs, *, shots: int, seed: int | None, params: Any = None, **options) -> list[Result]:
-        return self.cluster.execute(programs, shots=shots, seed=seed, params=params, target=self.target, **options)
-
-    def submit(self, programs, **options) -> ClusterJob:
-        return self.cluster.submit(programs, target=self.target, **options)
 
 
 def _broker_plan(cluster: Cluster, requires: dict, items: list[_Item], strategy: str) -> tuple[list[Lane], Plan]:
@@ -362,12 +343,9 @@ class ClusterJob(Job):
 
     # -- Job --------------------------------------------------------------------------------------
     def status(self) -> JobStatus:
-        if self._results is not None:
-            return JobStatus.DONE
-        if self._failed is not None:
-            return JobStatus.FAILED
-        if self._cancelled:
-            return JobStatus.CANCELLED
+        settled = settled_status(self._results, self._failed, self._cancelled)
+        if settled is not None:
+            return settled
         with self.cluster.lock:
             states = [row["state"] for row in self._status([i.job_id for i in self.items])]
         if any(s in ("failed",) for s in states):

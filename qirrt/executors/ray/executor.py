@@ -28,8 +28,9 @@ from qirrt.executors.base import (
     Executor,
     Job,
     JobStatus,
-    check_shots,
-    derive_seed,
+    OnTarget,
+    batch_submission,
+    settled_status,
 )
 from qirrt.executors.distributed.split import Plan, plan_of, round_robin, split
 from qirrt.executors.ray.lanes import (
@@ -189,21 +190,11 @@ class RayExecutor(Executor):
     def submit(self, programs, *, shots: int = 1000, seed: int | None = None, params: Any = None,
                split: Any = "default", requires: dict | None = None, target: Any = None, **options) -> RayJob:
         """Queue `programs` (each × its parameter bindings) as Ray tasks and return at once."""
-        if options:
-            raise ExecutionError(f"unknown option(s) {', '.join(sorted(options))} for the Ray executor; "
-                                 f"known: split, requires, target")
-        check_shots(shots)
-        if isinstance(programs, (str, bytes)):  # QIR text or bitcode, as the cluster takes it
-            from qirrt.qir.program import Program
-
-            programs = Program.from_bitcode(programs) if isinstance(programs, bytes) else Program.from_ir(programs)
+        programs, needs, seed = batch_submission("Ray executor", programs, shots=shots, seed=seed,
+                                                 requires=requires, target=target, options=options,
+                                                 known="split, requires, target", check_requires=check_requires)
         strategy = self.split if split == "default" else _check_split(split)
-        needs = check_requires(requires)
-        if target is not None:
-            needs["target"] = target if isinstance(target, str) else getattr(target, "name", str(target))
         batch, single = self._batch(programs, params)
-        if seed is None:
-            seed = derive_seed(None, 0)[0]  # one drawn seed: the whole batch reproducible from its metadata
         ray = self.ray()
         items = self._items(ray, batch, params, int(shots))
         placements = self._place(items, needs, strategy, int(shots))
@@ -291,22 +282,6 @@ def _default_lane(lanes: list[Placement]) -> Placement:
     return min(lanes, key=lambda p: order[p.kind])
 
 
-class OnTarget(Executor):
-    """A `RayExecutor` whose every submission goes to the QPU lane of one device."""
-
-    name = "ray"
-
-    def __init__(self, executor: RayExecutor, target: Any):
-        self.executor = executor
-        self.target = target if isinstance(target, str) else getattr(target, "name", str(target))
-
-    def execute(self, programs, *, shots: int, seed: int | None, params: Any = None, **options) -> list[Result]:
-        return self.executor.execute(programs, shots=shots, seed=seed, params=params, target=self.target, **options)
-
-    def submit(self, programs, **options) -> RayJob:
-        return self.executor.submit(programs, target=self.target, **options)
-
-
 class RayJob(Job):
     """The Ray tasks of one submission; `result()` waits for all and returns them in order."""
 
@@ -332,12 +307,9 @@ class RayJob(Job):
         return [item.lane for item in self.items]
 
     def status(self) -> JobStatus:
-        if self._results is not None:
-            return JobStatus.DONE
-        if self._failed is not None:
-            return JobStatus.FAILED
-        if self._cancelled:
-            return JobStatus.CANCELLED
+        settled = settled_status(self._results, self._failed, self._cancelled)
+        if settled is not None:
+            return settled
         ray = self.executor.ray()
         ready, _ = ray.wait(self.refs, num_returns=len(self.refs), timeout=0)
         if len(ready) == len(self.refs):
@@ -426,4 +398,4 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-__all__ = ["OnTarget", "RayExecutor", "RayJob"]
+__all__ = ["RayExecutor", "RayJob"]

@@ -34,14 +34,8 @@ import numpy as np
 from qirrt.errors import CalibrationError, PassError
 from qirrt.observables import strip_key
 from qirrt.passes.circuit import Circuit, Gate, Op, Raw
-from qirrt.passes.mitigation.base import (
-    MitigationStep,
-    QuasiDistribution,
-    as_distribution,
-    linear_combination,
-    tag_of,
-    tagged,
-)
+from qirrt.passes.mitigation.base import MitigationStep, QuasiDistribution, as_distribution
+from qirrt.passes.mitigation.base import linear_combination, tag_of, tagged
 from qirrt.passes.postprocess.base import ReadoutLayout
 from qirrt.passes.postprocess.dense import (
     MAX_DENSE_BITS,

@@ -9,59 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from qirrt.errors import PassError, PluginError
+from qirrt.errors import PassError
 from qirrt.passes.postprocess.base import PostProcessor
-from qirrt.plugins import load_plugin, names
+from qirrt.plugins import ClassRegistry
 
 GROUP = "qirrt.postprocessors"
 
-_runtime: dict[str, type[PostProcessor]] = {}
-
-
-def register_postprocessor(cls: type[PostProcessor]) -> type[PostProcessor]:
-    """Register a post-processor class under its `name` (usable as a decorator)."""
-    name = getattr(cls, "name", "")
-    if not (isinstance(cls, type) and issubclass(cls, PostProcessor)):
-        raise PluginError(f"{cls!r} is not a PostProcessor subclass")
-    if not name:
-        raise PluginError(f"post-processor class {cls.__qualname__} has no `name`")
-    existing = _runtime.get(name)
-    if existing is None and name in names(GROUP):
-        existing = load_plugin(GROUP, name)
-    if existing is not None and existing is not cls:
-        raise PluginError(f"two post-processors are named '{name}': {_where(existing)} and {_where(cls)}")
-    _runtime[name] = cls
-    return cls
-
-
-def unregister_postprocessor(name: str) -> None:
-    """Forget a class `register_postprocessor` added (entry points stay)."""
-    _runtime.pop(name, None)
-
-
-def _where(cls: type) -> str:
-    return f"{cls.__module__}:{cls.__qualname__}"
-
-
-def available_postprocessors() -> list[str]:
-    return sorted(set(names(GROUP)) | set(_runtime))
+_REGISTRY = ClassRegistry(GROUP, PostProcessor, "post-processor", PassError,
+                          hint=f"; register one with the '{GROUP}' entry point or register_postprocessor")
+register_postprocessor = _REGISTRY.register
+unregister_postprocessor = _REGISTRY.unregister
+available_postprocessors = _REGISTRY.available
 
 
 def postprocessor_class(name: str) -> type[PostProcessor]:
     """The class registered as `name`; a `PassError` listing the known names when there is none."""
     if not isinstance(name, str):
         raise PassError(f"a post-processor name must be text, got {type(name).__name__}")
-    if name in _runtime:
-        return _runtime[name]
-    if name not in names(GROUP):
-        raise PassError(f"unknown post-processor {name!r} (known: {', '.join(available_postprocessors()) or 'none'}); "
-                        f"register one with the '{GROUP}' entry point or register_postprocessor")
-    cls = load_plugin(GROUP, name)
-    if not (isinstance(cls, type) and issubclass(cls, PostProcessor)):
-        raise PluginError(f"entry point '{name}' in group '{GROUP}' is {cls!r}, not a PostProcessor subclass")
-    if cls.name != name:
-        raise PluginError(f"entry point '{name}' in group '{GROUP}' points at a post-processor named '{cls.name}'")
-    return cls
+    return _REGISTRY.get(name)
 
 
 def resolve(spec) -> PostProcessor:
