@@ -31,6 +31,13 @@ per-item ETA error median 3.7 s (28%), p90 14.2 s. Goal 1 (≥ 1.3× over the be
 1.62×; goal 2 (≥ 1.2× over round-robin) is not, at 1.14×: the two lanes' throughputs happen to be close
 here, which is where round-robin is already near the optimum. A ``--quick`` run (40 circuits) on the same
 box is dominated by noise (the lanes share two loaded cores; single runs vary ±50%).
+
+Re-measured later the same day on an idle box, after the split moved into the broker (a PLAN request):
+simulator only 0.43 s, QPU only 68.96 s, round-robin 53.85 s, auto 0.38 s — the CUDA-Q lane runs the
+4-qubit circuits ~160× faster than the emulated QPU, so auto rightly puts all 200 there: 141× better
+than round-robin but only 1.14× better than the best single lane (goal 1.3× not met in this regime).
+Both goals can only hold together when the lanes' throughputs differ by 1.4–3.3× (auto = S·Q/(S+Q),
+round-robin ≈ max(S, Q)/2 for uniform items); on this box that depends on its load, not on the planner.
 """
 
 from __future__ import annotations
