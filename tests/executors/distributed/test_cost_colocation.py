@@ -4,6 +4,7 @@ session prefers."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -238,7 +239,9 @@ def test_a_session_keeps_its_simulator_jobs_beside_its_qpu():
         assert rows["qpu-near"]["adapter_latency_ms"] == 0.5 and rows["qpu-far"]["adapter_latency_ms"] == 80.0
 
 
-def test_a_session_whose_simulator_partner_is_gone_runs_its_split_batch_elsewhere():
+@contextlib.contextmanager
+def _partner_gone():
+    """A cluster whose session pair's simulator ("z-sim") has stopped and left; "a-sim" is the other one."""
     with LocalCluster(heartbeat_interval_ms=100) as cluster:
         cluster.add_worker("local", name="a-sim", capabilities={"host": "rack-b"})
         partner = cluster.add_worker("local", name="z-sim", capabilities={"host": "rack-a"})
@@ -247,39 +250,37 @@ def test_a_session_whose_simulator_partner_is_gone_runs_its_split_batch_elsewher
         executor = cluster.as_executor()
         with executor.client.session() as session:
             assert session.pair["simulator"] == "z-sim"
-            partner.stop()
-            deadline = time.monotonic() + 30
-            while "z-sim" in {row["name"] for row in executor.workers()} and time.monotonic() < deadline:
-                time.sleep(0.1)
-            values = [[float(v)] for v in np.linspace(0, np.pi, 6)]
-            results = executor.submit(sweep_program(), shots=100, seed=1, params=values,
-                                      requires={"lane": "simulator"}, split="auto",
-                                      session=session).result(timeout_s=120)
-        assert {r.metadata["worker"] for r in results} == {"a-sim"}
-        assert [sum(r.counts.values()) for r in results] == [100] * 6
+            yield executor, session, partner
+
+
+def _stop_and_wait_gone(executor, worker) -> None:
+    worker.stop()
+    deadline = time.monotonic() + 30
+    while worker.name in {row["name"] for row in executor.workers()} and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def test_a_session_whose_simulator_partner_is_gone_runs_its_split_batch_elsewhere():
+    with _partner_gone() as (executor, session, partner):
+        _stop_and_wait_gone(executor, partner)
+        values = [[float(v)] for v in np.linspace(0, np.pi, 6)]
+        results = executor.submit(sweep_program(), shots=100, seed=1, params=values,
+                                  requires={"lane": "simulator"}, split="auto", session=session).result(timeout_s=120)
+    assert {r.metadata["worker"] for r in results} == {"a-sim"}
+    assert [sum(r.counts.values()) for r in results] == [100] * 6
 
 
 def test_a_session_job_preferring_a_partner_that_is_gone_runs_on_its_lane_elsewhere():
-    with LocalCluster(heartbeat_interval_ms=100) as cluster:
-        cluster.add_worker("local", name="a-sim", capabilities={"host": "rack-b"})
-        partner = cluster.add_worker("local", name="z-sim", capabilities={"host": "rack-a"})
-        cluster.add_worker("emulated:FakeKolkata", name="qpu-near", executor_options=QPU,
-                           capabilities={"host": "rack-a", "adapter_latency_ms": 0.5})
-        executor = cluster.as_executor()
-        bell = QuantumCircuit(2, 2)
-        bell.h(0)
-        bell.cx(0, 1)
-        bell.measure([0, 1], [0, 1])
-        program = qirrt.load(bell)
-        with executor.client.session() as session:
-            assert session.pair["simulator"] == "z-sim"
-            first = session.submit(program, shots=50, seed=1, requires={"lane": "simulator"}).result(timeout_s=60)
-            assert first.metadata["worker"] == "z-sim"
-            partner.stop()
-            deadline = time.monotonic() + 30
-            while "z-sim" in {row["name"] for row in executor.workers()} and time.monotonic() < deadline:
-                time.sleep(0.1)
-            # a plain session submit, outside any split batch: the pin is a preference, so it does not wait
-            later = session.submit(program, shots=50, seed=1, requires={"lane": "simulator"}).result(timeout_s=60)
-        assert later.metadata["worker"] == "a-sim"
-        assert sum(later.counts.values()) == 50
+    bell = QuantumCircuit(2, 2)
+    bell.h(0)
+    bell.cx(0, 1)
+    bell.measure([0, 1], [0, 1])
+    program = qirrt.load(bell)
+    with _partner_gone() as (executor, session, partner):
+        first = session.submit(program, shots=50, seed=1, requires={"lane": "simulator"}).result(timeout_s=60)
+        assert first.metadata["worker"] == "z-sim"
+        _stop_and_wait_gone(executor, partner)
+        # a plain session submit, outside any split batch: the pin is a preference, so it does not wait
+        later = session.submit(program, shots=50, seed=1, requires={"lane": "simulator"}).result(timeout_s=60)
+    assert later.metadata["worker"] == "a-sim"
+    assert sum(later.counts.values()) == 50
