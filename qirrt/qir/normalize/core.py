@@ -685,6 +685,17 @@ _STEPS: list[tuple[str, Step]] = [
 ]
 
 
+def _same_but_layout(a: str, b: str) -> bool:
+    """Whether two LLVM texts differ at most in blank lines, comments and trailing spaces."""
+    if a == b:
+        return True
+
+    def squeezed(text: str) -> list[str]:
+        return [line for line in (strip_comment(raw).rstrip() for raw in text.split("\n")) if line]
+
+    return squeezed(a) == squeezed(b)
+
+
 def normalize(module: pyqir.Module, *, producer: str | None = None,
               source_file: str | None = None) -> NormalizedModule:
     """Rewrite a parsed module into the dialect; raise `InvalidProgramError` where that is impossible."""
@@ -698,15 +709,19 @@ def normalize(module: pyqir.Module, *, producer: str | None = None,
     state = State(ir=ir, producer=producer or producers.detect(ir), source_file=source_file, source_module=module)
     for _name, step in _STEPS:
         step(state)
-    normalised = parse_module(state.ir, file=source_file)
-    error = normalised.verify()
+    if not state.changes and _same_but_layout(state.ir, ir):
+        # already in the dialect (qirrt's own output, say): the verified input module is the result
+        normalised, error = module, None
+    else:
+        normalised = parse_module(state.ir, file=source_file)
+        error = normalised.verify()
     if error:
         raise InvalidProgramError(f"the normalised module does not verify (a normaliser bug; please report it "
                                   f"with the input): {error.strip()}", code="QIR002",
                                   location=Location(file=source_file, function=state.entry))
     attrs = read_entry_attributes(normalised)
     return NormalizedModule(
-        ir=str(normalised), entry_point=attrs.entry_point, profile=attrs.profile,
+        ir=ir if normalised is module else str(normalised), entry_point=attrs.entry_point, profile=attrs.profile,
         num_qubits=attrs.num_qubits, num_results=attrs.num_results, parameters=attrs.parameters,
         producer=attrs.producer or state.producer or "unknown", changes=state.changes, repairs=state.repairs,
         module=normalised,
