@@ -159,11 +159,13 @@ def _serve_http(listen, endpoint: str, store_path: Path, keys_dir: Path | None, 
                                  "emulated:FakeKolkata or qiskit-backend:FakeSherbrooke (instead of --executor).")
 @click.option("--adapter-options", default="{}", show_default=True,
               help='JSON options for the adapter, e.g. \'{"seed": 3, "failure_rate": 0, "queue": {"latency_s": 0.1}}\'.')
+@click.option("--queue-refresh-s", type=click.FloatRange(min=0.0, max=86400.0), default=15.0, show_default=True,
+              help="How often a QPU lane re-reads its device's queue and tells the broker (0: only at registration).")
 @click.option("-v", "--verbose", is_flag=True)
 @user_errors
 def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, slots, heartbeat_interval_ms,
            heartbeat_liveness, workload_memory_mb, workload_cpu_s, workload_wall_s, workload_nproc,
-           workload_network, check_sandbox, spool, adapter, adapter_options, verbose):
+           workload_network, check_sandbox, spool, adapter, adapter_options, queue_refresh_s, verbose):
     """Run a worker: register with the broker and run jobs through EXECUTOR (a simulator lane) or ADAPTER
     (a QPU lane)."""
     import json
@@ -202,7 +204,8 @@ def worker(connect_url, executor, keys_dir, key_name, insecure_loopback, name, s
     server = Worker(connect_url, executor, name=name, keys=keys, insecure_loopback=insecure_loopback,
                     slots=slots, heartbeat_interval_ms=heartbeat_interval_ms,
                     heartbeat_liveness=heartbeat_liveness, workload_limits=limits,
-                    workload_network=workload_network, spool=spool, executor_options=executor_options)
+                    workload_network=workload_network, spool=spool, executor_options=executor_options,
+                    queue_refresh_s=queue_refresh_s)
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
     click.echo(f"qirrt worker {server.name} connecting to {connect_url} with executor {executor}")
     sys.stdout.flush()

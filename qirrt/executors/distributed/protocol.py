@@ -197,6 +197,19 @@ class Capabilities(Struct, omit_defaults=True):
     adapter_latency_ms: _Seconds | None = None  # a QPU lane's measured round trip to its device's API
 
 
+class QueueFigures(Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """A QPU lane's queue and timing now (`lane.queue_figures`), refreshed in its heartbeats."""
+
+    queue_depth: Annotated[int, Meta(ge=0, le=MAX_INT64)]
+    queue_wait_s: _Seconds
+    task_overhead_s: _Seconds
+    shots_per_s: _Limit
+
+
+class Heartbeat(_Body):
+    queue: QueueFigures | None = None  # a QPU lane's fresh figures, when they were refreshed
+
+
 class Ready(_Body):
     worker: _Name
     capabilities: Capabilities
@@ -296,7 +309,7 @@ class Reply(_Body):
 SCHEMAS: dict[tuple[bytes, bytes], type[Struct]] = {
     (WORKER, W_READY): Ready,
     (WORKER, W_RESULT): WorkerResult,
-    (WORKER, W_HEARTBEAT): _Body,
+    (WORKER, W_HEARTBEAT): Heartbeat,
     (WORKER, W_DISCONNECT): _Body,
     (WORKER, W_PROGRESS): Progress,
     (CLIENT, C_SUBMIT): Submit,

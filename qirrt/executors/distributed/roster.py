@@ -79,7 +79,10 @@ class Roster:
         b.admission.forget(identity)
 
     def _on_heartbeat(self, worker: WorkerRecord, body: dict) -> None:
-        pass  # its expiry moved on already
+        """Its expiry moved on already; a QPU lane's fresh queue figures replace the ones it registered with
+        (the capabilities dict is shared with the queue's index, whose matching ignores these fields)."""
+        if body.get("queue") is not None and worker.capabilities.get("lane_kind") == "qpu":
+            worker.capabilities.update(P.plain(body["queue"]))
 
     def _on_progress(self, worker: WorkerRecord, body: dict) -> None:
         if worker.running.get(body["job"]) == body["attempt"]:

@@ -35,6 +35,7 @@ from qirrt.executors.distributed import isolation, security
 from qirrt.executors.distributed import protocol as P
 from qirrt.executors.distributed.execution import JobRunner
 from qirrt.executors.distributed.job import JobContext, run_program
+from qirrt.executors.distributed.lane import QueueWatch
 from qirrt.executors.distributed.link import KeyRefusedError, Link, open_link
 from qirrt.executors.distributed.spool import ResultSpool
 from qirrt.executors.registry import executor_label, new_executor
@@ -87,7 +88,8 @@ class Worker:
                  capabilities: dict | None = None, heartbeat_interval_ms: int = P.HEARTBEAT_INTERVAL_MS,
                  heartbeat_liveness: int = P.HEARTBEAT_LIVENESS, workload_limits: dict | None = None,
                  workload_network: bool = False, spool: str | Path | None = None,
-                 context: zmq.Context | None = None, executor_options: dict | None = None):
+                 context: zmq.Context | None = None, executor_options: dict | None = None,
+                 queue_refresh_s: float = 15.0):
         security.require_secure_or_loopback(connect, keys=keys, insecure_loopback=insecure_loopback,
                                             what="the worker")
         self.connect_url = connect
@@ -105,6 +107,9 @@ class Worker:
             self.spool.claim(self.name)
         self.slots = slots
         self.capabilities = describe(self.executor, executor_label(executor), slots=slots, extra=capabilities)
+        # a QPU lane re-reads its device's queue and sends it with a heartbeat (the broker plans with it)
+        self.queue_watch = QueueWatch(self.executor, queue_refresh_s) \
+            if self.capabilities.get("lane_kind") == "qpu" and queue_refresh_s > 0 else None
         self.heartbeat_interval_s = heartbeat_interval_ms / 1000.0
         self.heartbeat_liveness = heartbeat_liveness
         self.workload_limits = dict(workload_limits or {})
@@ -195,6 +200,8 @@ class Worker:
     def run(self, *, duration_s: float | None = None) -> None:
         end = None if duration_s is None else time.monotonic() + duration_s
         self._loop_thread = threading.get_ident()
+        if self.queue_watch is not None:
+            self.queue_watch.start()
         self._connect()
         pollin = int(zmq.POLLIN)
         try:
@@ -251,10 +258,13 @@ class Worker:
             log.warning("broker silent for %d heartbeats; reconnecting", self.heartbeat_liveness)
             self._reconnect_after_backoff()
             return
-        self._send(P.W_HEARTBEAT, {})
+        fresh = self.queue_watch.take() if self.queue_watch is not None else None
+        self._send(P.W_HEARTBEAT, {} if fresh is None else {"queue": fresh})
         self.heartbeat_at = time.monotonic() + self.heartbeat_interval_s
 
     def close(self) -> None:
+        if self.queue_watch is not None:
+            self.queue_watch.stop()
         for _attempt, cancelled in self.running.values():
             cancelled.set()
         if self.socket is not None:

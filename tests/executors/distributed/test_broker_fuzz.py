@@ -220,7 +220,9 @@ BODIES = {
     (P.WORKER, P.W_PROGRESS): st.fixed_dictionaries(
         {"job": _maybe(_hex32), "attempt": _attempt, "progress": _maybe(st.floats(0, 1))},
         optional={"checkpoint": _maybe(st.binary(max_size=16))}),
-    (P.WORKER, P.W_HEARTBEAT): st.fixed_dictionaries({}),
+    (P.WORKER, P.W_HEARTBEAT): st.fixed_dictionaries({}, optional={"queue": _maybe(st.fixed_dictionaries(
+        {"queue_depth": _maybe(st.integers(-1, 10**6)), "queue_wait_s": _maybe(st.floats(-1, 1e6)),
+         "task_overhead_s": _maybe(st.floats(0, 100)), "shots_per_s": _maybe(st.floats(0, 1e6))}))}),
     (P.WORKER, P.W_DISCONNECT): st.fixed_dictionaries({}),
     # what only the broker sends, and commands nobody sends
     (P.WORKER, P.W_JOB): st.fixed_dictionaries({"job": ANY, "attempt": ANY}),
