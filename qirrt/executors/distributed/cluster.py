@@ -252,6 +252,7 @@ class ClusterJob(Job):
         self.strategy = strategy
         self.single = single
         self.plan: Plan | None = None
+        self.lanes: dict[str, Lane] = {}  # the lanes of the broker's plan, by name
         self.predicted_finish_s: list[float] = []
         self.submitted_at = 0.0
         self.moved = 0  # items moved off a lane that died
@@ -287,6 +288,7 @@ class ClusterJob(Job):
                     if len(lanes) > 1:
                         self._cut_shots(lanes)
                 lanes, self.plan = _broker_plan(self.cluster, self.requires, self.items, self.strategy)
+                self.lanes = {lane.name: lane for lane in lanes}
                 for item, lane in zip(self.items, self.plan.assignment):
                     item.lane = lane
                 self.predicted_finish_s = predict_finish(self.plan.assignment, [i.durations for i in self.items],
@@ -311,9 +313,7 @@ class ClusterJob(Job):
             base = None
             if item.lane is not None:
                 requires["lane"] = item.lane
-                duration = item.durations.get(item.lane)
-                speed = self._lane_speed(item.lane)
-                base = None if duration is None else duration / max(speed, 1e-9)
+                base = self.lanes[item.lane].base_s(item.estimate_s, item.shots, item.program.num_qubits)
             elif self._unpinned_lane is not None:
                 base = self._unpinned_lane.base_s(item.estimate_s, item.shots)
             if self.session_id is not None:
@@ -329,17 +329,6 @@ class ClusterJob(Job):
             specs.append(spec)
         for start in range(0, len(specs), P.MAX_JOBS_PER_SUBMIT):
             client.submit_specs(specs[start:start + P.MAX_JOBS_PER_SUBMIT])
-
-    def _lane_speed(self, lane: str) -> float:
-        if self.plan is None:
-            return 1.0
-        speeds = getattr(self, "_speeds", None)
-        if speeds is None:
-            speeds = self._speeds = {}
-        if lane not in speeds:
-            rows = [w for w in self.cluster.workers() if w["lane"] == lane]
-            speeds[lane] = sum(float(w["speed"]) for w in rows) / len(rows) if rows else 1.0
-        return speeds[lane]
 
     # -- Job --------------------------------------------------------------------------------------
     def status(self) -> JobStatus:
@@ -415,10 +404,10 @@ class ClusterJob(Job):
         moved = [i for i in stranded if self.cluster.client.cancel(i.job_id)]
         if not moved:
             return
-        _, plan = _broker_plan(self.cluster, self.requires, moved, self.strategy or "auto")
+        lanes, plan = _broker_plan(self.cluster, self.requires, moved, self.strategy or "auto")
+        self.lanes.update((lane.name, lane) for lane in lanes)
         for item, lane in zip(moved, plan.assignment):
             item.lane = lane
-        self._speeds = {}
         self._send(moved)
         self.moved += len(moved)
 
