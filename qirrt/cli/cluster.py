@@ -122,12 +122,14 @@ def _serve_http(listen, endpoint: str, store_path: Path, keys_dir: Path | None, 
                 tokens: Path | None) -> None:
     """`broker --http`: the dashboard on a thread of the broker's process, a client of the broker's own endpoint."""
     from qirrt.api.http.server import serve_in_thread
+    from qirrt.api.http.tokens import TokenStore
     from qirrt.cli.http_options import settings_for
     from qirrt.device.calibration_store import default_store_path
 
     keys = _keys(keys_dir, None, "clients")
     settings = settings_for(store_path, endpoint, keys=keys, insecure_loopback=insecure_loopback, tokens=tokens,
                             keys_dir=keys_dir, calibrations=default_store_path())
+    TokenStore(settings.tokens, create=False).close()  # no tokens file: say how to make one, as `dashboard` does
     _, listen = serve_in_thread(settings, listen)
     click.echo(f"qirrt dashboard on {listen.url} (tokens {settings.tokens})")
 

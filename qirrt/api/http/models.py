@@ -90,7 +90,3 @@ class Cancelled(BaseModel):
     state: str
     cancelled: bool
 
-
-class ErrorBody(BaseModel):
-    error: str
-    field: str | None = None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import functools
+import threading
 import time
+from collections import OrderedDict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -12,12 +13,13 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from qirrt.api.http import charts
 from qirrt.api.http.auth import COOKIE, page_principal, principal
 from qirrt.api.http.reader import STATES
 from qirrt.api.http.routes_cluster import workers_view
-from qirrt.api.http.routes_jobs import job_status
+from qirrt.api.http.routes_jobs import job_status, visible
 from qirrt.api.http.tokens import Principal
 
 router = APIRouter(include_in_schema=False)
@@ -91,7 +93,7 @@ async def login(request: Request):
     form = parse_qs(raw[:MAX_LOGIN_BYTES].decode("utf-8", "replace")) if len(raw) <= MAX_LOGIN_BYTES else {}
     token = (form.get("token") or [""])[0].strip()
     target = _safe_next((form.get("next") or ["/"])[0])
-    who = request.app.state.tokens.check(token) if token else None
+    who = await run_in_threadpool(request.app.state.tokens.check, token) if token else None  # SQLite
     if who is None:
         return _render(request, "login.html", None, 401, next=target, error="unknown token", page="login")
     reply = RedirectResponse(target, status_code=303)
@@ -122,8 +124,25 @@ def jobs(request: Request, who: Viewer, state: Annotated[str | None, Query(max_l
     return _render(request, "jobs.html", who, page="jobs", jobs=rows, total=total, state=state, states=STATES)
 
 
-@functools.lru_cache(maxsize=256)
+_RESOURCES: OrderedDict[str, tuple[dict | None, str | None]] = OrderedDict()  # by job id: a spec never changes
+_RESOURCES_KEPT = 256
+_RESOURCES_LOCK = threading.Lock()
+
+
 def _resources(job_id: str, program: str | bytes) -> tuple[dict | None, str | None]:
+    """The program's resources (or why they cannot be read), remembered by job id for the page's reloads."""
+    with _RESOURCES_LOCK:
+        found = _RESOURCES.get(job_id)
+    if found is None:
+        found = _read_resources(program)
+        with _RESOURCES_LOCK:
+            _RESOURCES[job_id] = found
+            while len(_RESOURCES) > _RESOURCES_KEPT:
+                _RESOURCES.popitem(last=False)
+    return found
+
+
+def _read_resources(program: str | bytes) -> tuple[dict | None, str | None]:
     import warnings
 
     from qirrt.api.load import load
@@ -156,11 +175,11 @@ def _timeline(status, detail) -> list[tuple[float, str]]:
 @router.get("/jobs/{job_id}")
 def job_page(request: Request, who: Viewer, job_id: str):
     try:
-        status = job_status(request, job_id, who)
+        detail = visible(request, job_id, who)
     except HTTPException as exc:
         return _render(request, "message.html", who, exc.status_code, page="jobs", heading="No such job",
                        message=exc.detail.get("error") if isinstance(exc.detail, dict) else str(exc.detail))
-    detail = request.app.state.reader.job(job_id, who)
+    status = job_status(request, job_id, who, detail=detail)
     program = detail.spec.get("program")
     resources, problem = (None, "a workload job, not a program") if program is None else _resources(job_id, program)
     wait_s = None if status.started_at is None else status.started_at - status.submitted_at
@@ -195,9 +214,7 @@ def overview_chart(request: Request, who: Who, window_s: Annotated[float, Query(
 
 @router.get("/charts/jobs/{job_id}/histogram.svg")
 def histogram_chart(request: Request, who: Who, job_id: str):
-    detail = request.app.state.reader.job(job_id, who) if len(job_id) <= 64 else None
-    if detail is None:
-        raise HTTPException(404, f"no job {job_id} of yours")
+    detail = visible(request, job_id, who)
     counts = detail.result.get("counts") if isinstance(detail.result, dict) else None
     if not isinstance(counts, dict) or not counts:
         return Response(charts.empty("no counts (yet)"), media_type=SVG)

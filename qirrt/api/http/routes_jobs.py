@@ -22,11 +22,12 @@ from qirrt.api.http.tokens import Principal
 from qirrt.errors import ExecutionError, JobTimeoutError
 from qirrt.executors.distributed.client import BrokerError, InvalidRequestError
 from qirrt.executors.distributed.link import BrokerUnreachableError, KeyRefusedError
+from qirrt.executors.distributed.store import FINAL_STATES
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 Who = Annotated[Principal, Depends(principal)]
 JobId = Annotated[str, Query(min_length=1, max_length=64)]
-FINAL = ("done", "failed", "cancelled")
+FINAL = FINAL_STATES
 
 
 def broker_call(request: Request, user: str, action, *args, **kwargs):
@@ -43,7 +44,7 @@ def broker_call(request: Request, user: str, action, *args, **kwargs):
         raise bad_request(503, str(exc)) from None
 
 
-def _visible(request: Request, job_id: str, who: Principal):
+def visible(request: Request, job_id: str, who: Principal):
     detail = request.app.state.reader.job(job_id, who) if len(job_id) <= 64 else None
     if detail is None:
         raise bad_request(404, f"no job {job_id} of yours", "job_id")
@@ -76,9 +77,10 @@ def list_jobs(request: Request, who: Who, state: State | None = None,
     return JSONResponse({"jobs": rows, "total": total, "limit": limit, "offset": offset})
 
 
-def job_status(request: Request, job_id: str, who: Principal, *, live: bool = True) -> JobStatus:
-    """The job's row with its shots and requirements, run time and cost, and (live) queue position and ETA."""
-    detail = _visible(request, job_id, who)
+def job_status(request: Request, job_id: str, who: Principal, *, live: bool = True, detail=None) -> JobStatus:
+    """The job's row with its shots and requirements, run time and cost, and (live) queue position and ETA;
+    `detail` is the job as the reader returned it, when the caller has read it already."""
+    detail = detail if detail is not None else visible(request, job_id, who)
     row, spec, result = detail.row, detail.spec, detail.result
     status = JobStatus(**row, shots=spec.get("shots"), requires=spec.get("requires"))
     if row["started_at"] is not None and row["finished_at"] is not None:
@@ -103,7 +105,7 @@ def get_job(job_id: str, request: Request, who: Who) -> JobStatus:
 
 @router.get("/jobs/{job_id}/result", summary="A finished job's result (counts, shots, metadata)")
 def get_result(job_id: str, request: Request, who: Who) -> dict:
-    detail = _visible(request, job_id, who)
+    detail = visible(request, job_id, who)
     state = detail.row["state"]
     if state not in FINAL:
         raise bad_request(409, f"job {job_id} is {state}; its result is not ready", "job_id")
@@ -124,7 +126,7 @@ def _jsonable(value):
 
 @router.post("/jobs/{job_id}/cancel", response_model=Cancelled, summary="Cancel a queued or running job")
 def cancel(job_id: str, request: Request, who: Who) -> Cancelled:
-    detail = _visible(request, job_id, who)
+    detail = visible(request, job_id, who)
     if detail.row["state"] in FINAL:
         return Cancelled(id=job_id, state=detail.row["state"], cancelled=False)
     done = broker_call(request, _acting_user(request, detail.row["user"]), lambda c: c.cancel(job_id))

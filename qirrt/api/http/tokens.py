@@ -99,8 +99,5 @@ class TokenStore:
         self._checked[key] = (who, now + CHECK_CACHE_S)
         return who
 
-    def users(self) -> list[tuple[str, bool]]:
-        return [(u, bool(o)) for u, o in self._execute("SELECT DISTINCT user, operator FROM tokens ORDER BY user")]
-
     def record_owner(self, job_id: str, user: str) -> None:
         self._execute("INSERT OR IGNORE INTO owners VALUES (?, ?, ?)", (job_id, user, time.time()))
