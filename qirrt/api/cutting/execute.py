@@ -131,7 +131,8 @@ def _device(target, calibration) -> tuple[dict, Callable[[Program], Program]]:
     device = target
     if calibration is None:
         device, calibration = load_backend(target)
-    return {"target": device, "calibration": calibration}, lambda p: compile_program(p, target=target).program
+    return ({"target": device, "calibration": calibration},
+            lambda p: compile_program(p, target=target, calibration=calibration).program)
 
 
 __all__ = ["Recording", "cut", "run_cut"]

@@ -11,7 +11,7 @@ import time
 
 from qirrt.errors import AdapterError
 from qirrt.executors.distributed.job import JobContext
-from qirrt.executors.distributed.lane import describe_lane, is_qpu
+from qirrt.executors.distributed.lane import describe_lane, is_qpu, queue_figures
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +39,8 @@ class DeviceActor:
         adapter = self.runner.executor
         try:
             started = time.perf_counter()
-            info = adapter.queue_info()
+            caps.update(queue_figures(adapter))  # depth, wait and per-job timing, as a ZeroMQ QPU lane sends them
             caps["adapter_latency_ms"] = round((time.perf_counter() - started) * 1000.0, 3)
-            caps["queue_depth"] = int(info.depth)
         except Exception as exc:  # noqa: BLE001 -- a queue that cannot be asked keeps its last answer
             caps["queue_error"] = str(exc)[:200]
         caps.update(jobs_run=self.jobs, mean_job_s=self.busy_s / self.jobs if self.jobs else None,

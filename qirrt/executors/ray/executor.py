@@ -32,7 +32,7 @@ from qirrt.executors.base import (
     batch_submission,
     settled_status,
 )
-from qirrt.executors.distributed.split import Plan, plan_of, round_robin, split
+from qirrt.executors.distributed.split import Plan, plan_batch
 from qirrt.executors.ray.lanes import (
     LaneError,
     Placement,
@@ -252,13 +252,9 @@ class RayExecutor(Executor):
 
     @staticmethod
     def _plan(items: list[_Item], placements: list[Placement], strategy: str, shots: int) -> Plan:
-        lanes = [p.lane for p in placements]
-        durations = [{lane.name: lane.seconds(i.estimate_s, shots, i.program.num_qubits) for lane in lanes}
-                     for i in items]
         try:
-            if strategy == "round-robin":
-                return round_robin(durations, lanes)
-            return plan_of(split(durations, lanes).assignment, durations, lanes)
+            return plan_batch([(i.estimate_s, shots, i.program.num_qubits) for i in items],
+                              [p.lane for p in placements], strategy)[0]
         except ExecutionError as exc:
             raise LaneError(str(exc)) from None
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qirrt.errors import ExecutionError
+from qirrt.executors.distributed.jobqueue import matches
 from qirrt.executors.distributed.lane import SIMULATOR_TASK_OVERHEAD_S
 from qirrt.executors.distributed.split import Lane
 
@@ -78,16 +79,12 @@ def check_requires(requires: Any) -> dict:
 
 
 def usable(placements: list[Placement], requires: dict) -> list[Placement]:
-    """The lanes that meet `requires`; a `LaneError` listing the lanes there are when none does."""
-    out = []
-    for p in placements:
-        if "lane" in requires and p.lane.name != requires["lane"]:
-            continue
-        if "gpu" in requires and (p.kind == "gpu") != requires["gpu"]:
-            continue
-        if "target" in requires and p.target != _device(requires["target"]):
-            continue
-        out.append(p)
+    """The lanes that meet `requires`, read as the ZeroMQ broker reads it (`jobqueue.matches`: a lane name or
+    kind, a device under any of its spellings); a `LaneError` listing the lanes there are when none does.
+    `gpu` picks the kind of simulator lane here: True a GPU lane, False a CPU one."""
+    rest = {k: v for k, v in requires.items() if k != "gpu"}
+    out = [p for p in placements if matches(rest, _capabilities(p))
+           and ("gpu" not in requires or (p.kind == "gpu") == requires["gpu"])]
     if not out:
         have = ", ".join(p.lane.name for p in placements)
         raise LaneError(f"no lane of the Ray cluster meets {requires} (lanes: {have}); a QPU lane needs "
@@ -95,14 +92,10 @@ def usable(placements: list[Placement], requires: dict) -> list[Placement]:
     return out
 
 
-def _device(name: str) -> str:
-    """``FakeKolkata`` and ``fake_kolkata`` name the device a Qiskit fake backend calls ``fake_kolkata``."""
-    from qirrt.adapters import resolve_backend
-
-    try:
-        return resolve_backend(name).name
-    except Exception:  # noqa: BLE001 -- not a known backend: compare the name as given
-        return name
+def _capabilities(placement: Placement) -> dict:
+    """A lane's capabilities as a ZeroMQ worker of it would advertise the ones `requires` can name."""
+    return {"name": placement.lane.name, "lane": placement.lane.name, "lane_kind": placement.lane.kind,
+            "target": placement.target}
 
 
 __all__ = ["LaneError", "Placement", "check_requires", "qpu_lane", "simulator_lanes", "usable"]

@@ -206,10 +206,11 @@ class RayWorkloadJob:
             return {"event": "failed", "error": "cancelled"}
         except rx.RuntimeEnvSetupError as exc:
             return {"event": "failed", "error": f"Ray could not build the runtime environment "
-                                                f"{self.runtime_env}: {str(exc).strip().splitlines()[-1]}"}
+                                                f"{self.runtime_env}: {(str(exc).strip().splitlines() or [type(exc).__name__])[-1]}"}
         except rx.RayError as exc:
             cause = getattr(exc, "cause", None) or exc
-            return {"event": "failed", "error": str(cause).strip().splitlines()[0]}
+            lines = str(cause).strip().splitlines()
+            return {"event": "failed", "error": lines[0] if lines else type(cause).__name__}
 
     def result(self, timeout_s: float | None = None):
         """The workload's `run()` value; a `WorkloadError` when it failed."""
