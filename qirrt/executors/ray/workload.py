@@ -205,8 +205,8 @@ class RayWorkloadJob:
         except rx.TaskCancelledError:
             return {"event": "failed", "error": "cancelled"}
         except rx.RuntimeEnvSetupError as exc:
-            return {"event": "failed", "error": f"Ray could not build the runtime environment "
-                                                f"{self.runtime_env}: {(str(exc).strip().splitlines() or [type(exc).__name__])[-1]}"}
+            last = (str(exc).strip().splitlines() or [type(exc).__name__])[-1]
+            return {"event": "failed", "error": f"Ray could not build the runtime environment {self.runtime_env}: {last}"}
         except rx.RayError as exc:
             cause = getattr(exc, "cause", None) or exc
             lines = str(cause).strip().splitlines()
