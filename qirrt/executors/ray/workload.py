@@ -206,7 +206,8 @@ class RayWorkloadJob:
             return {"event": "failed", "error": "cancelled"}
         except rx.RuntimeEnvSetupError as exc:
             last = (str(exc).strip().splitlines() or [type(exc).__name__])[-1]
-            return {"event": "failed", "error": f"Ray could not build the runtime environment {self.runtime_env}: {last}"}
+            error = f"Ray could not build the runtime environment {self.runtime_env}: {last}"
+            return {"event": "failed", "error": error}
         except rx.RayError as exc:
             cause = getattr(exc, "cause", None) or exc
             lines = str(cause).strip().splitlines()
