@@ -19,6 +19,7 @@ from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from qiskit.quantum_info import SparsePauliOp, Statevector
 
 import qirrt
+from tests.cutting_circuits import hub
 
 pytest.importorskip("qiskit_addon_cutting")
 
@@ -172,16 +173,8 @@ def test_a_program_narrow_enough_runs_uncut_and_independent_blocks_run_apart():
 def test_a_wire_cut_reconstructs_the_value():
     """A hub qubit that talks to four qubits, then to four others: one wire cut (κ² = 16) is cheaper than
     four gate cuts; the Move onto a fresh qubit makes the second piece 5 qubits wide."""
-    qc = QuantumCircuit(9)
-    for q in range(9):
-        qc.ry(0.3 + 0.1 * q, q)
-    for q in (0, 1, 2, 3):
-        qc.cx(4, q)
-    qc.ry(0.9, 4)
-    for q in (5, 6, 7, 8):
-        qc.cx(4, q)
+    qc, observable, _ = hub()
     qc.measure_all()
-    observable = {"ZIIIIIIIZ": 1.0, "IIIIZIIIZ": 0.5}
     plan = qirrt.cut(qc, max_qubits=5, observable=observable)
     assert [c.kind for c in plan.cuts] == ["wire"] and plan.cutting_overhead == pytest.approx(16.0)
     assert plan.pieces == (5, 5) and "wire cut: qubit 4 before cx" in str(plan)
