@@ -225,6 +225,12 @@ def reporting_runs(callback: Callable[[int], None], *, expect: Callable[[int], N
         _RUN_DONE.reset(tokens[0])
 
 
+def run_done_hook() -> Callable[[int], None] | None:
+    """The callback of the enclosing `reporting_runs` block, for an executor whose runs finish elsewhere
+    (it captures the hook when a job is submitted and calls it as the job's runs come back)."""
+    return _RUN_DONE.get()
+
+
 def expect_runs(count: int) -> None:
     """Tell the enclosing `reporting_runs` block that `count` more runs are on their way."""
     expect = _RUNS_EXPECTED.get()

@@ -24,12 +24,12 @@ from typing import Any
 
 from qirrt.errors import ExecutionError, JobCancelledError, JobTimeoutError
 from qirrt.executors.base import (
-    _RUN_DONE,
     Executor,
     Job,
     JobStatus,
     OnTarget,
     batch_submission,
+    run_done_hook,
     settled_status,
 )
 from qirrt.executors.distributed.split import Plan, plan_batch
@@ -203,7 +203,7 @@ class RayExecutor(Executor):
             return self._dispatch(by_name[item.lane], item, int(shots), int(seed))
 
         return RayJob(self, [send(item) for item in items], items, single=single, seed=int(seed),
-                      hook=_RUN_DONE.get(), resend=send)
+                      hook=run_done_hook(), resend=send)
 
     def estimate(self, programs, *, shots: int = 1000, params: Any = None, split: str | None = "auto",
                  requires: dict | None = None) -> dict:
